@@ -1,0 +1,141 @@
+"""The compact: a partnership's shared vision and the reciprocal clauses each role keeps.
+
+A compact is a living document. Each distinct content gets its own version (see
+`Compact.fingerprint`); reflections and call-outs point at the clause version they were
+made against, so editing the file never rewrites history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+from rituals.errors import NotFound
+
+
+class OrderPolicy(StrEnum):
+    """How a reflection round orders its attendees."""
+
+    AS_GATHERED = "as_gathered"
+    SHUFFLED = "shuffled"
+    ALTERNATING = "alternating"
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A kind of partner, e.g. Regulator or Hospital; clauses bind a role."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A heading of the compact, e.g. *Creating the right environment*."""
+
+    id: str
+    title: str
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One reciprocal responsibility; `id` is stable across versions (e.g. `env-r1`)."""
+
+    id: str
+    theme_id: str
+    role_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformIdentity:
+    """How a known person appears on a platform (Slack user id, Teams AAD object id...)."""
+
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class KnownPerson:
+    """Someone the compact file already places in an organisation."""
+
+    handle: str
+    name: str
+    organisation_id: str
+    email: str | None = None
+    identities: tuple[PlatformIdentity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """A partner organisation, e.g. one hospital trust; it plays exactly one role."""
+
+    id: str
+    name: str
+    role_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RitualSettings:
+    """Defaults for the rituals that a partnership may tune in its compact file."""
+
+    order: OrderPolicy = OrderPolicy.AS_GATHERED
+    turn_timeout_minutes: int | None = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Compact:
+    """A whole partnership as authored in one compact file."""
+
+    slug: str
+    name: str
+    vision: str
+    roles: tuple[Role, ...]
+    themes: tuple[Theme, ...]
+    clauses: tuple[Clause, ...]
+    organisations: tuple[Organisation, ...]
+    people: tuple[KnownPerson, ...] = ()
+    facilitators: tuple[str, ...] = ()
+    settings: RitualSettings = field(default_factory=RitualSettings)
+
+    def fingerprint(self) -> str:
+        """A digest of the content; a changed file has a new fingerprint, hence a new version."""
+        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def clause(self, clause_id: str) -> Clause:
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise NotFound(f"There is no clause '{clause_id}' in the compact.")
+
+    def has_clause(self, clause_id: str) -> bool:
+        return any(clause.id == clause_id for clause in self.clauses)
+
+    def theme(self, theme_id: str) -> Theme:
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        raise NotFound(f"There is no theme '{theme_id}' in the compact.")
+
+    def role(self, role_id: str) -> Role:
+        for role in self.roles:
+            if role.id == role_id:
+                return role
+        raise NotFound(f"There is no role '{role_id}' in the compact.")
+
+    def organisation(self, organisation_id: str) -> Organisation:
+        for organisation in self.organisations:
+            if organisation.id == organisation_id:
+                return organisation
+        raise NotFound(f"There is no organisation '{organisation_id}' in the partnership.")
+
+    def clauses_in(self, theme_id: str) -> tuple[Clause, ...]:
+        return tuple(clause for clause in self.clauses if clause.theme_id == theme_id)
+
+    def person(self, handle: str) -> KnownPerson | None:
+        wanted = handle.lower()
+        return next((p for p in self.people if p.handle.lower() == wanted), None)

@@ -1,0 +1,35 @@
+"""One error hierarchy for the domain, so each adapter needs a single catch-all."""
+
+from __future__ import annotations
+
+
+class RitualError(Exception):
+    """A request the rituals cannot honour; the message is safe to show to the person."""
+
+
+class InvalidInput(RitualError):
+    """Text or a choice that breaks a rule (empty, too long, unknown clause id...)."""
+
+
+class NotAllowed(RitualError):
+    """The person lacks the role the action needs (e.g. only facilitators end a round)."""
+
+
+class NotFound(RitualError):
+    """What the request points at does not exist (or is not visible to this person)."""
+
+
+class CompactFileError(RitualError):
+    """A compact YAML file that cannot be loaded; names the line and field at fault."""
+
+    def __init__(self, problem: str, *, line: int | None = None, field: str | None = None):
+        self.problem = problem
+        self.line = line
+        self.field = field
+        where = []
+        if line is not None:
+            where.append(f"line {line}")
+        if field:
+            where.append(f"field '{field}'")
+        prefix = f"{', '.join(where)}: " if where else ""
+        super().__init__(f"{prefix}{problem}")

@@ -1,0 +1,31 @@
+"""Typed references to people and places, so no raw payload or bare string leaks inward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class UserRef:
+    """A person as one platform knows them (Slack user id, Teams AAD id, console handle)."""
+
+    platform: str
+    tenant: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.tenant}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ConversationRef:
+    """A place to talk: a channel, optionally a thread inside it."""
+
+    platform: str
+    tenant: str
+    channel: str
+    thread: str | None = None
+
+    def in_thread(self, thread: str | None) -> ConversationRef:
+        """The same channel, pointed at another thread (None: the channel itself)."""
+        return ConversationRef(self.platform, self.tenant, self.channel, thread)
