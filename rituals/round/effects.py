@@ -1,0 +1,99 @@
+"""Instructions the engine gives; the application carries them out after its commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from rituals.refs import UserRef
+from rituals.round.state import RoundSummary
+
+
+class Rejection(StrEnum):
+    """Why an action was refused; the application turns each into words that say what to do."""
+
+    ROUND_CLOSED = "round_closed"
+    NOT_FACILITATOR = "not_facilitator"
+    NOT_ATTENDEE = "not_attendee"
+    ALREADY_ATTENDING = "already_attending"
+    ALREADY_ANSWERED = "already_answered"
+    ALREADY_PASSED = "already_passed"
+    NOTHING_TO_EDIT = "nothing_to_edit"
+    UNKNOWN_CLAUSE = "unknown_clause"
+    INVALID_TEXT = "invalid_text"
+    NO_ATTENDEES = "no_attendees"
+    NOT_GATHERING = "not_gathering"
+    ALREADY_RUNNING = "already_running"
+    NO_CURRENT_TURN = "no_current_turn"
+    INVALID_ORDER = "invalid_order"
+
+
+@dataclass(frozen=True, slots=True)
+class RoundOpened:
+    """Post the round's header in its conversation (with "I'm here" while gathering)."""
+
+    round_id: str
+    gathering: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoundStatusChanged:
+    """Refresh the header: who has spoken, whose turn it is."""
+
+    round_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PromptAttendee:
+    """Ask `person`, by mention, what they learned and what they especially valued."""
+
+    round_id: str
+    person: UserRef
+    turn_no: int
+    deadline: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionRecorded:
+    """Acknowledge privately; `early` when they answered before being asked."""
+
+    round_id: str
+    person: UserRef
+    early: bool
+    edited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EveryoneAsked:
+    """Tell the facilitators that all turns are done and who may still answer."""
+
+    round_id: str
+    facilitators: tuple[UserRef, ...]
+    waiting_on: tuple[UserRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PostSummary:
+    round_id: str
+    summary: RoundSummary
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Tell only `to` why their action did nothing; `detail` adds specifics (e.g. a text limit)."""
+
+    to: UserRef
+    reason: Rejection
+    detail: str = ""
+
+
+RoundEffect = (
+    RoundOpened
+    | RoundStatusChanged
+    | PromptAttendee
+    | ReflectionRecorded
+    | EveryoneAsked
+    | PostSummary
+    | Rejected
+)

@@ -1,0 +1,343 @@
+"""The reflection round as a function: `decide(round, event, now) -> Decision`.
+
+Nothing here sends, sleeps or reads the clock. A stale input (a timer for a turn already
+over, a repeated click, an identical resubmission) yields an empty decision, which is what
+makes platform retries and double-clicks harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from rituals.errors import InvalidInput
+from rituals.reflection import Reflection
+from rituals.refs import UserRef
+from rituals.round import effects as fx
+from rituals.round import events as ev
+from rituals.round.ordering import speaking_order
+from rituals.round.state import Round, RoundStatus, Turn, TurnOutcome
+from rituals.text import MAX_ANSWER_CHARS, MAX_CLAUSES_PER_ANSWER, clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The round after an event (None only if no round was started) and what to do about it."""
+
+    round: Round | None
+    effects: tuple[fx.RoundEffect, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        return any(isinstance(effect, fx.Rejected) for effect in self.effects)
+
+
+def decide(current: Round | None, event: ev.RoundEvent, now: datetime) -> Decision:
+    """Apply `event` to `current` at time `now`."""
+    if isinstance(event, ev.RoundStartRequested):
+        return _start(current, event, now)
+    if current is None:
+        raise ValueError("only RoundStartRequested can act on a round that does not exist")
+    if current.is_closed:
+        if isinstance(event, ev.TurnTimedOut):
+            return Decision(current)
+        return _reject(current, event.by, fx.Rejection.ROUND_CLOSED)
+    match event:
+        case ev.AttendeeJoined():
+            return _join(current, event, now)
+        case ev.RoundBegun():
+            return _begin(current, event, now)
+        case ev.ReflectionSubmitted():
+            return _submit(current, event, now)
+        case ev.ReflectionEdited():
+            return _edit(current, event, now)
+        case ev.TurnPassed():
+            return _pass(current, event, now)
+        case ev.TurnSkipped():
+            return _skip(current, event, now)
+        case ev.NextTurnRequested():
+            return _next(current, event, now)
+        case ev.QueueReordered():
+            return _reorder(current, event)
+        case ev.TurnTimedOut():
+            return _time_out(current, event, now)
+        case ev.RoundEnded():
+            return _end(current, event, now)
+    raise TypeError(f"unknown round event {event!r}")  # pragma: no cover
+
+
+def _reject(round_: Round, to: UserRef, reason: fx.Rejection, detail: str = "") -> Decision:
+    return Decision(round_, (fx.Rejected(to, reason, detail),))
+
+
+def _start(current: Round | None, event: ev.RoundStartRequested, now: datetime) -> Decision:
+    if current is not None:
+        # A retried start for a round that exists already changes nothing.
+        return Decision(current)
+    unique = tuple({a.user: a for a in event.attendees}.values())
+    round_ = Round(
+        id=event.round_id,
+        conversation=event.conversation,
+        started_by=event.by,
+        facilitators=event.facilitators | {event.by},
+        status=RoundStatus.GATHERING,
+        order=event.order,
+        seed=event.seed,
+        turn_timeout=event.turn_timeout,
+        clause_ids=event.clause_ids,
+        opened_at=now,
+        attendees=unique,
+    )
+    if not unique:
+        return Decision(round_, (fx.RoundOpened(round_.id, gathering=True),))
+    begun = _run(round_, now)
+    return Decision(begun.round, (fx.RoundOpened(round_.id, gathering=False), *begun.effects))
+
+
+def _run(round_: Round, now: datetime) -> Decision:
+    """Leave the gathering step: order those still to speak and prompt the first."""
+    order = speaking_order(round_.attendees, round_.order, round_.seed)
+    waiting = tuple(user for user in order if not round_.has_spoken(user))
+    running = replace(round_, status=RoundStatus.RUNNING, queue=waiting)
+    return _advance(running, now)
+
+
+def _advance(round_: Round, now: datetime) -> Decision:
+    """Prompt the next person in the queue, or wrap up when nobody is left to ask."""
+    queue = tuple(user for user in round_.queue if not round_.has_spoken(user))
+    if queue:
+        person, rest = queue[0], queue[1:]
+        deadline = now + round_.turn_timeout if round_.turn_timeout else None
+        turn = Turn(len(round_.turns) + 1, person, now, deadline)
+        advanced = replace(round_, queue=rest, turns=(*round_.turns, turn))
+        return Decision(
+            advanced,
+            (
+                fx.RoundStatusChanged(round_.id),
+                fx.PromptAttendee(round_.id, person, turn.number, deadline),
+            ),
+        )
+    emptied = replace(round_, queue=())
+    waiting = emptied.waiting_on()
+    if not waiting:
+        return _close(emptied, now)
+    return Decision(
+        emptied,
+        (
+            fx.RoundStatusChanged(round_.id),
+            fx.EveryoneAsked(round_.id, tuple(sorted(round_.facilitators)), waiting),
+        ),
+    )
+
+
+def _close(round_: Round, now: datetime) -> Decision:
+    closed = replace(round_, status=RoundStatus.CLOSED, queue=(), closed_at=now)
+    if closed.current_turn is not None:
+        closed = _end_turn(closed, TurnOutcome.SKIPPED, now)
+    return Decision(
+        closed, (fx.RoundStatusChanged(closed.id), fx.PostSummary(closed.id, closed.summary()))
+    )
+
+
+def _end_turn(round_: Round, outcome: TurnOutcome, now: datetime) -> Round:
+    turn = round_.current_turn
+    assert turn is not None
+    ended = replace(turn, outcome=outcome, ended_at=now)
+    return replace(round_, turns=(*round_.turns[:-1], ended))
+
+
+def _stale(round_: Round, turn_no: int | None) -> bool:
+    """A click made for a turn that is no longer the current one."""
+    current = round_.current_turn
+    return turn_no is not None and (current is None or current.number != turn_no)
+
+
+def _join(round_: Round, event: ev.AttendeeJoined, now: datetime) -> Decision:
+    user = event.attendee.user
+    if event.by != user and not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    if round_.attendee(user) is not None:
+        if event.by == user:
+            return Decision(round_)  # a second "I'm here" click
+        return _reject(round_, event.by, fx.Rejection.ALREADY_ATTENDING)
+    joined = replace(round_, attendees=(*round_.attendees, event.attendee))
+    if round_.status is RoundStatus.GATHERING:
+        return Decision(joined, (fx.RoundStatusChanged(round_.id),))
+    joined = replace(joined, queue=(*joined.queue, user))
+    if joined.current_turn is None:
+        return _advance(joined, now)
+    return Decision(joined, (fx.RoundStatusChanged(round_.id),))
+
+
+def _begin(round_: Round, event: ev.RoundBegun, now: datetime) -> Decision:
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    if round_.status is not RoundStatus.GATHERING:
+        return _reject(round_, event.by, fx.Rejection.ALREADY_RUNNING)
+    if not round_.attendees:
+        return _reject(round_, event.by, fx.Rejection.NO_ATTENDEES)
+    return _run(round_, now)
+
+
+def _validated(
+    round_: Round, by: UserRef, learned: str, valued: str, clause_ids: tuple[str, ...]
+) -> tuple[str, str, tuple[str, ...]] | fx.Rejected:
+    try:
+        learned_text = clean_text(
+            learned, field="answer to what you learned", limit=MAX_ANSWER_CHARS, required=False
+        )
+        valued_text = clean_text(
+            valued, field="answer to what you valued", limit=MAX_ANSWER_CHARS, required=False
+        )
+    except InvalidInput as problem:
+        return fx.Rejected(by, fx.Rejection.INVALID_TEXT, str(problem))
+    if not learned_text and not valued_text:
+        return fx.Rejected(
+            by, fx.Rejection.INVALID_TEXT, "Say what you learned, what you valued, or both."
+        )
+    ids = tuple(dict.fromkeys(cid.strip() for cid in clause_ids if cid.strip()))
+    unknown = [cid for cid in ids if cid not in round_.clause_ids]
+    if unknown:
+        return fx.Rejected(by, fx.Rejection.UNKNOWN_CLAUSE, ", ".join(unknown))
+    if len(ids) > MAX_CLAUSES_PER_ANSWER:
+        return fx.Rejected(
+            by, fx.Rejection.INVALID_TEXT, f"Choose at most {MAX_CLAUSES_PER_ANSWER} clauses."
+        )
+    return learned_text, valued_text, ids
+
+
+def _submit(round_: Round, event: ev.ReflectionSubmitted, now: datetime) -> Decision:
+    attendee = round_.attendee(event.by)
+    if attendee is None:
+        return _reject(round_, event.by, fx.Rejection.NOT_ATTENDEE)
+    checked = _validated(round_, event.by, event.learned, event.valued, event.clause_ids)
+    if isinstance(checked, fx.Rejected):
+        return Decision(round_, (checked,))
+    learned, valued, clause_ids = checked
+    existing = round_.reflection_of(event.by)
+    if existing is not None:
+        if existing.same_content(learned, valued, clause_ids):
+            return Decision(round_)  # a retried or double-clicked submission
+        return _reject(round_, event.by, fx.Rejection.ALREADY_ANSWERED)
+    current = round_.current_turn
+    on_turn = current is not None and current.person == event.by
+    reflection = Reflection(
+        author=event.by,
+        organisation_id=attendee.organisation_id,
+        learned=learned,
+        valued=valued,
+        clause_ids=clause_ids,
+        submitted_at=now,
+        turn_no=current.number if on_turn and current is not None else None,
+    )
+    recorded = replace(
+        round_,
+        reflections=(*round_.reflections, reflection),
+        passed=round_.passed - {event.by},
+        queue=tuple(user for user in round_.queue if user != event.by),
+    )
+    early = not on_turn and not any(t.person == event.by for t in round_.turns)
+    ack = fx.ReflectionRecorded(round_.id, event.by, early=early, edited=False)
+    if on_turn:
+        moved = _advance(_end_turn(recorded, TurnOutcome.ANSWERED, now), now)
+        return Decision(moved.round, (ack, *moved.effects))
+    return _settle(recorded, now, (ack, fx.RoundStatusChanged(round_.id)))
+
+
+def _settle(round_: Round, now: datetime, effects: tuple[fx.RoundEffect, ...]) -> Decision:
+    """After an out-of-turn change, close the round if that was the last voice it waited for."""
+    running = round_.status is RoundStatus.RUNNING
+    if running and round_.current_turn is None and not round_.queue and not round_.waiting_on():
+        closed = _close(round_, now)
+        return Decision(closed.round, (*effects, *closed.effects))
+    return Decision(round_, effects)
+
+
+def _edit(round_: Round, event: ev.ReflectionEdited, now: datetime) -> Decision:
+    existing = round_.reflection_of(event.by)
+    if existing is None:
+        return _reject(round_, event.by, fx.Rejection.NOTHING_TO_EDIT)
+    checked = _validated(round_, event.by, event.learned, event.valued, event.clause_ids)
+    if isinstance(checked, fx.Rejected):
+        return Decision(round_, (checked,))
+    learned, valued, clause_ids = checked
+    if existing.same_content(learned, valued, clause_ids):
+        return Decision(round_)
+    edited = replace(existing, learned=learned, valued=valued, clause_ids=clause_ids, edited_at=now)
+    reflections = tuple(edited if r.author == event.by else r for r in round_.reflections)
+    return Decision(
+        replace(round_, reflections=reflections),
+        (fx.ReflectionRecorded(round_.id, event.by, early=False, edited=True),),
+    )
+
+
+def _pass(round_: Round, event: ev.TurnPassed, now: datetime) -> Decision:
+    if _stale(round_, event.turn_no):
+        return Decision(round_)
+    if round_.attendee(event.by) is None:
+        return _reject(round_, event.by, fx.Rejection.NOT_ATTENDEE)
+    if event.by in round_.passed:
+        return Decision(round_)
+    if round_.reflection_of(event.by) is not None:
+        return _reject(round_, event.by, fx.Rejection.ALREADY_ANSWERED)
+    passed = replace(
+        round_,
+        passed=round_.passed | {event.by},
+        queue=tuple(user for user in round_.queue if user != event.by),
+    )
+    current = round_.current_turn
+    if current is not None and current.person == event.by:
+        return _advance(_end_turn(passed, TurnOutcome.PASSED, now), now)
+    return _settle(passed, now, (fx.RoundStatusChanged(round_.id),))
+
+
+def _skip(round_: Round, event: ev.TurnSkipped, now: datetime) -> Decision:
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    if _stale(round_, event.turn_no):
+        return Decision(round_)
+    current = round_.current_turn
+    target = event.person or (current.person if current else None)
+    if target is None:
+        return _reject(round_, event.by, fx.Rejection.NO_CURRENT_TURN)
+    if round_.attendee(target) is None:
+        return _reject(round_, event.by, fx.Rejection.NOT_ATTENDEE)
+    if current is not None and current.person == target:
+        return _advance(_end_turn(round_, TurnOutcome.SKIPPED, now), now)
+    if target not in round_.queue:
+        return Decision(round_)  # already asked, answered or skipped: nothing to skip
+    skipped = replace(round_, queue=tuple(u for u in round_.queue if u != target))
+    return Decision(skipped, (fx.RoundStatusChanged(round_.id),))
+
+
+def _next(round_: Round, event: ev.NextTurnRequested, now: datetime) -> Decision:
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    if _stale(round_, event.turn_no):
+        return Decision(round_)
+    if round_.status is RoundStatus.GATHERING:
+        return _reject(round_, event.by, fx.Rejection.NO_CURRENT_TURN)
+    if round_.current_turn is None:
+        return _advance(round_, now)
+    return _advance(_end_turn(round_, TurnOutcome.SKIPPED, now), now)
+
+
+def _reorder(round_: Round, event: ev.QueueReordered) -> Decision:
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    if sorted(event.order) != sorted(round_.queue) or len(set(event.order)) != len(event.order):
+        return _reject(round_, event.by, fx.Rejection.INVALID_ORDER)
+    return Decision(replace(round_, queue=event.order), (fx.RoundStatusChanged(round_.id),))
+
+
+def _time_out(round_: Round, event: ev.TurnTimedOut, now: datetime) -> Decision:
+    current = round_.current_turn
+    if current is None or current.number != event.turn_no:
+        return Decision(round_)
+    return _advance(_end_turn(round_, TurnOutcome.TIMED_OUT, now), now)
+
+
+def _end(round_: Round, event: ev.RoundEnded, now: datetime) -> Decision:
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    return _close(round_, now)

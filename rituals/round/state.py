@@ -1,0 +1,120 @@
+"""The state of one reflection round: who attends, who has spoken, whose turn it is."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from rituals.compact import OrderPolicy
+from rituals.reflection import Reflection
+from rituals.refs import ConversationRef, UserRef
+
+
+class RoundStatus(StrEnum):
+    GATHERING = "gathering"
+    RUNNING = "running"
+    CLOSED = "closed"
+
+
+class TurnOutcome(StrEnum):
+    ANSWERED = "answered"
+    PASSED = "passed"
+    SKIPPED = "skipped"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """A person in the round, with the organisation they speak for (None: not yet known)."""
+
+    user: UserRef
+    organisation_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One prompt of one person; `outcome` is None while the turn is in progress."""
+
+    number: int
+    person: UserRef
+    started_at: datetime
+    deadline: datetime | None
+    outcome: TurnOutcome | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """A closing reflection round, immutable: every event yields a new value."""
+
+    id: str
+    conversation: ConversationRef
+    started_by: UserRef
+    facilitators: frozenset[UserRef]
+    status: RoundStatus
+    order: OrderPolicy
+    seed: int
+    turn_timeout: timedelta | None
+    clause_ids: frozenset[str]
+    opened_at: datetime
+    attendees: tuple[Attendee, ...] = ()
+    queue: tuple[UserRef, ...] = ()
+    turns: tuple[Turn, ...] = ()
+    reflections: tuple[Reflection, ...] = ()
+    passed: frozenset[UserRef] = frozenset()
+    closed_at: datetime | None = None
+
+    @property
+    def current_turn(self) -> Turn | None:
+        if self.turns and self.turns[-1].outcome is None:
+            return self.turns[-1]
+        return None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is RoundStatus.CLOSED
+
+    def attendee(self, user: UserRef) -> Attendee | None:
+        return next((a for a in self.attendees if a.user == user), None)
+
+    def reflection_of(self, user: UserRef) -> Reflection | None:
+        return next((r for r in self.reflections if r.author == user), None)
+
+    def is_facilitator(self, user: UserRef) -> bool:
+        return user in self.facilitators
+
+    def has_spoken(self, user: UserRef) -> bool:
+        """Answered or passed: either way they are not asked again."""
+        return user in self.passed or self.reflection_of(user) is not None
+
+    def waiting_on(self) -> tuple[UserRef, ...]:
+        """Attendees who have neither answered nor passed, in attendee order."""
+        return tuple(a.user for a in self.attendees if not self.has_spoken(a.user))
+
+    def summary(self) -> RoundSummary:
+        cited = [cid for r in self.reflections for cid in r.clause_ids]
+        celebrated = Counter(cited)
+        first_seen: dict[str, int] = {}
+        for position, cid in enumerate(cited):
+            first_seen.setdefault(cid, position)
+        ranked = sorted(celebrated.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
+        return RoundSummary(
+            round_id=self.id,
+            reflections=self.reflections,
+            passed=tuple(a.user for a in self.attendees if a.user in self.passed),
+            not_heard=self.waiting_on(),
+            celebrated=tuple(ranked),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSummary:
+    """What the round produced: every reflection, who passed, and the clauses celebrated."""
+
+    round_id: str
+    reflections: tuple[Reflection, ...]
+    passed: tuple[UserRef, ...]
+    not_heard: tuple[UserRef, ...]
+    celebrated: tuple[tuple[str, int], ...]
