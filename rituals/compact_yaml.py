@@ -1,0 +1,423 @@
+"""Reading a compact from its YAML text, with errors that point at the line to fix.
+
+Compact files are written by hand by the people who run a partnership, so every mistake must be
+reported where they can act on it: the 1-based line, the dotted field path (list indexes count
+from 0, e.g. ``compact.clauses[3].theme``) and what would fix it. That is why this walks the node
+graph from ``yaml.compose`` instead of loading plain dicts: nodes remember where they stood in the
+file. It is also strict (unknown fields are rejected) because a misspelt key silently ignored is a
+clause nobody is held to. The function is pure; reading the file is the caller's business.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Final, NoReturn
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from rituals.compact import (
+    Clause,
+    Compact,
+    KnownPerson,
+    OrderPolicy,
+    Organisation,
+    PlatformIdentity,
+    RitualSettings,
+    Role,
+    Theme,
+)
+from rituals.errors import CompactFileError
+
+_SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_HANDLE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_MAX_ID_CHARS: Final = 40
+_TOP_FIELDS: Final = ("partnership", "compact", "organisations")
+_NULL_TAG: Final = "tag:yaml.org,2002:null"
+_INT_TAG: Final = "tag:yaml.org,2002:int"
+
+# PyYAML's wording, translated for someone who edits YAML only now and then.
+_PLAIN_YAML_PROBLEMS: Final = {
+    "mapping values are not allowed here": (
+        "a ':' appears where no new field can start; if the text itself contains ': ', "
+        "put the whole text in quotes, otherwise check this line's indentation"
+    ),
+    "could not find expected ':'": (
+        "a field name is not followed by ':', or a quoted text is not closed"
+    ),
+    "found unexpected end of stream": "a quoted text opened here is never closed; add the quote",
+}
+
+
+def parse_compact(text: str, *, source: str = "compact file") -> Compact:
+    """Parse and validate compact YAML; raise `CompactFileError` naming the line and the field.
+
+    `source` names the text in messages (e.g. the file name) so the operator knows which file
+    is meant. Nothing is returned unless the whole file is valid, so a bad edit can never
+    replace the stored compact with half of one.
+    """
+    top = _fields(_compose(text, source), "", _TOP_FIELDS, ("rituals",))
+    partnership = _fields(
+        top.need("partnership"), "partnership", ("slug", "name"), ("facilitators",)
+    )
+    body = _fields(top.need("compact"), "compact", ("vision", "roles", "themes", "clauses"))
+    roles = _roles(body)
+    themes = _themes(body)
+    role_ids = [role.id for role in roles]
+    organisations, people = _organisations(top, role_ids)
+    return Compact(
+        slug=_slug(partnership.need("slug"), partnership.at("slug")),
+        name=partnership.text("name"),
+        vision=body.text("vision"),
+        roles=roles,
+        themes=themes,
+        clauses=_clauses(body, role_ids, [theme.id for theme in themes]),
+        organisations=organisations,
+        people=people,
+        facilitators=_facilitators(partnership, people),
+        settings=_settings(top),
+    )
+
+
+# --- reading the YAML itself -------------------------------------------------------------------
+
+
+def _compose(text: str, source: str) -> Node:
+    """The root node, or an error that turns PyYAML's complaint into plain words and a line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context or "unreadable YAML"
+        mark = exc.problem_mark or exc.context_mark
+        if problem == "found unexpected end of stream" and exc.context_mark is not None:
+            mark = exc.context_mark  # where the unclosed quote starts, not the end of the file
+        plain = _PLAIN_YAML_PROBLEMS.get(problem, problem)
+        if "'\\t'" in problem:
+            plain = "a tab character is used for indentation; YAML needs spaces"
+        elif problem.startswith("expected <block end>"):
+            plain = "this line is not indented like the lines around it"
+        line = mark.line + 1 if mark is not None else None
+        raise CompactFileError(f"The {source} is not valid YAML: {plain}.", line=line) from exc
+    except yaml.YAMLError as exc:  # a ReaderError: a control character YAML does not allow
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        reason = getattr(exc, "reason", "unreadable character")
+        raise CompactFileError(
+            f"The {source} contains a character YAML does not allow ({reason}); remove it.",
+            line=line,
+        ) from exc
+    if root is None:
+        raise CompactFileError(
+            f"The {source} is empty; it needs the sections {', '.join(_TOP_FIELDS)}.",
+            line=1,
+        )
+    return root
+
+
+def _line(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _fail(problem: str, node: Node, path: str) -> NoReturn:
+    raise CompactFileError(problem, line=_line(node), field=path or None)
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == _NULL_TAG
+
+
+def _describe(node: Node) -> str:
+    """How a value looks to the person who wrote it, for 'expected X but found Y' messages."""
+    if isinstance(node, MappingNode):
+        return "a set of 'field: value' lines"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "nothing" if _is_null(node) else f"'{node.value}'"
+
+
+def _pairs(node: Node, path: str) -> list[tuple[str, ScalarNode, Node]]:
+    """The (name, key node, value node) entries of a mapping, refusing repeated names."""
+    if not isinstance(node, MappingNode):
+        _fail(f"expected 'field: value' lines here but found {_describe(node)}.", node, path)
+    seen: dict[str, int] = {}
+    entries: list[tuple[str, ScalarNode, Node]] = []
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode) or _is_null(key):
+            _fail("a field name must be plain text.", key, path)
+        name = str(key.value)
+        if name in seen:
+            _fail(
+                f"'{name}' is given twice (first on line {seen[name]}); keep only one.",
+                key,
+                _join(path, name),
+            )
+        seen[name] = _line(key)
+        entries.append((name, key, value))
+    return entries
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """One mapping already checked for unknown, repeated and missing fields."""
+
+    node: Node
+    path: str
+    entries: dict[str, tuple[ScalarNode, Node]]
+
+    def at(self, name: str) -> str:
+        return _join(self.path, name)
+
+    def get(self, name: str) -> Node | None:
+        """The value, or None when the field is absent or left empty (`name:` or `~`)."""
+        entry = self.entries.get(name)
+        return None if entry is None or _is_null(entry[1]) else entry[1]
+
+    def need(self, name: str) -> Node:
+        value = self.get(name)
+        if value is None:
+            _fail(f"'{name}' is empty; give it a value.", self.entries[name][0], self.at(name))
+        return value
+
+    def text(self, name: str) -> str:
+        return _text(self.need(name), self.at(name))
+
+    def optional_text(self, name: str) -> str | None:
+        value = self.get(name)
+        return None if value is None else _text(value, self.at(name))
+
+    def ref(self, name: str, known: list[str]) -> str:
+        """A field naming an id defined elsewhere in the file (a clause's theme, say)."""
+        value = self.need(name)
+        return _one_of(value, self.at(name), known, name)
+
+
+def _fields(
+    node: Node, path: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> _Fields:
+    """Check a mapping's field names: typos are rejected rather than silently ignored."""
+    allowed = (*required, *optional)
+    entries: dict[str, tuple[ScalarNode, Node]] = {}
+    for name, key, value in _pairs(node, path):
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}."
+            _fail(f"unknown field '{name}'; {hint}", key, _join(path, name))
+        entries[name] = (key, value)
+    for name in required:
+        if name not in entries:
+            _fail(
+                f"missing required field '{name}'; add it to the entry that starts on this line.",
+                node,
+                _join(path, name),
+            )
+    return _Fields(node, path, entries)
+
+
+def _items(node: Node, path: str, what: str, *, at_least_one: bool) -> list[tuple[str, Node]]:
+    """A list's items with their paths (`clauses[3]`)."""
+    if not isinstance(node, SequenceNode):
+        _fail(
+            f"expected a list of {what} (one '- ' line per item) but found {_describe(node)}.",
+            node,
+            path,
+        )
+    if at_least_one and not node.value:
+        _fail(f"no {what} are listed; add at least one.", node, path)
+    return [(f"{path}[{index}]", item) for index, item in enumerate(node.value)]
+
+
+def _text(node: Node, path: str) -> str:
+    if not isinstance(node, ScalarNode):
+        _fail(f"expected text here but found {_describe(node)}.", node, path)
+    text = "" if _is_null(node) else str(node.value).strip()
+    if not text:
+        _fail("the text is empty; write something here.", node, path)
+    return text
+
+
+def _slug(node: Node, path: str) -> str:
+    """An id people will type in commands (`/compact show env-r1`), so keep it short and plain."""
+    value = _text(node, path)
+    if len(value) > _MAX_ID_CHARS or not _SLUG.fullmatch(value):
+        _fail(
+            f"'{value}' is not a usable id: use lowercase letters, digits and hyphens, at most "
+            f"{_MAX_ID_CHARS} characters (e.g. 'env-r1').",
+            node,
+            path,
+        )
+    return value
+
+
+def _claim(seen: dict[str, int], value: str, node: Node, path: str, what: str) -> str:
+    """Record a new id, refusing one already used (case-insensitively) in the same list."""
+    key = value.lower()
+    if key in seen:
+        _fail(
+            f"{what} '{value}' appears twice (first on line {seen[key]}); each must be unique.",
+            node,
+            path,
+        )
+    seen[key] = _line(node)
+    return value
+
+
+def _new_id(fields: _Fields, seen: dict[str, int], what: str) -> str:
+    """The entry's `id`: a valid slug not yet used by another entry of the same list."""
+    node = fields.need("id")
+    return _claim(seen, _slug(node, fields.at("id")), node, fields.at("id"), what)
+
+
+def _one_of(node: Node, path: str, known: list[str], what: str) -> str:
+    value = _text(node, path)
+    if value not in known:
+        _fail(f"unknown {what} '{value}'; use one of: {', '.join(known)}.", node, path)
+    return value
+
+
+# --- the sections ------------------------------------------------------------------------------
+
+
+def _roles(body: _Fields) -> tuple[Role, ...]:
+    seen: dict[str, int] = {}
+    roles = []
+    for path, item in _items(body.need("roles"), body.at("roles"), "roles", at_least_one=True):
+        role = _fields(item, path, ("id", "name"))
+        roles.append(Role(_new_id(role, seen, "role id"), role.text("name")))
+    return tuple(roles)
+
+
+def _themes(body: _Fields) -> tuple[Theme, ...]:
+    seen: dict[str, int] = {}
+    themes = []
+    for path, item in _items(body.need("themes"), body.at("themes"), "themes", at_least_one=True):
+        theme = _fields(item, path, ("id", "title"), ("summary",))
+        theme_id = _new_id(theme, seen, "theme id")
+        themes.append(Theme(theme_id, theme.text("title"), theme.optional_text("summary") or ""))
+    return tuple(themes)
+
+
+def _clauses(body: _Fields, role_ids: list[str], theme_ids: list[str]) -> tuple[Clause, ...]:
+    seen: dict[str, int] = {}
+    clauses = []
+    node = body.need("clauses")
+    for path, item in _items(node, body.at("clauses"), "clauses", at_least_one=True):
+        clause = _fields(item, path, ("id", "theme", "role", "text"))
+        clause_id = _new_id(clause, seen, "clause id")
+        theme_id, role_id = clause.ref("theme", theme_ids), clause.ref("role", role_ids)
+        clauses.append(Clause(clause_id, theme_id, role_id, clause.text("text")))
+    return tuple(clauses)
+
+
+def _organisations(
+    top: _Fields, role_ids: list[str]
+) -> tuple[tuple[Organisation, ...], tuple[KnownPerson, ...]]:
+    """Organisations and the people in them; a person's organisation is the enclosing one."""
+    seen_orgs: dict[str, int] = {}
+    seen_people: dict[str, int] = {}
+    organisations: list[Organisation] = []
+    people: list[KnownPerson] = []
+    node = top.need("organisations")
+    for path, item in _items(node, "organisations", "organisations", at_least_one=True):
+        org = _fields(item, path, ("id", "name", "role"), ("people",))
+        org_id = _new_id(org, seen_orgs, "organisation id")
+        organisations.append(Organisation(org_id, org.text("name"), org.ref("role", role_ids)))
+        members = org.get("people")
+        if members is not None:
+            for person_path, person in _items(
+                members, org.at("people"), "people", at_least_one=False
+            ):
+                people.append(_person(person, person_path, org_id, seen_people))
+    return tuple(organisations), tuple(people)
+
+
+def _person(node: Node, path: str, org_id: str, seen: dict[str, int]) -> KnownPerson:
+    person = _fields(node, path, ("handle", "name"), ("email", "ids"))
+    handle_node = person.need("handle")
+    handle = _text(handle_node, person.at("handle"))
+    if len(handle) > _MAX_ID_CHARS or not _HANDLE.fullmatch(handle):
+        _fail(
+            f"'{handle}' is not a usable handle: use letters, digits, '.', '_' or '-', "
+            f"at most {_MAX_ID_CHARS} characters (e.g. 'alice').",
+            handle_node,
+            person.at("handle"),
+        )
+    _claim(seen, handle, handle_node, person.at("handle"), "handle")
+    email = person.optional_text("email")
+    if email is not None and not _EMAIL.fullmatch(email):
+        _fail(
+            f"'{email}' does not look like an email address (name@example.org).",
+            person.need("email"),
+            person.at("email"),
+        )
+    ids_node = person.get("ids")
+    identities: list[PlatformIdentity] = []
+    if ids_node is not None:
+        for platform, key, value in _pairs(ids_node, person.at("ids")):
+            platform_path = _join(person.at("ids"), platform)
+            _slug(key, platform_path)
+            identities.append(PlatformIdentity(platform, _text(value, platform_path)))
+    return KnownPerson(
+        handle=handle,
+        name=person.text("name"),
+        organisation_id=org_id,
+        email=email,
+        identities=tuple(sorted(identities, key=lambda identity: identity.platform)),
+    )
+
+
+def _facilitators(partnership: _Fields, people: tuple[KnownPerson, ...]) -> tuple[str, ...]:
+    """Facilitators by handle; each must be a person listed under an organisation."""
+    node = partnership.get("facilitators")
+    if node is None:
+        return ()
+    known = {person.handle.lower(): person.handle for person in people}
+    seen: dict[str, int] = {}
+    handles = []
+    for path, item in _items(node, partnership.at("facilitators"), "handles", at_least_one=False):
+        handle = _text(item, path)
+        if handle.lower() not in known:
+            listed = ", ".join(known.values()) or "nobody yet"
+            _fail(
+                f"'{handle}' is not a person in this file; facilitators must be handles of "
+                f"people listed under organisations (listed: {listed}).",
+                item,
+                path,
+            )
+        handles.append(_claim(seen, known[handle.lower()], item, path, "facilitator"))
+    return tuple(handles)
+
+
+def _settings(top: _Fields) -> RitualSettings:
+    """Ritual defaults; an absent section or field keeps `RitualSettings`'s default."""
+    node = top.get("rituals")
+    if node is None:
+        return RitualSettings()
+    rituals = _fields(node, "rituals", (), ("order", "turn_timeout_minutes"))
+    order = RitualSettings().order
+    if rituals.get("order") is not None:
+        order = OrderPolicy(rituals.ref("order", [policy.value for policy in OrderPolicy]))
+    timeout = RitualSettings().turn_timeout_minutes
+    if "turn_timeout_minutes" in rituals.entries:
+        timeout = _timeout(rituals.get("turn_timeout_minutes"), rituals.at("turn_timeout_minutes"))
+    return RitualSettings(order=order, turn_timeout_minutes=timeout)
+
+
+def _timeout(node: Node | None, path: str) -> int | None:
+    """Minutes a turn may last; `null` (or left empty) means turns never time out."""
+    if node is None:
+        return None
+    wrong = "must be a positive whole number of minutes (or null for no timeout)"
+    if not isinstance(node, ScalarNode) or node.tag != _INT_TAG:
+        _fail(f"the turn timeout {wrong}, not {_describe(node)}.", node, path)
+    minutes = SafeConstructor().construct_yaml_int(node)
+    if minutes <= 0:
+        _fail(f"the turn timeout {wrong}, not {minutes}.", node, path)
+    return minutes
