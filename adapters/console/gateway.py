@@ -1,0 +1,59 @@
+"""The console's chat gateway: the channel and each person's private messages, as text."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from adapters.console.renderer import render
+from bot import actions
+from bot.messages import Actions, Message, Paragraph
+from rituals.refs import ConversationRef, UserRef
+
+Print = Callable[[str], None]
+
+
+class ConsoleGateway:
+    """Prints what the bot says; remembers who was just asked to answer (the console's
+    stand-in for an "Answer" button)."""
+
+    def __init__(self, write: Print) -> None:
+        self._write = write
+        self._ids = itertools.count(1)
+        self.prompted: dict[UserRef, str] = {}
+
+    async def post(self, conversation: ConversationRef, message: Message) -> str:
+        self._note_prompts(message)
+        self._emit(f"[#{conversation.channel}] compact", render(message))
+        return f"m{next(self._ids)}"
+
+    async def update(
+        self, conversation: ConversationRef, message_id: str, message: Message
+    ) -> None:
+        """A terminal cannot edit what it printed; the next post shows the news instead."""
+
+    async def send_private(
+        self, user: UserRef, message: Message, *, near: ConversationRef | None = None
+    ) -> None:
+        self._emit(f"[private to @{user.user_id}] compact", render(message))
+
+    def _emit(self, who: str, lines: list[str]) -> None:
+        first, *rest = lines or [""]
+        self._write(f"{who}: {first}")
+        for line in rest:
+            self._write(f"    {line}")
+
+    def _note_prompts(self, message: Message) -> None:
+        answer = None
+        for block in message.blocks:
+            if isinstance(block, Actions):
+                answer = next((b for b in block.buttons if b.action == actions.ROUND_ANSWER), None)
+        if answer is None:
+            return
+        for block in message.blocks:
+            if isinstance(block, Paragraph):
+                for part in block.parts:
+                    user = getattr(part, "user", None)
+                    if isinstance(user, UserRef):
+                        self.prompted[user] = answer.value
+                        return

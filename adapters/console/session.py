@@ -1,0 +1,211 @@
+"""The console chat: read `@name: text` lines, translate them into neutral requests.
+
+Platform buttons are commands here, and a form (a Slack modal, a Teams card) is answered one
+`@name:` line per field. Everything else is the application's business.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from adapters.console.gateway import ConsoleGateway, Print
+from adapters.console.renderer import render_form_intro, safe
+from bot import actions
+from bot.app import CompactApp
+from bot.messages import FieldKind, Form, FormField
+from bot.requests import ActionRequest, Actor, CommandRequest, FormSubmission
+from rituals.refs import ConversationRef, UserRef
+
+PLATFORM = "console"
+TENANT = "local"
+LINE = re.compile(r"^@(?P<name>[A-Za-z0-9_.-]+):[ \t]?(?P<text>.*)$")
+MENTION = re.compile(r"^@(?P<name>[A-Za-z0-9_.-]+)$")
+WAIT = re.compile(r"^:wait\s+(?P<amount>\d+)\s*(?P<unit>[smh])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+
+
+def console_user(name: str) -> UserRef:
+    return UserRef(PLATFORM, TENANT, name.lower())
+
+
+def console_channel(name: str = "partnership") -> ConversationRef:
+    return ConversationRef(PLATFORM, TENANT, name)
+
+
+@dataclass
+class FormInProgress:
+    """A form being answered line by line; `remaining` are the fields still to fill."""
+
+    form: Form
+    remaining: list[FormField]
+    values: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+
+
+class ConsoleSession:
+    def __init__(
+        self,
+        app: CompactApp,
+        gateway: ConsoleGateway,
+        write: Print,
+        *,
+        advance_clock: Callable[[timedelta], None],
+        channel: ConversationRef | None = None,
+    ) -> None:
+        self._app = app
+        self._gateway = gateway
+        self._write = write
+        self._advance = advance_clock
+        self.channel = channel or console_channel()
+        self._forms: dict[UserRef, FormInProgress] = {}
+
+    async def handle(self, raw: str) -> None:
+        """One line of input."""
+        line = raw.rstrip("\r\n")
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            return
+        if stripped.startswith(":"):
+            await self._meta(stripped)
+            return
+        match = LINE.match(line)
+        if match is None:
+            if stripped:
+                self._write(
+                    "(console) Speak as someone: `@name: message`, e.g. "
+                    "`@alice: /compact reflect @alice @bob @carol`. `:help` for more."
+                )
+            return
+        await self.say(match["name"], match["text"])
+        await self._app.tick()
+
+    async def say(self, name: str, text: str) -> None:
+        """`name` says `text` in the channel."""
+        actor = self._actor(name)
+        text = text.strip()
+        pending = self._forms.get(actor.user)
+        if text.startswith("/compact") or text.startswith("/"):
+            if pending is not None:
+                del self._forms[actor.user]
+                self._private(actor.user, f"(your unfinished {pending.form.title} was put away)")
+            await self._command(actor, text)
+            return
+        if pending is not None:
+            if text.lower() == "pass" and pending.form.form_id == actions.FORM_REFLECTION:
+                del self._forms[actor.user]
+                await self._command(actor, "/compact pass")
+                return
+            await self._fill(actor, pending, text)
+            return
+        if text.lower() == "pass" and actor.user in self._gateway.prompted:
+            await self._command(actor, "/compact pass")
+            return
+        value = self._gateway.prompted.pop(actor.user, None)
+        if value is not None:
+            # The person asked starts answering: as if they pressed "Answer" and typed the
+            # first field.
+            form = await self._app.action(
+                ActionRequest(actor, self.channel, actions.ROUND_ANSWER, value)
+            )
+            if form is not None:
+                progress = self._open(actor.user, form, announce=False)
+                await self._fill(actor, progress, text)
+            return
+        # Plain chat; nothing for the bot to do.
+
+    async def _command(self, actor: Actor, text: str) -> None:
+        tokens = text.split()
+        if not tokens or tokens[0] != "/compact":
+            self._private(actor.user, "Commands start with /compact — try /compact help.")
+            return
+        words_: list[str] = []
+        mentions: list[Actor] = []
+        for token in tokens[1:]:
+            found = MENTION.match(token.rstrip(",;"))
+            if found:
+                mentions.append(self._actor(found["name"]))
+            else:
+                words_.append(token)
+        form = await self._app.command(
+            CommandRequest(actor, self.channel, tuple(words_), tuple(mentions))
+        )
+        if words_ and words_[0].lower() in ("pass", "skip", "next", "end"):
+            self._gateway.prompted.pop(actor.user, None)
+        if form is not None:
+            self._open(actor.user, form, announce=True)
+
+    def _open(self, user: UserRef, form: Form, *, announce: bool) -> FormInProgress:
+        progress = FormInProgress(form, list(form.fields))
+        self._forms[user] = progress
+        self._gateway.prompted.pop(user, None)
+        if announce:
+            for line in render_form_intro(form):
+                self._private(user, line)
+            self._ask(user, progress)
+        return progress
+
+    def _ask(self, user: UserRef, progress: FormInProgress) -> None:
+        next_field = progress.remaining[0]
+        optional = "" if next_field.required else " (optional)"
+        hint = _field_hint(next_field)
+        self._private(user, f"{next_field.label}{optional}{hint}")
+
+    async def _fill(self, actor: Actor, progress: FormInProgress, text: str) -> None:
+        current = progress.remaining.pop(0)
+        if text:
+            progress.values[current.name] = (
+                tuple(text.replace(",", " ").split())
+                if current.kind is FieldKind.MULTI_CHOICE
+                else text
+            )
+        if progress.remaining:
+            self._ask(actor.user, progress)
+            return
+        del self._forms[actor.user]
+        result = await self._app.submit(
+            FormSubmission(
+                actor, self.channel, progress.form.form_id, progress.values, progress.form.context
+            )
+        )
+        if result.ok:
+            return
+        retry = [f for f in progress.form.fields if f.name in result.errors]
+        for name, problem in result.errors.items():
+            label = next((f.label for f in progress.form.fields if f.name == name), "")
+            self._private(actor.user, f"{label + ': ' if label else ''}{problem}")
+        if retry:
+            progress.remaining = retry
+            self._forms[actor.user] = progress
+            self._ask(actor.user, progress)
+
+    async def _meta(self, line: str) -> None:
+        wait = WAIT.match(line)
+        if wait:
+            amount = timedelta(**{UNITS[wait["unit"]]: int(wait["amount"])})
+            self._advance(amount)
+            self._write(f"(console) … {wait['amount']}{wait['unit']} later")
+            await self._app.tick()
+            return
+        self._write(
+            "(console) `@name: text` speaks as name; `/compact help` lists commands; "
+            "`:wait 6m` moves the clock on (to see a turn time out); `# ...` is a comment."
+        )
+
+    def _actor(self, name: str) -> Actor:
+        return Actor(console_user(name), name)
+
+    def _private(self, user: UserRef, text: str) -> None:
+        self._write(f"[private to @{user.user_id}] compact: {safe(text)}")
+
+
+def _field_hint(form_field: FormField) -> str:
+    if form_field.kind is FieldKind.YES_NO:
+        return " [yes/no]"
+    if form_field.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and form_field.choices:
+        ids = [c.value for c in form_field.choices]
+        shown = ", ".join(ids[:8]) + (", …" if len(ids) > 8 else "")
+        several = "ids" if form_field.kind is FieldKind.MULTI_CHOICE else "one id"
+        return f" [{several}: {shown}; /compact show lists them]"
+    return ""

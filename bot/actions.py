@@ -1,0 +1,23 @@
+"""Neutral action ids carried by buttons; each adapter maps them to its own widgets."""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROUND_JOIN: Final = "round.join"
+ROUND_BEGIN: Final = "round.begin"
+ROUND_ANSWER: Final = "round.answer"
+ROUND_PASS: Final = "round.pass"
+ROUND_SKIP: Final = "round.skip"
+ROUND_NEXT: Final = "round.next"
+ROUND_END: Final = "round.end"
+ROUND_EDIT: Final = "round.edit"
+CALLOUT_DISCUSSED: Final = "callout.discussed"
+CALLOUT_RESOLVE: Final = "callout.resolve"
+CALLOUT_WITHDRAW: Final = "callout.withdraw"
+CHOOSE_ORGANISATION: Final = "person.organisation"
+
+FORM_REFLECTION: Final = "reflection"
+FORM_REFLECTION_EDIT: Final = "reflection.edit"
+FORM_CALLOUT: Final = "callout"
+FORM_LEARNING_NOTE: Final = "callout.note"

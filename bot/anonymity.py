@@ -1,0 +1,34 @@
+"""Keyed hashes that stand in for the reporter of a call-out.
+
+The hash is HMAC-SHA256 under `COMPACT_SECRET_KEY`, so the table alone cannot be reversed by
+hashing every known user id; the reporter, presenting the same identity again, is recognised
+(to withdraw, or to be told how their call-out went).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+from rituals.refs import UserRef
+
+
+class ReporterKeys:
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("COMPACT_SECRET_KEY must be at least 16 bytes long")
+        self._secret = secret
+
+    def key_for(self, partnership_slug: str, user: UserRef) -> str:
+        message = "\x1f".join((partnership_slug, user.platform, user.tenant, user.user_id))
+        return hmac.new(self._secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def find(
+        self, partnership_slug: str, key: str, candidates: Iterable[UserRef]
+    ) -> UserRef | None:
+        """Whoever among `candidates` the key belongs to (to tell an anonymous reporter)."""
+        for user in candidates:
+            if hmac.compare_digest(self.key_for(partnership_slug, user), key):
+                return user
+        return None

@@ -1,0 +1,369 @@
+"""The application's front door: every adapter hands it neutral requests, nothing else.
+
+Commands (`/compact <word>`), button actions and form submissions are routed through small
+tables keyed by word or action id, and every failure ends in one place: a clear private
+message for the person, the detail in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from bot import actions, words
+from bot.messages import Form
+from bot.requests import (
+    ActionRequest,
+    Actor,
+    ChatMessage,
+    CommandRequest,
+    FormResult,
+    FormSubmission,
+)
+from bot.services import Services
+from bot.usecases.callouts import CalloutService
+from bot.usecases.compacts import show_compact
+from bot.usecases.digests import preview_digest
+from bot.usecases.people import PeopleService
+from bot.usecases.place import Place, member_of
+from bot.usecases.rounds import EventFor, RoundService
+from bot.views.rounds import notice, parse_turn_value
+from rituals.errors import RitualError
+from rituals.refs import ConversationRef, UserRef
+from rituals.round import Round
+from rituals.round import events as ev
+from storage.database import SqlUnitOfWork
+
+log = logging.getLogger("compact.app")
+T = TypeVar("T")
+
+CommandHandler = Callable[[CommandRequest], Awaitable[Form | None]]
+ActionHandler = Callable[[ActionRequest], Awaitable[Form | None]]
+
+
+class CompactApp:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.people = PeopleService(services)
+        self.rounds = RoundService(services, self.people.greet)
+        self.callouts = CalloutService(services)
+        self._commands: dict[str, CommandHandler] = {
+            "reflect": self._reflect,
+            "here": self._here,
+            "join": self._here,
+            "add": self._add,
+            "start": self._begin,
+            "answer": self._answer,
+            "edit": self._edit,
+            "pass": self._pass,
+            "skip": self._skip,
+            "next": self._next,
+            "end": self._end,
+            "callout": self._callout,
+            "agenda": self._agenda,
+            "discussed": self._discussed,
+            "resolve": self._resolve,
+            "withdraw": self._withdraw,
+            "mine": self._mine,
+            "show": self._show,
+            "digest": self._digest,
+            "iam": self._iam,
+            "help": self._help,
+        }
+        self._actions: dict[str, ActionHandler] = {
+            actions.ROUND_JOIN: self._on_join,
+            actions.ROUND_BEGIN: self._on_begin,
+            actions.ROUND_ANSWER: self._on_answer,
+            actions.ROUND_EDIT: self._on_edit,
+            actions.ROUND_PASS: self._on_pass,
+            actions.ROUND_SKIP: self._on_skip,
+            actions.ROUND_NEXT: self._on_next,
+            actions.ROUND_END: self._on_end,
+            actions.CALLOUT_DISCUSSED: self._on_note(resolving=False),
+            actions.CALLOUT_RESOLVE: self._on_note(resolving=True),
+            actions.CALLOUT_WITHDRAW: self._on_withdraw,
+            actions.CHOOSE_ORGANISATION: self._on_organisation,
+        }
+
+    # --- the front door ----------------------------------------------------------------------
+    async def command(self, request: CommandRequest) -> Form | None:
+        """`/compact <words>`; returns a form when the platform should open one."""
+        word = request.words[0].lower() if request.words else "help"
+        handler = self._commands.get(word)
+        if handler is None:
+            text = words.UNKNOWN_SUBCOMMAND.format(word=word, help=words.HELP)
+            await self.services.tell(request.actor.user, notice(text), near=request.conversation)
+            return None
+        return await self._guard(request.actor.user, request.conversation, handler(request))
+
+    async def action(self, request: ActionRequest) -> Form | None:
+        handler = self._actions.get(request.action)
+        if handler is None:
+            log.warning("unknown action id %r", request.action)
+            return None
+        return await self._guard(request.actor.user, request.conversation, handler(request))
+
+    async def submit(self, submission: FormSubmission) -> FormResult:
+        result = await self._guard(
+            submission.actor.user, submission.conversation, self._submit(submission)
+        )
+        return result if result is not None else FormResult({"": words.SOMETHING_WENT_WRONG})
+
+    async def message(self, message: ChatMessage) -> None:
+        """Plain chat: a reply in a round's thread by the person asked is their answer."""
+        await self._guard(
+            message.actor.user,
+            message.conversation,
+            self.rounds.reply_in_thread(message.actor, message.conversation, message.text),
+        )
+
+    async def tick(self) -> int:
+        """Time out due turns; called periodically by whoever runs the scheduler."""
+        return await self.rounds.time_out_due_turns()
+
+    async def _guard(
+        self, user: UserRef, conversation: ConversationRef, work: Awaitable[T]
+    ) -> T | None:
+        try:
+            return await work
+        except RitualError as problem:
+            await self.services.tell(user, notice(str(problem)), near=conversation)
+        except Exception:
+            ref = secrets.token_hex(4)
+            log.exception("request failed (ref %s)", ref)
+            await self.services.tell(
+                user, notice(words.SOMETHING_WENT_WRONG.format(ref=ref)), near=conversation
+            )
+        return None
+
+    # --- commands ------------------------------------------------------------------------
+    async def _reflect(self, request: CommandRequest) -> None:
+        await self.rounds.start(request.actor, request.conversation, request.mentions)
+
+    async def _here(self, request: CommandRequest) -> None:
+        await self.rounds.act_here(
+            request.actor, request.conversation, _join(request.actor, request.actor)
+        )
+
+    async def _add(self, request: CommandRequest) -> None:
+        if not request.mentions:
+            await self._tell(request, words.ADD_WHO)
+            return
+        for someone in request.mentions:
+            await self.rounds.act_here(
+                request.actor, request.conversation, _join(request.actor, someone)
+            )
+
+    async def _begin(self, request: CommandRequest) -> None:
+        await self.rounds.act_here(
+            request.actor, request.conversation, _simple(ev.RoundBegun(request.actor.user))
+        )
+
+    async def _answer(self, request: CommandRequest) -> Form | None:
+        return await self.rounds.answer_form(request.actor, request.conversation, None, edit=False)
+
+    async def _edit(self, request: CommandRequest) -> Form | None:
+        return await self.rounds.answer_form(request.actor, request.conversation, None, edit=True)
+
+    async def _pass(self, request: CommandRequest) -> None:
+        event = ev.TurnPassed(request.actor.user)
+        await self.rounds.act_here(request.actor, request.conversation, _simple(event))
+
+    async def _skip(self, request: CommandRequest) -> None:
+        person = request.mentions[0].user if request.mentions else None
+        event = ev.TurnSkipped(request.actor.user, person)
+        await self.rounds.act_here(request.actor, request.conversation, _simple(event))
+
+    async def _next(self, request: CommandRequest) -> None:
+        event = ev.NextTurnRequested(request.actor.user)
+        await self.rounds.act_here(request.actor, request.conversation, _simple(event))
+
+    async def _end(self, request: CommandRequest) -> None:
+        event = ev.RoundEnded(request.actor.user)
+        await self.rounds.act_here(request.actor, request.conversation, _simple(event))
+
+    async def _callout(self, request: CommandRequest) -> Form:
+        return await self.callouts.form(request.actor, request.conversation)
+
+    async def _agenda(self, request: CommandRequest) -> None:
+        await self.callouts.agenda(request.actor, request.conversation)
+
+    async def _discussed(self, request: CommandRequest) -> None:
+        ref, note = _ref_and_rest(request.words)
+        if not ref:
+            await self._tell(request, words.NEEDS_REFERENCE.format(word="discussed"))
+            return
+        result = await self.callouts.discussed(request.actor, request.conversation, ref, note)
+        await self._report(request.actor, request.conversation, result)
+
+    async def _resolve(self, request: CommandRequest) -> None:
+        ref, note = _ref_and_rest(request.words)
+        if not ref:
+            await self._tell(request, words.NEEDS_REFERENCE.format(word="resolve"))
+            return
+        result = await self.callouts.resolve(request.actor, request.conversation, ref, note)
+        await self._report(request.actor, request.conversation, result)
+
+    async def _withdraw(self, request: CommandRequest) -> None:
+        ref, _ = _ref_and_rest(request.words)
+        if not ref:
+            await self._tell(request, words.NEEDS_REFERENCE.format(word="withdraw"))
+            return
+        result = await self.callouts.withdraw(request.actor, request.conversation, ref)
+        await self._report(request.actor, request.conversation, result)
+
+    async def _mine(self, request: CommandRequest) -> None:
+        await self.callouts.mine(request.actor, request.conversation)
+
+    async def _show(self, request: CommandRequest) -> None:
+        query = " ".join(request.words[1:])
+        await show_compact(self.services, request.actor, request.conversation, query)
+
+    async def _digest(self, request: CommandRequest) -> None:
+        if len(request.words) > 1 and request.words[1].lower() == "preview":
+            await preview_digest(self.services, request.actor, request.conversation)
+            return
+        await self._tell(request, words.DIGEST_HOW)
+
+    async def _iam(self, request: CommandRequest) -> None:
+        if len(request.words) < 2:
+            await self._tell(request, words.IAM_HOW)
+            return
+        await self.people.set_organisation(
+            request.actor, request.conversation, " ".join(request.words[1:])
+        )
+
+    async def _help(self, request: CommandRequest) -> None:
+        await self._tell(request, words.HELP)
+
+    async def _tell(self, request: CommandRequest, text: str) -> None:
+        await self.services.tell(request.actor.user, notice(text), near=request.conversation)
+
+    async def _report(
+        self, actor: Actor, conversation: ConversationRef, result: FormResult
+    ) -> None:
+        for problem in result.errors.values():
+            await self.services.tell(actor.user, notice(problem), near=conversation)
+
+    # --- button actions ----------------------------------------------------------------------
+    async def _on_join(self, request: ActionRequest) -> None:
+        await self.rounds.act_on(request.actor, request.value, _join(request.actor, request.actor))
+
+    async def _on_begin(self, request: ActionRequest) -> None:
+        event = ev.RoundBegun(request.actor.user)
+        await self.rounds.act_on(request.actor, request.value, _simple(event))
+
+    async def _on_answer(self, request: ActionRequest) -> Form | None:
+        round_id, _ = parse_turn_value(request.value)
+        return await self.rounds.answer_form(
+            request.actor, request.conversation, round_id, edit=False
+        )
+
+    async def _on_edit(self, request: ActionRequest) -> Form | None:
+        round_id, _ = parse_turn_value(request.value)
+        return await self.rounds.answer_form(
+            request.actor, request.conversation, round_id, edit=True
+        )
+
+    async def _on_pass(self, request: ActionRequest) -> None:
+        round_id, turn_no = parse_turn_value(request.value)
+        event = ev.TurnPassed(request.actor.user, turn_no)
+        await self.rounds.act_on(request.actor, round_id, _simple(event))
+
+    async def _on_skip(self, request: ActionRequest) -> None:
+        round_id, turn_no = parse_turn_value(request.value)
+        event = ev.TurnSkipped(request.actor.user, None, turn_no)
+        await self.rounds.act_on(request.actor, round_id, _simple(event))
+
+    async def _on_next(self, request: ActionRequest) -> None:
+        round_id, turn_no = parse_turn_value(request.value)
+        event = ev.NextTurnRequested(request.actor.user, turn_no)
+        await self.rounds.act_on(request.actor, round_id, _simple(event))
+
+    async def _on_end(self, request: ActionRequest) -> None:
+        round_id, _ = parse_turn_value(request.value)
+        await self.rounds.act_on(
+            request.actor, round_id, _simple(ev.RoundEnded(request.actor.user))
+        )
+
+    def _on_note(self, *, resolving: bool) -> ActionHandler:
+        async def open_note_form(request: ActionRequest) -> Form:
+            from bot.views.callouts import note_form
+
+            return note_form(request.value, resolving=resolving)
+
+        return open_note_form
+
+    async def _on_withdraw(self, request: ActionRequest) -> None:
+        result = await self.callouts.withdraw(request.actor, request.conversation, request.value)
+        await self._report(request.actor, request.conversation, result)
+
+    async def _on_organisation(self, request: ActionRequest) -> None:
+        await self.people.set_organisation(request.actor, request.conversation, request.value)
+
+    # --- forms -------------------------------------------------------------------------
+    async def _submit(self, submission: FormSubmission) -> FormResult:
+        values = submission.values
+        if submission.form_id in (actions.FORM_REFLECTION, actions.FORM_REFLECTION_EDIT):
+            round_id = submission.context.get("round_id", "")
+            return await self.rounds.submit_form(
+                submission.actor,
+                round_id,
+                learned=_text(values.get("learned")),
+                valued=_text(values.get("valued")),
+                clause_ids=_choices(values.get("clauses")),
+                edit=submission.form_id == actions.FORM_REFLECTION_EDIT,
+            )
+        if submission.form_id == actions.FORM_CALLOUT:
+            flat = {name: _text(value) for name, value in values.items()}
+            return await self.callouts.submit(submission.actor, submission.conversation, flat)
+        if submission.form_id == actions.FORM_LEARNING_NOTE:
+            ref = submission.context.get("callout_id", "")
+            note = _text(values.get("note"))
+            if submission.context.get("resolving") == "yes":
+                return await self.callouts.resolve(
+                    submission.actor, submission.conversation, ref, note
+                )
+            return await self.callouts.discussed(
+                submission.actor, submission.conversation, ref, note
+            )
+        log.warning("unknown form id %r", submission.form_id)
+        return FormResult({"": words.SOMETHING_WENT_WRONG.format(ref=submission.form_id)})
+
+
+def _simple(event: ev.RoundEvent) -> EventFor:
+    async def event_for(_uow: SqlUnitOfWork, _place: Place, _round: Round) -> ev.RoundEvent:
+        return event
+
+    return event_for
+
+
+def _join(by: Actor, someone: Actor) -> EventFor:
+    """An attendee joining, with the organisation they represent looked up in the transaction."""
+
+    async def event_for(uow: SqlUnitOfWork, place: Place, round_: Round) -> ev.RoundEvent:
+        member = await member_of(uow, place, someone, round_.opened_at)
+        return ev.AttendeeJoined(by.user, member.attendee)
+
+    return event_for
+
+
+def _ref_and_rest(all_words: tuple[str, ...]) -> tuple[str, str]:
+    rest = all_words[1:]
+    return (rest[0], " ".join(rest[1:])) if rest else ("", "")
+
+
+def _text(value: str | tuple[str, ...] | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def _choices(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, tuple):
+        return value
+    return tuple(part for part in value.replace(",", " ").split() if part)

@@ -1,0 +1,70 @@
+"""The composition root: settings in, a wired application out. Tests call it with fakes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot.anonymity import ReporterKeys
+from bot.app import CompactApp
+from bot.config import Settings
+from bot.ports import ChatGateway, Clock, SystemClock
+from bot.services import Services
+from storage.database import Database
+
+log = logging.getLogger("compact.bootstrap")
+
+
+@dataclass(frozen=True)
+class Wiring:
+    app: CompactApp
+    database: Database
+    services: Services
+
+
+def bootstrap(
+    settings: Settings,
+    *,
+    gateways: Mapping[str, ChatGateway],
+    clock: Clock | None = None,
+    database: Database | None = None,
+    secret: bytes | None = None,
+) -> Wiring:
+    db = database or Database.from_url(settings.database_url)
+    services = Services(
+        database=db,
+        gateways=dict(gateways),
+        clock=clock or SystemClock(),
+        reporter_keys=ReporterKeys(secret or secret_key(settings)),
+    )
+    return Wiring(CompactApp(services), db, services)
+
+
+def secret_key(settings: Settings, *, allow_generated: bool = True) -> bytes:
+    """`COMPACT_SECRET_KEY`, or for a local SQLite database a key generated once and kept
+    beside it (mode 0600), so anonymous reporters can still withdraw after a restart."""
+    if settings.compact_secret_key is not None:
+        return settings.compact_secret_key.get_secret_value().encode("utf-8")
+    url = make_url(settings.database_url)
+    if not allow_generated or not url.drivername.startswith("sqlite") or not url.database:
+        raise SystemExit(
+            "COMPACT_SECRET_KEY is not set. Set it to a long random value (for example the "
+            "output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`); it "
+            "protects the anonymity of call-outs."
+        )
+    key_file = Path(url.database).with_suffix(".secret-key")
+    if key_file.exists():
+        return key_file.read_bytes().strip()
+    key = secrets.token_urlsafe(32).encode("ascii")
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    log.warning("COMPACT_SECRET_KEY is not set; generated a local one in %s", key_file)
+    return key

@@ -1,0 +1,220 @@
+"""`compact-bot`: the command line, and the composition root that wires adapters in.
+
+This is the one module of `bot/` allowed to import adapters (see the import-linter
+contracts in pyproject.toml): something has to plug them in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import dataclasses
+import json
+import logging
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from adapters.console.runner import run_console
+from adapters.console.session import console_channel
+from bot.app import CompactApp
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.ports import ChatGateway, Clock
+from bot.usecases.compacts import load_compact_file
+from rituals.compact_yaml import parse_compact
+from rituals.errors import CompactFileError
+from storage.database import Database
+from storage.migrate import upgrade, upgrade_async
+
+cli = typer.Typer(
+    name="compact-bot",
+    help="Compact Rituals: closing reflections, no-blame call-outs and a weekly digest.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+compact_cli = typer.Typer(help="The compact file.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(compact_cli, name="compact")
+
+CompactOption = Annotated[
+    Path | None, typer.Option("--compact", help="Compact YAML file (default: $COMPACT_FILE).")
+]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="Database URL (default: $DATABASE_URL).")
+]
+
+
+def _settings(compact: Path | None = None, database_url: str | None = None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if compact is not None:
+        overrides["COMPACT_FILE"] = compact
+    if database_url is not None:
+        overrides["DATABASE_URL"] = database_url
+    return Settings(**overrides)
+
+
+@cli.command()
+def console(compact: CompactOption = None, database_url: DatabaseOption = None) -> None:
+    """Play the rituals in this terminal: speak as anyone with `@name: message`."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(compact, database_url)
+    try:
+        asyncio.run(_console(settings))
+    except CompactFileError as problem:
+        typer.echo(
+            f"The compact file {settings.compact_path} cannot be loaded: {problem}", err=True
+        )
+        raise typer.Exit(2) from None
+
+
+async def _console(settings: Settings) -> None:
+    await upgrade_async(settings.database_url)
+    database = Database.from_url(settings.database_url)
+
+    def wire(gateways: dict[str, ChatGateway], clock: Clock) -> CompactApp:
+        return bootstrap(settings, gateways=gateways, clock=clock, database=database).app
+
+    async def prepare(app: CompactApp) -> list[str]:
+        loaded = await load_compact_file(
+            app.services, settings.compact_path, bind=(console_channel(),)
+        )
+        compact = parse_compact(settings.compact_path.read_text(encoding="utf-8"))
+        people = ", ".join(
+            f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
+            f"{', facilitator' if p.handle in compact.facilitators else ''})"
+            for p in compact.people
+        )
+        return [
+            f"Compact Rituals console — {compact.name}, compact version {loaded.version}.",
+            f"People: {people}.",
+            "Speak as anyone with `@name: message`. Try `@alice: /compact reflect @alice @bob "
+            "@carol`, `@bob: /compact callout`, `@alice: /compact agenda`, `/compact help`.",
+        ]
+
+    try:
+        await run_console(wire, prepare=prepare)
+    finally:
+        await database.dispose()
+
+
+@db_cli.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = None, revision: str = "head") -> None:
+    """Apply the database migrations (Alembic) up to `revision`."""
+    settings = _settings(database_url=database_url)
+    upgrade(settings.database_url, revision)
+    typer.echo(f"Database is at revision {revision}.")
+
+
+@compact_cli.command("check")
+def compact_check(path: Path) -> None:
+    """Validate a compact file without storing it."""
+    try:
+        compact = parse_compact(path.read_text(encoding="utf-8"), source=str(path))
+    except CompactFileError as problem:
+        typer.echo(f"{path}: {problem}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"{path}: OK — {len(compact.clauses)} clauses in {len(compact.themes)} themes, "
+        f"{len(compact.organisations)} organisations, {len(compact.people)} people."
+    )
+
+
+@compact_cli.command("load")
+def compact_load(path: Path, database_url: DatabaseOption = None) -> None:
+    """Store a compact file; a changed file becomes a new version, old answers keep theirs."""
+    settings = _settings(compact=path, database_url=database_url)
+
+    async def load() -> None:
+        await upgrade_async(settings.database_url)
+        wiring = bootstrap(settings, gateways={})
+        try:
+            result = await load_compact_file(wiring.services, path)
+        finally:
+            await wiring.database.dispose()
+        state = "new version" if result.created else "unchanged"
+        typer.echo(f"{result.slug}: compact version {result.version} ({state}).")
+
+    try:
+        asyncio.run(load())
+    except CompactFileError as problem:
+        typer.echo(f"{path}: {problem}", err=True)
+        raise typer.Exit(2) from None
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class ExportRecords(StrEnum):
+    REFLECTIONS = "reflections"
+    CALLOUTS = "callouts"
+
+
+@cli.command()
+def export(
+    format: Annotated[ExportFormat, typer.Option("--format")] = ExportFormat.JSON,
+    records: Annotated[
+        ExportRecords | None,
+        typer.Option(help="Only these records (CSV needs one kind; default reflections)."),
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Export stored reflections and call-outs (never who raised a call-out)."""
+    settings = _settings(database_url=database_url)
+    data = asyncio.run(_export_rows(settings))
+    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        if format is ExportFormat.JSON:
+            chosen = {k: v for k, v in data.items() if records is None or k == records.value}
+            json.dump(chosen, stream, indent=2, ensure_ascii=False, default=str)
+            stream.write("\n")
+        else:
+            rows = data[(records or ExportRecords.REFLECTIONS).value]
+            _write_csv(stream, rows)
+    finally:
+        if output:
+            stream.close()
+
+
+async def _export_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:
+    await upgrade_async(settings.database_url)
+    database = Database.from_url(settings.database_url)
+    try:
+        async with database.unit_of_work() as uow:
+            reflections = await uow.reflections.export_rows(None)
+            callouts = await uow.callouts.export_rows(None)
+    finally:
+        await database.dispose()
+    return {
+        "reflections": [dataclasses.asdict(row) for row in reflections],
+        "callouts": [dataclasses.asdict(row) for row in callouts],
+    }
+
+
+def _write_csv(stream: Any, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+
+
+def _csv_cell(value: Any) -> Any:
+    """Flatten lists, and defuse text a spreadsheet would run as a formula (=, +, -, @)."""
+    if isinstance(value, list | tuple):
+        value = " ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,55 @@
+"""Settings from the environment (and a `.env` file), under the names the brief fixes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./compact-rituals.sqlite3"
+PACKAGED_COMPACT = Path(__file__).parent / "data" / "compact.yaml"
+
+
+class Settings(BaseSettings):
+    """Everything an operator sets; secrets stay `SecretStr` so they never reach a log line."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    port: int = Field(default=3000, validation_alias="PORT")
+    compact_file: Path | None = Field(default=None, validation_alias="COMPACT_FILE")
+    compact_secret_key: SecretStr | None = Field(
+        default=None, validation_alias="COMPACT_SECRET_KEY"
+    )
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    teams_app_id: str | None = Field(default=None, validation_alias="TEAMS_APP_ID")
+    teams_app_password: SecretStr | None = Field(
+        default=None, validation_alias="TEAMS_APP_PASSWORD"
+    )
+    teams_app_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_APP_TENANT_ID")
+    teams_auth: Literal["on", "off"] = Field(default="on", validation_alias="TEAMS_AUTH")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept the URLs operators usually paste and pick the async driver for them."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url
+
+    @property
+    def compact_path(self) -> Path:
+        """The compact file to load: `COMPACT_FILE`, else the packaged NHS–VMI example."""
+        return self.compact_file or PACKAGED_COMPACT

@@ -1,0 +1,64 @@
+"""What adapters hand the application: neutral requests, already translated from the platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rituals.refs import ConversationRef, UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person behind a request, with the name the platform shows for them."""
+
+    user: UserRef
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRequest:
+    """`/compact <words>`; `mentions` are the people named, resolved by the adapter."""
+
+    actor: Actor
+    conversation: ConversationRef
+    words: tuple[str, ...]
+    mentions: tuple[Actor, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRequest:
+    """A button press: the neutral action id and its value, as the message carried them."""
+
+    actor: Actor
+    conversation: ConversationRef
+    action: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmission:
+    actor: Actor
+    conversation: ConversationRef
+    form_id: str
+    values: dict[str, str | tuple[str, ...]]
+    context: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """Plain text said in a conversation (e.g. a reply in a round's thread)."""
+
+    actor: Actor
+    conversation: ConversationRef
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FormResult:
+    """Empty `errors` means accepted; otherwise the form stays open with errors by its fields."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -1,0 +1,60 @@
+"""Getting to know people: which organisation a newcomer represents, asked once."""
+
+from __future__ import annotations
+
+from bot import actions, words
+from bot.messages import Actions, Button, Message, Paragraph
+from bot.requests import Actor
+from bot.services import Services
+from bot.usecases.place import Member, Place, member_of, place_of
+from bot.views.rounds import notice
+from rituals.errors import NotFound
+from rituals.refs import ConversationRef
+
+
+class PeopleService:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def greet(self, place: Place, newcomers: list[Member]) -> None:
+        """Ask each newcomer, privately and once, which organisation they represent."""
+        for member in newcomers:
+            await self._services.tell(member.user, ask_organisation(place))
+
+    async def set_organisation(
+        self, actor: Actor, conversation: ConversationRef, organisation_key: str
+    ) -> None:
+        services = self._services
+        key = organisation_key.strip().lower()
+        async with services.database.unit_of_work() as uow:
+            place = await place_of(uow, conversation)
+            member = await member_of(uow, place, actor, services.clock.now())
+            organisation = next((o for o in place.compact.organisations if o.id == key), None)
+            if organisation is None:
+                await uow.commit()
+                await services.tell(actor.user, ask_organisation(place, unknown=key))
+                return
+            await uow.people.set_organisation(member.person.id, organisation.id)
+            await uow.commit()
+        await services.tell(
+            actor.user, notice(words.ORGANISATION_SET.format(organisation=organisation.name))
+        )
+
+
+def ask_organisation(place: Place, *, unknown: str = "") -> Message:
+    organisations = place.compact.organisations
+    listing = ", ".join(f"{o.id} ({o.name})" for o in organisations)
+    lead = words.UNKNOWN_ORGANISATION.format(key=unknown) if unknown else words.ASK_ORGANISATION
+    text = f"{lead} {words.CHOOSE_ORGANISATION_HOW.format(listing=listing)}"
+    return Message(
+        text,
+        (
+            Paragraph.of(text),
+            Actions(
+                tuple(Button(o.name[:75], actions.CHOOSE_ORGANISATION, o.id) for o in organisations)
+            ),
+        ),
+    )
+
+
+__all__ = ["NotFound", "PeopleService", "ask_organisation"]

@@ -1,0 +1,86 @@
+"""Where a request happens: which partnership, which compact version, and who is asking.
+
+Every use case starts here, so every query that follows is scoped to one partnership.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import words
+from bot.requests import Actor
+from rituals.compact import Compact
+from rituals.errors import NotFound
+from rituals.refs import ConversationRef, UserRef
+from rituals.round import Attendee
+from storage.database import SqlUnitOfWork
+from storage.repositories.compacts import StoredCompact
+from storage.repositories.people import Person
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    partnership_id: int
+    stored: StoredCompact
+
+    @property
+    def compact(self) -> Compact:
+        return self.stored.compact
+
+    @property
+    def slug(self) -> str:
+        return self.stored.partnership_slug
+
+    def is_facilitator(self, person: Person) -> bool:
+        handle = (person.handle or "").lower()
+        return bool(handle) and handle in {h.lower() for h in self.compact.facilitators}
+
+
+async def place_of(uow: SqlUnitOfWork, conversation: ConversationRef) -> Place:
+    """The partnership bound to `conversation`; a clear error when there is none."""
+    partnership_id = await uow.channels.partnership_of(conversation.in_thread(None))
+    if partnership_id is None:
+        raise NotFound(words.NOT_IN_PARTNERSHIP)
+    stored = await uow.compacts.latest_for(partnership_id)
+    if stored is None:
+        raise NotFound(words.NOT_IN_PARTNERSHIP)
+    return Place(partnership_id, stored)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A person in the partnership; `first_contact` is set only the one time we must ask
+    which organisation they represent."""
+
+    person: Person
+    user: UserRef
+    first_contact: bool
+
+    @property
+    def attendee(self) -> Attendee:
+        return Attendee(self.user, self.person.organisation_key)
+
+
+async def member_of(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> Member:
+    """Find (or get to know) `actor` in the partnership."""
+    person = await uow.people.find(place.partnership_id, actor.user)
+    if person is None and actor.user.platform == "console":
+        # On the console people are their handles, as named in the compact file.
+        person = await uow.people.find_by_handle(place.partnership_id, actor.user.user_id)
+        if person is not None:
+            await uow.people.link_identity(person.id, actor.user)
+    if person is None:
+        person = await uow.people.create(place.partnership_id, actor.user, actor.display_name)
+    first_contact = person.organisation_key is None and await uow.people.mark_asked(person.id, now)
+    return Member(person, actor.user, first_contact)
+
+
+async def display_names(
+    uow: SqlUnitOfWork, place: Place, users: list[UserRef] | tuple[UserRef, ...]
+) -> dict[UserRef, str]:
+    names: dict[UserRef, str] = {}
+    for user in dict.fromkeys(users):
+        person = await uow.people.find(place.partnership_id, user)
+        names[user] = person.display_name if person else user.user_id
+    return names

@@ -1,0 +1,338 @@
+"""Reflection-round use cases: each loads the round, lets the engine decide, saves with
+compare-and-swap, commits, and only then carries out the effects."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot import words
+from bot.messages import Form, Inline
+from bot.requests import Actor, FormResult
+from bot.services import Services
+from bot.usecases.place import Member, Place, display_names, member_of, place_of
+from bot.views import rounds as views
+from bot.views.names import mention
+from rituals.errors import NotFound
+from rituals.refs import ConversationRef, UserRef
+from rituals.round import Decision, Rejection, Round, decide
+from rituals.round import effects as fx
+from rituals.round import events as ev
+from storage.database import SqlUnitOfWork
+from storage.errors import RoundAlreadyOpen, StaleRound
+from storage.repositories.rounds import StoredRound
+
+log = logging.getLogger("compact.rounds")
+
+MAX_ATTEMPTS = 5
+CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
+
+Locate = Callable[[SqlUnitOfWork], Awaitable[StoredRound | None]]
+EventFor = Callable[[SqlUnitOfWork, Place, Round], Awaitable[ev.RoundEvent | None]]
+"""Builds the event from the loaded round, inside the use case's transaction."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a round use case did: the decision plus what is needed to show it."""
+
+    place: Place
+    decision: Decision
+    names: dict[UserRef, str]
+    newcomers: tuple[Member, ...] = ()
+
+
+class RoundService:
+    def __init__(self, services: Services, on_newcomer: NewcomerGreeter) -> None:
+        self._services = services
+        self._greet = on_newcomer
+
+    # --- starting -------------------------------------------------------------------------
+    async def start(
+        self, actor: Actor, conversation: ConversationRef, mentioned: tuple[Actor, ...]
+    ) -> None:
+        """`/compact reflect [@people]`: open a round here, or gather attendees first."""
+        now = self._services.clock.now()
+        channel = conversation.in_thread(None)
+        async with self._services.database.unit_of_work() as uow:
+            place = await place_of(uow, channel)
+            if await uow.rounds.open_in(channel) is not None:
+                await self._services.tell(actor.user, views.notice(words.ROUND_ALREADY_OPEN))
+                return
+            starter = await member_of(uow, place, actor, now)
+            members = [await member_of(uow, place, someone, now) for someone in mentioned]
+            facilitators = await uow.people.identities_for_handles(
+                place.partnership_id, place.compact.facilitators, platform=actor.user.platform
+            )
+            settings = place.compact.settings
+            timeout = settings.turn_timeout_minutes
+            event = ev.RoundStartRequested(
+                round_id=uuid.uuid4().hex,
+                conversation=channel,
+                by=actor.user,
+                attendees=tuple(m.attendee for m in members),
+                facilitators=frozenset(facilitators),
+                order=settings.order,
+                seed=secrets.randbelow(2**31),
+                turn_timeout=timedelta(minutes=timeout) if timeout else None,
+                clause_ids=frozenset(c.id for c in place.compact.clauses),
+            )
+            decision = decide(None, event, now)
+            assert decision.round is not None
+            try:
+                await uow.rounds.add(
+                    decision.round,
+                    partnership_id=place.partnership_id,
+                    compact_version_id=place.stored.version_id,
+                )
+            except RoundAlreadyOpen:
+                await self._services.tell(actor.user, views.notice(words.ROUND_ALREADY_OPEN))
+                return
+            names = await display_names(uow, place, [m.user for m in (starter, *members)])
+            await uow.commit()
+        await self._greet(place, [m for m in (starter, *members) if m.first_contact])
+        await self._deliver(Outcome(place, decision, names))
+
+    # --- acting on a round --------------------------------------------------------------------
+    async def act_here(
+        self, actor: Actor, conversation: ConversationRef, event_for: EventFor
+    ) -> Outcome | None:
+        """Apply an event to the open round in `conversation`'s channel."""
+        channel = conversation.in_thread(None)
+
+        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+            return await uow.rounds.open_in(channel)
+
+        return await self._act(actor, locate, event_for)
+
+    async def act_on(self, actor: Actor, round_id: str, event_for: EventFor) -> Outcome | None:
+        """Apply an event to a round named by a button's value."""
+
+        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+            return await uow.rounds.get(round_id)
+
+        return await self._act(actor, locate, event_for)
+
+    async def time_out_due_turns(self) -> int:
+        """The periodic tick: time out every turn whose deadline has passed (any replica)."""
+        now = self._services.clock.now()
+        async with self._services.database.unit_of_work() as uow:
+            due = await uow.rounds.due_turns(now)
+        for round_id, turn_no in due:
+            await self._apply(None, _by_id(round_id), _timeout(turn_no))
+        return len(due)
+
+    async def _act(self, actor: Actor, locate: Locate, event_for: EventFor) -> Outcome | None:
+        outcome = await self._apply(actor, locate, event_for)
+        if outcome is None:
+            await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND))
+        return outcome
+
+    async def _apply(
+        self, actor: Actor | None, locate: Locate, event_for: EventFor, *, deliver: bool = True
+    ) -> Outcome | None:
+        for _attempt in range(MAX_ATTEMPTS):
+            now = self._services.clock.now()
+            try:
+                async with self._services.database.unit_of_work() as uow:
+                    stored = await locate(uow)
+                    if stored is None:
+                        return None
+                    place = Place(
+                        stored.partnership_id,
+                        await uow.compacts.by_version_id(stored.compact_version_id),
+                    )
+                    member = await member_of(uow, place, actor, now) if actor else None
+                    event = await event_for(uow, place, stored.round)
+                    if event is None:
+                        return None
+                    decision = decide(stored.round, event, now)
+                    if decision.round is not None and decision.round != stored.round:
+                        await uow.rounds.save(stored, decision.round)
+                    round_ = decision.round or stored.round
+                    names = await display_names(uow, place, [a.user for a in round_.attendees])
+                    await uow.commit()
+            except StaleRound:
+                log.info("round changed underneath; retrying")
+                continue
+            outcome = Outcome(
+                place, decision, names, (member,) if member and member.first_contact else ()
+            )
+            await self._greet(place, list(outcome.newcomers))
+            if deliver:
+                await self._deliver(outcome)
+            return outcome
+        raise RuntimeError("the round kept changing; gave up after several attempts")
+
+    # --- forms -------------------------------------------------------------------------
+    async def answer_form(
+        self, actor: Actor, conversation: ConversationRef, round_id: str | None, *, edit: bool
+    ) -> Form | None:
+        """The reflection form for `actor` (Slack modal, Teams card, console prompts)."""
+        async with self._services.database.unit_of_work() as uow:
+            channel = conversation.in_thread(None)
+            stored = await (uow.rounds.get(round_id) if round_id else uow.rounds.open_in(channel))
+            if stored is None or stored.round.is_closed:
+                reason = (
+                    words.NO_OPEN_ROUND
+                    if stored is None
+                    else words.REJECTION[Rejection.ROUND_CLOSED]
+                )
+                await self._services.tell(actor.user, views.notice(reason))
+                return None
+            compact = (await uow.compacts.by_version_id(stored.compact_version_id)).compact
+            existing = stored.round.reflection_of(actor.user)
+        if edit and existing is None:
+            await self._services.tell(actor.user, views.rejection(Rejection.NOTHING_TO_EDIT))
+            return None
+        if not edit and existing is not None:
+            await self._services.tell(actor.user, views.rejection(Rejection.ALREADY_ANSWERED))
+            return None
+        return views.reflection_form(stored.round, compact, existing=existing)
+
+    async def submit_form(
+        self,
+        actor: Actor,
+        round_id: str,
+        *,
+        learned: str,
+        valued: str,
+        clause_ids: tuple[str, ...],
+        edit: bool,
+    ) -> FormResult:
+        """A filled reflection form; refusals come back as errors beside the fields."""
+
+        async def event_for(_uow: SqlUnitOfWork, _place: Place, _round: Round) -> ev.RoundEvent:
+            kind = ev.ReflectionEdited if edit else ev.ReflectionSubmitted
+            return kind(actor.user, learned, valued, clause_ids)
+
+        outcome = await self._apply(actor, _by_id(round_id), event_for, deliver=False)
+        if outcome is None:
+            return FormResult({"": words.NO_OPEN_ROUND})
+        errors = _form_errors(outcome.decision)
+        if not errors:
+            await self._deliver(outcome)
+        return FormResult(errors)
+
+    async def reply_in_thread(self, actor: Actor, conversation: ConversationRef, text: str) -> bool:
+        """A reply in the round's thread by the person being asked counts as their answer."""
+        if conversation.thread is None:
+            return False
+
+        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+            stored = await uow.rounds.open_in(conversation.in_thread(None))
+            if stored and stored.round.conversation.thread == conversation.thread:
+                return stored
+            return None
+
+        async def event_for(
+            _uow: SqlUnitOfWork, _place: Place, round_: Round
+        ) -> ev.RoundEvent | None:
+            turn = round_.current_turn
+            if turn is None or turn.person != actor.user:
+                return None
+            cited = tuple(cid for cid in CLAUSE_ID.findall(text) if cid in round_.clause_ids)
+            return ev.ReflectionSubmitted(actor.user, text, "", cited)
+
+        return await self._apply(actor, locate, event_for) is not None
+
+    # --- effects -------------------------------------------------------------------------
+    async def _deliver(self, outcome: Outcome) -> None:
+        """Carry out the decision's effects, after the commit."""
+        round_ = outcome.decision.round
+        if round_ is None:
+            return
+        services = self._services
+        gateway = services.gateway(round_.conversation.platform)
+        names = outcome.names
+        compact = outcome.place.compact
+        header_id = round_.conversation.thread
+        header_stale = False
+        for effect in outcome.decision.effects:
+            match effect:
+                case fx.RoundOpened():
+                    header_id = await gateway.post(round_.conversation, views.header(round_, names))
+                    async with services.database.unit_of_work() as uow:
+                        await uow.rounds.set_thread(round_.id, header_id)
+                        await uow.commit()
+                case fx.RoundStatusChanged():
+                    header_stale = True
+                case fx.PromptAttendee():
+                    thread = round_.conversation.in_thread(header_id)
+                    await gateway.post(thread, views.prompt(round_, effect.turn_no, names))
+                case fx.ReflectionRecorded():
+                    text = (
+                        words.ACK_REFLECTION_EDITED
+                        if effect.edited
+                        else words.ACK_REFLECTION_EARLY
+                        if effect.early
+                        else words.ACK_REFLECTION
+                    )
+                    await services.tell(effect.person, views.notice(text), near=round_.conversation)
+                case fx.EveryoneAsked():
+                    waiting: list[Inline] = []
+                    for i, user in enumerate(effect.waiting_on):
+                        waiting.extend([", "] if i else [])
+                        waiting.append(mention(user, names))
+                    for facilitator in effect.facilitators:
+                        await services.tell(
+                            facilitator,
+                            views.everyone_asked(tuple(waiting)),
+                            near=round_.conversation,
+                        )
+                case fx.PostSummary():
+                    thread = round_.conversation.in_thread(header_id)
+                    await gateway.post(thread, views.summary(effect.summary, compact, names))
+                case fx.Rejected():
+                    await services.tell(
+                        effect.to,
+                        views.rejection(effect.reason, effect.detail),
+                        near=round_.conversation,
+                    )
+        if header_stale and header_id is not None:
+            await gateway.update(round_.conversation, header_id, views.header(round_, names))
+
+
+NewcomerGreeter = Callable[[Place, list[Member]], Awaitable[None]]
+
+
+def _timeout(turn_no: int) -> EventFor:
+    async def event_for(_uow: SqlUnitOfWork, _place: Place, _round: Round) -> ev.RoundEvent:
+        return ev.TurnTimedOut(turn_no)
+
+    return event_for
+
+
+def _by_id(round_id: str) -> Locate:
+    async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+        return await uow.rounds.get(round_id)
+
+    return locate
+
+
+def _form_errors(decision: Decision) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for effect in decision.effects:
+        if not isinstance(effect, fx.Rejected):
+            continue
+        message = views.rejection(effect.reason, effect.detail).summary
+        if effect.reason is Rejection.UNKNOWN_CLAUSE:
+            errors["clauses"] = message
+        elif effect.reason is Rejection.INVALID_TEXT:
+            field = (
+                "valued"
+                if "valued" in effect.detail and "learned" not in effect.detail
+                else ("learned")
+            )
+            errors[field] = message
+        else:
+            errors[""] = message
+    return errors
+
+
+__all__ = ["NotFound", "Outcome", "RoundService"]

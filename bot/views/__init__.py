@@ -1,0 +1,1 @@
+"""Views: domain values turned into neutral messages and forms, using the words in `bot.words`."""

@@ -1,0 +1,165 @@
+"""How call-outs look: the private form, the facilitators' agenda, the reporter's notices."""
+
+from __future__ import annotations
+
+from bot import actions, words
+from bot.messages import (
+    Actions,
+    Block,
+    Button,
+    ButtonStyle,
+    Choice,
+    FieldKind,
+    Form,
+    FormField,
+    Heading,
+    Inline,
+    Message,
+    Paragraph,
+    UserText,
+)
+from bot.views.names import Names, mention
+from rituals.callout import AgendaItem, Callout, CalloutStatus
+from rituals.compact import Compact
+from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS
+
+
+def callout_form(compact: Compact) -> Form:
+    clause_choices = tuple(
+        Choice(c.id, f"{c.id}: {c.text}", compact.theme(c.theme_id).title) for c in compact.clauses
+    )
+    partner_choices = tuple(
+        Choice(o.id, o.name, compact.role(o.role_id).name) for o in compact.organisations
+    )
+    return Form(
+        form_id=actions.FORM_CALLOUT,
+        title=words.CALLOUT_TITLE,
+        submit_label=words.CALLOUT_SUBMIT,
+        intro=words.CALLOUT_INTRO,
+        fields=(
+            FormField(
+                "clause",
+                words.CALLOUT_FIELD_CLAUSE,
+                kind=FieldKind.CHOICE,
+                required=True,
+                choices=clause_choices,
+            ),
+            FormField(
+                "partner",
+                words.CALLOUT_FIELD_PARTNER,
+                kind=FieldKind.CHOICE,
+                required=True,
+                choices=partner_choices,
+            ),
+            FormField(
+                "what_happened",
+                words.CALLOUT_FIELD_WHAT,
+                required=True,
+                multiline=True,
+                max_length=MAX_ANSWER_CHARS,
+            ),
+            FormField(
+                "what_would_help",
+                words.CALLOUT_FIELD_HELP,
+                multiline=True,
+                max_length=MAX_ANSWER_CHARS,
+            ),
+            FormField(
+                "anonymous",
+                words.CALLOUT_FIELD_ANONYMOUS,
+                kind=FieldKind.YES_NO,
+                hint=words.CALLOUT_FIELD_ANONYMOUS_HINT,
+            ),
+        ),
+    )
+
+
+def note_form(callout_id: str, *, resolving: bool) -> Form:
+    return Form(
+        form_id=actions.FORM_LEARNING_NOTE,
+        title=words.FORM_NOTE_TITLE,
+        submit_label=words.BUTTON_RESOLVE if resolving else words.BUTTON_DISCUSSED,
+        fields=(
+            FormField(
+                "note",
+                words.FIELD_NOTE,
+                required=not resolving,
+                multiline=True,
+                max_length=MAX_NOTE_CHARS,
+            ),
+        ),
+        context={"callout_id": callout_id, "resolving": "yes" if resolving else "no"},
+    )
+
+
+def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Message:
+    """The facilitators' agenda; anonymous items carry no trace of who raised them."""
+    if not items:
+        return Message(words.AGENDA_EMPTY, (Paragraph.of(words.AGENDA_EMPTY),))
+    blocks: list[Block] = [Heading(words.AGENDA_TITLE)]
+    for item in items:
+        clause = compact.clause(item.clause_id).text if compact.has_clause(item.clause_id) else ""
+        about = next(
+            (o.name for o in compact.organisations if o.id == item.about_organisation_id),
+            item.about_organisation_id,
+        )
+        who: tuple[Inline, ...] = (
+            (words.AGENDA_ANONYMOUS,)
+            if item.reporter is None
+            else (f"{words.AGENDA_RAISED_BY} ", mention(item.reporter, names))
+        )
+        blocks.append(
+            Paragraph.of(
+                f"[{item.callout_id}] {item.status.value} — clause {item.clause_id}",
+                f" ({clause})" if clause else "",
+                f", about {about}; raised {item.raised_on.isoformat()}, ",
+                *who,
+            )
+        )
+        blocks.append(Paragraph.of("What happened: ", UserText(item.what_happened)))
+        if item.what_would_help:
+            blocks.append(Paragraph.of("What would help: ", UserText(item.what_would_help)))
+        if item.learning_note:
+            blocks.append(Paragraph.of("Learning so far: ", UserText(item.learning_note)))
+        buttons = [Button(words.BUTTON_RESOLVE, actions.CALLOUT_RESOLVE, item.callout_id)]
+        if item.status is CalloutStatus.OPEN:
+            buttons.insert(
+                0,
+                Button(
+                    words.BUTTON_DISCUSSED,
+                    actions.CALLOUT_DISCUSSED,
+                    item.callout_id,
+                    ButtonStyle.PRIMARY,
+                ),
+            )
+        blocks.append(Actions(tuple(buttons)))
+    blocks.append(Paragraph.of(words.AGENDA_HOW_TO))
+    return Message(f"{words.AGENDA_TITLE}: {len(items)}", tuple(blocks))
+
+
+def status_notice(callout: Callout) -> Message:
+    """Tell the reporter where their call-out is; the learning note is echoed escaped."""
+    template = words.CALLOUT_STATUS_CHANGED[callout.status.value]
+    before, marker, after = template.format(ref=callout.id, note="\0").partition("\0")
+    parts: tuple[Inline, ...] = (
+        (before, UserText(callout.learning_note), after) if marker else (before,)
+    )
+    plain = template.format(ref=callout.id, note=callout.learning_note)
+    return Message(plain, (Paragraph(parts),))
+
+
+def mine(callouts: list[Callout]) -> Message:
+    live = [c for c in callouts if c.is_live]
+    if not live:
+        return Message(words.MY_CALLOUTS_EMPTY, (Paragraph.of(words.MY_CALLOUTS_EMPTY),))
+    blocks: list[Block] = [Heading(words.MY_CALLOUTS_TITLE)]
+    for c in live:
+        anonymity = "anonymous" if c.anonymous else "named"
+        blocks.append(
+            Paragraph.of(
+                f"[{c.id}] {c.status.value}, clause {c.clause_id}, {anonymity}: ",
+                UserText(c.what_happened),
+            )
+        )
+        blocks.append(Actions((Button(words.BUTTON_WITHDRAW, actions.CALLOUT_WITHDRAW, c.id),)))
+    return Message(f"{words.MY_CALLOUTS_TITLE}: {len(live)}", tuple(blocks))

@@ -1,0 +1,210 @@
+"""How a reflection round looks: its header, a turn's prompt, the answer form, the summary."""
+
+from __future__ import annotations
+
+from bot import actions, words
+from bot.messages import (
+    Actions,
+    BulletList,
+    Button,
+    ButtonStyle,
+    Choice,
+    Divider,
+    FieldKind,
+    Form,
+    FormField,
+    Heading,
+    Inline,
+    Message,
+    Paragraph,
+    UserText,
+)
+from bot.views.names import Names, mention
+from rituals.compact import Compact
+from rituals.reflection import Reflection
+from rituals.round import Rejection, Round, RoundStatus, RoundSummary
+from rituals.text import MAX_ANSWER_CHARS
+
+
+def turn_value(round_id: str, turn_no: int | None) -> str:
+    """Button value naming the round and the turn it was shown for (stale clicks are ignored)."""
+    return f"{round_id}:{turn_no if turn_no is not None else ''}"
+
+
+def parse_turn_value(value: str) -> tuple[str, int | None]:
+    round_id, _, turn = value.partition(":")
+    return round_id, int(turn) if turn.isdigit() else None
+
+
+def header(round_: Round, names: Names) -> Message:
+    """The round's header in the channel, kept up to date as the round goes."""
+    blocks: list[Heading | Paragraph | BulletList | Actions | Divider] = [
+        Heading(words.ROUND_TITLE)
+    ]
+    if round_.status is RoundStatus.GATHERING:
+        blocks.append(Paragraph.of(words.ROUND_GATHERING))
+        if round_.attendees:
+            joined: list[Inline] = ["Here: "]
+            for i, attendee in enumerate(round_.attendees):
+                joined.extend([", "] if i else [])
+                joined.append(mention(attendee.user, names))
+            blocks.append(Paragraph(tuple(joined)))
+        blocks.append(
+            Actions(
+                (
+                    Button(words.BUTTON_JOIN, actions.ROUND_JOIN, round_.id, ButtonStyle.PRIMARY),
+                    Button(words.BUTTON_BEGIN, actions.ROUND_BEGIN, round_.id),
+                )
+            )
+        )
+        return Message(words.ROUND_GATHERING, tuple(blocks))
+    blocks.append(Paragraph.of(words.ROUND_INTRO))
+    items: list[tuple[Inline, ...]] = []
+    current = round_.current_turn
+    for attendee in round_.attendees:
+        user = attendee.user
+        if round_.reflection_of(user) is not None:
+            state = "shared a reflection"
+        elif user in round_.passed:
+            state = "passed"
+        elif current is not None and current.person == user:
+            state = "speaking now"
+        elif user in round_.queue:
+            state = "waiting"
+        else:
+            state = "may still answer" if not round_.is_closed else "not heard"
+        items.append((mention(user, names), f" — {state}"))
+    blocks.append(BulletList(tuple(items)))
+    if round_.is_closed:
+        blocks.append(Paragraph.of(words.ROUND_CLOSED_NOTE))
+        summary = round_.summary()
+        if summary.celebrated:
+            cited = ", ".join(f"{cid} ×{n}" for cid, n in summary.celebrated)
+            blocks.append(Paragraph.of(f"{words.SUMMARY_CELEBRATED}: {cited}"))
+        return Message(f"{words.ROUND_TITLE} — closed", tuple(blocks))
+    return Message(f"{words.ROUND_TITLE} — in progress", tuple(blocks))
+
+
+def prompt(round_: Round, turn_no: int, names: Names) -> Message:
+    """Ask the person whose turn it is, by mention, with their buttons and the facilitator's."""
+    person = next(t.person for t in round_.turns if t.number == turn_no)
+    value = turn_value(round_.id, turn_no)
+    return Message(
+        f"{names.get(person, person.user_id)}, {words.TURN_PROMPT}",
+        (
+            Paragraph.of(mention(person, names), ", ", words.TURN_PROMPT),
+            Paragraph.of(words.TURN_PROMPT_HINT),
+            Actions(
+                (
+                    Button(words.BUTTON_ANSWER, actions.ROUND_ANSWER, value, ButtonStyle.PRIMARY),
+                    Button(words.BUTTON_PASS, actions.ROUND_PASS, value),
+                    Button(words.BUTTON_SKIP, actions.ROUND_SKIP, value),
+                    Button(words.BUTTON_END, actions.ROUND_END, value, ButtonStyle.DANGER),
+                )
+            ),
+        ),
+    )
+
+
+def reflection_form(round_: Round, compact: Compact, *, existing: Reflection | None = None) -> Form:
+    """The answer form: learned, valued, and clauses grouped by theme."""
+    current = round_.current_turn
+    context = {"round_id": round_.id}
+    if current is not None:
+        context["turn_no"] = str(current.number)
+    choices = tuple(
+        Choice(clause.id, f"{clause.id}: {clause.text}", compact.theme(clause.theme_id).title)
+        for clause in compact.clauses
+    )
+    editing = existing is not None
+    return Form(
+        form_id=actions.FORM_REFLECTION_EDIT if editing else actions.FORM_REFLECTION,
+        title=words.FORM_REFLECTION_EDIT_TITLE if editing else words.FORM_REFLECTION_TITLE,
+        submit_label=words.FORM_SUBMIT_SHARE,
+        fields=(
+            FormField("learned", words.FIELD_LEARNED, max_length=MAX_ANSWER_CHARS, multiline=True),
+            FormField("valued", words.FIELD_VALUED, max_length=MAX_ANSWER_CHARS, multiline=True),
+            FormField(
+                "clauses",
+                words.FIELD_CLAUSES,
+                kind=FieldKind.MULTI_CHOICE,
+                hint=words.FIELD_CLAUSES_HINT,
+                choices=choices,
+            ),
+        ),
+        context=context,
+    )
+
+
+def summary(result: RoundSummary, compact: Compact, names: Names) -> Message:
+    """The closing summary: every reflection, and the clauses celebrated."""
+    blocks: list[Heading | Paragraph | BulletList | Actions | Divider] = [
+        Heading(words.SUMMARY_TITLE)
+    ]
+    if not result.reflections:
+        blocks.append(Paragraph.of(words.SUMMARY_EMPTY))
+    for reflection in result.reflections:
+        blocks.append(_reflection_block(reflection, compact, names))
+    blocks.append(Divider())
+    if result.celebrated:
+        blocks.append(Paragraph.of(f"{words.SUMMARY_CELEBRATED}:"))
+        blocks.append(
+            BulletList(
+                tuple(
+                    (f"{cid} ×{count} — {_clause_text(compact, cid)}",)
+                    for cid, count in result.celebrated
+                )
+            )
+        )
+    else:
+        blocks.append(Paragraph.of(words.SUMMARY_NO_CLAUSES))
+    for label, people in (
+        (words.SUMMARY_PASSED, result.passed),
+        (words.SUMMARY_NOT_HEARD, result.not_heard),
+    ):
+        if people:
+            parts: list[Inline] = [f"{label}: "]
+            for i, person in enumerate(people):
+                parts.extend([", "] if i else [])
+                parts.append(mention(person, names))
+            blocks.append(Paragraph(tuple(parts)))
+    count = len(result.reflections)
+    return Message(f"{words.SUMMARY_TITLE}: {count} reflection(s)", tuple(blocks))
+
+
+def _reflection_block(reflection: Reflection, compact: Compact, names: Names) -> Paragraph:
+    parts: list[Inline] = [mention(reflection.author, names)]
+    if reflection.organisation_id:
+        parts.append(f" ({_organisation_name(compact, reflection.organisation_id)})")
+    if reflection.learned:
+        parts.extend([f" — {words.LEARNED}: ", UserText(reflection.learned)])
+    if reflection.valued:
+        parts.extend([f" — {words.VALUED}: ", UserText(reflection.valued)])
+    if reflection.clause_ids:
+        parts.append(f" [{', '.join(reflection.clause_ids)}]")
+    return Paragraph(tuple(parts))
+
+
+def _organisation_name(compact: Compact, organisation_id: str) -> str:
+    return next((o.name for o in compact.organisations if o.id == organisation_id), organisation_id)
+
+
+def _clause_text(compact: Compact, clause_id: str) -> str:
+    return compact.clause(clause_id).text if compact.has_clause(clause_id) else clause_id
+
+
+def everyone_asked(waiting: tuple[Inline, ...]) -> Message:
+    return Message(
+        words.EVERYONE_ASKED.strip(),
+        (Paragraph((words.EVERYONE_ASKED, *waiting, ". ", words.EVERYONE_ASKED_END)),),
+    )
+
+
+def rejection(reason: Rejection, detail: str = "") -> Message:
+    text = words.REJECTION[reason].format(detail=detail)
+    return Message(text, (Paragraph.of(text),))
+
+
+def notice(text: str) -> Message:
+    """A one-paragraph private note (acknowledgements, errors)."""
+    return Message(text, (Paragraph.of(text),))

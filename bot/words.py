@@ -1,0 +1,205 @@
+"""Every word the bot says, in one place, so the voice stays the seed's: invitation,
+learning, no blame. Views compose these; adapters only format them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rituals.round import Rejection
+
+PRODUCT: Final = "Compact Rituals"
+
+# --- reflection round -----------------------------------------------------------------
+ROUND_TITLE: Final = "Reflections on the compact"
+ROUND_GATHERING: Final = (
+    "Closing reflections are about to start. If you're on the call, press *I'm here*; "
+    "the facilitator starts the round when everyone has joined."
+)
+ROUND_INTRO: Final = (
+    "In turn, each of us shares what we learned today and what we especially valued. "
+    "Linking a reflection to a compact clause makes its fulfilment visible."
+)
+ROUND_CLOSED_NOTE: Final = "This round is closed. Thank you all for reflecting."
+TURN_PROMPT: Final = "your turn: what did you learn today, and what did you especially value?"
+TURN_PROMPT_HINT: Final = "Answer with the form, reply in this thread, or pass."
+EVERYONE_ASKED: Final = "Everyone has had a turn. Still welcome to answer before the round closes: "
+EVERYONE_ASKED_END: Final = "End the round when you are ready."
+SUMMARY_TITLE: Final = "What we learned and valued"
+SUMMARY_CELEBRATED: Final = "Clauses celebrated"
+SUMMARY_NO_CLAUSES: Final = "No clauses were linked this time."
+SUMMARY_PASSED: Final = "Passed"
+SUMMARY_NOT_HEARD: Final = "Not heard this time"
+SUMMARY_EMPTY: Final = "No reflections were shared in this round."
+LEARNED: Final = "Learned"
+VALUED: Final = "Valued"
+
+BUTTON_JOIN: Final = "I'm here"
+BUTTON_BEGIN: Final = "Start the round"
+BUTTON_ANSWER: Final = "Share my reflection"
+BUTTON_PASS: Final = "Pass"
+BUTTON_SKIP: Final = "Skip"
+BUTTON_NEXT: Final = "Next"
+BUTTON_END: Final = "End round"
+
+FORM_REFLECTION_TITLE: Final = "Your reflection"
+FORM_REFLECTION_EDIT_TITLE: Final = "Edit your reflection"
+FORM_SUBMIT_SHARE: Final = "Share"
+FIELD_LEARNED: Final = "What did you learn today?"
+FIELD_VALUED: Final = "What did you especially value?"
+FIELD_CLAUSES: Final = "Which compact clauses does it relate to? (optional)"
+FIELD_CLAUSES_HINT: Final = "Clause ids such as env-h1, separated by spaces or commas."
+
+ACK_REFLECTION: Final = "Thank you — your reflection is recorded."
+ACK_REFLECTION_EARLY: Final = (
+    "Thank you — your reflection is recorded, so you won't be asked again in this round."
+)
+ACK_REFLECTION_EDITED: Final = "Your reflection is updated."
+ACK_PASSED: Final = "You passed this round — that's fine."
+
+REJECTION: Final[dict[Rejection, str]] = {
+    Rejection.ROUND_CLOSED: "That round has closed, so nothing was changed. "
+    "Start a new one with `/compact reflect`.",
+    Rejection.NOT_FACILITATOR: "Only the round's facilitator can do that. "
+    "Ask whoever started the round.",
+    Rejection.NOT_ATTENDEE: "That person isn't in this round. "
+    "Press *I'm here* to join, or ask the facilitator to add them.",
+    Rejection.ALREADY_ATTENDING: "They're already in this round.",
+    Rejection.ALREADY_ANSWERED: "You've already shared your reflection in this round. "
+    "Use `/compact edit` to change it.",
+    Rejection.ALREADY_PASSED: "You've already passed in this round.",
+    Rejection.NOTHING_TO_EDIT: "You haven't shared a reflection in this round yet; "
+    "answer first, then you can edit it until the round closes.",
+    Rejection.UNKNOWN_CLAUSE: "These clause ids aren't in the compact: {detail}. "
+    "Use `/compact show` to see the clause ids.",
+    Rejection.INVALID_TEXT: "{detail}",
+    Rejection.NO_ATTENDEES: "Nobody has joined yet. Ask people to press *I'm here*, "
+    "or add them with `/compact add @name`.",
+    Rejection.NOT_GATHERING: "The round is not gathering attendees any more.",
+    Rejection.ALREADY_RUNNING: "The round has already started.",
+    Rejection.NO_CURRENT_TURN: "Nobody is being asked right now.",
+    Rejection.INVALID_ORDER: "The new order must list exactly the people still waiting.",
+}
+
+NO_OPEN_ROUND: Final = (
+    "There is no reflection round open here. Start one with `/compact reflect @name @name`."
+)
+ROUND_ALREADY_OPEN: Final = (
+    "A reflection round is already open here. Finish it with `/compact end` "
+    "(facilitator) before starting another."
+)
+
+# --- people and organisations -------------------------------------------------------------
+ASK_ORGANISATION: Final = (
+    "Welcome! Which partner organisation do you represent? "
+    "It is asked once, so your reflections count for the right partner."
+)
+ORGANISATION_SET: Final = "Thanks — you're recorded as representing {organisation}."
+UNKNOWN_ORGANISATION: Final = "There is no partner organisation '{key}'."
+CHOOSE_ORGANISATION_HOW: Final = "Choose one below, or type `/compact iam <id>`: {listing}."
+UNKNOWN_PERSON: Final = "I don't know who {name} is here; check the name and try again."
+
+# --- compact ------------------------------------------------------------------------------------
+COMPACT_VISION: Final = "Shared vision"
+SHOW_NOTHING_MATCHES: Final = "Nothing in the compact matches '{query}'. Try a theme ({themes}) or a clause id like {example}."
+RESPONSIBILITIES_OF: Final = "{role} responsibilities"
+COMPACT_VERSION: Final = "Compact version {version}"
+
+# --- call-outs -----------------------------------------------------------------------------------
+CALLOUT_TITLE: Final = "Call out a deviation"
+CALLOUT_INTRO: Final = (
+    "Calling out is how the compact stays alive: it brings a behaviour that didn't match "
+    "the compact to the next meeting, for shared learning — never blame. Nothing is posted "
+    "in the channel."
+)
+CALLOUT_FIELD_CLAUSE: Final = "Which clause wasn't lived up to?"
+CALLOUT_FIELD_PARTNER: Final = "Whose behaviour was it? (partner organisation)"
+CALLOUT_FIELD_WHAT: Final = "What happened?"
+CALLOUT_FIELD_HELP: Final = "What would help? (optional)"
+CALLOUT_FIELD_ANONYMOUS: Final = "Raise it anonymously?"
+CALLOUT_FIELD_ANONYMOUS_HINT: Final = (
+    "Anonymous: nobody, facilitators included, can see who raised it; you can still "
+    "withdraw it and you'll still be told privately how it goes."
+)
+CALLOUT_SUBMIT: Final = "Table it"
+CALLOUT_ACK: Final = (
+    "Thank you. Your call-out about clause {clause} is tabled for the next meeting{how}. "
+    "Nothing was posted in the channel. Reference: {ref}."
+)
+CALLOUT_ACK_ANONYMOUS: Final = ", anonymously"
+CALLOUT_ACK_NAMED: Final = ", with your name"
+CALLOUT_STATUS_CHANGED: Final = {
+    "open": "Your call-out {ref} is tabled for the next meeting.",
+    "discussed": "Your call-out {ref} was discussed. What was learned: {note}",
+    "resolved": "Your call-out {ref} is resolved. What was learned: {note}",
+    "withdrawn": "Your call-out {ref} is withdrawn; it is off the agenda.",
+}
+AGENDA_TITLE: Final = "Call-outs tabled for discussion"
+AGENDA_EMPTY: Final = "No call-outs are waiting. The agenda is clear."
+AGENDA_ONLY_FACILITATORS: Final = "Only the partnership's facilitators can see the agenda."
+AGENDA_RAISED_BY: Final = "raised by"
+AGENDA_ANONYMOUS: Final = "raised anonymously"
+AGENDA_HOW_TO: Final = (
+    "After discussing one: `/compact discussed <ref> <what we learned>`, then "
+    "`/compact resolve <ref> [note]`."
+)
+BUTTON_DISCUSSED: Final = "Mark discussed"
+BUTTON_RESOLVE: Final = "Resolve"
+BUTTON_WITHDRAW: Final = "Withdraw"
+FORM_NOTE_TITLE: Final = "Shared learning"
+FIELD_NOTE: Final = "What did the partnership learn from discussing it?"
+CALLOUT_NOT_FOUND: Final = (
+    "There is no call-out {ref} here. Facilitators see the references in `/compact agenda`."
+)
+MY_CALLOUTS_TITLE: Final = "Your call-outs"
+MY_CALLOUTS_EMPTY: Final = "You have no call-outs on the agenda."
+CALLOUT_UPDATED: Final = "Call-out {ref} is now {status}. Its reporter has been told privately."
+CALLOUT_WITHDRAWN: Final = "Call-out {ref} is withdrawn."
+
+# --- digest -----------------------------------------------------------------------------------
+DIGEST_TITLE: Final = "Weekly compact digest"
+DIGEST_PREVIEW_NOTE: Final = "Preview — only you can see this."
+
+# --- general ----------------------------------------------------------------------------------
+UNKNOWN_SUBCOMMAND: Final = "I don't know `/compact {word}`. {help}"
+NOT_IN_PARTNERSHIP: Final = (
+    "This conversation isn't linked to a partnership yet. Ask the person who installed "
+    "Compact Rituals to link it."
+)
+SOMETHING_WENT_WRONG: Final = (
+    "Sorry — something went wrong on our side and nothing was changed. Please try again; "
+    "if it keeps happening, tell the person who installed Compact Rituals (ref {ref})."
+)
+HELP: Final = """Compact Rituals keeps your partnership's compact alive.
+• `/compact reflect [@people]` — closing reflections: everyone in turn shares what they learned and valued
+• `/compact callout` — privately call out a behaviour that didn't match the compact (no blame)
+• `/compact show [theme|clause-id]` — read the compact
+• `/compact agenda` — call-outs tabled for the meeting (facilitators)
+• `/compact digest preview` — preview this week's digest, privately
+• In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `end`
+• `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one"""
+DIGEST_PERIOD: Final = "Week of {start} (until {end})."
+DIGEST_QUIET_WEEK: Final = (
+    "A quiet week: no rounds, reflections or call-outs. The compact is still here when you meet."
+)
+DIGEST_ROUNDS: Final = "{rounds} reflection round(s) held; {reflections} reflection(s) shared."
+DIGEST_PARTICIPATION: Final = "Participation by organisation:"
+DIGEST_NO_ORGANISATION: Final = "Organisation not yet known"
+DIGEST_HIGHLIGHTS: Final = "What people especially valued:"
+DIGEST_CELEBRATED: Final = "Clauses celebrated most:"
+DIGEST_CALLOUTS: Final = (
+    "Call-outs: {raised} raised, {discussed} discussed, {resolved} resolved. "
+    "Counted by clause only — never who raised them."
+)
+DIGEST_LEARNING: Final = "  learning: "
+DIGEST_QUIET: Final = "Quiet clauses — nobody has mentioned them for a while: {clauses}"
+DIGEST_QUIET_MORE: Final = " and {more} more"
+DIGEST_CHART_TITLE: Final = "Clauses celebrated and call-outs raised, week by week"
+DIGEST_CHART_CELEBRATED: Final = "celebrated"
+DIGEST_CHART_CALLOUTS: Final = "call-outs"
+ADD_WHO: Final = "Who should join? Use `/compact add @name`."
+NEEDS_REFERENCE: Final = (
+    "Which call-out? Use `/compact {word} <ref>`; the refs are on `/compact agenda`."
+)
+DIGEST_HOW: Final = "Use `/compact digest preview` to see this week's digest privately."
+IAM_HOW: Final = "Tell me your organisation with `/compact iam <organisation id>`."

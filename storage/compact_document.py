@@ -1,0 +1,114 @@
+"""The JSON document that stores a whole `Compact`, so any version can be rebuilt exactly.
+
+The mapping is written out field by field (not `dataclasses.asdict`) so that the stored format
+is a deliberate contract: renaming a domain field does not silently change old rows. The
+`format` key leaves room to read older documents if the format ever has to change.
+`compact_to_document` checks its own work, so a field added to `Compact` but forgotten here
+fails the load loudly instead of storing a version that cannot be rebuilt.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from rituals.compact import (
+    Clause,
+    Compact,
+    KnownPerson,
+    OrderPolicy,
+    Organisation,
+    PlatformIdentity,
+    RitualSettings,
+    Role,
+    Theme,
+)
+
+FORMAT: Final = 1
+
+
+class DocumentError(ValueError):
+    """A stored compact document that cannot be read back (unknown format, or drift)."""
+
+
+def compact_to_document(compact: Compact) -> dict[str, Any]:
+    """Serialise `compact` to plain JSON types; raises if it would not round-trip."""
+    document = {
+        "format": FORMAT,
+        "slug": compact.slug,
+        "name": compact.name,
+        "vision": compact.vision,
+        "roles": [{"id": r.id, "name": r.name} for r in compact.roles],
+        "themes": [{"id": t.id, "title": t.title, "summary": t.summary} for t in compact.themes],
+        "clauses": [
+            {"id": c.id, "theme_id": c.theme_id, "role_id": c.role_id, "text": c.text}
+            for c in compact.clauses
+        ],
+        "organisations": [
+            {"id": o.id, "name": o.name, "role_id": o.role_id} for o in compact.organisations
+        ],
+        "people": [
+            {
+                "handle": p.handle,
+                "name": p.name,
+                "organisation_id": p.organisation_id,
+                "email": p.email,
+                "identities": [
+                    {"platform": i.platform, "user_id": i.user_id} for i in p.identities
+                ],
+            }
+            for p in compact.people
+        ],
+        "facilitators": list(compact.facilitators),
+        "settings": {
+            "order": compact.settings.order.value,
+            "turn_timeout_minutes": compact.settings.turn_timeout_minutes,
+        },
+    }
+    if compact_from_document(document) != compact:
+        raise DocumentError(
+            "the compact does not survive storage; storage/compact_document.py is missing a"
+            " field of rituals.compact.Compact"
+        )
+    return document
+
+
+def compact_from_document(document: dict[str, Any]) -> Compact:
+    """Rebuild the `Compact` stored by `compact_to_document`."""
+    if document.get("format") != FORMAT:
+        raise DocumentError(f"unknown compact document format {document.get('format')!r}")
+    settings = document["settings"]
+    return Compact(
+        slug=document["slug"],
+        name=document["name"],
+        vision=document["vision"],
+        roles=tuple(Role(id=r["id"], name=r["name"]) for r in document["roles"]),
+        themes=tuple(
+            Theme(id=t["id"], title=t["title"], summary=t["summary"]) for t in document["themes"]
+        ),
+        clauses=tuple(
+            Clause(id=c["id"], theme_id=c["theme_id"], role_id=c["role_id"], text=c["text"])
+            for c in document["clauses"]
+        ),
+        organisations=tuple(
+            Organisation(id=o["id"], name=o["name"], role_id=o["role_id"])
+            for o in document["organisations"]
+        ),
+        people=tuple(
+            KnownPerson(
+                handle=p["handle"],
+                name=p["name"],
+                organisation_id=p["organisation_id"],
+                email=p["email"],
+                identities=tuple(
+                    PlatformIdentity(platform=i["platform"], user_id=i["user_id"])
+                    for i in p["identities"]
+                ),
+            )
+            for p in document["people"]
+        ),
+        facilitators=tuple(document["facilitators"]),
+        settings=RitualSettings(
+            order=OrderPolicy(settings["order"]),
+            turn_timeout_minutes=settings["turn_timeout_minutes"],
+        ),
+    )

@@ -1,0 +1,206 @@
+"""Engine construction, the `Database` handle and the unit of work.
+
+One unit of work is one use case: `async with db.unit_of_work() as uow:` opens a session and
+a transaction, the repositories on `uow` share it, `await uow.commit()` makes the work
+durable, and leaving the block any other way (an exception, a `return` before commit) rolls
+all of it back. Nothing is ever half-written, and effects (messages) should run only after the
+commit, so a conflict or a crash never announces something that was not stored.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Final, Self
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from storage.repositories import (
+    CalloutRepository,
+    ChannelRepository,
+    CompactRepository,
+    DigestRepository,
+    PeopleRepository,
+    ReflectionRepository,
+    RequestLog,
+    RoundRepository,
+)
+
+_ASYNC_DRIVERS: Final = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+# How long a SQLite connection waits for another writer before failing ("database is locked").
+SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Turn an operator's URL into one for an async driver.
+
+    `postgres://` and `postgresql://` (as Heroku-style platforms hand them out) become
+    `postgresql+asyncpg://`, and `sqlite:///file` becomes `sqlite+aiosqlite:///file`; a URL
+    that already names a driver is left alone.
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _is_file_database(url: URL) -> bool:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+    return not in_memory
+
+
+def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: Any) -> AsyncEngine:
+    """Create an async engine with the settings this application relies on.
+
+    SQLite: foreign keys on (SQLite ignores them otherwise), WAL journal for file databases
+    (readers do not block the writer), and transactions started with `BEGIN IMMEDIATE` by
+    SQLAlchemy rather than by the driver, which makes SAVEPOINTs work and serialises writers
+    up front instead of failing one of them half-way through a use case.
+    PostgreSQL: a pool that checks connections before use and recycles them, so a restarted
+    server or a proxy's idle timeout costs a reconnect rather than a failed request.
+    `options` are passed to `create_async_engine` and win over these defaults.
+    `sqlite_foreign_keys=False` is for migrations only: SQLite alters a table by copying and
+    dropping it, and with foreign keys enforced that drop would cascade into child rows.
+    """
+    target = normalise_url(url)
+    if is_sqlite(target):
+        engine = create_async_engine(
+            target,
+            **{"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options},
+        )
+        _configure_sqlite(engine, wal=_is_file_database(target), foreign_keys=sqlite_foreign_keys)
+        return engine
+    defaults: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
+    if "poolclass" not in options:
+        # Sizing applies to the default queue pool only (NullPool would reject it).
+        defaults.update(pool_size=10, max_overflow=10, pool_timeout=30)
+    return create_async_engine(target, **{**defaults, **options})
+
+
+def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> None:
+    """The pysqlite/aiosqlite transaction recipe from the SQLAlchemy docs, plus pragmas."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Stop the driver from issuing its own BEGIN (it would defeat SAVEPOINT handling).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+            if wal:
+                # synchronous stays FULL: a commit survives even a power cut, which is what
+                # "a crash loses no stored answer" asks of the embedded default.
+                cursor.execute("PRAGMA journal_mode=WAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock at the start: a use case that reads then writes can
+        # no longer fail with SQLITE_BUSY after doing its reads; it waits its turn instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlUnitOfWork:
+    """One session and one transaction, with every repository bound to it.
+
+    Use it as `async with db.unit_of_work() as uow: ...; await uow.commit()`. Work done after
+    the last `commit()` is rolled back when the block ends. The repository attributes exist
+    only inside the block.
+    """
+
+    compacts: CompactRepository
+    people: PeopleRepository
+    channels: ChannelRepository
+    rounds: RoundRepository
+    reflections: ReflectionRepository
+    callouts: CalloutRepository
+    digests: DigestRepository
+    requests: RequestLog
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The underlying session, for queries no repository offers (reports, tests)."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is only usable inside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("a unit of work cannot be entered twice")
+        session = self._sessions()
+        self._session = session
+        self.compacts = CompactRepository(session)
+        self.people = PeopleRepository(session)
+        self.channels = ChannelRepository(session)
+        self.rounds = RoundRepository(session)
+        self.reflections = ReflectionRepository(session)
+        self.callouts = CalloutRepository(session)
+        self.digests = DigestRepository(session)
+        self.requests = RequestLog(session)
+        await session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        self._session = None
+        # Uncommitted work is discarded: committing is always an explicit decision. close()
+        # rolls the transaction back as the connection returns to the pool, and unlike
+        # rollback() it leaves values already read intact rather than expiring them.
+        await session.close()
+
+    async def commit(self) -> None:
+        """Make everything done so far durable; the unit of work stays usable afterwards."""
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        """Discard everything since the last commit, without leaving the block."""
+        await self.session.rollback()
+
+
+class Database:
+    """The application's handle on the database: an engine and a session factory."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        # expire_on_commit=False: values read in a use case stay readable after its commit,
+        # when effects run; repositories return frozen domain values anyway.
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str | URL, **engine_options: Any) -> Database:
+        """Build a `Database` for `url` (see `make_engine` for the URL forms accepted)."""
+        return cls(make_engine(url, **engine_options))
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        """A fresh unit of work; enter it with `async with`."""
+        return SqlUnitOfWork(self.sessions)
+
+    async def dispose(self) -> None:
+        """Close every pooled connection (at shutdown, or at the end of a test)."""
+        await self.engine.dispose()

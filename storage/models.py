@@ -1,0 +1,322 @@
+"""Row classes: the database schema, and nothing else.
+
+These classes are never handed to the application. Repositories translate them to and from
+the frozen domain values in `rituals`, so the schema may be normalised for queries (clause
+rows, identities, turns) while the domain keeps the shape that suits the rituals.
+
+Conventions:
+* every moment is a `UtcDateTime` (aware UTC in and out, on SQLite too);
+* constraint names follow `NAMING_CONVENTION`, so migrations can refer to them by name
+  (SQLite batch migrations need that);
+* human text (names, answers) is `Text`, never a length-limited `String`, because PostgreSQL
+  enforces lengths and a long name must never cost someone their stored answer;
+* identifiers that come from a platform get a generous `String(EXTERNAL_ID)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Final
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UtcDateTime
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+KEY: Final = 64  # ids authored in the compact file (slugs, clause ids, organisation ids)
+EXTERNAL_ID: Final = 512  # ids handed to us by Slack / Teams (users, channels, threads, events)
+PLATFORM: Final = 32
+STATUS: Final = 16
+
+
+class Base(DeclarativeBase):
+    """Declarative base; `datetime` annotations map to `UtcDateTime` by default."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime()}
+
+
+class PartnershipRow(Base):
+    """One partnership, identified across compact versions by the slug in its file."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(KEY), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CompactVersionRow(Base):
+    """One distinct content of a partnership's compact; `document` rebuilds it exactly."""
+
+    __tablename__ = "compact_versions"
+    __table_args__ = (UniqueConstraint("partnership_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(KEY))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source_text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime]
+
+
+class ClauseRow(Base):
+    """A clause as worded in one compact version; reflections and call-outs point here."""
+
+    __tablename__ = "clauses"
+    __table_args__ = (UniqueConstraint("compact_version_id", "clause_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compact_version_id: Mapped[int] = mapped_column(
+        ForeignKey("compact_versions.id", ondelete="CASCADE")
+    )
+    clause_key: Mapped[str] = mapped_column(String(KEY))
+    theme_key: Mapped[str] = mapped_column(String(KEY))
+    role_key: Mapped[str] = mapped_column(String(KEY))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class OrganisationRow(Base):
+    """A partner organisation; upserted by key on every compact load, never deleted."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("partnership_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    key: Mapped[str] = mapped_column(String(KEY))
+    name: Mapped[str] = mapped_column(Text)
+    role_key: Mapped[str] = mapped_column(String(KEY))
+
+
+class PersonRow(Base):
+    """Someone in a partnership: declared in the compact file (handle) or met on a platform."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("partnership_id", "handle"),)
+    # Fetch `created_at` with RETURNING at insert: a lazy load later would need a greenlet.
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - SQLAlchemy's declared hook
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    handle: Mapped[str | None] = mapped_column(String(KEY))
+    display_name: Mapped[str] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    asked_organisation_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class PersonIdentityRow(Base):
+    """How a person appears on a platform; tenant `*` (file-declared) matches any tenant."""
+
+    __tablename__ = "person_identities"
+    __table_args__ = (UniqueConstraint("partnership_id", "platform", "user_id", "tenant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    platform: Mapped[str] = mapped_column(String(PLATFORM))
+    tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    user_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+
+
+class ChannelRow(Base):
+    """A conversation bound to a partnership, so commands there know which compact applies."""
+
+    __tablename__ = "channels"
+    __table_args__ = (UniqueConstraint("platform", "tenant", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM))
+    tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    channel_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+
+
+class RoundRow(Base):
+    """A reflection round; `state` holds what is not a child row, `version` guards saves."""
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        Index("ix_rounds_channel_status", "platform", "tenant", "channel_id", "status"),
+        # At most one unfinished round per channel, even when two replicas race to start one.
+        Index(
+            "uq_rounds_one_unclosed_per_channel",
+            "platform",
+            "tenant",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"), index=True)
+    compact_version_id: Mapped[int] = mapped_column(ForeignKey("compact_versions.id"))
+    platform: Mapped[str] = mapped_column(String(PLATFORM))
+    tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    channel_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    thread_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
+    status: Mapped[str] = mapped_column(String(STATUS))
+    started_by: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer)
+    turn_deadline: Mapped[datetime | None] = mapped_column(index=True)
+    opened_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class TurnRow(Base):
+    """One prompt of one attendee; rows are only ever added or completed, never removed."""
+
+    __tablename__ = "turns"
+
+    round_id: Mapped[str] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(PLATFORM))
+    tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    user_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    started_at: Mapped[datetime]
+    deadline: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(STATUS))
+    ended_at: Mapped[datetime | None]
+
+
+class ReflectionRow(Base):
+    """One attendee's reflection in one round; edits update it in place."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (
+        UniqueConstraint("round_id", "author_platform", "author_tenant", "author_user_id"),
+        Index("ix_reflections_partnership_submitted", "partnership_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    author_platform: Mapped[str] = mapped_column(String(PLATFORM))
+    author_tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    author_user_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    compact_version_id: Mapped[int] = mapped_column(ForeignKey("compact_versions.id"))
+    learned: Mapped[str] = mapped_column(Text)
+    valued: Mapped[str] = mapped_column(Text)
+    turn_no: Mapped[int | None] = mapped_column(Integer)
+    # Index in `Round.reflections`: the order people answered in, kept exactly.
+    position: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+
+class ReflectionClauseRow(Base):
+    """A clause (as worded in the round's compact version) that a reflection relates to."""
+
+    __tablename__ = "reflection_clauses"
+
+    reflection_id: Mapped[int] = mapped_column(
+        ForeignKey("reflections.id", ondelete="CASCADE"), primary_key=True
+    )
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"), primary_key=True, index=True)
+    # The order the author chose the clauses in, so a reloaded round equals the saved one.
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class CalloutRow(Base):
+    """A call-out; an anonymous one keeps only the keyed hash of its reporter (see CHECK)."""
+
+    __tablename__ = "callouts"
+    __table_args__ = (
+        CheckConstraint(
+            "(anonymous AND reporter_platform IS NULL AND reporter_tenant IS NULL"
+            " AND reporter_user_id IS NULL)"
+            " OR (NOT anonymous AND reporter_platform IS NOT NULL"
+            " AND reporter_tenant IS NOT NULL AND reporter_user_id IS NOT NULL)",
+            name="reporter_only_when_named",
+        ),
+        Index("ix_callouts_partnership_status", "partnership_id", "status"),
+        Index("ix_callouts_partnership_raised", "partnership_id", "raised_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    compact_version_id: Mapped[int] = mapped_column(ForeignKey("compact_versions.id"))
+    clause_id: Mapped[int] = mapped_column(ForeignKey("clauses.id"))
+    about_organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    what_happened: Mapped[str] = mapped_column(Text)
+    what_would_help: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean)
+    reporter_key: Mapped[str] = mapped_column(String(KEY * 2), index=True)
+    reporter_platform: Mapped[str | None] = mapped_column(String(PLATFORM))
+    reporter_tenant: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
+    reporter_user_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
+    status: Mapped[str] = mapped_column(String(STATUS))
+    learning_note: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CalloutStatusChangeRow(Base):
+    """One step of a call-out's lifecycle, kept so no learning note is ever overwritten."""
+
+    __tablename__ = "callout_status_changes"
+
+    callout_id: Mapped[str] = mapped_column(
+        ForeignKey("callouts.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    from_status: Mapped[str] = mapped_column(String(STATUS))
+    to_status: Mapped[str] = mapped_column(String(STATUS))
+    at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text)
+
+
+class DigestSentRow(Base):
+    """A weekly digest claimed (and later sent) for one period; the unique key makes it once."""
+
+    __tablename__ = "digests_sent"
+    __table_args__ = (UniqueConstraint("partnership_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    period: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    message_ids: Mapped[list[str]] = mapped_column(JSON)
+
+
+class ProcessedRequestRow(Base):
+    """An inbound request already handled (Slack event_id, action id + ts, Teams activity id)."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(index=True)

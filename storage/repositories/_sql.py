@@ -1,0 +1,46 @@
+"""Small SQL helpers shared by the repositories."""
+
+from __future__ import annotations
+
+from typing import Any, Final, cast
+
+from sqlalchemy import CursorResult, Executable, Result
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_PG_UNIQUE_VIOLATION: Final = "23505"
+_SQLITE_UNIQUE_VIOLATIONS: Final = frozenset(
+    {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+)
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """True for a duplicate key; False for other integrity errors (e.g. a missing parent)."""
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if sqlstate is not None:
+        return bool(sqlstate == _PG_UNIQUE_VIOLATION)
+    return getattr(original, "sqlite_errorname", None) in _SQLITE_UNIQUE_VIOLATIONS
+
+
+async def insert_if_absent(session: AsyncSession, statement: Executable) -> Result[Any] | None:
+    """Run an INSERT inside a SAVEPOINT; None (and no harm done) if the key already exists.
+
+    On PostgreSQL a failed statement aborts the whole transaction; rolling back to the
+    savepoint keeps the surrounding unit of work usable, so "already done" is an answer
+    rather than an error. Integrity errors other than a duplicate key still raise.
+    """
+    try:
+        async with session.begin_nested():
+            # The result of an async execute is buffered, so RETURNING rows outlive the block.
+            return await session.execute(statement)
+    except IntegrityError as error:
+        if is_unique_violation(error):
+            return None
+        raise
+
+
+async def rowcount(session: AsyncSession, statement: Executable) -> int:
+    """Execute an UPDATE or DELETE and say how many rows it touched (for compare-and-swap)."""
+    result = await session.execute(statement, execution_options={"synchronize_session": False})
+    return cast(CursorResult[Any], result).rowcount

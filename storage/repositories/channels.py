@@ -1,0 +1,67 @@
+"""Which partnership a conversation belongs to, so a command there finds its compact."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rituals.refs import ConversationRef
+from storage.models import ChannelRow
+from storage.repositories._sql import insert_if_absent, rowcount
+
+
+class ChannelRepository:
+    """Binds channels (never threads) to partnerships."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def bind(self, partnership_id: int, conversation: ConversationRef) -> None:
+        """Bind the conversation's channel to the partnership; binding again is harmless.
+
+        A channel belongs to one partnership at a time: binding it to another moves it.
+        """
+        key = (
+            ChannelRow.platform == conversation.platform,
+            ChannelRow.tenant == conversation.tenant,
+            ChannelRow.channel_id == conversation.channel,
+        )
+        moved = await rowcount(
+            self._session,
+            update(ChannelRow).where(*key).values(partnership_id=partnership_id),
+        )
+        if moved:
+            return
+        inserted = await insert_if_absent(
+            self._session,
+            insert(ChannelRow).values(
+                partnership_id=partnership_id,
+                platform=conversation.platform,
+                tenant=conversation.tenant,
+                channel_id=conversation.channel,
+            ),
+        )
+        if inserted is None:
+            # Bound by a concurrent request a moment ago; the last binding wins, as above.
+            await rowcount(
+                self._session,
+                update(ChannelRow).where(*key).values(partnership_id=partnership_id),
+            )
+
+    async def partnership_of(self, conversation: ConversationRef) -> int | None:
+        """The partnership the conversation's channel is bound to (its thread is ignored)."""
+        statement = select(ChannelRow.partnership_id).where(
+            ChannelRow.platform == conversation.platform,
+            ChannelRow.tenant == conversation.tenant,
+            ChannelRow.channel_id == conversation.channel,
+        )
+        return await self._session.scalar(statement)
+
+    async def channels_of(self, partnership_id: int) -> list[ConversationRef]:
+        """Every channel bound to the partnership (where its digest goes), oldest first."""
+        rows = await self._session.execute(
+            select(ChannelRow.platform, ChannelRow.tenant, ChannelRow.channel_id)
+            .where(ChannelRow.partnership_id == partnership_id)
+            .order_by(ChannelRow.id)
+        )
+        return [ConversationRef(p, t, c) for p, t, c in rows.all()]

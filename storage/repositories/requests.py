@@ -1,0 +1,38 @@
+"""Idempotency: remember which inbound requests were already handled.
+
+Slack retries an event (same `event_id`) when it did not get a 2xx within 3 seconds, people
+double-click, Teams redelivers. Recording the key in the same transaction as the work means a
+request counts as handled exactly when its effects were committed: if the use case fails and
+rolls back, the key goes with it and the retry is processed normally.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedRequestRow
+from storage.repositories._sql import insert_if_absent, rowcount
+
+
+class RequestLog:
+    """Keys of processed requests (Slack event_id, action id + message ts, Teams activity id)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def first_time(self, key: str, now: datetime) -> bool:
+        """True the first time `key` is seen (and records it); False for a repeat."""
+        inserted = await insert_if_absent(
+            self._session, insert(ProcessedRequestRow).values(key=key, first_seen_at=now)
+        )
+        return inserted is not None
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Drop keys first seen before `moment` (retries stop after minutes); returns how many."""
+        return await rowcount(
+            self._session,
+            delete(ProcessedRequestRow).where(ProcessedRequestRow.first_seen_at < moment),
+        )

@@ -1,0 +1,83 @@
+"""A console chat wired to a real database, with a clock the test moves by hand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from adapters.console.gateway import ConsoleGateway
+from adapters.console.session import ConsoleSession, console_channel
+from bot.bootstrap import Wiring, bootstrap
+from bot.config import Settings
+from bot.usecases.compacts import load_compact_file
+from storage.database import Database
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "compact.yaml"
+T0 = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+SECRET = b"test-secret-key-with-enough-bytes"
+
+
+class ManualClock:
+    def __init__(self, start: datetime = T0) -> None:
+        self.moment = start
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, amount: timedelta) -> None:
+        self.moment += amount
+
+
+@dataclass
+class Chat:
+    """What everyone saw, line by line, and the wiring behind it."""
+
+    session: ConsoleSession
+    wiring: Wiring
+    clock: ManualClock
+    lines: list[str] = field(default_factory=list)
+
+    async def play(self, script: str) -> list[str]:
+        """Feed a script; returns only the lines printed while it ran."""
+        start = len(self.lines)
+        for line in script.strip("\n").splitlines():
+            self.clock.advance(timedelta(seconds=5))
+            await self.session.handle(line.strip())
+        return self.lines[start:]
+
+    def channel(self, lines: list[str] | None = None) -> str:
+        return "\n".join(_messages(lines or self.lines, "[#"))
+
+    def private(self, name: str, lines: list[str] | None = None) -> str:
+        return "\n".join(_messages(lines or self.lines, f"[private to @{name}]"))
+
+    @property
+    def database(self) -> Database:
+        return self.wiring.database
+
+
+def _messages(lines: list[str], prefix: str) -> list[str]:
+    """Lines of the messages whose first line starts with `prefix` (continuations included)."""
+    picked: list[str] = []
+    inside = False
+    for line in lines:
+        if line.startswith("["):
+            inside = line.startswith(prefix)
+        if inside:
+            picked.append(line)
+    return picked
+
+
+async def open_chat(database: Database, compact: Path = EXAMPLE) -> Chat:
+    lines: list[str] = []
+    clock = ManualClock()
+    gateway = ConsoleGateway(lines.append)
+    settings = Settings(DATABASE_URL="sqlite+aiosqlite://", COMPACT_FILE=compact)
+    wiring = bootstrap(
+        settings, gateways={"console": gateway}, clock=clock, database=database, secret=SECRET
+    )
+    await load_compact_file(wiring.services, compact, bind=(console_channel(),))
+    session = ConsoleSession(wiring.app, gateway, lines.append, advance_clock=clock.advance)
+    return Chat(session, wiring, clock, lines)

@@ -1,0 +1,183 @@
+"""A whole reflection round through the console, on SQLite and PostgreSQL: what people see
+and what is stored."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.database import Database
+from storage.models import ReflectionClauseRow, ReflectionRow, RoundRow
+from tests.app.harness import open_chat
+
+ROUND_OF_THREE = """
+@alice: /compact reflect @alice @bob @carol
+@alice: Early warning made the hard conversation easy
+@alice: Bob's candour about the backlog
+@alice: env-h1 lis-h1
+@bob: pass
+@carol:
+@carol: The regulator advocating for us
+@carol: lis-r2
+"""
+
+
+async def count(database: Database, row: type) -> int:
+    async with database.unit_of_work() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(row)) or 0)
+
+
+async def test_a_round_of_three_runs_to_its_summary_and_is_stored(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play(ROUND_OF_THREE)
+    channel = chat.channel(out)
+    # Each attendee is prompted in turn, alternating between organisations.
+    assert channel.index("@alice, your turn") < channel.index("@bob, your turn")
+    assert channel.index("@bob, your turn") < channel.index("@carol, your turn")
+    # The summary holds every reflection and the clauses celebrated.
+    summary = channel[channel.index("== What we learned and valued ==") :]
+    assert "“Early warning made the hard conversation easy”" in summary
+    assert "“The regulator advocating for us”" in summary
+    assert "Passed: @bob" in summary
+    assert "env-h1 ×1" in summary and "lis-r2 ×1" in summary
+    assert "Thank you — your reflection is recorded." in chat.private("alice", out)
+    assert await count(database, ReflectionRow) == 2
+    assert await count(database, ReflectionClauseRow) == 3
+    async with database.unit_of_work() as uow:
+        status = await uow.session.scalar(select(RoundRow.status))
+    assert status == "closed"
+
+
+async def test_a_turn_times_out_and_the_person_may_still_answer(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice @bob")
+    out = await chat.play(":wait 6m")
+    assert "@bob, your turn" in chat.channel(out)
+    out = await chat.play(
+        """
+@bob: pass
+@alice: /compact answer
+@alice: Late but here
+@alice:
+@alice:
+"""
+    )
+    assert "“Late but here”" in chat.channel(out)
+    assert await count(database, ReflectionRow) == 1
+
+
+async def test_someone_who_answers_early_is_not_asked_again(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play(
+        """
+@alice: /compact reflect @alice @bob @carol
+@carol: /compact answer
+@carol: Learned early
+@carol: Valued early
+@carol:
+@alice: pass
+@bob: pass
+"""
+    )
+    assert "you won't be asked again" in chat.private("carol", out)
+    assert "@carol, your turn" not in chat.channel(out)
+    assert "== What we learned and valued ==" in chat.channel(out)
+
+
+async def test_only_the_facilitator_ends_and_bad_input_changes_nothing(
+    database: Database,
+) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice @bob")
+    out = await chat.play(
+        """
+@bob: /compact end
+@bob: /compact frobnicate
+@alice: I learned things
+@alice: and valued others
+@alice: env-h1 nope-9
+"""
+    )
+    assert "Only the round's facilitator can do that" in chat.private("bob", out)
+    assert "I don't know `/compact frobnicate`" in chat.private("bob", out)
+    assert "These clause ids aren't in the compact: nope-9" in chat.private("alice", out)
+    assert await count(database, ReflectionRow) == 0
+    # The clause field is asked again; fixing it records the answer.
+    out = await chat.play("@alice: env-h1")
+    assert await count(database, ReflectionRow) == 1
+    assert "@bob, your turn" in chat.channel(out)
+
+
+async def test_over_long_answers_are_refused_with_the_limit(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice")
+    out = await chat.play(f"@alice: {'x' * 1600}\n@alice: ok\n@alice:")
+    assert "please keep it under 1,500" in chat.private("alice", out)
+    assert await count(database, ReflectionRow) == 0
+
+
+async def test_answers_can_be_edited_until_the_round_closes(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play(
+        """
+@alice: /compact reflect @alice @bob
+@alice: first thought
+@alice: first value
+@alice:
+@alice: /compact edit
+@alice: second thought
+@alice: second value
+@alice: exc-h1
+@alice: /compact end
+"""
+    )
+    channel = chat.channel()
+    assert "“second thought”" in channel and "first thought”" not in channel.split("==")[-1]
+    assert await count(database, ReflectionRow) == 1
+    out = await chat.play("@alice: /compact edit")
+    assert "There is no reflection round open here" in chat.private("alice", out)
+
+
+async def test_a_second_round_cannot_open_while_one_runs(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice @bob")
+    out = await chat.play("@bob: /compact reflect @bob")
+    assert "already open here" in chat.private("bob", out)
+    assert await count(database, RoundRow) == 1
+
+
+async def test_gathering_with_im_here_then_start(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play(
+        """
+@alice: /compact reflect
+@bob: /compact here
+@carol: /compact here
+@bob: /compact start
+@alice: /compact start
+"""
+    )
+    assert "press *I'm here*" in chat.channel(out)
+    assert "Only the round's facilitator can do that" in chat.private("bob", out)
+    assert "@bob, your turn" in chat.channel(out)
+
+
+async def test_a_newcomer_is_asked_their_organisation_once(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play(
+        """
+@alice: /compact reflect @alice @frank
+@frank: /compact help
+@frank: /compact iam northgate
+"""
+    )
+    asked = chat.private("frank", out).count("Which partner organisation do you represent?")
+    assert asked == 1
+    assert "representing Northgate" in chat.private("frank", out)
+
+
+async def test_user_text_cannot_drive_the_terminal(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play(
+        "@alice: /compact reflect @alice\n@alice: evil \x1b[2J here\n@alice: x\n@alice:"
+    )
+    assert "\x1b" not in "\n".join(out)

@@ -1,0 +1,51 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+from storage.database import make_engine
+from storage.migrate import downgrade, schema_differences, upgrade_async
+from storage.models import Base
+
+
+async def _differences(url: str) -> list[object]:
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(schema_differences)
+    finally:
+        await engine.dispose()
+
+
+async def _tables(url: str) -> set[str]:
+    def names(connection: Connection) -> set[str]:
+        return set(inspect(connection).get_table_names())
+
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(names)
+    finally:
+        await engine.dispose()
+
+
+async def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
+    assert await _differences(database_url) == []
+
+
+async def test_upgrade_from_inside_an_event_loop_is_a_no_op_at_head(database_url: str) -> None:
+    await upgrade_async(database_url)
+    assert await _differences(database_url) == []
+
+
+async def test_downgrade_to_base_and_back(database_url: str) -> None:
+    await asyncio.to_thread(downgrade, database_url, "base")
+    assert await _tables(database_url) <= {"alembic_version"}
+    await upgrade_async(database_url)
+    assert await _tables(database_url) == {*Base.metadata.tables, "alembic_version"}
+    assert await _differences(database_url) == []
