@@ -27,14 +27,11 @@ from bot.usecases.callouts import CalloutService
 from bot.usecases.compacts import show_compact
 from bot.usecases.digests import preview_digest
 from bot.usecases.people import PeopleService
-from bot.usecases.place import Place, member_of
 from bot.usecases.rounds import EventFor, RoundService
 from bot.views.rounds import notice, parse_turn_value
 from rituals.errors import RitualError
 from rituals.refs import ConversationRef, UserRef
-from rituals.round import Round
 from rituals.round import events as ev
-from storage.database import SqlUnitOfWork
 
 log = logging.getLogger("compact.app")
 T = TypeVar("T")
@@ -144,7 +141,10 @@ class CompactApp:
 
     async def _here(self, request: CommandRequest) -> None:
         await self.rounds.act_here(
-            request.actor, request.conversation, _join(request.actor, request.actor)
+            request.actor,
+            request.conversation,
+            _join(request.actor, request.actor),
+            meet=(request.actor,),
         )
 
     async def _add(self, request: CommandRequest) -> None:
@@ -153,7 +153,7 @@ class CompactApp:
             return
         for someone in request.mentions:
             await self.rounds.act_here(
-                request.actor, request.conversation, _join(request.actor, someone)
+                request.actor, request.conversation, _join(request.actor, someone), meet=(someone,)
             )
 
     async def _begin(self, request: CommandRequest) -> None:
@@ -249,7 +249,12 @@ class CompactApp:
 
     # --- button actions ----------------------------------------------------------------------
     async def _on_join(self, request: ActionRequest) -> None:
-        await self.rounds.act_on(request.actor, request.value, _join(request.actor, request.actor))
+        await self.rounds.act_on(
+            request.actor,
+            request.value,
+            _join(request.actor, request.actor),
+            meet=(request.actor,),
+        )
 
     async def _on_begin(self, request: ActionRequest) -> None:
         event = ev.RoundBegun(request.actor.user)
@@ -334,20 +339,12 @@ class CompactApp:
 
 
 def _simple(event: ev.RoundEvent) -> EventFor:
-    async def event_for(_uow: SqlUnitOfWork, _place: Place, _round: Round) -> ev.RoundEvent:
-        return event
-
-    return event_for
+    return lambda _round, _members: event
 
 
 def _join(by: Actor, someone: Actor) -> EventFor:
-    """An attendee joining, with the organisation they represent looked up in the transaction."""
-
-    async def event_for(uow: SqlUnitOfWork, place: Place, round_: Round) -> ev.RoundEvent:
-        member = await member_of(uow, place, someone, round_.opened_at)
-        return ev.AttendeeJoined(by.user, member.attendee)
-
-    return event_for
+    """`someone` joining, with the organisation they represent (met in the transaction)."""
+    return lambda _round, members: ev.AttendeeJoined(by.user, members[someone.user].attendee)
 
 
 def _ref_and_rest(all_words: tuple[str, ...]) -> tuple[str, str]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.anonymity import ReporterKeys
 from bot.messages import Message
 from bot.ports import ChatGateway, Clock
 from rituals.refs import ConversationRef, UserRef
-from storage.database import Database
+from storage.database import Database, SqlUnitOfWork
+from storage.repositories.compacts import StoredCompact
 
 log = logging.getLogger("compact.delivery")
 
@@ -21,6 +22,15 @@ class Services:
     gateways: Mapping[str, ChatGateway]
     clock: Clock
     reporter_keys: ReporterKeys
+    _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
+
+    async def compact_version(self, uow: SqlUnitOfWork, version_id: int) -> StoredCompact:
+        """A stored compact version; versions never change, so each is read once per process."""
+        stored = self._versions.get(version_id)
+        if stored is None:
+            stored = await uow.compacts.by_version_id(version_id)
+            self._versions[version_id] = stored
+        return stored
 
     def gateway(self, platform: str) -> ChatGateway:
         try:

@@ -47,7 +47,7 @@ FORM_REFLECTION_EDIT_TITLE: Final = "Edit your reflection"
 FORM_SUBMIT_SHARE: Final = "Share"
 FIELD_LEARNED: Final = "What did you learn today?"
 FIELD_VALUED: Final = "What did you especially value?"
-FIELD_CLAUSES: Final = "Which compact clauses does it relate to? (optional)"
+FIELD_CLAUSES: Final = "Which compact clauses does it relate to?"
 FIELD_CLAUSES_HINT: Final = "Clause ids such as env-h1, separated by spaces or commas."
 
 ACK_REFLECTION: Final = "Thank you — your reflection is recorded."
@@ -115,7 +115,7 @@ CALLOUT_INTRO: Final = (
 CALLOUT_FIELD_CLAUSE: Final = "Which clause wasn't lived up to?"
 CALLOUT_FIELD_PARTNER: Final = "Whose behaviour was it? (partner organisation)"
 CALLOUT_FIELD_WHAT: Final = "What happened?"
-CALLOUT_FIELD_HELP: Final = "What would help? (optional)"
+CALLOUT_FIELD_HELP: Final = "What would help?"
 CALLOUT_FIELD_ANONYMOUS: Final = "Raise it anonymously?"
 CALLOUT_FIELD_ANONYMOUS_HINT: Final = (
     "Anonymous: nobody, facilitators included, can see who raised it; you can still "

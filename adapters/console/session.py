@@ -149,8 +149,9 @@ class ConsoleSession:
     def _ask(self, user: UserRef, progress: FormInProgress) -> None:
         next_field = progress.remaining[0]
         optional = "" if next_field.required else " (optional)"
-        hint = _field_hint(next_field)
-        self._private(user, f"{next_field.label}{optional}{hint}")
+        self._private(user, f"{next_field.label}{optional}{_field_hint(next_field)}")
+        if next_field.hint and next_field.kind is not FieldKind.MULTI_CHOICE:
+            self._private(user, f"  ({next_field.hint})")
 
     async def _fill(self, actor: Actor, progress: FormInProgress, text: str) -> None:
         current = progress.remaining.pop(0)

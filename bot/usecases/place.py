@@ -18,6 +18,8 @@ from storage.database import SqlUnitOfWork
 from storage.repositories.compacts import StoredCompact
 from storage.repositories.people import Person
 
+CONSOLE = "console"
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -48,6 +50,17 @@ async def place_of(uow: SqlUnitOfWork, conversation: ConversationRef) -> Place:
     return Place(partnership_id, stored)
 
 
+def handle_of(user: UserRef) -> str | None:
+    """On the console people are their handles, as named in the compact file; elsewhere
+    identities come from the platform."""
+    return user.user_id if user.platform == CONSOLE else None
+
+
+def handle_identity(user: UserRef, handle: str) -> UserRef | None:
+    """The identity the person named `handle` has on `user`'s platform, if handles are ids."""
+    return UserRef(CONSOLE, user.tenant, handle.lower()) if user.platform == CONSOLE else None
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """A person in the partnership; `first_contact` is set only the one time we must ask
@@ -65,8 +78,7 @@ class Member:
 async def member_of(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> Member:
     """Find (or get to know) `actor` in the partnership."""
     person = await uow.people.find(place.partnership_id, actor.user)
-    if person is None and actor.user.platform == "console":
-        # On the console people are their handles, as named in the compact file.
+    if person is None and handle_of(actor.user) is not None:
         person = await uow.people.find_by_handle(place.partnership_id, actor.user.user_id)
         if person is not None:
             await uow.people.link_identity(person.id, actor.user)
@@ -79,8 +91,4 @@ async def member_of(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetim
 async def display_names(
     uow: SqlUnitOfWork, place: Place, users: list[UserRef] | tuple[UserRef, ...]
 ) -> dict[UserRef, str]:
-    names: dict[UserRef, str] = {}
-    for user in dict.fromkeys(users):
-        person = await uow.people.find(place.partnership_id, user)
-        names[user] = person.display_name if person else user.user_id
-    return names
+    return await uow.people.display_names(place.partnership_id, users)

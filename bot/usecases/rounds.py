@@ -7,7 +7,7 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,7 +15,14 @@ from bot import words
 from bot.messages import Form, Inline
 from bot.requests import Actor, FormResult
 from bot.services import Services
-from bot.usecases.place import Member, Place, display_names, member_of, place_of
+from bot.usecases.place import (
+    Member,
+    Place,
+    display_names,
+    handle_identity,
+    member_of,
+    place_of,
+)
 from bot.views import rounds as views
 from bot.views.names import mention
 from rituals.errors import NotFound
@@ -33,8 +40,8 @@ MAX_ATTEMPTS = 5
 CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
 
 Locate = Callable[[SqlUnitOfWork], Awaitable[StoredRound | None]]
-EventFor = Callable[[SqlUnitOfWork, Place, Round], Awaitable[ev.RoundEvent | None]]
-"""Builds the event from the loaded round, inside the use case's transaction."""
+EventFor = Callable[[Round, Mapping[UserRef, Member]], ev.RoundEvent | None]
+"""Builds the event from the loaded round and the people met in the same transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +73,18 @@ class RoundService:
                 return
             starter = await member_of(uow, place, actor, now)
             members = [await member_of(uow, place, someone, now) for someone in mentioned]
-            facilitators = await uow.people.identities_for_handles(
-                place.partnership_id, place.compact.facilitators, platform=actor.user.platform
+            facilitators = set(
+                await uow.people.identities_for_handles(
+                    place.partnership_id,
+                    place.compact.facilitators,
+                    platform=actor.user.platform,
+                    tenant=actor.user.tenant,
+                )
             )
+            for handle in place.compact.facilitators:
+                same_person = handle_identity(actor.user, handle)
+                if same_person is not None:
+                    facilitators.add(same_person)
             settings = place.compact.settings
             timeout = settings.turn_timeout_minutes
             event = ev.RoundStartRequested(
@@ -100,7 +116,12 @@ class RoundService:
 
     # --- acting on a round --------------------------------------------------------------------
     async def act_here(
-        self, actor: Actor, conversation: ConversationRef, event_for: EventFor
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        event_for: EventFor,
+        *,
+        meet: tuple[Actor, ...] = (),
     ) -> Outcome | None:
         """Apply an event to the open round in `conversation`'s channel."""
         channel = conversation.in_thread(None)
@@ -108,15 +129,13 @@ class RoundService:
         async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
             return await uow.rounds.open_in(channel)
 
-        return await self._act(actor, locate, event_for)
+        return await self._act(actor, locate, event_for, meet)
 
-    async def act_on(self, actor: Actor, round_id: str, event_for: EventFor) -> Outcome | None:
+    async def act_on(
+        self, actor: Actor, round_id: str, event_for: EventFor, *, meet: tuple[Actor, ...] = ()
+    ) -> Outcome | None:
         """Apply an event to a round named by a button's value."""
-
-        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
-            return await uow.rounds.get(round_id)
-
-        return await self._act(actor, locate, event_for)
+        return await self._act(actor, _by_id(round_id), event_for, meet)
 
     async def time_out_due_turns(self) -> int:
         """The periodic tick: time out every turn whose deadline has passed (any replica)."""
@@ -124,18 +143,30 @@ class RoundService:
         async with self._services.database.unit_of_work() as uow:
             due = await uow.rounds.due_turns(now)
         for round_id, turn_no in due:
-            await self._apply(None, _by_id(round_id), _timeout(turn_no))
+            await self._apply(_by_id(round_id), _timeout(turn_no))
         return len(due)
 
-    async def _act(self, actor: Actor, locate: Locate, event_for: EventFor) -> Outcome | None:
-        outcome = await self._apply(actor, locate, event_for)
+    async def _act(
+        self, actor: Actor, locate: Locate, event_for: EventFor, meet: tuple[Actor, ...]
+    ) -> Outcome | None:
+        outcome = await self._apply(locate, event_for, meet=meet)
         if outcome is None:
             await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND))
         return outcome
 
     async def _apply(
-        self, actor: Actor | None, locate: Locate, event_for: EventFor, *, deliver: bool = True
+        self,
+        locate: Locate,
+        event_for: EventFor,
+        *,
+        meet: tuple[Actor, ...] = (),
+        deliver: bool = True,
     ) -> Outcome | None:
+        """Load the round, decide, save with compare-and-swap, commit; retry on a conflict.
+
+        Only the people in `meet` (someone joining) are looked up or got to know: everyone
+        else acting on a round is an attendee already, or the engine refuses them.
+        """
         for _attempt in range(MAX_ATTEMPTS):
             now = self._services.clock.now()
             try:
@@ -145,10 +176,10 @@ class RoundService:
                         return None
                     place = Place(
                         stored.partnership_id,
-                        await uow.compacts.by_version_id(stored.compact_version_id),
+                        await self._services.compact_version(uow, stored.compact_version_id),
                     )
-                    member = await member_of(uow, place, actor, now) if actor else None
-                    event = await event_for(uow, place, stored.round)
+                    members = {a.user: await member_of(uow, place, a, now) for a in meet}
+                    event = event_for(stored.round, members)
                     if event is None:
                         return None
                     decision = decide(stored.round, event, now)
@@ -160,9 +191,8 @@ class RoundService:
             except StaleRound:
                 log.info("round changed underneath; retrying")
                 continue
-            outcome = Outcome(
-                place, decision, names, (member,) if member and member.first_contact else ()
-            )
+            newcomers = tuple(m for m in members.values() if m.first_contact)
+            outcome = Outcome(place, decision, names, newcomers)
             await self._greet(place, list(outcome.newcomers))
             if deliver:
                 await self._deliver(outcome)
@@ -185,7 +215,7 @@ class RoundService:
                 )
                 await self._services.tell(actor.user, views.notice(reason))
                 return None
-            compact = (await uow.compacts.by_version_id(stored.compact_version_id)).compact
+            compact = (await self._services.compact_version(uow, stored.compact_version_id)).compact
             existing = stored.round.reflection_of(actor.user)
         if edit and existing is None:
             await self._services.tell(actor.user, views.rejection(Rejection.NOTHING_TO_EDIT))
@@ -207,11 +237,11 @@ class RoundService:
     ) -> FormResult:
         """A filled reflection form; refusals come back as errors beside the fields."""
 
-        async def event_for(_uow: SqlUnitOfWork, _place: Place, _round: Round) -> ev.RoundEvent:
+        def event_for(_round: Round, _members: Mapping[UserRef, Member]) -> ev.RoundEvent:
             kind = ev.ReflectionEdited if edit else ev.ReflectionSubmitted
             return kind(actor.user, learned, valued, clause_ids)
 
-        outcome = await self._apply(actor, _by_id(round_id), event_for, deliver=False)
+        outcome = await self._apply(_by_id(round_id), event_for, deliver=False)
         if outcome is None:
             return FormResult({"": words.NO_OPEN_ROUND})
         errors = _form_errors(outcome.decision)
@@ -230,16 +260,14 @@ class RoundService:
                 return stored
             return None
 
-        async def event_for(
-            _uow: SqlUnitOfWork, _place: Place, round_: Round
-        ) -> ev.RoundEvent | None:
+        def event_for(round_: Round, _members: Mapping[UserRef, Member]) -> ev.RoundEvent | None:
             turn = round_.current_turn
             if turn is None or turn.person != actor.user:
                 return None
             cited = tuple(cid for cid in CLAUSE_ID.findall(text) if cid in round_.clause_ids)
             return ev.ReflectionSubmitted(actor.user, text, "", cited)
 
-        return await self._apply(actor, locate, event_for) is not None
+        return await self._apply(locate, event_for) is not None
 
     # --- effects -------------------------------------------------------------------------
     async def _deliver(self, outcome: Outcome) -> None:
@@ -302,10 +330,7 @@ NewcomerGreeter = Callable[[Place, list[Member]], Awaitable[None]]
 
 
 def _timeout(turn_no: int) -> EventFor:
-    async def event_for(_uow: SqlUnitOfWork, _place: Place, _round: Round) -> ev.RoundEvent:
-        return ev.TurnTimedOut(turn_no)
-
-    return event_for
+    return lambda _round, _members: ev.TurnTimedOut(turn_no)
 
 
 def _by_id(round_id: str) -> Locate:

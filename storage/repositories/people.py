@@ -71,6 +71,39 @@ class PeopleRepository:
         )
         return await self._session.scalar(statement)
 
+    async def display_names(
+        self, partnership_id: int, users: Iterable[UserRef]
+    ) -> dict[UserRef, str]:
+        """Display names for many people in one query (a round's attendees, an agenda).
+
+        Someone not known yet is named by their platform user id.
+        """
+        wanted = set(users)
+        names = {user: user.user_id for user in wanted}
+        if not wanted:
+            return names
+        rows = await self._session.execute(
+            select(
+                PersonIdentityRow.platform,
+                PersonIdentityRow.tenant,
+                PersonIdentityRow.user_id,
+                PersonRow.display_name,
+            )
+            .join(PersonRow, PersonRow.id == PersonIdentityRow.person_id)
+            .where(
+                PersonIdentityRow.partnership_id == partnership_id,
+                PersonIdentityRow.user_id.in_({user.user_id for user in wanted}),
+            )
+            # Exact-tenant identities come last so they win over file-declared ones.
+            .order_by(case((PersonIdentityRow.tenant == ANY_TENANT, 0), else_=1))
+        )
+        for platform, tenant, user_id, display_name in rows.all():
+            for user in wanted:
+                same = user.platform == platform and user.user_id == user_id
+                if same and tenant in (user.tenant, ANY_TENANT):
+                    names[user] = display_name
+        return names
+
     async def find_by_handle(self, partnership_id: int, handle: str) -> Person | None:
         """The person the compact file names `handle` (case-insensitive, like the file)."""
         rows = await self._session.execute(

@@ -181,3 +181,25 @@ async def test_user_text_cannot_drive_the_terminal(database: Database) -> None:
         "@alice: /compact reflect @alice\n@alice: evil \x1b[2J here\n@alice: x\n@alice:"
     )
     assert "\x1b" not in "\n".join(out)
+
+
+async def test_digest_preview_counts_the_week_privately(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play(ROUND_OF_THREE)
+    out = await chat.play("@carol: /compact digest preview")
+    digest = chat.private("carol", out)
+    assert chat.channel(out) == ""
+    assert "1 reflection round(s) held; 2 reflection(s) shared." in digest
+    assert "Northgate Hospitals NHS Trust: 1 round(s), 0 reflection(s)" in digest
+    assert "“The regulator advocating for us”" in digest
+    assert "Quiet clauses" in digest
+
+
+async def test_show_the_compact_a_theme_and_a_clause(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play("@dan: /compact show lead-h4\n@dan: /compact show fostering")
+    shown = chat.private("dan", out)
+    assert "lead-h4 (Leadership, Hospital): Acknowledge collective responsibility" in shown
+    assert "== Fostering excellence ==" in shown
+    out = await chat.play("@dan: /compact show nonsense")
+    assert "Nothing in the compact matches 'nonsense'" in chat.private("dan", out)
