@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class UserRef:
-    """A person as one platform knows them (Slack user id, Teams AAD id, console handle)."""
+class UserRef(NamedTuple):
+    """A person as one platform knows them (Slack user id, Teams AAD id, console handle).
+
+    A named tuple rather than a dataclass: refs are compared and hashed on every engine
+    event, and tuple equality and hashing run in C.
+    """
 
     platform: str
     tenant: str
@@ -17,8 +20,7 @@ class UserRef:
         return f"{self.platform}:{self.tenant}:{self.user_id}"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class ConversationRef:
+class ConversationRef(NamedTuple):
     """A place to talk: a channel, optionally a thread inside it."""
 
     platform: str

@@ -220,3 +220,17 @@ def test_no_timeout_means_no_deadline() -> None:
     [decision] = play([start("alice", timeout=None)])
     prompt = next(e for e in decision.effects if isinstance(e, fx.PromptAttendee))
     assert prompt.deadline is None
+
+
+def test_someone_who_passed_may_still_answer_while_the_round_is_open() -> None:
+    decisions = play(
+        [
+            start("alice", "bob"),
+            ev.TurnPassed(ALICE),
+            ev.ReflectionSubmitted(ALICE, "changed my mind", "after all"),
+        ]
+    )
+    final = decisions[-1].round
+    assert final is not None
+    assert ALICE not in final.passed
+    assert final.reflection_of(ALICE) is not None

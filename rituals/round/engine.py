@@ -97,19 +97,23 @@ def _start(current: Round | None, event: ev.RoundStartRequested, now: datetime) 
 def _run(round_: Round, now: datetime) -> Decision:
     """Leave the gathering step: order those still to speak and prompt the first."""
     order = speaking_order(round_.attendees, round_.order, round_.seed)
-    waiting = tuple(user for user in order if not round_.has_spoken(user))
-    running = replace(round_, status=RoundStatus.RUNNING, queue=waiting)
+    not_yet = set(round_.waiting_on())
+    waiting = tuple(user for user in order if user in not_yet)
+    running = round_.evolve(status=RoundStatus.RUNNING, queue=waiting)
     return _advance(running, now)
 
 
 def _advance(round_: Round, now: datetime) -> Decision:
-    """Prompt the next person in the queue, or wrap up when nobody is left to ask."""
-    queue = tuple(user for user in round_.queue if not round_.has_spoken(user))
-    if queue:
-        person, rest = queue[0], queue[1:]
+    """Prompt the next person in the queue, or wrap up when nobody is left to ask.
+
+    The queue never holds anyone who has answered or passed (every change that records
+    one removes them from it; the property tests check this), so its head is next.
+    """
+    if round_.queue:
+        person, rest = round_.queue[0], round_.queue[1:]
         deadline = now + round_.turn_timeout if round_.turn_timeout else None
         turn = Turn(len(round_.turns) + 1, person, now, deadline)
-        advanced = replace(round_, queue=rest, turns=(*round_.turns, turn))
+        advanced = round_.evolve(queue=rest, turns=(*round_.turns, turn))
         return Decision(
             advanced,
             (
@@ -117,12 +121,11 @@ def _advance(round_: Round, now: datetime) -> Decision:
                 fx.PromptAttendee(round_.id, person, turn.number, deadline),
             ),
         )
-    emptied = replace(round_, queue=())
-    waiting = emptied.waiting_on()
+    waiting = round_.waiting_on()
     if not waiting:
-        return _close(emptied, now)
+        return _close(round_, now)
     return Decision(
-        emptied,
+        round_,
         (
             fx.RoundStatusChanged(round_.id),
             fx.EveryoneAsked(round_.id, tuple(sorted(round_.facilitators)), waiting),
@@ -131,19 +134,23 @@ def _advance(round_: Round, now: datetime) -> Decision:
 
 
 def _close(round_: Round, now: datetime) -> Decision:
-    closed = replace(round_, status=RoundStatus.CLOSED, queue=(), closed_at=now)
-    if closed.current_turn is not None:
-        closed = _end_turn(closed, TurnOutcome.SKIPPED, now)
+    turns = _ended_turns(round_, TurnOutcome.SKIPPED, now) if round_.current_turn else round_.turns
+    closed = round_.evolve(status=RoundStatus.CLOSED, queue=(), closed_at=now, turns=turns)
     return Decision(
         closed, (fx.RoundStatusChanged(closed.id), fx.PostSummary(closed.id, closed.summary()))
     )
 
 
-def _end_turn(round_: Round, outcome: TurnOutcome, now: datetime) -> Round:
+def _ended_turns(round_: Round, outcome: TurnOutcome, now: datetime) -> tuple[Turn, ...]:
+    """The turns with the current one ended; callers fold it into their single copy."""
     turn = round_.current_turn
     assert turn is not None
-    ended = replace(turn, outcome=outcome, ended_at=now)
-    return replace(round_, turns=(*round_.turns[:-1], ended))
+    ended = Turn(turn.number, turn.person, turn.started_at, turn.deadline, outcome, now)
+    return (*round_.turns[:-1], ended)
+
+
+def _end_turn(round_: Round, outcome: TurnOutcome, now: datetime) -> Round:
+    return round_.evolve(turns=_ended_turns(round_, outcome, now))
 
 
 def _stale(round_: Round, turn_no: int | None) -> bool:
@@ -160,10 +167,12 @@ def _join(round_: Round, event: ev.AttendeeJoined, now: datetime) -> Decision:
         if event.by == user:
             return Decision(round_)  # a second "I'm here" click
         return _reject(round_, event.by, fx.Rejection.ALREADY_ATTENDING)
-    joined = replace(round_, attendees=(*round_.attendees, event.attendee))
     if round_.status is RoundStatus.GATHERING:
+        joined = round_.evolve(attendees=(*round_.attendees, event.attendee))
         return Decision(joined, (fx.RoundStatusChanged(round_.id),))
-    joined = replace(joined, queue=(*joined.queue, user))
+    joined = round_.evolve(
+        attendees=(*round_.attendees, event.attendee), queue=(*round_.queue, user)
+    )
     if joined.current_turn is None:
         return _advance(joined, now)
     return Decision(joined, (fx.RoundStatusChanged(round_.id),))
@@ -230,16 +239,16 @@ def _submit(round_: Round, event: ev.ReflectionSubmitted, now: datetime) -> Deci
         submitted_at=now,
         turn_no=current.number if on_turn and current is not None else None,
     )
-    recorded = replace(
-        round_,
+    recorded = round_.evolve(
         reflections=(*round_.reflections, reflection),
-        passed=round_.passed - {event.by},
+        passed=round_.passed - {event.by} if event.by in round_.passed else round_.passed,
         queue=tuple(user for user in round_.queue if user != event.by),
+        turns=_ended_turns(round_, TurnOutcome.ANSWERED, now) if on_turn else round_.turns,
     )
     early = not on_turn and not any(t.person == event.by for t in round_.turns)
     ack = fx.ReflectionRecorded(round_.id, event.by, early=early, edited=False)
     if on_turn:
-        moved = _advance(_end_turn(recorded, TurnOutcome.ANSWERED, now), now)
+        moved = _advance(recorded, now)
         return Decision(moved.round, (ack, *moved.effects))
     return _settle(recorded, now, (ack, fx.RoundStatusChanged(round_.id)))
 
@@ -266,7 +275,7 @@ def _edit(round_: Round, event: ev.ReflectionEdited, now: datetime) -> Decision:
     edited = replace(existing, learned=learned, valued=valued, clause_ids=clause_ids, edited_at=now)
     reflections = tuple(edited if r.author == event.by else r for r in round_.reflections)
     return Decision(
-        replace(round_, reflections=reflections),
+        round_.evolve(reflections=reflections),
         (fx.ReflectionRecorded(round_.id, event.by, early=False, edited=True),),
     )
 
@@ -280,14 +289,15 @@ def _pass(round_: Round, event: ev.TurnPassed, now: datetime) -> Decision:
         return Decision(round_)
     if round_.reflection_of(event.by) is not None:
         return _reject(round_, event.by, fx.Rejection.ALREADY_ANSWERED)
-    passed = replace(
-        round_,
+    current = round_.current_turn
+    on_turn = current is not None and current.person == event.by
+    passed = round_.evolve(
         passed=round_.passed | {event.by},
         queue=tuple(user for user in round_.queue if user != event.by),
+        turns=_ended_turns(round_, TurnOutcome.PASSED, now) if on_turn else round_.turns,
     )
-    current = round_.current_turn
-    if current is not None and current.person == event.by:
-        return _advance(_end_turn(passed, TurnOutcome.PASSED, now), now)
+    if on_turn:
+        return _advance(passed, now)
     return _settle(passed, now, (fx.RoundStatusChanged(round_.id),))
 
 
@@ -306,7 +316,7 @@ def _skip(round_: Round, event: ev.TurnSkipped, now: datetime) -> Decision:
         return _advance(_end_turn(round_, TurnOutcome.SKIPPED, now), now)
     if target not in round_.queue:
         return Decision(round_)  # already asked, answered or skipped: nothing to skip
-    skipped = replace(round_, queue=tuple(u for u in round_.queue if u != target))
+    skipped = round_.evolve(queue=tuple(u for u in round_.queue if u != target))
     return Decision(skipped, (fx.RoundStatusChanged(round_.id),))
 
 
@@ -327,7 +337,7 @@ def _reorder(round_: Round, event: ev.QueueReordered) -> Decision:
         return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
     if sorted(event.order) != sorted(round_.queue) or len(set(event.order)) != len(event.order):
         return _reject(round_, event.by, fx.Rejection.INVALID_ORDER)
-    return Decision(replace(round_, queue=event.order), (fx.RoundStatusChanged(round_.id),))
+    return Decision(round_.evolve(queue=event.order), (fx.RoundStatusChanged(round_.id),))
 
 
 def _time_out(round_: Round, event: ev.TurnTimedOut, now: datetime) -> Decision:

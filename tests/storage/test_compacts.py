@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -134,7 +133,7 @@ async def test_organisations_and_people_follow_the_file(database: Database) -> N
         bob = await uow.people.find(pid, BOB)
         carol = await uow.people.find_by_handle(pid, "carol")
         old_alice_id = await uow.people.find(pid, ALICE)
-        new_alice = await uow.people.find(pid, replace(ALICE, user_id="U_A2"))
+        new_alice = await uow.people.find(pid, ALICE._replace(user_id="U_A2"))
     assert [o.id for o in organisations] == ["eastmoor", "nhsei", "northgate", "riverside"]
     assert next(o for o in organisations if o.id == "nhsei").name == "NHS England"
     assert alice is not None and alice.display_name == "Alice A." and alice.email is None

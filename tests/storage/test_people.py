@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 
@@ -27,15 +26,15 @@ async def test_a_file_declared_identity_matches_any_tenant(database: Database) -
     stored = await load_compact(database)
     async with database.unit_of_work() as uow:
         here = await uow.people.find(stored.partnership_id, ALICE)
-        elsewhere = await uow.people.find(stored.partnership_id, replace(ALICE, tenant="T_OTHER"))
-        teams = await uow.people.find(stored.partnership_id, replace(ALICE, platform="teams"))
+        elsewhere = await uow.people.find(stored.partnership_id, ALICE._replace(tenant="T_OTHER"))
+        teams = await uow.people.find(stored.partnership_id, ALICE._replace(platform="teams"))
     assert here is not None and here == elsewhere
     assert (here.handle, here.display_name, here.organisation_key) == (
         "alice",
         "Alice Adeyemi",
         "nhsei",
     )
-    assert here.identities == (replace(ALICE, tenant=ANY_TENANT),)
+    assert here.identities == (ALICE._replace(tenant=ANY_TENANT),)
     assert teams is None
 
 
@@ -48,7 +47,7 @@ async def test_someone_new_is_created_without_an_organisation(database: Database
         await uow.commit()
     async with database.unit_of_work() as uow:
         found = await uow.people.find(pid, STRANGER)
-        other_tenant = await uow.people.find(pid, replace(STRANGER, tenant="T_OTHER"))
+        other_tenant = await uow.people.find(pid, STRANGER._replace(tenant="T_OTHER"))
     assert found == created
     assert (found.handle, found.organisation_key, found.identities) == (None, None, (STRANGER,))
     assert other_tenant is None, "an identity met on a platform is tenant-specific"
@@ -70,7 +69,7 @@ async def test_an_exact_tenant_identity_wins_over_a_file_declared_one(database: 
         await uow.commit()
     async with database.unit_of_work() as uow:
         assert await uow.people.find(pid, ALICE) == twin
-        file_alice = await uow.people.find(pid, replace(ALICE, tenant="T_OTHER"))
+        file_alice = await uow.people.find(pid, ALICE._replace(tenant="T_OTHER"))
     assert file_alice is not None and file_alice.handle == "alice"
 
 
@@ -179,7 +178,7 @@ async def test_linking_an_identity_is_idempotent(database: Database) -> None:
         with pytest.raises(NotFound):
             await uow.people.link_identity(987654, console)
     assert found is not None and found.id == alice.id
-    assert found.identities == (replace(ALICE, tenant=ANY_TENANT), console)
+    assert found.identities == (ALICE._replace(tenant=ANY_TENANT), console)
 
 
 async def test_identities_are_given_the_tenants_the_partnership_is_known_on(
@@ -198,13 +197,13 @@ async def test_identities_are_given_the_tenants_the_partnership_is_known_on(
         pinned = await uow.people.identities_for_handles(pid, ["alice"], tenant=CHANNEL.tenant)
         on_teams = await uow.people.identities_for_handles(pid, ["alice"], platform="teams")
         everyone = await uow.people.identities(pid)
-    assert facilitators == (ALICE, replace(ALICE, tenant="T_CONNECT"))
+    assert facilitators == (ALICE, ALICE._replace(tenant="T_CONNECT"))
     assert pinned == (ALICE,)
     assert on_teams == ()
     assert set(everyone) == {
-        replace(ALICE, tenant="T_CONNECT"),
+        ALICE._replace(tenant="T_CONNECT"),
         ALICE,
-        replace(BOB, tenant="T_CONNECT"),
+        BOB._replace(tenant="T_CONNECT"),
         BOB,
         UserRef("slack", "T_CONNECT", "U_GUEST"),
     }
