@@ -57,6 +57,7 @@ class CompactApp:
             "pass": self._pass,
             "skip": self._skip,
             "next": self._next,
+            "order": self._order,
             "end": self._end,
             "callout": self._callout,
             "agenda": self._agenda,
@@ -178,6 +179,10 @@ class CompactApp:
 
     async def _next(self, request: CommandRequest) -> None:
         event = ev.NextTurnRequested(request.actor.user)
+        await self.rounds.act_here(request.actor, request.conversation, _simple(event))
+
+    async def _order(self, request: CommandRequest) -> None:
+        event = ev.QueueReordered(request.actor.user, tuple(m.user for m in request.mentions))
         await self.rounds.act_here(request.actor, request.conversation, _simple(event))
 
     async def _end(self, request: CommandRequest) -> None:

@@ -176,7 +176,7 @@ HELP: Final = """Compact Rituals keeps your partnership's compact alive.
 • `/compact show [theme|clause-id]` — read the compact
 • `/compact agenda` — call-outs tabled for the meeting (facilitators)
 • `/compact digest preview` — preview this week's digest, privately
-• In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `end`
+• In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `order @x @y`, `end`
 • `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one"""
 DIGEST_PERIOD: Final = "Week of {start} (until {end})."
 DIGEST_QUIET_WEEK: Final = (

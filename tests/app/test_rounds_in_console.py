@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from adapters.console.session import console_channel, console_user
+from bot.requests import Actor, ChatMessage
 from storage.database import Database
 from storage.models import ReflectionClauseRow, ReflectionRow, RoundRow
 from tests.app.harness import open_chat
@@ -203,3 +205,43 @@ async def test_show_the_compact_a_theme_and_a_clause(database: Database) -> None
     assert "== Fostering excellence ==" in shown
     out = await chat.play("@dan: /compact show nonsense")
     assert "Nothing in the compact matches 'nonsense'" in chat.private("dan", out)
+
+
+async def test_the_facilitator_reorders_who_is_next(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play(
+        """
+@alice: /compact reflect @alice @bob @carol @dan
+@alice: /compact order @dan @carol @bob
+@bob: /compact order @bob
+@alice: pass
+"""
+    )
+    assert "Only the round's facilitator can do that" in chat.private("bob", out)
+    assert "@dan, your turn" in chat.channel(out)
+    assert "@bob, your turn" not in chat.channel(out)
+
+
+async def test_a_reply_in_the_rounds_thread_by_the_person_asked_is_their_answer(
+    database: Database,
+) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice @bob")
+    async with database.unit_of_work() as uow:
+        stored = await uow.rounds.open_in(console_channel())
+    assert stored is not None and stored.round.conversation.thread is not None
+    thread = stored.round.conversation
+    app = chat.wiring.app
+    # Someone other than the person asked is just chatting.
+    await app.message(ChatMessage(Actor(console_user("bob"), "bob"), thread, "hello all"))
+    # The same words outside the round's thread are not an answer either.
+    elsewhere = thread.in_thread("some-other-thread")
+    await app.message(ChatMessage(Actor(console_user("alice"), "alice"), elsewhere, "hi"))
+    assert await count(database, ReflectionRow) == 0
+    await app.message(
+        ChatMessage(Actor(console_user("alice"), "alice"), thread, "Candour helped; see env-h1")
+    )
+    async with database.unit_of_work() as uow:
+        reflection = (await uow.session.scalars(select(ReflectionRow))).one()
+    assert reflection.learned == "Candour helped; see env-h1"
+    assert "@bob, your turn" in chat.channel()
