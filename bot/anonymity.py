@@ -1,7 +1,9 @@
 """Keyed hashes that stand in for the reporter of a call-out.
 
-The hash is HMAC-SHA256 under `COMPACT_SECRET_KEY`, so the table alone cannot be reversed by
-hashing every known user id; the reporter, presenting the same identity again, is recognised
+The hash is HMAC-SHA256 under `COMPACT_SECRET_KEY` over the call-out's own id and the
+reporter's identity. Keyed, so the table cannot be reversed by hashing every known user id;
+per call-out, so two call-outs by one person carry unrelated keys and a named call-out never
+links to an anonymous one. The reporter, presenting the same identity again, is recognised
 (to withdraw, or to be told how their call-out went).
 """
 
@@ -20,15 +22,16 @@ class ReporterKeys:
             raise ValueError("COMPACT_SECRET_KEY must be at least 16 bytes long")
         self._secret = secret
 
-    def key_for(self, partnership_slug: str, user: UserRef) -> str:
-        message = "\x1f".join((partnership_slug, user.platform, user.tenant, user.user_id))
+    def key_for(self, partnership_slug: str, callout_id: str, user: UserRef) -> str:
+        parts = (partnership_slug, callout_id, user.platform, user.tenant, user.user_id)
+        message = "\x1f".join(parts)
         return hmac.new(self._secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def find(
-        self, partnership_slug: str, key: str, candidates: Iterable[UserRef]
+        self, partnership_slug: str, callout_id: str, key: str, candidates: Iterable[UserRef]
     ) -> UserRef | None:
         """Whoever among `candidates` the key belongs to (to tell an anonymous reporter)."""
         for user in candidates:
-            if hmac.compare_digest(self.key_for(partnership_slug, user), key):
+            if hmac.compare_digest(self.key_for(partnership_slug, callout_id, user), key):
                 return user
         return None

@@ -328,7 +328,9 @@ class CompactApp:
             )
         if submission.form_id == actions.FORM_CALLOUT:
             flat = {name: _text(value) for name, value in values.items()}
-            return await self.callouts.submit(submission.actor, submission.conversation, flat)
+            return await self.callouts.submit(
+                submission.actor, submission.conversation, flat, request_id=submission.request_id
+            )
         if submission.form_id == actions.FORM_LEARNING_NOTE:
             ref = submission.context.get("callout_id", "")
             note = _text(values.get("note"))

@@ -37,11 +37,15 @@ class ActionRequest:
 
 @dataclass(frozen=True, slots=True)
 class FormSubmission:
+    """A filled form; `request_id` is the platform's key for this submission (a Slack view
+    id and hash, a Teams activity id), so a retried or double-clicked submit applies once."""
+
     actor: Actor
     conversation: ConversationRef
     form_id: str
     values: dict[str, str | tuple[str, ...]]
     context: dict[str, str] = field(default_factory=dict)
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

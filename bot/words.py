@@ -148,13 +148,17 @@ BUTTON_RESOLVE: Final = "Resolve"
 BUTTON_WITHDRAW: Final = "Withdraw"
 FORM_NOTE_TITLE: Final = "Shared learning"
 FIELD_NOTE: Final = "What did the partnership learn from discussing it?"
-CALLOUT_NOT_FOUND: Final = (
-    "There is no call-out {ref} here. Facilitators see the references in `/compact agenda`."
+CALLOUT_CANNOT_CHANGE: Final = (
+    "You can't change call-out {ref}: facilitators move call-outs on from `/compact agenda`, "
+    "and only the person who raised one can withdraw it (`/compact mine` lists yours)."
+)
+CALLOUT_BUSY: Final = "Call-out {ref} was being changed by someone else; please try again."
+CALLOUT_ANONYMOUS_REQUIRED: Final = (
+    "Please answer yes (nobody will know it was you) or no (facilitators see your name)."
 )
 MY_CALLOUTS_TITLE: Final = "Your call-outs"
 MY_CALLOUTS_EMPTY: Final = "You have no call-outs on the agenda."
 CALLOUT_UPDATED: Final = "Call-out {ref} is now {status}. Its reporter has been told privately."
-CALLOUT_WITHDRAWN: Final = "Call-out {ref} is withdrawn."
 
 # --- digest -----------------------------------------------------------------------------------
 DIGEST_TITLE: Final = "Weekly compact digest"

@@ -329,11 +329,17 @@ def agenda_view(callouts: Iterable[Callout], *, tz: tzinfo = UTC) -> tuple[Agend
     """The facilitators' agenda: open call-outs first, then discussed ones awaiting resolution.
 
     `tz` is the partnership's time zone, so `raised_on` is the day people there would name.
-    Within a status the oldest comes first, so nothing waits for ever behind newer items.
+    Within a status the oldest day comes first, so nothing waits for ever behind newer items.
     """
+    # By day, then by the random reference: an order by the minute would place an anonymous
+    # item between named ones and hint at who raised it.
     live = sorted(
         (c for c in callouts if c.is_live),
-        key=lambda c: (c.status is not CalloutStatus.OPEN, c.raised_at, c.id),
+        key=lambda c: (
+            c.status is not CalloutStatus.OPEN,
+            c.raised_at.astimezone(tz).date(),
+            c.id,
+        ),
     )
     return tuple(
         AgendaItem(

@@ -82,11 +82,20 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
     if is_sqlite(target):
         engine = create_async_engine(
             target,
-            **{"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **options},
+            **{
+                "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                "hide_parameters": True,
+                **options,
+            },
         )
         _configure_sqlite(engine, wal=_is_file_database(target), foreign_keys=sqlite_foreign_keys)
         return engine
-    defaults: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
+    # Statement parameters hold call-out texts and reporter keys: never in error logs.
+    defaults: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "hide_parameters": True,
+    }
     if "poolclass" not in options:
         # Sizing applies to the default queue pool only (NullPool would reject it).
         defaults.update(pool_size=10, max_overflow=10, pool_timeout=30)

@@ -1,7 +1,8 @@
 """Call-out use cases: raise privately, table for the meeting, discuss, resolve, withdraw.
 
-Whoever raises an anonymous call-out is recognised only through a keyed hash; nothing in
-these use cases writes their identity anywhere, logs included.
+Whoever raises a call-out is recognised only through a keyed hash of the call-out's id and
+their identity. Raising one records nothing else about the reporter: no person row, no
+timestamp beside their name, nothing in the logs.
 """
 
 from __future__ import annotations
@@ -14,20 +15,22 @@ from bot import words
 from bot.messages import Form
 from bot.requests import Actor, FormResult
 from bot.services import Services
-from bot.usecases.place import Place, display_names, member_of, place_of
+from bot.usecases.place import Place, display_names, known_person, make_reachable, place_of
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
-from rituals.callout import Callout, CalloutDecision, NotifyReporter
+from rituals.callout import Callout, CalloutDecision, CalloutStatus, NotifyReporter
 from rituals.errors import InvalidInput, NotAllowed, RitualError
 from rituals.refs import ConversationRef
 from storage.errors import StaleCallout
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-YES = {"yes", "y", "true", "1", "anonymous", "anon"}
-NO = {"no", "n", "false", "0", "named", ""}
+YES = {"yes", "y", "true", "anonymous", "anonymously"}
+NO = {"no", "n", "false", "named"}
+MAX_ATTEMPTS = 3
 
-Step = Callable[[Callout, Place, bool, str], CalloutDecision]
+Step = Callable[[Callout, bool, str], CalloutDecision]
+"""(call-out, actor is a facilitator, actor's key for this call-out) -> decision."""
 
 
 def new_reference() -> str:
@@ -40,26 +43,37 @@ class CalloutService:
     def __init__(self, services: Services) -> None:
         self._services = services
 
+    def _now(self) -> datetime:
+        return self._services.clock.now()
+
     async def form(self, actor: Actor, conversation: ConversationRef) -> Form:
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
         return views.callout_form(place.compact)
 
     async def submit(
-        self, actor: Actor, conversation: ConversationRef, values: dict[str, str]
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        values: dict[str, str],
+        *,
+        request_id: str | None = None,
     ) -> FormResult:
         anonymous_answer = values.get("anonymous", "").strip().lower()
         if anonymous_answer not in YES | NO:
-            return FormResult({"anonymous": "Please answer yes or no."})
+            return FormResult({"anonymous": words.CALLOUT_ANONYMOUS_REQUIRED})
         services = self._services
-        now = services.clock.now()
+        now = self._now()
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-            await member_of(uow, place, actor, now)
-            key = services.reporter_keys.key_for(place.slug, actor.user)
+            if request_id is not None and not await uow.requests.first_time(
+                f"callout-form:{request_id}", now
+            ):
+                return FormResult()  # a retried submit: the first one was tabled
+            callout_id = new_reference()
             try:
                 decision = lifecycle.raise_callout(
-                    callout_id=new_reference(),
+                    callout_id=callout_id,
                     compact=place.compact,
                     compact_version=place.stored.version,
                     clause_id=values.get("clause", ""),
@@ -68,11 +82,12 @@ class CalloutService:
                     what_would_help=values.get("what_would_help"),
                     anonymous=anonymous_answer in YES,
                     reporter=actor.user,
-                    reporter_key=key,
+                    reporter_key=services.reporter_keys.key_for(place.slug, callout_id, actor.user),
                     now=now,
                 )
             except InvalidInput as problem:
                 return FormResult({_field_of(str(problem)): str(problem)})
+            await make_reachable(uow, place, actor, now)
             await uow.callouts.add(
                 decision.callout,
                 partnership_id=place.partnership_id,
@@ -92,28 +107,29 @@ class CalloutService:
         services = self._services
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-            member = await member_of(uow, place, actor, services.clock.now())
-            if not place.is_facilitator(member.person):
-                await uow.commit()
-                await services.tell(actor.user, notice(words.AGENDA_ONLY_FACILITATORS))
-                return
-            items = lifecycle.agenda_view(await uow.callouts.open_agenda(place.partnership_id))
-            named = [item.reporter for item in items if item.reporter is not None]
-            names = await display_names(uow, place, named)
-            await uow.commit()
+            person = await known_person(uow, place, actor.user)
+            allowed = person is not None and place.is_facilitator(person)
+            if allowed:
+                items = lifecycle.agenda_view(await uow.callouts.open_agenda(place.partnership_id))
+                named = [item.reporter for item in items if item.reporter is not None]
+                names = await display_names(uow, place, named)
+        if not allowed:
+            await services.tell(actor.user, notice(words.AGENDA_ONLY_FACILITATORS))
+            return
         await services.tell(actor.user, views.agenda(items, place.compact, names))
 
     async def mine(self, actor: Actor, conversation: ConversationRef) -> None:
+        keys = self._services.reporter_keys
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-            key = self._services.reporter_keys.key_for(place.slug, actor.user)
-            callouts = await uow.callouts.by_reporter_key(place.partnership_id, key)
-        await self._services.tell(actor.user, views.mine(callouts))
+            live = await uow.callouts.open_agenda(place.partnership_id)
+        own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
+        await self._services.tell(actor.user, views.mine(own))
 
     async def discussed(
         self, actor: Actor, conversation: ConversationRef, ref: str, note: str
     ) -> FormResult:
-        def step(callout: Callout, place: Place, facilitator: bool, _key: str) -> CalloutDecision:
+        def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
             return lifecycle.mark_discussed(
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
@@ -123,84 +139,77 @@ class CalloutService:
     async def resolve(
         self, actor: Actor, conversation: ConversationRef, ref: str, note: str
     ) -> FormResult:
-        def step(callout: Callout, place: Place, facilitator: bool, _key: str) -> CalloutDecision:
+        def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
             return lifecycle.resolve(
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
 
         return await self._change(actor, conversation, ref, step)
 
-    async def withdraw(self, actor: Actor, conversation: ConversationRef, ref: str) -> FormResult:
-        def step(callout: Callout, place: Place, _facilitator: bool, key: str) -> CalloutDecision:
+    async def withdraw(
+        self, actor: Actor, conversation: ConversationRef, ref: str, _note: str = ""
+    ) -> FormResult:
+        def step(callout: Callout, _facilitator: bool, key: str) -> CalloutDecision:
             return lifecycle.withdraw(callout, reporter_key=key, now=self._now())
 
         return await self._change(actor, conversation, ref, step)
 
-    def _now(self) -> datetime:
-        return self._services.clock.now()
-
     async def _change(
         self, actor: Actor, conversation: ConversationRef, ref: str, step: Step
     ) -> FormResult:
-        """Load, step the lifecycle, save with compare-and-swap, then tell the reporter."""
+        """Load, step the lifecycle, save with compare-and-swap; then tell the reporter.
+
+        Someone who may not act gets the same words whether or not the call-out exists, so
+        trying references reveals nothing.
+        """
         services = self._services
-        for _attempt in range(3):
+        wanted = ref.strip().upper()
+        cannot = words.CALLOUT_CANNOT_CHANGE.format(ref=wanted)
+        for _attempt in range(MAX_ATTEMPTS):
             try:
                 async with services.database.unit_of_work() as uow:
                     place = await place_of(uow, conversation)
-                    member = await member_of(uow, place, actor, services.clock.now())
-                    stored = await uow.callouts.get_stored(
-                        place.partnership_id, ref.strip().upper()
-                    )
+                    person = await known_person(uow, place, actor.user)
+                    stored = await uow.callouts.get_stored(place.partnership_id, wanted)
                     if stored is None:
-                        await uow.commit()
-                        return _refused(words.CALLOUT_NOT_FOUND.format(ref=ref.strip()))
+                        return _refused(cannot)
                     callout = stored.callout
-                    key = services.reporter_keys.key_for(place.slug, actor.user)
-                    facilitator = place.is_facilitator(member.person)
+                    key = services.reporter_keys.key_for(place.slug, callout.id, actor.user)
+                    facilitator = person is not None and place.is_facilitator(person)
                     try:
-                        decision = step(callout, place, facilitator, key)
-                    except NotAllowed as refusal:
-                        # Someone who may not act learns nothing about the call-out.
-                        await uow.commit()
-                        return _refused(str(refusal))
+                        decision = step(callout, facilitator, key)
+                    except NotAllowed:
+                        return _refused(cannot)
                     except RitualError as problem:
-                        await uow.commit()
                         return _refused(str(problem))
                     if decision.callout != callout:
                         await uow.callouts.save(decision.callout, expected_version=stored.version)
                     await uow.commit()
             except StaleCallout:
                 continue
-            if decision.effects:
-                await self._notify(place, decision.effects)
-                text = (
-                    words.CALLOUT_WITHDRAWN.format(ref=callout.id)
-                    if decision.callout.status.value == "withdrawn"
-                    else words.CALLOUT_UPDATED.format(
-                        ref=callout.id, status=decision.callout.status.value
-                    )
-                )
-                if decision.callout.raised_by(key):
-                    text = ""
-                if text:
-                    await services.tell(actor.user, notice(text), near=conversation)
+            await self._notify(place, decision.effects)
+            if decision.effects and not callout.raised_by(key):
+                status = decision.callout.status.value
+                text = words.CALLOUT_UPDATED.format(ref=callout.id, status=status)
+                await services.tell(actor.user, notice(text), near=conversation)
             return FormResult()
-        return _refused(words.SOMETHING_WENT_WRONG.format(ref=ref))
+        return _refused(words.CALLOUT_BUSY.format(ref=wanted))
 
     async def _notify(self, place: Place, effects: tuple[NotifyReporter, ...]) -> None:
+        """Tell each reporter privately; an anonymous one is found through their key."""
         services = self._services
         for effect in effects:
-            reporter = effect.reporter
-            if reporter is None:
-                async with services.database.unit_of_work() as uow:
-                    candidates = await uow.people.identities(place.partnership_id)
-                reporter = services.reporter_keys.find(place.slug, effect.reporter_key, candidates)
-            if reporter is None:
-                continue
             async with services.database.unit_of_work() as uow:
                 callout = await uow.callouts.get(place.partnership_id, effect.callout_id)
-            if callout is not None:
+                candidates = (
+                    await uow.people.identities(place.partnership_id)
+                    if effect.reporter is None
+                    else ()
+                )
+            reporter = effect.reporter or services.reporter_keys.find(
+                place.slug, effect.callout_id, effect.reporter_key, candidates
+            )
+            if reporter is not None and callout is not None:
                 await services.tell(reporter, views.status_notice(callout))
 
 
@@ -217,3 +226,6 @@ def _field_of(problem: str) -> str:
     if "what would help" in lowered:
         return "what_would_help"
     return "what_happened"
+
+
+__all__ = ["CalloutService", "CalloutStatus", "new_reference"]

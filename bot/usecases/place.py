@@ -75,6 +75,29 @@ class Member:
         return Attendee(self.user, self.person.organisation_key)
 
 
+async def known_person(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Person | None:
+    """Who `user` is, if we know them, without recording anything (reads leave no trace)."""
+    person = await uow.people.find(place.partnership_id, user)
+    if person is None and handle_of(user) is not None:
+        person = await uow.people.find_by_handle(place.partnership_id, user.user_id)
+    return person
+
+
+async def make_reachable(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> None:
+    """Record `actor` so we can tell them things later (e.g. how their call-out went), without
+    writing any moment finer than the day: a person created at the exact second an anonymous
+    call-out was raised would say who raised it."""
+    if await uow.people.find(place.partnership_id, actor.user) is not None:
+        return
+    if handle_of(actor.user) is not None:
+        named = await uow.people.find_by_handle(place.partnership_id, actor.user.user_id)
+        if named is not None:
+            await uow.people.link_identity(named.id, actor.user)
+            return
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    await uow.people.create(place.partnership_id, actor.user, actor.display_name, now=day)
+
+
 async def member_of(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> Member:
     """Find (or get to know) `actor` in the partnership."""
     person = await uow.people.find(place.partnership_id, actor.user)

@@ -68,6 +68,7 @@ def callout_form(compact: Compact) -> Form:
                 "anonymous",
                 words.CALLOUT_FIELD_ANONYMOUS,
                 kind=FieldKind.YES_NO,
+                required=True,
                 hint=words.CALLOUT_FIELD_ANONYMOUS_HINT,
             ),
         ),

@@ -179,13 +179,6 @@ class CalloutRepository:
         )
         return [s.callout for s in stored]
 
-    async def by_reporter_key(self, partnership_id: int, reporter_key: str) -> list[Callout]:
-        """The call-outs raised by whoever `reporter_key` belongs to (to list or withdraw)."""
-        stored = await self._load(
-            CalloutRow.partnership_id == partnership_id, CalloutRow.reporter_key == reporter_key
-        )
-        return [s.callout for s in stored]
-
     async def between(self, partnership_id: int, start: datetime, end: datetime) -> list[Callout]:
         """Call-outs raised, or changing status, in `[start, end)` (what a digest reports)."""
         # An alias, so the subquery is not correlated away when `_history` joins the table.

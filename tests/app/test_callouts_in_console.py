@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from adapters.console.session import console_channel, console_user
+from bot.requests import Actor, FormSubmission
 from storage.database import Database
-from storage.models import CalloutRow
+from storage.models import CalloutRow, PersonRow
 from tests.app.harness import Chat, open_chat
 
 ANONYMOUS_CALLOUT = """
@@ -74,7 +76,11 @@ async def test_only_the_reporter_withdraws(database: Database) -> None:
     await chat.play(ANONYMOUS_CALLOUT)
     ref = await reference(chat, "bob")
     out = await chat.play(f"@carol: /compact withdraw {ref}")
-    assert "Only the person who raised a call-out can withdraw it" in chat.private("carol", out)
+    refused = chat.private("carol", out)
+    assert f"You can't change call-out {ref}" in refused
+    # A reference that does not exist gets the very same words: trying refs reveals nothing.
+    out = await chat.play("@carol: /compact withdraw ZZZZZZ")
+    assert chat.private("carol", out) == refused.replace(ref, "ZZZZZZ")
     out = await chat.play(f"@bob: /compact withdraw {ref}")
     assert f"Your call-out {ref} is withdrawn" in chat.private("bob", out)
     async with database.unit_of_work() as uow:
@@ -94,8 +100,47 @@ async def test_bad_callout_fields_are_asked_again(database: Database) -> None:
 @bob: maybe
 """
     )
-    assert "Please answer yes or no." in chat.private("bob", out)
+    assert "Please answer yes (nobody will know it was you)" in chat.private("bob", out)
     out = await chat.play("@bob: no")
     assert "There is no clause 'lead-r9'" in chat.private("bob", out)
     out = await chat.play("@bob: lead-r1")
     assert "tabled for the next meeting, with your name" in chat.private("bob", out)
+
+
+async def test_one_persons_callouts_cannot_be_linked_in_the_database(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play(ANONYMOUS_CALLOUT)
+    await chat.play(ANONYMOUS_CALLOUT.replace("@bob: yes", "@bob: no"))
+    await chat.play(ANONYMOUS_CALLOUT.replace("@bob", "@zed"))
+    async with database.unit_of_work() as uow:
+        rows = (await uow.session.scalars(select(CalloutRow))).all()
+        zed = (
+            await uow.session.scalars(select(PersonRow).where(PersonRow.display_name == "zed"))
+        ).one()
+    keys = [row.reporter_key for row in rows]
+    assert len(set(keys)) == 3  # named and anonymous call-outs by bob share nothing
+    # The newcomer who raised one is reachable, but nothing records the moment: not asked
+    # anything yet, and created at the start of the day only.
+    assert zed.asked_organisation_at is None
+    assert (zed.created_at.hour, zed.created_at.minute, zed.created_at.second) == (0, 0, 0)
+
+
+async def test_a_retried_callout_submission_is_tabled_once(database: Database) -> None:
+    chat = await open_chat(database)
+    app = chat.wiring.app
+    submission = FormSubmission(
+        Actor(console_user("bob"), "bob"),
+        console_channel(),
+        "callout",
+        {
+            "clause": "lead-r1",
+            "partner": "nhsei",
+            "what_happened": "Targets moved",
+            "anonymous": "yes",
+        },
+        request_id="view-123:hash-1",
+    )
+    assert (await app.submit(submission)).ok
+    assert (await app.submit(submission)).ok
+    async with database.unit_of_work() as uow:
+        assert len((await uow.session.scalars(select(CalloutRow))).all()) == 1
