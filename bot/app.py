@@ -350,8 +350,8 @@ def _simple(event: ev.RoundEvent) -> EventFor:
 
 
 def _join(by: Actor, someone: Actor) -> EventFor:
-    """`someone` joining, with the organisation they represent (met in the transaction)."""
-    return lambda _round, members: ev.AttendeeJoined(by.user, members[someone.user].attendee)
+    """`someone` joining, with the organisation they represent (looked up in the transaction)."""
+    return lambda _round, joining: ev.AttendeeJoined(by.user, joining[someone.user])
 
 
 def _ref_and_rest(all_words: tuple[str, ...]) -> tuple[str, str]:

@@ -97,7 +97,10 @@ ASK_ORGANISATION: Final = (
 ORGANISATION_SET: Final = "Thanks — you're recorded as representing {organisation}."
 UNKNOWN_ORGANISATION: Final = "There is no partner organisation '{key}'."
 CHOOSE_ORGANISATION_HOW: Final = "Choose one below, or type `/compact iam <id>`: {listing}."
-UNKNOWN_PERSON: Final = "I don't know who {name} is here; check the name and try again."
+UNKNOWN_PEOPLE: Final = (
+    "I don't know {names}; nothing was changed. Known here: {known}. Someone new can join "
+    "by speaking for themselves (e.g. `/compact here`)."
+)
 
 # --- compact ------------------------------------------------------------------------------------
 COMPACT_VISION: Final = "Shared vision"

@@ -115,3 +115,28 @@ async def display_names(
     uow: SqlUnitOfWork, place: Place, users: list[UserRef] | tuple[UserRef, ...]
 ) -> dict[UserRef, str]:
     return await uow.people.display_names(place.partnership_id, users)
+
+
+async def attendee_of(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Attendee:
+    """`user` as an attendee, with their organisation if known; records nothing."""
+    person = await known_person(uow, place, user)
+    return Attendee(user, person.organisation_key if person else None)
+
+
+async def unknown_handles(
+    uow: SqlUnitOfWork, place: Place, people: tuple[Actor, ...] | list[Actor]
+) -> list[str]:
+    """Handles named on a handle platform (the console) that nobody has: likely typos.
+
+    On Slack and Teams a mention is a real account, so anyone may be named there.
+    """
+    unknown: list[str] = []
+    for someone in people:
+        if handle_of(someone.user) is not None and not await known_person(uow, place, someone.user):
+            unknown.append(someone.user.user_id)
+    return unknown
+
+
+def unknown_people_notice(place: Place, handles: list[str]) -> str:
+    known = ", ".join(f"@{p.handle}" for p in place.compact.people)
+    return words.UNKNOWN_PEOPLE.format(names=", ".join(f"@{h}" for h in handles), known=known)

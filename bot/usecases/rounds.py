@@ -18,16 +18,19 @@ from bot.services import Services
 from bot.usecases.place import (
     Member,
     Place,
+    attendee_of,
     display_names,
     handle_identity,
     member_of,
     place_of,
+    unknown_handles,
+    unknown_people_notice,
 )
 from bot.views import rounds as views
 from bot.views.names import mention
 from rituals.errors import NotFound
 from rituals.refs import ConversationRef, UserRef
-from rituals.round import Decision, Rejection, Round, decide
+from rituals.round import Attendee, Decision, Rejection, Round, decide
 from rituals.round import effects as fx
 from rituals.round import events as ev
 from storage.database import SqlUnitOfWork
@@ -40,8 +43,8 @@ MAX_ATTEMPTS = 5
 CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
 
 Locate = Callable[[SqlUnitOfWork], Awaitable[StoredRound | None]]
-EventFor = Callable[[Round, Mapping[UserRef, Member]], ev.RoundEvent | None]
-"""Builds the event from the loaded round and the people met in the same transaction."""
+EventFor = Callable[[Round, Mapping[UserRef, Attendee]], ev.RoundEvent | None]
+"""Builds the event from the loaded round and, for people joining, who they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,53 +69,71 @@ class RoundService:
         """`/compact reflect [@people]`: open a round here, or gather attendees first."""
         now = self._services.clock.now()
         channel = conversation.in_thread(None)
+        refusal = ""
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, channel)
-            if await uow.rounds.open_in(channel) is not None:
-                await self._services.tell(actor.user, views.notice(words.ROUND_ALREADY_OPEN))
-                return
-            starter = await member_of(uow, place, actor, now)
-            members = [await member_of(uow, place, someone, now) for someone in mentioned]
-            facilitators = set(
-                await uow.people.identities_for_handles(
-                    place.partnership_id,
-                    place.compact.facilitators,
-                    platform=actor.user.platform,
-                    tenant=actor.user.tenant,
-                )
-            )
-            for handle in place.compact.facilitators:
-                same_person = handle_identity(actor.user, handle)
-                if same_person is not None:
-                    facilitators.add(same_person)
-            settings = place.compact.settings
-            timeout = settings.turn_timeout_minutes
-            event = ev.RoundStartRequested(
-                round_id=uuid.uuid4().hex,
-                conversation=channel,
-                by=actor.user,
-                attendees=tuple(m.attendee for m in members),
-                facilitators=frozenset(facilitators),
-                order=settings.order,
-                seed=secrets.randbelow(2**31),
-                turn_timeout=timedelta(minutes=timeout) if timeout else None,
-                clause_ids=frozenset(c.id for c in place.compact.clauses),
-            )
-            decision = decide(None, event, now)
-            assert decision.round is not None
-            try:
-                await uow.rounds.add(
-                    decision.round,
-                    partnership_id=place.partnership_id,
-                    compact_version_id=place.stored.version_id,
-                )
-            except RoundAlreadyOpen:
-                await self._services.tell(actor.user, views.notice(words.ROUND_ALREADY_OPEN))
-                return
-            names = await display_names(uow, place, [m.user for m in (starter, *members)])
-            await uow.commit()
+            unknown = await unknown_handles(uow, place, mentioned)
+            if unknown:
+                refusal = unknown_people_notice(place, unknown)
+            elif await uow.rounds.open_in(channel) is not None:
+                refusal = words.ROUND_ALREADY_OPEN
+            else:
+                starter = await member_of(uow, place, actor, now)
+                members = [await member_of(uow, place, someone, now) for someone in mentioned]
+                start = await self._start_event(uow, place, channel, actor, members)
+                decision = decide(None, start, now)
+                assert decision.round is not None
+                try:
+                    await uow.rounds.add(
+                        decision.round,
+                        partnership_id=place.partnership_id,
+                        compact_version_id=place.stored.version_id,
+                    )
+                except RoundAlreadyOpen:
+                    refusal = words.ROUND_ALREADY_OPEN
+                else:
+                    names = await display_names(uow, place, [m.user for m in (starter, *members)])
+                    await uow.commit()
+        if refusal:
+            await self._services.tell(actor.user, views.notice(refusal), near=conversation)
+            return
         await self._greet(place, [m for m in (starter, *members) if m.first_contact])
         await self._deliver(Outcome(place, decision, names))
+
+    async def _start_event(
+        self,
+        uow: SqlUnitOfWork,
+        place: Place,
+        channel: ConversationRef,
+        actor: Actor,
+        members: list[Member],
+    ) -> ev.RoundStartRequested:
+        """The start event: facilitators are the starter and the compact's configured ones."""
+        facilitators = set(
+            await uow.people.identities_for_handles(
+                place.partnership_id,
+                place.compact.facilitators,
+                platform=actor.user.platform,
+                tenant=actor.user.tenant,
+            )
+        )
+        for handle in place.compact.facilitators:
+            same_person = handle_identity(actor.user, handle)
+            if same_person is not None:
+                facilitators.add(same_person)
+        settings = place.compact.settings
+        timeout = settings.turn_timeout_minutes
+        return ev.RoundStartRequested(
+            round_id=uuid.uuid4().hex,
+            conversation=channel,
+            by=actor.user,
+            attendees=tuple(m.attendee for m in members),
+            facilitators=frozenset(facilitators),
+            order=settings.order,
+            seed=secrets.randbelow(2**31),
+            turn_timeout=timedelta(minutes=timeout) if timeout else None,
+            clause_ids=frozenset(c.id for c in place.compact.clauses),
+        )
 
     # --- acting on a round --------------------------------------------------------------------
     async def act_here(
@@ -143,12 +164,33 @@ class RoundService:
         async with self._services.database.unit_of_work() as uow:
             due = await uow.rounds.due_turns(now)
         for round_id, turn_no in due:
-            await self._apply(_by_id(round_id), _timeout(turn_no))
+            try:
+                await self._apply(_by_id(round_id), _timeout(turn_no))
+            except Exception:
+                # One broken round must not stop the others' timers.
+                log.exception("timing out turn %d of round %s failed", turn_no, round_id)
         return len(due)
 
     async def _act(
         self, actor: Actor, locate: Locate, event_for: EventFor, meet: tuple[Actor, ...]
     ) -> Outcome | None:
+        others = tuple(someone for someone in meet if someone.user != actor.user)
+        if others:
+            async with self._services.database.unit_of_work() as uow:
+                stored = await locate(uow)
+                place = (
+                    Place(
+                        stored.partnership_id,
+                        await self._services.compact_version(uow, stored.compact_version_id),
+                    )
+                    if stored
+                    else None
+                )
+                unknown = await unknown_handles(uow, place, others) if place else []
+            if place is not None and unknown:
+                notice = views.notice(unknown_people_notice(place, unknown))
+                await self._services.tell(actor.user, notice)
+                return None
         outcome = await self._apply(locate, event_for, meet=meet)
         if outcome is None:
             await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND))
@@ -164,8 +206,9 @@ class RoundService:
     ) -> Outcome | None:
         """Load the round, decide, save with compare-and-swap, commit; retry on a conflict.
 
-        Only the people in `meet` (someone joining) are looked up or got to know: everyone
-        else acting on a round is an attendee already, or the engine refuses them.
+        Only the people in `meet` (someone joining) are looked up, and only once the engine
+        has accepted the event are newcomers among them recorded: a refused "add" leaves no
+        trace. Everyone else acting on a round is an attendee already, or is refused.
         """
         for _attempt in range(MAX_ATTEMPTS):
             now = self._services.clock.now()
@@ -178,11 +221,16 @@ class RoundService:
                         stored.partnership_id,
                         await self._services.compact_version(uow, stored.compact_version_id),
                     )
-                    members = {a.user: await member_of(uow, place, a, now) for a in meet}
-                    event = event_for(stored.round, members)
+                    joining = {a.user: await attendee_of(uow, place, a.user) for a in meet}
+                    event = event_for(stored.round, joining)
                     if event is None:
                         return None
                     decision = decide(stored.round, event, now)
+                    members = (
+                        [await member_of(uow, place, a, now) for a in meet]
+                        if not decision.rejected
+                        else []
+                    )
                     if decision.round is not None and decision.round != stored.round:
                         await uow.rounds.save(stored, decision.round)
                     round_ = decision.round or stored.round
@@ -191,7 +239,7 @@ class RoundService:
             except StaleRound:
                 log.info("round changed underneath; retrying")
                 continue
-            newcomers = tuple(m for m in members.values() if m.first_contact)
+            newcomers = tuple(m for m in members if m.first_contact)
             outcome = Outcome(place, decision, names, newcomers)
             await self._greet(place, list(outcome.newcomers))
             if deliver:
@@ -237,7 +285,7 @@ class RoundService:
     ) -> FormResult:
         """A filled reflection form; refusals come back as errors beside the fields."""
 
-        def event_for(_round: Round, _members: Mapping[UserRef, Member]) -> ev.RoundEvent:
+        def event_for(_round: Round, _joining: Mapping[UserRef, Attendee]) -> ev.RoundEvent:
             kind = ev.ReflectionEdited if edit else ev.ReflectionSubmitted
             return kind(actor.user, learned, valued, clause_ids)
 
@@ -260,7 +308,7 @@ class RoundService:
                 return stored
             return None
 
-        def event_for(round_: Round, _members: Mapping[UserRef, Member]) -> ev.RoundEvent | None:
+        def event_for(round_: Round, _joining: Mapping[UserRef, Attendee]) -> ev.RoundEvent | None:
             turn = round_.current_turn
             if turn is None or turn.person != actor.user:
                 return None

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from adapters.console.session import console_channel, console_user
 from bot.requests import Actor, ChatMessage
 from storage.database import Database
-from storage.models import ReflectionClauseRow, ReflectionRow, RoundRow
+from storage.models import PersonRow, ReflectionClauseRow, ReflectionRow, RoundRow
 from tests.app.harness import open_chat
 
 ROUND_OF_THREE = """
@@ -167,14 +167,30 @@ async def test_a_newcomer_is_asked_their_organisation_once(database: Database) -
     chat = await open_chat(database)
     out = await chat.play(
         """
-@alice: /compact reflect @alice @frank
-@frank: /compact help
+@alice: /compact reflect
+@frank: /compact here
+@frank: /compact here
 @frank: /compact iam northgate
 """
     )
     asked = chat.private("frank", out).count("Which partner organisation do you represent?")
     assert asked == 1
     assert "representing Northgate" in chat.private("frank", out)
+
+
+async def test_naming_someone_unknown_changes_nothing(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play("@alice: /compact reflect @alice @alcie")
+    assert "I don't know @alcie; nothing was changed" in chat.private("alice", out)
+    assert await count(database, RoundRow) == 0
+    await chat.play("@alice: /compact reflect @alice")
+    out = await chat.play("@bob: /compact add @mallory")
+    assert "I don't know @mallory" in chat.private("bob", out)
+    out = await chat.play("@bob: /compact add @carol")
+    assert "Only the round's facilitator can do that" in chat.private("bob", out)
+    async with database.unit_of_work() as uow:
+        names = (await uow.session.scalars(select(PersonRow.display_name))).all()
+    assert "mallory" not in names
 
 
 async def test_user_text_cannot_drive_the_terminal(database: Database) -> None:
