@@ -28,7 +28,7 @@ from bot.usecases.compacts import show_compact
 from bot.usecases.digests import preview_digest
 from bot.usecases.people import PeopleService
 from bot.usecases.rounds import EventFor, RoundService
-from bot.views.rounds import notice, parse_turn_value
+from bot.views.rounds import escaped, notice, parse_turn_value, said
 from rituals.errors import RitualError
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import events as ev
@@ -91,8 +91,8 @@ class CompactApp:
         word = request.words[0].lower() if request.words else "help"
         handler = self._commands.get(word)
         if handler is None:
-            text = words.UNKNOWN_SUBCOMMAND.format(word=word, help=words.HELP)
-            await self.services.tell(request.actor.user, notice(text), near=request.conversation)
+            text = said(words.UNKNOWN_SUBCOMMAND, word=word, help=words.HELP)
+            await self.services.tell(request.actor.user, text, near=request.conversation)
             return None
         return await self._guard(request.actor.user, request.conversation, handler(request))
 
@@ -104,10 +104,11 @@ class CompactApp:
         return await self._guard(request.actor.user, request.conversation, handler(request))
 
     async def submit(self, submission: FormSubmission) -> FormResult:
-        result = await self._guard(
-            submission.actor.user, submission.conversation, self._submit(submission)
-        )
-        return result if result is not None else FormResult({"": words.SOMETHING_WENT_WRONG})
+        """A filled form; problems come back beside the fields (the form stays open)."""
+        try:
+            return await self._submit(submission)
+        except Exception as problem:
+            return FormResult({"": _failure(problem)})
 
     async def message(self, message: ChatMessage) -> None:
         """Plain chat: a reply in a round's thread by the person asked is their answer."""
@@ -117,6 +118,13 @@ class CompactApp:
             self.rounds.reply_in_thread(message.actor, message.conversation, message.text),
         )
 
+    async def round_is_open(self, round_id: str) -> bool:
+        """Whether a round still takes answers (the console asks before treating a line
+        from someone once prompted as their answer)."""
+        async with self.services.database.unit_of_work() as uow:
+            stored = await uow.rounds.get(round_id)
+        return stored is not None and not stored.round.is_closed
+
     async def tick(self) -> int:
         """Time out due turns; called periodically by whoever runs the scheduler."""
         return await self.rounds.time_out_due_turns()
@@ -124,16 +132,11 @@ class CompactApp:
     async def _guard(
         self, user: UserRef, conversation: ConversationRef, work: Awaitable[T]
     ) -> T | None:
+        """The one catch-all: the person gets a clear private message, the log the detail."""
         try:
             return await work
-        except RitualError as problem:
-            await self.services.tell(user, notice(str(problem)), near=conversation)
-        except Exception:
-            ref = secrets.token_hex(4)
-            log.exception("request failed (ref %s)", ref)
-            await self.services.tell(
-                user, notice(words.SOMETHING_WENT_WRONG.format(ref=ref)), near=conversation
-            )
+        except Exception as problem:
+            await self.services.tell(user, escaped(_failure(problem)), near=conversation)
         return None
 
     # --- commands ------------------------------------------------------------------------
@@ -250,7 +253,7 @@ class CompactApp:
         self, actor: Actor, conversation: ConversationRef, result: FormResult
     ) -> None:
         for problem in result.errors.values():
-            await self.services.tell(actor.user, notice(problem), near=conversation)
+            await self.services.tell(actor.user, escaped(problem), near=conversation)
 
     # --- button actions ----------------------------------------------------------------------
     async def _on_join(self, request: ActionRequest) -> None:
@@ -341,8 +344,16 @@ class CompactApp:
             return await self.callouts.discussed(
                 submission.actor, submission.conversation, ref, note
             )
-        log.warning("unknown form id %r", submission.form_id)
-        return FormResult({"": words.SOMETHING_WENT_WRONG.format(ref=submission.form_id)})
+        raise LookupError(f"unknown form id {submission.form_id!r}")
+
+
+def _failure(problem: Exception) -> str:
+    """What to tell the person about `problem`; unexpected ones are logged with a reference."""
+    if isinstance(problem, RitualError):
+        return str(problem)
+    ref = secrets.token_hex(4)
+    log.error("request failed (ref %s)", ref, exc_info=problem)
+    return words.SOMETHING_WENT_WRONG.format(ref=ref)
 
 
 def _simple(event: ev.RoundEvent) -> EventFor:

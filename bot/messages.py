@@ -23,9 +23,11 @@ class Mention:
 
 @dataclass(frozen=True, slots=True)
 class UserText:
-    """Words a person typed; always escaped by the renderer."""
+    """Words a person typed; always escaped by the renderer. `quoted` marks them off as
+    someone's words (a reflection); off for messages that merely contain them (an error)."""
 
     text: str
+    quoted: bool = True
 
 
 Inline = str | Mention | UserText
@@ -126,6 +128,7 @@ class FormField:
     multiline: bool = False
     hint: str = ""
     choices: tuple[Choice, ...] = ()
+    initial: str | tuple[str, ...] = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,12 +62,12 @@ REJECTION: Final[dict[Rejection, str]] = {
     "Start a new one with `/compact reflect`.",
     Rejection.NOT_FACILITATOR: "Only the round's facilitator can do that. "
     "Ask whoever started the round.",
-    Rejection.NOT_ATTENDEE: "That person isn't in this round. "
-    "Press *I'm here* to join, or ask the facilitator to add them.",
+    Rejection.NOT_ATTENDEE: "You're not in this round yet. Press *I'm here* "
+    "(or `/compact here`) to join it.",
+    Rejection.NOT_IN_ROUND: "That person isn't in this round; add them with `/compact add @name`.",
     Rejection.ALREADY_ATTENDING: "They're already in this round.",
     Rejection.ALREADY_ANSWERED: "You've already shared your reflection in this round. "
     "Use `/compact edit` to change it.",
-    Rejection.ALREADY_PASSED: "You've already passed in this round.",
     Rejection.NOTHING_TO_EDIT: "You haven't shared a reflection in this round yet; "
     "answer first, then you can edit it until the round closes.",
     Rejection.UNKNOWN_CLAUSE: "These clause ids aren't in the compact: {detail}. "
@@ -75,7 +75,6 @@ REJECTION: Final[dict[Rejection, str]] = {
     Rejection.INVALID_TEXT: "{detail}",
     Rejection.NO_ATTENDEES: "Nobody has joined yet. Ask people to press *I'm here*, "
     "or add them with `/compact add @name`.",
-    Rejection.NOT_GATHERING: "The round is not gathering attendees any more.",
     Rejection.ALREADY_RUNNING: "The round has already started.",
     Rejection.NO_CURRENT_TURN: "Nobody is being asked right now.",
     Rejection.INVALID_ORDER: "The new order must list exactly the people still waiting.",

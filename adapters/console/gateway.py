@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from adapters.console.renderer import render
 from bot import actions
-from bot.messages import Actions, Message, Paragraph
+from bot.messages import Actions, BulletList, Mention, Message, Paragraph
 from rituals.refs import ConversationRef, UserRef
 
 Print = Callable[[str], None]
@@ -21,6 +21,7 @@ class ConsoleGateway:
         self._write = write
         self._ids = itertools.count(1)
         self.prompted: dict[UserRef, str] = {}
+        self._shown: dict[str, list[str]] = {}
 
     async def post(self, conversation: ConversationRef, message: Message) -> str:
         self._note_prompts(message)
@@ -30,7 +31,24 @@ class ConsoleGateway:
     async def update(
         self, conversation: ConversationRef, message_id: str, message: Message
     ) -> None:
-        """A terminal cannot edit what it printed; the next post shows the news instead."""
+        """A terminal cannot edit what it printed, so it prints what changed about people
+        (who is here, who has spoken, whose turn it is), once per change."""
+        people = Message(
+            message.summary,
+            tuple(
+                block
+                for block in message.blocks
+                if isinstance(block, BulletList)
+                or (
+                    isinstance(block, Paragraph)
+                    and any(isinstance(p, Mention) for p in block.parts)
+                )
+            ),
+        )
+        lines = render(people) if people.blocks else []
+        if lines and lines != self._shown.get(message_id):
+            self._shown[message_id] = lines
+            self._emit(f"[#{conversation.channel}] compact (round updated)", ["", *lines])
 
     async def send_private(
         self, user: UserRef, message: Message, *, near: ConversationRef | None = None
@@ -53,7 +71,6 @@ class ConsoleGateway:
         for block in message.blocks:
             if isinstance(block, Paragraph):
                 for part in block.parts:
-                    user = getattr(part, "user", None)
-                    if isinstance(user, UserRef):
-                        self.prompted[user] = answer.value
+                    if isinstance(part, Mention):
+                        self.prompted[part.user] = answer.value
                         return

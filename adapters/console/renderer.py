@@ -54,7 +54,7 @@ def inline(parts: tuple[Inline, ...]) -> str:
         if isinstance(part, Mention):
             out.append(f"@{part.user.user_id}")
         elif isinstance(part, UserText):
-            out.append(f"“{safe(part.text)}”")
+            out.append(f"“{safe(part.text)}”" if part.quoted else safe(part.text))
         else:
             out.append(part)
     return "".join(out)

@@ -86,7 +86,7 @@ class ConsoleSession:
         actor = self._actor(name)
         text = text.strip()
         pending = self._forms.get(actor.user)
-        if text.startswith("/compact") or text.startswith("/"):
+        if text.startswith("/"):
             if pending is not None:
                 del self._forms[actor.user]
                 self._private(actor.user, f"(your unfinished {pending.form.title} was put away)")
@@ -103,6 +103,8 @@ class ConsoleSession:
             await self._command(actor, "/compact pass")
             return
         value = self._gateway.prompted.pop(actor.user, None)
+        if value is not None and not await self._app.round_is_open(value.partition(":")[0]):
+            value = None  # that round has closed: this is just chat
         if value is not None:
             # The person asked starts answering: as if they pressed "Answer" and typed the
             # first field.
@@ -150,6 +152,13 @@ class ConsoleSession:
         next_field = progress.remaining[0]
         optional = "" if next_field.required else " (optional)"
         self._private(user, f"{next_field.label}{optional}{_field_hint(next_field)}")
+        if next_field.initial:
+            shown = (
+                next_field.initial
+                if isinstance(next_field.initial, str)
+                else " ".join(next_field.initial)
+            )
+            self._private(user, f"  (now: {shown} — an empty line keeps it)")
         if next_field.hint and next_field.kind is not FieldKind.MULTI_CHOICE:
             self._private(user, f"  ({next_field.hint})")
 
@@ -161,6 +170,8 @@ class ConsoleSession:
                 if current.kind is FieldKind.MULTI_CHOICE
                 else text
             )
+        elif current.initial:
+            progress.values[current.name] = current.initial  # an empty line keeps it
         if progress.remaining:
             self._ask(actor.user, progress)
             return

@@ -7,7 +7,7 @@ from bot.messages import Actions, Button, Message, Paragraph
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Member, Place, member_of, place_of
-from bot.views.rounds import notice
+from bot.views.rounds import notice, said
 from rituals.errors import NotFound
 from rituals.refs import ConversationRef
 
@@ -44,16 +44,16 @@ class PeopleService:
 def ask_organisation(place: Place, *, unknown: str = "") -> Message:
     organisations = place.compact.organisations
     listing = ", ".join(f"{o.id} ({o.name})" for o in organisations)
-    lead = words.UNKNOWN_ORGANISATION.format(key=unknown) if unknown else words.ASK_ORGANISATION
-    text = f"{lead} {words.CHOOSE_ORGANISATION_HOW.format(listing=listing)}"
+    lead = (
+        said(words.UNKNOWN_ORGANISATION, key=unknown).blocks
+        if unknown
+        else (Paragraph.of(words.ASK_ORGANISATION),)
+    )
+    how = words.CHOOSE_ORGANISATION_HOW.format(listing=listing)
+    buttons = tuple(Button(o.name[:75], actions.CHOOSE_ORGANISATION, o.id) for o in organisations)
     return Message(
-        text,
-        (
-            Paragraph.of(text),
-            Actions(
-                tuple(Button(o.name[:75], actions.CHOOSE_ORGANISATION, o.id) for o in organisations)
-            ),
-        ),
+        words.ASK_ORGANISATION if not unknown else how,
+        (*lead, Paragraph.of(how), Actions(buttons)),
     )
 
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import words
+from bot.messages import Message
 from bot.requests import Actor
+from bot.views.rounds import said
 from rituals.compact import Compact
 from rituals.errors import NotFound
 from rituals.refs import ConversationRef, UserRef
@@ -137,6 +139,7 @@ async def unknown_handles(
     return unknown
 
 
-def unknown_people_notice(place: Place, handles: list[str]) -> str:
+def unknown_people_notice(place: Place, handles: list[str]) -> Message:
     known = ", ".join(f"@{p.handle}" for p in place.compact.people)
-    return words.UNKNOWN_PEOPLE.format(names=", ".join(f"@{h}" for h in handles), known=known)
+    names = ", ".join(f"@{h}" for h in handles)
+    return said(words.UNKNOWN_PEOPLE, names=names, known=known)

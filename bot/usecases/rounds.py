@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot import words
-from bot.messages import Form, Inline
+from bot.messages import Form, Inline, Message
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import (
@@ -69,14 +69,14 @@ class RoundService:
         """`/compact reflect [@people]`: open a round here, or gather attendees first."""
         now = self._services.clock.now()
         channel = conversation.in_thread(None)
-        refusal = ""
+        refusal: Message | None = None
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, channel)
             unknown = await unknown_handles(uow, place, mentioned)
             if unknown:
                 refusal = unknown_people_notice(place, unknown)
             elif await uow.rounds.open_in(channel) is not None:
-                refusal = words.ROUND_ALREADY_OPEN
+                refusal = views.notice(words.ROUND_ALREADY_OPEN)
             else:
                 starter = await member_of(uow, place, actor, now)
                 members = [await member_of(uow, place, someone, now) for someone in mentioned]
@@ -90,12 +90,12 @@ class RoundService:
                         compact_version_id=place.stored.version_id,
                     )
                 except RoundAlreadyOpen:
-                    refusal = words.ROUND_ALREADY_OPEN
+                    refusal = views.notice(words.ROUND_ALREADY_OPEN)
                 else:
                     names = await display_names(uow, place, [m.user for m in (starter, *members)])
                     await uow.commit()
-        if refusal:
-            await self._services.tell(actor.user, views.notice(refusal), near=conversation)
+        if refusal is not None:
+            await self._services.tell(actor.user, refusal, near=conversation)
             return
         await self._greet(place, [m for m in (starter, *members) if m.first_contact])
         await self._deliver(Outcome(place, decision, names))
@@ -188,8 +188,7 @@ class RoundService:
                 )
                 unknown = await unknown_handles(uow, place, others) if place else []
             if place is not None and unknown:
-                notice = views.notice(unknown_people_notice(place, unknown))
-                await self._services.tell(actor.user, notice)
+                await self._services.tell(actor.user, unknown_people_notice(place, unknown))
                 return None
         outcome = await self._apply(locate, event_for, meet=meet)
         if outcome is None:
@@ -265,6 +264,9 @@ class RoundService:
                 return None
             compact = (await self._services.compact_version(uow, stored.compact_version_id)).compact
             existing = stored.round.reflection_of(actor.user)
+        if stored.round.attendee(actor.user) is None:
+            await self._services.tell(actor.user, views.rejection(Rejection.NOT_ATTENDEE))
+            return None
         if edit and existing is None:
             await self._services.tell(actor.user, views.rejection(Rejection.NOTHING_TO_EDIT))
             return None
@@ -319,59 +321,85 @@ class RoundService:
 
     # --- effects -------------------------------------------------------------------------
     async def _deliver(self, outcome: Outcome) -> None:
-        """Carry out the decision's effects, after the commit."""
+        """Carry out the decision's effects, after the commit.
+
+        Each effect is tried on its own: the round is already saved, so a platform failing to
+        take one message is logged and must not stop the others (an outbox table is the
+        upgrade path for effects that have to survive a crash).
+        """
         round_ = outcome.decision.round
         if round_ is None:
             return
+        header = _Header(round_.conversation.thread)
+        for effect in outcome.decision.effects:
+            try:
+                await self._carry_out(effect, round_, outcome, header)
+            except Exception:
+                log.exception("could not deliver %s for round %s", type(effect).__name__, round_.id)
+        if header.stale and header.message_id is not None:
+            try:
+                await self._services.gateway(round_.conversation.platform).update(
+                    round_.conversation, header.message_id, views.header(round_, outcome.names)
+                )
+            except Exception:
+                log.exception("could not update the header of round %s", round_.id)
+
+    async def _carry_out(
+        self, effect: fx.RoundEffect, round_: Round, outcome: Outcome, header: _Header
+    ) -> None:
         services = self._services
         gateway = services.gateway(round_.conversation.platform)
         names = outcome.names
-        compact = outcome.place.compact
-        header_id = round_.conversation.thread
-        header_stale = False
-        for effect in outcome.decision.effects:
-            match effect:
-                case fx.RoundOpened():
-                    header_id = await gateway.post(round_.conversation, views.header(round_, names))
-                    async with services.database.unit_of_work() as uow:
-                        await uow.rounds.set_thread(round_.id, header_id)
-                        await uow.commit()
-                case fx.RoundStatusChanged():
-                    header_stale = True
-                case fx.PromptAttendee():
-                    thread = round_.conversation.in_thread(header_id)
-                    await gateway.post(thread, views.prompt(round_, effect.turn_no, names))
-                case fx.ReflectionRecorded():
-                    text = (
-                        words.ACK_REFLECTION_EDITED
-                        if effect.edited
-                        else words.ACK_REFLECTION_EARLY
-                        if effect.early
-                        else words.ACK_REFLECTION
-                    )
-                    await services.tell(effect.person, views.notice(text), near=round_.conversation)
-                case fx.EveryoneAsked():
-                    waiting: list[Inline] = []
-                    for i, user in enumerate(effect.waiting_on):
-                        waiting.extend([", "] if i else [])
-                        waiting.append(mention(user, names))
-                    for facilitator in effect.facilitators:
-                        await services.tell(
-                            facilitator,
-                            views.everyone_asked(tuple(waiting)),
-                            near=round_.conversation,
-                        )
-                case fx.PostSummary():
-                    thread = round_.conversation.in_thread(header_id)
-                    await gateway.post(thread, views.summary(effect.summary, compact, names))
-                case fx.Rejected():
+        match effect:
+            case fx.RoundOpened():
+                header.message_id = await gateway.post(
+                    round_.conversation, views.header(round_, names)
+                )
+                async with services.database.unit_of_work() as uow:
+                    await uow.rounds.set_thread(round_.id, header.message_id)
+                    await uow.commit()
+            case fx.RoundStatusChanged():
+                header.stale = True
+            case fx.PromptAttendee():
+                thread = round_.conversation.in_thread(header.message_id)
+                await gateway.post(thread, views.prompt(round_, effect.turn_no, names))
+            case fx.ReflectionRecorded():
+                text = (
+                    words.ACK_REFLECTION_EDITED
+                    if effect.edited
+                    else words.ACK_REFLECTION_EARLY
+                    if effect.early
+                    else words.ACK_REFLECTION
+                )
+                await services.tell(effect.person, views.notice(text), near=round_.conversation)
+            case fx.EveryoneAsked():
+                waiting: list[Inline] = []
+                for i, user in enumerate(effect.waiting_on):
+                    waiting.extend([", "] if i else [])
+                    waiting.append(mention(user, names))
+                for facilitator in effect.facilitators:
                     await services.tell(
-                        effect.to,
-                        views.rejection(effect.reason, effect.detail),
-                        near=round_.conversation,
+                        facilitator, views.everyone_asked(tuple(waiting)), near=round_.conversation
                     )
-        if header_stale and header_id is not None:
-            await gateway.update(round_.conversation, header_id, views.header(round_, names))
+            case fx.PostSummary():
+                thread = round_.conversation.in_thread(header.message_id)
+                summary = views.summary(effect.summary, outcome.place.compact, names)
+                await gateway.post(thread, summary)
+            case fx.Rejected():
+                await services.tell(
+                    effect.to,
+                    views.rejection(effect.reason, effect.detail),
+                    near=round_.conversation,
+                )
+
+
+@dataclass
+class _Header:
+    """The round's header message while effects are delivered: its id, and whether the
+    round changed so that it needs redrawing once at the end."""
+
+    message_id: str | None
+    stale: bool = False
 
 
 NewcomerGreeter = Callable[[Place, list[Member]], Awaitable[None]]

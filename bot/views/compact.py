@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import words
 from bot.messages import Block, BulletList, Heading, Inline, Message, Paragraph
+from bot.views.rounds import said
 from rituals.compact import Compact, Theme
 
 
@@ -29,12 +30,12 @@ def show(compact: Compact, version: int, query: str = "") -> Message:
     if themes:
         blocks = [b for theme in themes for b in _theme_blocks(compact, theme)]
         return Message(f"{compact.name}: {themes[0].title}", tuple(blocks))
-    text = words.SHOW_NOTHING_MATCHES.format(
+    return said(
+        words.SHOW_NOTHING_MATCHES,
         query=query.strip(),
         themes=", ".join(t.id for t in compact.themes),
         example=compact.clauses[0].id,
     )
-    return Message(text, (Paragraph.of(text),))
 
 
 def _theme_blocks(compact: Compact, theme: Theme) -> list[Block]:

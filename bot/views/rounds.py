@@ -122,14 +122,27 @@ def reflection_form(round_: Round, compact: Compact, *, existing: Reflection | N
         title=words.FORM_REFLECTION_EDIT_TITLE if editing else words.FORM_REFLECTION_TITLE,
         submit_label=words.FORM_SUBMIT_SHARE,
         fields=(
-            FormField("learned", words.FIELD_LEARNED, max_length=MAX_ANSWER_CHARS, multiline=True),
-            FormField("valued", words.FIELD_VALUED, max_length=MAX_ANSWER_CHARS, multiline=True),
+            FormField(
+                "learned",
+                words.FIELD_LEARNED,
+                max_length=MAX_ANSWER_CHARS,
+                multiline=True,
+                initial=existing.learned if existing else "",
+            ),
+            FormField(
+                "valued",
+                words.FIELD_VALUED,
+                max_length=MAX_ANSWER_CHARS,
+                multiline=True,
+                initial=existing.valued if existing else "",
+            ),
             FormField(
                 "clauses",
                 words.FIELD_CLAUSES,
                 kind=FieldKind.MULTI_CHOICE,
                 hint=words.FIELD_CLAUSES_HINT,
                 choices=choices,
+                initial=existing.clause_ids if existing else (),
             ),
         ),
         context=context,
@@ -201,10 +214,27 @@ def everyone_asked(waiting: tuple[Inline, ...]) -> Message:
 
 
 def rejection(reason: Rejection, detail: str = "") -> Message:
-    text = words.REJECTION[reason].format(detail=detail)
-    return Message(text, (Paragraph.of(text),))
+    return said(words.REJECTION[reason], detail=detail)
 
 
 def notice(text: str) -> Message:
-    """A one-paragraph private note (acknowledgements, errors)."""
+    """A one-paragraph private note in the bot's own words (acknowledgements)."""
     return Message(text, (Paragraph.of(text),))
+
+
+def said(template: str, **values: str) -> Message:
+    """`template` with `values` filled in as people's words, which renderers escape (they may
+    hold what someone typed: a subcommand, a clause id, a reference)."""
+    parts: list[Inline] = []
+    rest = template
+    while "{" in rest:
+        before, _, after = rest.partition("{")
+        name, _, rest = after.partition("}")
+        parts.extend([before, UserText(values[name], quoted=False)])
+    parts.append(rest)
+    return Message(template.format(**values), (Paragraph(tuple(p for p in parts if p)),))
+
+
+def escaped(text: str) -> Message:
+    """A note whose whole text may contain what someone typed (e.g. a validation error)."""
+    return Message(text, (Paragraph.of(UserText(text, quoted=False)),))

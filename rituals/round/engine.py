@@ -311,7 +311,7 @@ def _skip(round_: Round, event: ev.TurnSkipped, now: datetime) -> Decision:
     if target is None:
         return _reject(round_, event.by, fx.Rejection.NO_CURRENT_TURN)
     if round_.attendee(target) is None:
-        return _reject(round_, event.by, fx.Rejection.NOT_ATTENDEE)
+        return _reject(round_, event.by, fx.Rejection.NOT_IN_ROUND)
     if current is not None and current.person == target:
         return _advance(_end_turn(round_, TurnOutcome.SKIPPED, now), now)
     if target not in round_.queue:
