@@ -28,6 +28,7 @@ from bot.usecases.compacts import show_compact
 from bot.usecases.digests import preview_digest
 from bot.usecases.people import PeopleService
 from bot.usecases.rounds import EventFor, RoundService
+from bot.views.callouts import note_form
 from bot.views.rounds import escaped, notice, parse_turn_value, said
 from rituals.errors import RitualError
 from rituals.refs import ConversationRef, UserRef
@@ -303,8 +304,6 @@ class CompactApp:
 
     def _on_note(self, *, resolving: bool) -> ActionHandler:
         async def open_note_form(request: ActionRequest) -> Form:
-            from bot.views.callouts import note_form
-
             return note_form(request.value, resolving=resolving)
 
         return open_note_form

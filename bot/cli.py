@@ -83,7 +83,7 @@ async def _console(settings: Settings) -> None:
         loaded = await load_compact_file(
             app.services, settings.compact_path, bind=(console_channel(),)
         )
-        compact = parse_compact(settings.compact_path.read_text(encoding="utf-8"))
+        compact = loaded.compact
         people = ", ".join(
             f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
             f"{', facilitator' if p.handle in compact.facilitators else ''})"

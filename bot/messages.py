@@ -98,7 +98,10 @@ Block = Heading | Paragraph | BulletList | Divider | Actions | Chart
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A message: blocks for rich clients, `summary` as the plain fallback / notification text."""
+    """A message: blocks for rich clients, `summary` as the plain fallback / notification text.
+
+    `summary` may contain people's words: renderers escape all of it, not just `UserText`.
+    """
 
     summary: str
     blocks: tuple[Block, ...] = ()

@@ -55,7 +55,7 @@ ACK_REFLECTION_EARLY: Final = (
     "Thank you — your reflection is recorded, so you won't be asked again in this round."
 )
 ACK_REFLECTION_EDITED: Final = "Your reflection is updated."
-ACK_PASSED: Final = "You passed this round — that's fine."
+BUTTON_EDIT: Final = "Edit my reflection"
 
 REJECTION: Final[dict[Rejection, str]] = {
     Rejection.ROUND_CLOSED: "That round has closed, so nothing was changed. "

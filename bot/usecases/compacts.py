@@ -11,6 +11,7 @@ from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import place_of
 from bot.views import compact as views
+from rituals.compact import Compact
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from rituals.refs import ConversationRef
@@ -20,9 +21,13 @@ log = logging.getLogger("compact.load")
 
 @dataclass(frozen=True, slots=True)
 class LoadResult:
-    slug: str
+    compact: Compact
     version: int
     created: bool
+
+    @property
+    def slug(self) -> str:
+        return self.compact.slug
 
 
 async def load_compact_file(
@@ -51,7 +56,7 @@ async def load_compact_file(
         stored.version,
         "new" if created else "unchanged",
     )
-    return LoadResult(stored.partnership_slug, stored.version, created)
+    return LoadResult(compact, stored.version, created)
 
 
 async def show_compact(

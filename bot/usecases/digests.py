@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -10,11 +11,14 @@ from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Place, place_of
 from bot.views import digest as views
-from rituals.digest import CalloutFact, Digest, compose_digest
+from rituals.digest import CalloutFact, Digest, WeekCounts, compose_digest, count_week
+from rituals.reflection import ReflectionRecord
 from rituals.refs import ConversationRef
 from storage.database import SqlUnitOfWork
 
 DEFAULT_ZONE = ZoneInfo("Europe/London")
+WEEK = timedelta(weeks=1)
+CHART_WEEKS = 7  # earlier weeks drawn beside this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,10 +41,16 @@ def week_containing(moment: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> Period:
 
 
 async def compose_for(uow: SqlUnitOfWork, place: Place, period: Period, now: datetime) -> Digest:
+    """The digest of `period`, with the chart's earlier weeks counted from the same two loads
+    (a constant number of queries, however many reflections there are)."""
     partnership = place.partnership_id
+    history_start = period.start - CHART_WEEKS * WEEK
     rounds = await uow.rounds.held_between(partnership, period.start, period.end)
-    reflections = await uow.reflections.records_between(partnership, period.start, period.end)
-    callouts = await uow.callouts.between(partnership, period.start, period.end)
+    reflections = await uow.reflections.records_between(partnership, history_start, period.end)
+    callouts = [
+        CalloutFact.from_callout(c)
+        for c in await uow.callouts.between(partnership, history_start, period.end)
+    ]
     last_mentioned = await uow.reflections.clause_last_mentioned(partnership)
     return compose_digest(
         compact=place.compact,
@@ -48,10 +58,37 @@ async def compose_for(uow: SqlUnitOfWork, place: Place, period: Period, now: dat
         period_end=period.end,
         rounds=rounds,
         reflections=reflections,
-        callouts=[CalloutFact.from_callout(c) for c in callouts],
+        callouts=callouts,
         clause_last_mentioned=last_mentioned,
         now=now,
+        weekly_history=_weeks_with_data(history_start, period.start, reflections, callouts),
     )
+
+
+def _weeks_with_data(
+    start: datetime,
+    end: datetime,
+    reflections: Sequence[ReflectionRecord],
+    callouts: Sequence[CalloutFact],
+) -> list[WeekCounts]:
+    """Chart points for the weeks before this one, from the first week that has any data, so
+    a picture appears only once there are at least two weeks to compare."""
+    weeks = []
+    week_start = start
+    while week_start < end:
+        weeks.append(
+            count_week(
+                week_start=week_start,
+                week_end=week_start + WEEK,
+                reflections=reflections,
+                callouts=callouts,
+            )
+        )
+        week_start += WEEK
+    first = next(
+        (i for i, w in enumerate(weeks) if w.clauses_celebrated or w.callouts_raised), len(weeks)
+    )
+    return weeks[first:]
 
 
 async def preview_digest(services: Services, actor: Actor, conversation: ConversationRef) -> None:

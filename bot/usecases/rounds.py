@@ -371,7 +371,9 @@ class RoundService:
                     if effect.early
                     else words.ACK_REFLECTION
                 )
-                await services.tell(effect.person, views.notice(text), near=round_.conversation)
+                await services.tell(
+                    effect.person, views.acknowledgement(text, round_.id), near=round_.conversation
+                )
             case fx.EveryoneAsked():
                 waiting: list[Inline] = []
                 for i, user in enumerate(effect.waiting_on):

@@ -99,6 +99,7 @@ def prompt(round_: Round, turn_no: int, names: Names) -> Message:
                     Button(words.BUTTON_ANSWER, actions.ROUND_ANSWER, value, ButtonStyle.PRIMARY),
                     Button(words.BUTTON_PASS, actions.ROUND_PASS, value),
                     Button(words.BUTTON_SKIP, actions.ROUND_SKIP, value),
+                    Button(words.BUTTON_NEXT, actions.ROUND_NEXT, value),
                     Button(words.BUTTON_END, actions.ROUND_END, value, ButtonStyle.DANGER),
                 )
             ),
@@ -211,6 +212,12 @@ def everyone_asked(waiting: tuple[Inline, ...]) -> Message:
         words.EVERYONE_ASKED.strip(),
         (Paragraph((words.EVERYONE_ASKED, *waiting, ". ", words.EVERYONE_ASKED_END)),),
     )
+
+
+def acknowledgement(text: str, round_id: str) -> Message:
+    """Thanks for a reflection, with the way to change it while the round is open."""
+    edit = Button(words.BUTTON_EDIT, actions.ROUND_EDIT, turn_value(round_id, None))
+    return Message(text, (Paragraph.of(text), Actions((edit,))))
 
 
 def rejection(reason: Rejection, detail: str = "") -> Message:

@@ -3,6 +3,8 @@ and what is stored."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from adapters.console.session import console_channel, console_user
@@ -261,3 +263,17 @@ async def test_a_reply_in_the_rounds_thread_by_the_person_asked_is_their_answer(
         reflection = (await uow.session.scalars(select(ReflectionRow))).one()
     assert reflection.learned == "Candour helped; see env-h1"
     assert "@bob, your turn" in chat.channel()
+
+
+async def test_the_digest_draws_a_chart_once_there_are_two_weeks(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play(ROUND_OF_THREE)
+    out = await chat.play("@alice: /compact digest preview")
+    assert "week by week" not in chat.private("alice", out)
+    chat.clock.advance(timedelta(days=7))
+    await chat.play(ROUND_OF_THREE)
+    out = await chat.play("@alice: /compact digest preview")
+    digest = chat.private("alice", out)
+    assert "Clauses celebrated and call-outs raised, week by week:" in digest
+    assert "2026-11-16" not in digest  # no empty weeks before the first one with data
+    assert "2026-11-23 celebrated ██████████████████████████████ 3" in digest
