@@ -23,6 +23,10 @@ ROUND_INTRO: Final = (
 ROUND_CLOSED_NOTE: Final = "This round is closed. Thank you all for reflecting."
 TURN_PROMPT: Final = "your turn: what did you learn today, and what did you especially value?"
 TURN_PROMPT_HINT: Final = "Answer with the form, reply in this thread, or pass."
+TURN_LAPSED: Final = (
+    "The round has moved on, but you can still share your reflection until it closes "
+    "(`/compact answer`)."
+)
 EVERYONE_ASKED: Final = "Everyone has had a turn. Still welcome to answer before the round closes: "
 EVERYONE_ASKED_END: Final = "End the round when you are ready."
 SUMMARY_TITLE: Final = "What we learned and valued"

@@ -53,7 +53,7 @@ _PLAIN_YAML_PROBLEMS: Final = {
 }
 
 
-def parse_compact(text: str, *, source: str = "compact file") -> Compact:
+def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
     """Parse and validate compact YAML; raise `CompactFileError` naming the line and the field.
 
     `source` names the text in messages (e.g. the file name) so the operator knows which file
@@ -101,7 +101,7 @@ def _compose(text: str, source: str) -> Node:
         elif problem.startswith("expected <block end>"):
             plain = "this line is not indented like the lines around it"
         line = mark.line + 1 if mark is not None else None
-        raise CompactFileError(f"The {source} is not valid YAML: {plain}.", line=line) from exc
+        raise CompactFileError(f"{source} is not valid YAML: {plain}.", line=line) from exc
     except yaml.YAMLError as exc:  # a ReaderError: a control character YAML does not allow
         position = getattr(exc, "position", None)
         line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None

@@ -99,7 +99,7 @@ class ConsoleSession:
                 return
             await self._fill(actor, pending, text)
             return
-        if text.lower() == "pass" and actor.user in self._gateway.prompted:
+        if text.lower() == "pass":
             await self._command(actor, "/compact pass")
             return
         value = self._gateway.prompted.pop(actor.user, None)

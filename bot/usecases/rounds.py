@@ -374,6 +374,12 @@ class RoundService:
                 await services.tell(
                     effect.person, views.acknowledgement(text, round_.id), near=round_.conversation
                 )
+            case fx.TurnLapsed():
+                await services.tell(
+                    effect.person,
+                    views.notice(words.TURN_LAPSED),
+                    near=round_.conversation,
+                )
             case fx.EveryoneAsked():
                 waiting: list[Inline] = []
                 for i, user in enumerate(effect.waiting_on):

@@ -64,6 +64,15 @@ class ReflectionRecorded:
 
 
 @dataclass(frozen=True, slots=True)
+class TurnLapsed:
+    """Tell `person` privately that the round moved on without them; they may still answer."""
+
+    round_id: str
+    person: UserRef
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
 class EveryoneAsked:
     """Tell the facilitators that all turns are done and who may still answer."""
 
@@ -92,6 +101,7 @@ RoundEffect = (
     | RoundStatusChanged
     | PromptAttendee
     | ReflectionRecorded
+    | TurnLapsed
     | EveryoneAsked
     | PostSummary
     | Rejected

@@ -149,8 +149,14 @@ def _ended_turns(round_: Round, outcome: TurnOutcome, now: datetime) -> tuple[Tu
     return (*round_.turns[:-1], ended)
 
 
-def _end_turn(round_: Round, outcome: TurnOutcome, now: datetime) -> Round:
-    return round_.evolve(turns=_ended_turns(round_, outcome, now))
+def _move_on(round_: Round, outcome: TurnOutcome, now: datetime) -> Decision:
+    """End the current turn without an answer (skipped or timed out) and ask the next person;
+    the one passed over is told they may still answer."""
+    turn = round_.current_turn
+    assert turn is not None
+    moved = _advance(round_.evolve(turns=_ended_turns(round_, outcome, now)), now)
+    lapsed = fx.TurnLapsed(round_.id, turn.person, outcome.value)
+    return Decision(moved.round, (lapsed, *moved.effects))
 
 
 def _stale(round_: Round, turn_no: int | None) -> bool:
@@ -313,7 +319,7 @@ def _skip(round_: Round, event: ev.TurnSkipped, now: datetime) -> Decision:
     if round_.attendee(target) is None:
         return _reject(round_, event.by, fx.Rejection.NOT_IN_ROUND)
     if current is not None and current.person == target:
-        return _advance(_end_turn(round_, TurnOutcome.SKIPPED, now), now)
+        return _move_on(round_, TurnOutcome.SKIPPED, now)
     if target not in round_.queue:
         return Decision(round_)  # already asked, answered or skipped: nothing to skip
     skipped = round_.evolve(queue=tuple(u for u in round_.queue if u != target))
@@ -329,7 +335,7 @@ def _next(round_: Round, event: ev.NextTurnRequested, now: datetime) -> Decision
         return _reject(round_, event.by, fx.Rejection.NO_CURRENT_TURN)
     if round_.current_turn is None:
         return _advance(round_, now)
-    return _advance(_end_turn(round_, TurnOutcome.SKIPPED, now), now)
+    return _move_on(round_, TurnOutcome.SKIPPED, now)
 
 
 def _reorder(round_: Round, event: ev.QueueReordered) -> Decision:
@@ -344,7 +350,7 @@ def _time_out(round_: Round, event: ev.TurnTimedOut, now: datetime) -> Decision:
     current = round_.current_turn
     if current is None or current.number != event.turn_no:
         return Decision(round_)
-    return _advance(_end_turn(round_, TurnOutcome.TIMED_OUT, now), now)
+    return _move_on(round_, TurnOutcome.TIMED_OUT, now)
 
 
 def _end(round_: Round, event: ev.RoundEnded, now: datetime) -> Decision:

@@ -277,3 +277,14 @@ async def test_the_digest_draws_a_chart_once_there_are_two_weeks(database: Datab
     assert "Clauses celebrated and call-outs raised, week by week:" in digest
     assert "2026-11-16" not in digest  # no empty weeks before the first one with data
     assert "2026-11-23 celebrated ██████████████████████████████ 3" in digest
+
+
+async def test_someone_passed_over_is_told_they_may_still_answer(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice @bob @carol")
+    out = await chat.play(":wait 6m")
+    assert "you can still share your reflection" in chat.private("alice", out)
+    out = await chat.play("@alice: /compact skip")
+    assert "you can still share your reflection" in chat.private("bob", out)
+    out = await chat.play("@carol: pass")
+    assert "Everyone has had a turn" in chat.private("alice", out)
