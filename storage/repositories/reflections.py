@@ -58,7 +58,8 @@ class ReflectionRepository:
         """Reflections submitted in `[start, end)`, oldest first.
 
         `author_name` is the person's display name, or their platform user id when the
-        person is not known to the partnership.
+        person is not known to the partnership. The organisation is the one recorded with
+        the reflection, else the one the person has said since.
         """
         where = (
             ReflectionRow.partnership_id == partnership_id,
@@ -76,7 +77,13 @@ class ReflectionRepository:
                 ReflectionRow.submitted_at,
             )
             .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
-            .outerjoin(OrganisationRow, OrganisationRow.id == ReflectionRow.organisation_id)
+            # Someone who said which organisation they represent only after answering still
+            # answered for it: fall back to the person's organisation.
+            .outerjoin(
+                OrganisationRow,
+                OrganisationRow.id
+                == func.coalesce(ReflectionRow.organisation_id, PersonRow.organisation_id),
+            )
             .where(*where)
             .order_by(ReflectionRow.submitted_at, ReflectionRow.id)
         )

@@ -29,6 +29,7 @@ from storage.models import (
     CompactVersionRow,
     OrganisationRow,
     PersonIdentityRow,
+    PersonRow,
     ReflectionClauseRow,
     ReflectionRow,
     RoundRow,
@@ -172,7 +173,8 @@ class RoundRepository:
     async def held_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[RoundHeld]:
-        """Closed rounds opened in `[start, end)`, with their attendees' organisations."""
+        """Closed rounds opened in `[start, end)`, with their attendees' organisations (for
+        someone who said which only later, the one they have said since)."""
         rows = await self._session.execute(
             select(RoundRow.id, RoundRow.opened_at, RoundRow.state)
             .where(
@@ -183,16 +185,52 @@ class RoundRepository:
             )
             .order_by(RoundRow.opened_at, RoundRow.id)
         )
+        held = [
+            (round_id, opened_at, RoundState.from_json(state).attendees)
+            for round_id, opened_at, state in rows.all()
+        ]
+        unplaced = {a.user for _, _, attendees in held for a in attendees if not a.organisation_id}
+        since = await self._organisations_now(partnership_id, unplaced)
         return [
             RoundHeld(
                 round_id=round_id,
                 held_at=opened_at,
                 attendee_organisation_ids=tuple(
-                    a.organisation_id for a in RoundState.from_json(state).attendees
+                    a.organisation_id or since.get(a.user) for a in attendees
                 ),
             )
-            for round_id, opened_at, state in rows.all()
+            for round_id, opened_at, attendees in held
         ]
+
+    async def _organisations_now(
+        self, partnership_id: int, users: set[UserRef]
+    ) -> dict[UserRef, str]:
+        """The organisation each of `users` represents now, in one query."""
+        if not users:
+            return {}
+        rows = await self._session.execute(
+            select(
+                PersonIdentityRow.platform,
+                PersonIdentityRow.tenant,
+                PersonIdentityRow.user_id,
+                OrganisationRow.key,
+            )
+            .join(PersonRow, PersonRow.id == PersonIdentityRow.person_id)
+            .join(OrganisationRow, OrganisationRow.id == PersonRow.organisation_id)
+            .where(
+                PersonIdentityRow.partnership_id == partnership_id,
+                PersonIdentityRow.user_id.in_({user.user_id for user in users}),
+            )
+        )
+        found: dict[UserRef, str] = {}
+        for platform, tenant, user_id, key in rows.all():
+            for user in users:
+                if (user.platform, user.user_id) == (platform, user_id) and tenant in (
+                    user.tenant,
+                    ANY_TENANT,
+                ):
+                    found[user] = key
+        return found
 
     async def _load(self, row: RoundRow) -> StoredRound:
         turns = (

@@ -288,3 +288,22 @@ async def test_someone_passed_over_is_told_they_may_still_answer(database: Datab
     assert "you can still share your reflection" in chat.private("bob", out)
     out = await chat.play("@carol: pass")
     assert "Everyone has had a turn" in chat.private("alice", out)
+
+
+async def test_an_organisation_given_after_answering_still_counts(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play(
+        """
+@alice: /compact reflect
+@frank: /compact here
+@alice: /compact start
+@frank: Learned from the trusts
+@frank: Valued the candour
+@frank:
+@frank: /compact iam highfield
+"""
+    )
+    out = await chat.play("@alice: /compact digest preview")
+    digest = chat.private("alice", out)
+    assert "Highfield Valley Hospitals NHS Foundation Trust: 1 round(s), 1 reflection(s)" in digest
+    assert "Organisation not yet known" not in digest
