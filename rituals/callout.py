@@ -214,7 +214,8 @@ def raise_callout(
     if organisation_id not in organisations:
         names = ", ".join(f"{org.id} ({org.name})" for org in compact.organisations)
         raise InvalidInput(
-            f"There is no partner organisation '{organisation_id}'. The partners are: {names}."
+            f"There is no partner organisation '{organisation_id}'. The partners are: {names}.",
+            field="partner",
         )
     organisation = organisations[organisation_id]
     if organisation.role_id != clause.role_id:
@@ -223,7 +224,8 @@ def raise_callout(
         raise InvalidInput(
             f"Clause '{clause.id}' is a responsibility of the {_role_name(compact, clause.role_id)}"
             f" partners, and {organisation.name} is a {_role_name(compact, organisation.role_id)}"
-            " partner. Please choose a clause that binds them, or the partner it is about."
+            " partner. Please choose a clause that binds them, or the partner it is about.",
+            field="clause",
         )
     callout = Callout(
         id=callout_id,
@@ -236,12 +238,14 @@ def raise_callout(
             field="description of what happened",
             limit=MAX_ANSWER_CHARS,
             required=True,
+            key="what_happened",
         ),
         what_would_help=clean_text(
             what_would_help,
             field="note on what would help",
             limit=MAX_ANSWER_CHARS,
             required=False,
+            key="what_would_help",
         ),
         anonymous=anonymous,
         reporter_key=reporter_key,
@@ -382,7 +386,9 @@ def _notify(callout: Callout) -> NotifyReporter:
 
 
 def _learning_note(value: str | None, *, required: bool) -> str:
-    return clean_text(value, field="shared-learning note", limit=MAX_NOTE_CHARS, required=required)
+    return clean_text(
+        value, field="shared-learning note", limit=MAX_NOTE_CHARS, required=required, key="note"
+    )
 
 
 def _known_clause(compact: Compact, clause_id: str) -> Clause:
@@ -394,7 +400,8 @@ def _known_clause(compact: Compact, clause_id: str) -> Clause:
     hint = f" Did you mean '{close[0]}'?" if close else ""
     raise InvalidInput(
         f"There is no clause '{clause_id}' in the compact.{hint}"
-        " Use `/compact show` to see every clause and its id."
+        " Use `/compact show` to see every clause and its id.",
+        field="clause",
     )
 
 

@@ -8,7 +8,15 @@ class RitualError(Exception):
 
 
 class InvalidInput(RitualError):
-    """Text or a choice that breaks a rule (empty, too long, unknown clause id...)."""
+    """Text or a choice that breaks a rule (empty, too long, unknown clause id...).
+
+    `field` names the form field at fault, when there is one, so a form can show the
+    message beside it.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotAllowed(RitualError):

@@ -86,7 +86,7 @@ class CalloutService:
                     now=now,
                 )
             except InvalidInput as problem:
-                return FormResult({_field_of(str(problem)): str(problem)})
+                return FormResult({problem.field or "what_happened": str(problem)})
             await make_reachable(uow, place, actor, now)
             await uow.callouts.add(
                 decision.callout,
@@ -215,17 +215,6 @@ class CalloutService:
 
 def _refused(text: str) -> FormResult:
     return FormResult({"": text})
-
-
-def _field_of(problem: str) -> str:
-    lowered = problem.lower()
-    if "clause" in lowered and "partner" not in lowered:
-        return "clause"
-    if "organisation" in lowered or "partner" in lowered:
-        return "partner"
-    if "what would help" in lowered:
-        return "what_would_help"
-    return "what_happened"
 
 
 __all__ = ["CalloutService", "CalloutStatus", "new_reference"]

@@ -8,7 +8,6 @@ from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Member, Place, member_of, place_of
 from bot.views.rounds import notice, said
-from rituals.errors import NotFound
 from rituals.refs import ConversationRef
 
 
@@ -55,6 +54,3 @@ def ask_organisation(place: Place, *, unknown: str = "") -> Message:
         words.ASK_ORGANISATION if not unknown else how,
         (*lead, Paragraph.of(how), Actions(buttons)),
     )
-
-
-__all__ = ["NotFound", "PeopleService", "ask_organisation"]

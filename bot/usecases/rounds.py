@@ -28,7 +28,6 @@ from bot.usecases.place import (
 )
 from bot.views import rounds as views
 from bot.views.names import mention
-from rituals.errors import NotFound
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Attendee, Decision, Rejection, Round, decide
 from rituals.round import effects as fx
@@ -425,23 +424,9 @@ def _by_id(round_id: str) -> Locate:
 
 
 def _form_errors(decision: Decision) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for effect in decision.effects:
-        if not isinstance(effect, fx.Rejected):
-            continue
-        message = views.rejection(effect.reason, effect.detail).summary
-        if effect.reason is Rejection.UNKNOWN_CLAUSE:
-            errors["clauses"] = message
-        elif effect.reason is Rejection.INVALID_TEXT:
-            field = (
-                "valued"
-                if "valued" in effect.detail and "learned" not in effect.detail
-                else ("learned")
-            )
-            errors[field] = message
-        else:
-            errors[""] = message
-    return errors
-
-
-__all__ = ["NotFound", "Outcome", "RoundService"]
+    """Refusals as form errors, beside the field at fault ("" for the form as a whole)."""
+    return {
+        effect.field: views.rejection(effect.reason, effect.detail).summary
+        for effect in decision.effects
+        if isinstance(effect, fx.Rejected)
+    }

@@ -89,11 +89,13 @@ class PostSummary:
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
-    """Tell only `to` why their action did nothing; `detail` adds specifics (e.g. a text limit)."""
+    """Tell only `to` why their action did nothing; `detail` adds specifics (e.g. a text
+    limit) and `field` names the answer field at fault, if any."""
 
     to: UserRef
     reason: Rejection
     detail: str = ""
+    field: str = ""
 
 
 RoundEffect = (

@@ -199,24 +199,38 @@ def _validated(
 ) -> tuple[str, str, tuple[str, ...]] | fx.Rejected:
     try:
         learned_text = clean_text(
-            learned, field="answer to what you learned", limit=MAX_ANSWER_CHARS, required=False
+            learned,
+            field="answer to what you learned",
+            limit=MAX_ANSWER_CHARS,
+            required=False,
+            key="learned",
         )
         valued_text = clean_text(
-            valued, field="answer to what you valued", limit=MAX_ANSWER_CHARS, required=False
+            valued,
+            field="answer to what you valued",
+            limit=MAX_ANSWER_CHARS,
+            required=False,
+            key="valued",
         )
     except InvalidInput as problem:
-        return fx.Rejected(by, fx.Rejection.INVALID_TEXT, str(problem))
+        return fx.Rejected(by, fx.Rejection.INVALID_TEXT, str(problem), problem.field or "")
     if not learned_text and not valued_text:
         return fx.Rejected(
-            by, fx.Rejection.INVALID_TEXT, "Say what you learned, what you valued, or both."
+            by,
+            fx.Rejection.INVALID_TEXT,
+            "Say what you learned, what you valued, or both.",
+            "learned",
         )
     ids = tuple(dict.fromkeys(cid.strip() for cid in clause_ids if cid.strip()))
     unknown = [cid for cid in ids if cid not in round_.clause_ids]
     if unknown:
-        return fx.Rejected(by, fx.Rejection.UNKNOWN_CLAUSE, ", ".join(unknown))
+        return fx.Rejected(by, fx.Rejection.UNKNOWN_CLAUSE, ", ".join(unknown), "clauses")
     if len(ids) > MAX_CLAUSES_PER_ANSWER:
         return fx.Rejected(
-            by, fx.Rejection.INVALID_TEXT, f"Choose at most {MAX_CLAUSES_PER_ANSWER} clauses."
+            by,
+            fx.Rejection.INVALID_TEXT,
+            f"Choose at most {MAX_CLAUSES_PER_ANSWER} clauses.",
+            "clauses",
         )
     return learned_text, valued_text, ids
 
