@@ -39,6 +39,7 @@ T = TypeVar("T")
 
 CommandHandler = Callable[[CommandRequest], Awaitable[Form | None]]
 ActionHandler = Callable[[ActionRequest], Awaitable[Form | None]]
+CalloutStep = Callable[[Actor, ConversationRef, str, str], Awaitable[FormResult]]
 
 
 class CompactApp:
@@ -62,9 +63,9 @@ class CompactApp:
             "end": self._end,
             "callout": self._callout,
             "agenda": self._agenda,
-            "discussed": self._discussed,
-            "resolve": self._resolve,
-            "withdraw": self._withdraw,
+            "discussed": self._callout_step("discussed", self.callouts.discussed),
+            "resolve": self._callout_step("resolve", self.callouts.resolve),
+            "withdraw": self._callout_step("withdraw", self.callouts.withdraw),
             "mine": self._mine,
             "show": self._show,
             "digest": self._digest,
@@ -199,29 +200,18 @@ class CompactApp:
     async def _agenda(self, request: CommandRequest) -> None:
         await self.callouts.agenda(request.actor, request.conversation)
 
-    async def _discussed(self, request: CommandRequest) -> None:
-        ref, note = _ref_and_rest(request.words)
-        if not ref:
-            await self._tell(request, words.NEEDS_REFERENCE.format(word="discussed"))
-            return
-        result = await self.callouts.discussed(request.actor, request.conversation, ref, note)
-        await self._report(request.actor, request.conversation, result)
+    def _callout_step(self, word: str, step: CalloutStep) -> CommandHandler:
+        """`/compact <word> <ref> [note]`: move a call-out along its lifecycle."""
 
-    async def _resolve(self, request: CommandRequest) -> None:
-        ref, note = _ref_and_rest(request.words)
-        if not ref:
-            await self._tell(request, words.NEEDS_REFERENCE.format(word="resolve"))
-            return
-        result = await self.callouts.resolve(request.actor, request.conversation, ref, note)
-        await self._report(request.actor, request.conversation, result)
+        async def handle(request: CommandRequest) -> None:
+            ref, note = _ref_and_rest(request.words)
+            if not ref:
+                await self._tell(request, words.NEEDS_REFERENCE.format(word=word))
+                return
+            result = await step(request.actor, request.conversation, ref, note)
+            await self._report(request.actor, request.conversation, result)
 
-    async def _withdraw(self, request: CommandRequest) -> None:
-        ref, _ = _ref_and_rest(request.words)
-        if not ref:
-            await self._tell(request, words.NEEDS_REFERENCE.format(word="withdraw"))
-            return
-        result = await self.callouts.withdraw(request.actor, request.conversation, ref)
-        await self._report(request.actor, request.conversation, result)
+        return handle
 
     async def _mine(self, request: CommandRequest) -> None:
         await self.callouts.mine(request.actor, request.conversation)

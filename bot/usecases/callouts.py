@@ -19,7 +19,7 @@ from bot.usecases.place import Place, display_names, known_person, make_reachabl
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
-from rituals.callout import Callout, CalloutDecision, CalloutStatus, NotifyReporter
+from rituals.callout import Callout, CalloutDecision, NotifyReporter
 from rituals.errors import InvalidInput, NotAllowed, RitualError
 from rituals.refs import ConversationRef
 from storage.errors import StaleCallout
@@ -215,6 +215,3 @@ class CalloutService:
 
 def _refused(text: str) -> FormResult:
     return FormResult({"": text})
-
-
-__all__ = ["CalloutService", "CalloutStatus", "new_reference"]
