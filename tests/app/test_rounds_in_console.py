@@ -307,3 +307,26 @@ async def test_an_organisation_given_after_answering_still_counts(database: Data
     digest = chat.private("alice", out)
     assert "Highfield Valley Hospitals NHS Foundation Trust: 1 round(s), 1 reflection(s)" in digest
     assert "Organisation not yet known" not in digest
+
+
+async def test_a_platform_failing_loses_no_stored_answer(database: Database) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect @alice @bob")
+    gateways = chat.wiring.services.gateways
+    assert isinstance(gateways, dict)
+    working = gateways["console"]
+
+    class Down:
+        async def post(self, *args: object, **kwargs: object) -> str:
+            raise ConnectionError("platform unreachable")
+
+        update = send_private = post
+
+    gateways["console"] = Down()  # type: ignore[assignment]
+    await chat.play("@alice: What I learned\n@alice: What I valued\n@alice:")
+    gateways["console"] = working
+    assert await count(database, ReflectionRow) == 1
+    async with database.unit_of_work() as uow:
+        stored = await uow.rounds.open_in(console_channel())
+    assert stored is not None and stored.round.current_turn is not None
+    assert stored.round.current_turn.person == console_user("bob")
