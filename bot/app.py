@@ -30,6 +30,7 @@ from bot.usecases.people import PeopleService
 from bot.usecases.rounds import EventFor, RoundService
 from bot.views.callouts import note_form
 from bot.views.rounds import escaped, notice, parse_turn_value, said
+from rituals.compact import OrderPolicy
 from rituals.errors import RitualError
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import events as ev
@@ -143,7 +144,14 @@ class CompactApp:
 
     # --- commands ------------------------------------------------------------------------
     async def _reflect(self, request: CommandRequest) -> None:
-        await self.rounds.start(request.actor, request.conversation, request.mentions)
+        """`/compact reflect [shuffled|alternating|as-gathered] [@people]`."""
+        orders = {policy.value.replace("_", "-"): policy for policy in OrderPolicy}
+        chosen = [orders.get(word.lower().replace("_", "-")) for word in request.words[1:]]
+        if None in chosen:
+            await self._tell(request, words.REFLECT_HOW.format(orders=", ".join(orders)))
+            return
+        order = chosen[-1] if chosen else None
+        await self.rounds.start(request.actor, request.conversation, request.mentions, order=order)
 
     async def _here(self, request: CommandRequest) -> None:
         await self.rounds.act_here(

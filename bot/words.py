@@ -207,6 +207,10 @@ DIGEST_QUIET_MORE: Final = " and {more} more"
 DIGEST_CHART_TITLE: Final = "Clauses celebrated and call-outs raised, week by week"
 DIGEST_CHART_CELEBRATED: Final = "celebrated"
 DIGEST_CHART_CALLOUTS: Final = "call-outs"
+REFLECT_HOW: Final = (
+    "Use `/compact reflect [order] [@people]`; the order may be one of {orders} "
+    "(default: the compact's setting)."
+)
 ADD_WHO: Final = "Who should join? Use `/compact add @name`."
 NEEDS_REFERENCE: Final = (
     "Which call-out? Use `/compact {word} <ref>`; the refs are on `/compact agenda`."

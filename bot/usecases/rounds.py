@@ -28,6 +28,7 @@ from bot.usecases.place import (
 )
 from bot.views import rounds as views
 from bot.views.names import mention
+from rituals.compact import OrderPolicy
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Attendee, Decision, Rejection, Round, decide
 from rituals.round import effects as fx
@@ -63,9 +64,16 @@ class RoundService:
 
     # --- starting -------------------------------------------------------------------------
     async def start(
-        self, actor: Actor, conversation: ConversationRef, mentioned: tuple[Actor, ...]
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        mentioned: tuple[Actor, ...],
+        *,
+        order: OrderPolicy | None = None,
     ) -> None:
-        """`/compact reflect [@people]`: open a round here, or gather attendees first."""
+        """`/compact reflect [@people]`: open a round here, or gather attendees first.
+
+        `order` overrides the compact's configured speaking order for this round."""
         now = self._services.clock.now()
         channel = conversation.in_thread(None)
         refusal: Message | None = None
@@ -79,7 +87,7 @@ class RoundService:
             else:
                 starter = await member_of(uow, place, actor, now)
                 members = [await member_of(uow, place, someone, now) for someone in mentioned]
-                start = await self._start_event(uow, place, channel, actor, members)
+                start = await self._start_event(uow, place, channel, actor, members, order)
                 decision = decide(None, start, now)
                 assert decision.round is not None
                 try:
@@ -106,6 +114,7 @@ class RoundService:
         channel: ConversationRef,
         actor: Actor,
         members: list[Member],
+        order: OrderPolicy | None,
     ) -> ev.RoundStartRequested:
         """The start event: facilitators are the starter and the compact's configured ones."""
         facilitators = set(
@@ -128,7 +137,7 @@ class RoundService:
             by=actor.user,
             attendees=tuple(m.attendee for m in members),
             facilitators=frozenset(facilitators),
-            order=settings.order,
+            order=order or settings.order,
             seed=secrets.randbelow(2**31),
             turn_timeout=timedelta(minutes=timeout) if timeout else None,
             clause_ids=frozenset(c.id for c in place.compact.clauses),

@@ -330,3 +330,15 @@ async def test_a_platform_failing_loses_no_stored_answer(database: Database) -> 
         stored = await uow.rounds.open_in(console_channel())
     assert stored is not None and stored.round.current_turn is not None
     assert stored.round.current_turn.person == console_user("bob")
+
+
+async def test_the_speaking_order_can_be_chosen_per_round(database: Database) -> None:
+    chat = await open_chat(database)
+    out = await chat.play("@alice: /compact reflect as-gathered @dan @carol @bob")
+    turn = chat.channel(out)
+    assert "@dan, your turn" in turn
+    await chat.play("@alice: /compact end")
+    out = await chat.play("@alice: /compact reflect sideways @bob")
+    assert "the order may be one of as-gathered, shuffled, alternating" in chat.private(
+        "alice", out
+    )
