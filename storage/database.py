@@ -123,7 +123,13 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> 
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock at the start: a use case that reads then writes can
         # no longer fail with SQLITE_BUSY after doing its reads; it waits its turn instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sent straight to aiosqlite: one trip to its thread instead of three (open, execute
+        # and close a cursor), on every transaction.
+        connection.connection.dbapi_connection.run_async(_begin_immediate)
+
+
+async def _begin_immediate(driver_connection: Any) -> None:
+    await driver_connection.execute("BEGIN IMMEDIATE")
 
 
 class SqlUnitOfWork:

@@ -2,7 +2,8 @@
 
 These classes are never handed to the application. Repositories translate them to and from
 the frozen domain values in `rituals`, so the schema may be normalised for queries (clause
-rows, identities, turns) while the domain keeps the shape that suits the rituals.
+rows, identities, the reflection projection) while the domain keeps the shape that suits
+the rituals.
 
 Conventions:
 * every moment is a `UtcDateTime` (aware UTC in and out, on SQLite too);
@@ -158,7 +159,12 @@ class ChannelRow(Base):
 
 
 class RoundRow(Base):
-    """A reflection round; `state` holds what is not a child row, `version` guards saves."""
+    """A reflection round: `state` is its snapshot (turns and reflections included), `version`
+    guards saves, and the other columns are what queries filter or sort rounds by.
+
+    `turn_no` and `turn_deadline` describe the open turn (both None when there is none, or
+    the round is closed), so the timer finds due turns on this table alone.
+    """
 
     __tablename__ = "rounds"
     __table_args__ = (
@@ -186,31 +192,19 @@ class RoundRow(Base):
     started_by: Mapped[str] = mapped_column(String(EXTERNAL_ID))
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer)
+    turn_no: Mapped[int | None] = mapped_column(Integer)
     turn_deadline: Mapped[datetime | None] = mapped_column(index=True)
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 
 
-class TurnRow(Base):
-    """One prompt of one attendee; rows are only ever added or completed, never removed."""
-
-    __tablename__ = "turns"
-
-    round_id: Mapped[str] = mapped_column(
-        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
-    )
-    number: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(PLATFORM))
-    tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
-    user_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
-    started_at: Mapped[datetime]
-    deadline: Mapped[datetime | None]
-    outcome: Mapped[str | None] = mapped_column(String(STATUS))
-    ended_at: Mapped[datetime | None]
-
-
 class ReflectionRow(Base):
-    """One attendee's reflection in one round; edits update it in place."""
+    """One attendee's reflection in one round; edits update it in place.
+
+    A projection of the reflections in `rounds.state`, written in the same transaction as
+    the round, for the digest and the export: they query reflections across rounds by
+    partnership, period and clause, which a JSON document cannot serve well.
+    """
 
     __tablename__ = "reflections"
     __table_args__ = (

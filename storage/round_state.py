@@ -1,20 +1,33 @@
-"""The `state` JSON of a round row: every part of a `Round` that is not a column or child row.
+"""The `state` JSON of a round row: the snapshot a `Round` is rebuilt from.
 
-Turns and reflections are rows of their own (the digest and export query them, and a save
-only appends or updates them); the rest of the round (who attends, who facilitates, the
-queue, who passed, ordering settings) is small, always read whole, and kept here. Sets are
-written sorted so that equal rounds give equal documents.
+A round is only ever read whole (the engine decides on the whole round) and written whole
+(`save` compare-and-swaps it), so it is stored as one document: loading it is one row and
+one JSON parse, whatever the number of its turns and reflections, rather than a query per
+child table and an ORM object per child row. The row's own columns hold the rest of the
+round (id, conversation, status, opening and closing times), because queries filter and sort
+rounds by them; every field of a `Round` is stored in exactly one place.
+
+Reflections are also written as rows of their own (see `ReflectionRow`): the digest and the
+export query them across rounds by partnership, period and clause, which documents inside
+round rows cannot serve. That projection is derived from the snapshot in the same
+transaction; the snapshot is what a round is rebuilt from.
+
+Every field is mapped explicitly, never by introspection, so a renamed domain field breaks a
+test here instead of silently changing stored documents. Sets are written sorted, so equal
+rounds give equal documents; the order of tuples (queue, turns, reflections, a reflection's
+clauses) is kept as it is. Moments are ISO 8601 text in UTC, exact to the microsecond (a
+naive one is refused, as `UtcDateTime` refuses it), and come back as aware UTC datetimes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from rituals.compact import OrderPolicy
-from rituals.refs import UserRef
-from rituals.round.state import Attendee, Round
+from rituals.reflection import Reflection
+from rituals.refs import ConversationRef, UserRef
+from rituals.round.state import Attendee, Round, RoundStatus, Turn, TurnOutcome
 
 FORMAT: Final = 1
 
@@ -28,69 +41,145 @@ def user_from_json(value: list[str]) -> UserRef:
     return UserRef(platform, tenant, user_id)
 
 
-@dataclass(frozen=True, slots=True)
-class RoundState:
-    """The part of a `Round` stored as JSON in `rounds.state`."""
+def moment_to_json(moment: datetime) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        # Guessing a zone would shift stored history by hours; refuse, like `UtcDateTime`.
+        raise ValueError(f"refusing to store a naive datetime: {moment!r}")
+    return moment.astimezone(UTC).isoformat()
 
-    started_by: UserRef
-    facilitators: frozenset[UserRef]
-    order: OrderPolicy
-    seed: int
-    turn_timeout: timedelta | None
-    clause_ids: frozenset[str]
-    attendees: tuple[Attendee, ...]
-    queue: tuple[UserRef, ...]
-    passed: frozenset[UserRef]
 
-    @classmethod
-    def of(cls, round_: Round) -> RoundState:
-        return cls(
-            started_by=round_.started_by,
-            facilitators=round_.facilitators,
-            order=round_.order,
-            seed=round_.seed,
-            turn_timeout=round_.turn_timeout,
-            clause_ids=round_.clause_ids,
-            attendees=round_.attendees,
-            queue=round_.queue,
-            passed=round_.passed,
-        )
+def moment_from_json(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"stored moment {value!r} has no offset")
+    return moment.astimezone(UTC)
 
-    def to_json(self) -> dict[str, Any]:
-        timeout = self.turn_timeout
-        return {
-            "format": FORMAT,
-            "started_by": user_to_json(self.started_by),
-            "facilitators": [user_to_json(u) for u in sorted(self.facilitators)],
-            "order": self.order.value,
-            "seed": self.seed,
-            # Seconds as a float keep sub-second timeouts (tests use them) exact to the µs.
-            "turn_timeout_seconds": None if timeout is None else timeout.total_seconds(),
-            "clause_ids": sorted(self.clause_ids),
-            "attendees": [
-                {"user": user_to_json(a.user), "organisation_id": a.organisation_id}
-                for a in self.attendees
-            ],
-            "queue": [user_to_json(u) for u in self.queue],
-            "passed": [user_to_json(u) for u in sorted(self.passed)],
-        }
 
-    @classmethod
-    def from_json(cls, state: dict[str, Any]) -> RoundState:
-        if state.get("format") != FORMAT:
-            raise ValueError(f"unknown round state format {state.get('format')!r}")
-        seconds = state["turn_timeout_seconds"]
-        return cls(
-            started_by=user_from_json(state["started_by"]),
-            facilitators=frozenset(user_from_json(u) for u in state["facilitators"]),
-            order=OrderPolicy(state["order"]),
-            seed=int(state["seed"]),
-            turn_timeout=None if seconds is None else timedelta(seconds=seconds),
-            clause_ids=frozenset(str(c) for c in state["clause_ids"]),
-            attendees=tuple(
-                Attendee(user_from_json(a["user"]), a["organisation_id"])
-                for a in state["attendees"]
-            ),
-            queue=tuple(user_from_json(u) for u in state["queue"]),
-            passed=frozenset(user_from_json(u) for u in state["passed"]),
-        )
+def _optional_moment_to_json(moment: datetime | None) -> str | None:
+    return None if moment is None else moment_to_json(moment)
+
+
+def _optional_moment_from_json(value: str | None) -> datetime | None:
+    return None if value is None else moment_from_json(value)
+
+
+def round_to_json(round_: Round) -> dict[str, Any]:
+    """The snapshot of `round_`: every field that is not a column of its row."""
+    timeout = round_.turn_timeout
+    return {
+        "format": FORMAT,
+        "started_by": user_to_json(round_.started_by),
+        "facilitators": [user_to_json(u) for u in sorted(round_.facilitators)],
+        "order": round_.order.value,
+        "seed": round_.seed,
+        # Seconds as a float keep sub-second timeouts (tests use them) exact to the µs.
+        "turn_timeout_seconds": None if timeout is None else timeout.total_seconds(),
+        "clause_ids": sorted(round_.clause_ids),
+        "attendees": [
+            {"user": user_to_json(a.user), "organisation_id": a.organisation_id}
+            for a in round_.attendees
+        ],
+        "queue": [user_to_json(u) for u in round_.queue],
+        "turns": [_turn_to_json(t) for t in round_.turns],
+        "reflections": [reflection_to_json(r) for r in round_.reflections],
+        "passed": [user_to_json(u) for u in sorted(round_.passed)],
+    }
+
+
+def round_from_json(
+    state: dict[str, Any],
+    *,
+    id: str,
+    conversation: ConversationRef,
+    status: RoundStatus,
+    opened_at: datetime,
+    closed_at: datetime | None,
+) -> Round:
+    """The round whose snapshot is `state`, given the fields its row keeps as columns."""
+    _check_format(state)
+    seconds = state["turn_timeout_seconds"]
+    return Round(
+        id=id,
+        conversation=conversation,
+        started_by=user_from_json(state["started_by"]),
+        facilitators=frozenset(user_from_json(u) for u in state["facilitators"]),
+        status=status,
+        order=OrderPolicy(state["order"]),
+        seed=int(state["seed"]),
+        turn_timeout=None if seconds is None else timedelta(seconds=seconds),
+        clause_ids=frozenset(str(c) for c in state["clause_ids"]),
+        opened_at=opened_at,
+        attendees=_attendees(state),
+        queue=tuple(user_from_json(u) for u in state["queue"]),
+        turns=tuple(_turn_from_json(t) for t in state["turns"]),
+        reflections=tuple(reflection_from_json(r) for r in state["reflections"]),
+        passed=frozenset(user_from_json(u) for u in state["passed"]),
+        closed_at=closed_at,
+    )
+
+
+def attendees_from_json(state: dict[str, Any]) -> tuple[Attendee, ...]:
+    """Only the attendees of a snapshot (a report over many rounds needs nothing else)."""
+    _check_format(state)
+    return _attendees(state)
+
+
+def reflection_to_json(reflection: Reflection) -> dict[str, Any]:
+    return {
+        "author": user_to_json(reflection.author),
+        "organisation_id": reflection.organisation_id,
+        "learned": reflection.learned,
+        "valued": reflection.valued,
+        # The author's order, not sorted: it is how they listed what they valued.
+        "clause_ids": list(reflection.clause_ids),
+        "submitted_at": moment_to_json(reflection.submitted_at),
+        "turn_no": reflection.turn_no,
+        "edited_at": _optional_moment_to_json(reflection.edited_at),
+    }
+
+
+def reflection_from_json(value: dict[str, Any]) -> Reflection:
+    return Reflection(
+        author=user_from_json(value["author"]),
+        organisation_id=value["organisation_id"],
+        learned=value["learned"],
+        valued=value["valued"],
+        clause_ids=tuple(str(c) for c in value["clause_ids"]),
+        submitted_at=moment_from_json(value["submitted_at"]),
+        turn_no=value["turn_no"],
+        edited_at=_optional_moment_from_json(value["edited_at"]),
+    )
+
+
+def _check_format(state: dict[str, Any]) -> None:
+    if state.get("format") != FORMAT:
+        raise ValueError(f"unknown round state format {state.get('format')!r}")
+
+
+def _attendees(state: dict[str, Any]) -> tuple[Attendee, ...]:
+    return tuple(
+        Attendee(user_from_json(a["user"]), a["organisation_id"]) for a in state["attendees"]
+    )
+
+
+def _turn_to_json(turn: Turn) -> dict[str, Any]:
+    return {
+        "number": turn.number,
+        "person": user_to_json(turn.person),
+        "started_at": moment_to_json(turn.started_at),
+        "deadline": _optional_moment_to_json(turn.deadline),
+        "outcome": None if turn.outcome is None else turn.outcome.value,
+        "ended_at": _optional_moment_to_json(turn.ended_at),
+    }
+
+
+def _turn_from_json(value: dict[str, Any]) -> Turn:
+    outcome = value["outcome"]
+    return Turn(
+        number=value["number"],
+        person=user_from_json(value["person"]),
+        started_at=moment_from_json(value["started_at"]),
+        deadline=_optional_moment_from_json(value["deadline"]),
+        outcome=None if outcome is None else TurnOutcome(outcome),
+        ended_at=_optional_moment_from_json(value["ended_at"]),
+    )

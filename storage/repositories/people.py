@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 
-from sqlalchemy import case, select, union, update
+from sqlalchemy import Table, bindparam, case, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.compact import KnownPerson, Organisation
@@ -29,6 +29,24 @@ from storage.models import ChannelRow, OrganisationRow, PersonIdentityRow, Perso
 from storage.repositories._sql import rowcount
 
 ANY_TENANT: Final = "*"
+
+_IDENTITIES: Final = cast(Table, PersonIdentityRow.__table__)
+_PEOPLE: Final = cast(Table, PersonRow.__table__)
+
+# Run once per round event (names for the messages), so built once: a Core statement of
+# columns, with the user ids as an expanding IN.
+_DISPLAY_NAMES: Final = (
+    select(
+        _IDENTITIES.c.platform, _IDENTITIES.c.tenant, _IDENTITIES.c.user_id, _PEOPLE.c.display_name
+    )
+    .join_from(_IDENTITIES, _PEOPLE, _PEOPLE.c.id == _IDENTITIES.c.person_id)
+    .where(
+        _IDENTITIES.c.partnership_id == bindparam("partnership_id"),
+        _IDENTITIES.c.user_id.in_(bindparam("user_ids", expanding=True)),
+    )
+    # Exact-tenant identities come last so they win over file-declared ones.
+    .order_by(case((_IDENTITIES.c.tenant == ANY_TENANT, 0), else_=1))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,22 +100,15 @@ class PeopleRepository:
         names = {user: user.user_id for user in wanted}
         if not wanted:
             return names
-        rows = await self._session.execute(
-            select(
-                PersonIdentityRow.platform,
-                PersonIdentityRow.tenant,
-                PersonIdentityRow.user_id,
-                PersonRow.display_name,
-            )
-            .join(PersonRow, PersonRow.id == PersonIdentityRow.person_id)
-            .where(
-                PersonIdentityRow.partnership_id == partnership_id,
-                PersonIdentityRow.user_id.in_({user.user_id for user in wanted}),
-            )
-            # Exact-tenant identities come last so they win over file-declared ones.
-            .order_by(case((PersonIdentityRow.tenant == ANY_TENANT, 0), else_=1))
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            _DISPLAY_NAMES,
+            {
+                "partnership_id": partnership_id,
+                "user_ids": sorted({user.user_id for user in wanted}),
+            },
         )
-        for platform, tenant, user_id, display_name in rows.all():
+        for platform, tenant, user_id, display_name in rows:
             for user in wanted:
                 same = user.platform == platform and user.user_id == user_id
                 if same and tenant in (user.tenant, ANY_TENANT):

@@ -1,28 +1,51 @@
-"""Reflection rounds: one row per round, a row per turn and per reflection, and CAS saves.
+"""Reflection rounds: one row per round holding its snapshot, and compare-and-swap saves.
 
 A timer firing and a click can race on one round (on one replica or two). Every round row
 carries a `version`; `save` only succeeds against the version it was loaded at, so the loser
 gets `StaleRound`, reloads, decides again and retries, and no answer is lost or doubled.
 
-Turns and reflections are written as differences against the round that was loaded: new
-ones are inserted, changed ones updated, none ever deleted (the engine only appends, and an
-answer once stored must survive).
+The round is stored whole in its row (`rounds.state`, see `storage.round_state`), because
+it is always loaded whole and saving it is the hottest write there is: loading is one
+SELECT of one row, saving one UPDATE. Nothing but the round reads its turns, so they live
+only there; the timer's question ("which open turns are due?") is answered by the
+`turn_no` and `turn_deadline` columns. Reflections are read elsewhere too (the digest, the
+export), so each save also writes the reflections that changed as rows, with their clause
+links, in the same transaction: new ones are inserted, edited ones updated, none ever
+deleted (the engine only appends, and an answer once stored must survive).
+
+Every statement on the load-decide-save path is a Core statement built once at import (SQL
+compilation and its cache key are then reused) and run on the session's connection, so no
+ORM objects are built for a round. The row ids a reflection row refers to (its author,
+organisation and clauses) are looked up inside the statements that write it, by scalar
+subquery or INSERT ... SELECT, rather than by queries of their own or by a cache of ids:
+the same statement count, and no cached id can outlive a rolled-back transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Final, cast
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    BindParameter,
+    Insert,
+    Table,
+    bindparam,
+    case,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from rituals.digest import RoundHeld
 from rituals.reflection import Reflection
 from rituals.refs import ConversationRef, UserRef
-from rituals.round.state import Round, RoundStatus, Turn, TurnOutcome
+from rituals.round.state import Round, RoundStatus
 from storage.errors import RoundAlreadyOpen, StaleRound
 from storage.models import (
     ClauseRow,
@@ -33,14 +56,108 @@ from storage.models import (
     ReflectionClauseRow,
     ReflectionRow,
     RoundRow,
-    TurnRow,
 )
 from storage.repositories._sql import insert_if_absent, rowcount
 from storage.repositories.people import ANY_TENANT
-from storage.repositories.reflections import clause_keys_by_reflection
-from storage.round_state import RoundState
+from storage.round_state import attendees_from_json, round_from_json, round_to_json
+from storage.types import UtcDateTime
 
 _CLOSED = RoundStatus.CLOSED.value
+
+_ROUNDS: Final = cast(Table, RoundRow.__table__)
+_REFLECTIONS: Final = cast(Table, ReflectionRow.__table__)
+_LINKS: Final = cast(Table, ReflectionClauseRow.__table__)
+_CLAUSES: Final = cast(Table, ClauseRow.__table__)
+_IDENTITIES: Final = cast(Table, PersonIdentityRow.__table__)
+_ORGANISATIONS: Final = cast(Table, OrganisationRow.__table__)
+
+# The columns a `StoredRound` is rebuilt from, in the order `_stored` unpacks them.
+_LOADED: Final = (
+    _ROUNDS.c.id,
+    _ROUNDS.c.partnership_id,
+    _ROUNDS.c.compact_version_id,
+    _ROUNDS.c.version,
+    _ROUNDS.c.platform,
+    _ROUNDS.c.tenant,
+    _ROUNDS.c.channel_id,
+    _ROUNDS.c.thread_id,
+    _ROUNDS.c.status,
+    _ROUNDS.c.opened_at,
+    _ROUNDS.c.closed_at,
+    _ROUNDS.c.state,
+)
+_GET: Final = select(*_LOADED).where(_ROUNDS.c.id == bindparam("round_id"))
+_OPEN_IN: Final = (
+    select(*_LOADED)
+    .where(
+        _ROUNDS.c.platform == bindparam("platform"),
+        _ROUNDS.c.tenant == bindparam("tenant"),
+        _ROUNDS.c.channel_id == bindparam("channel_id"),
+        _ROUNDS.c.status != _CLOSED,
+    )
+    .order_by(_ROUNDS.c.opened_at.desc())
+    .limit(1)
+)
+# Compare-and-swap: SET columns come from the parameters, by column name.
+_SWAP: Final = update(_ROUNDS).where(
+    _ROUNDS.c.id == bindparam("round_id"), _ROUNDS.c.version == bindparam("read_version")
+)
+
+# Reflection rows find their person and organisation rows by subquery. SQLAlchemy keeps a
+# column's own name for that column's value in an INSERT or UPDATE, so the parameters of
+# subqueries and WHERE clauses are named apart: `by_*` for the author, `in_round`, `owner_id`.
+#
+# The author's person: an identity in their own tenant wins over one the compact file
+# declared for any tenant (`ANY_TENANT`), as everywhere people are looked up.
+_PERSON: Final = (
+    select(_IDENTITIES.c.person_id)
+    .where(
+        _IDENTITIES.c.partnership_id == bindparam("owner_id"),
+        _IDENTITIES.c.platform == bindparam("by_platform"),
+        _IDENTITIES.c.user_id == bindparam("by_user_id"),
+        _IDENTITIES.c.tenant.in_([bindparam("by_tenant"), ANY_TENANT]),
+    )
+    .order_by(case((_IDENTITIES.c.tenant == ANY_TENANT, 1), else_=0))
+    .limit(1)
+    .scalar_subquery()
+)
+_ORGANISATION: Final = (
+    select(_ORGANISATIONS.c.id)
+    .where(
+        _ORGANISATIONS.c.partnership_id == bindparam("owner_id"),
+        _ORGANISATIONS.c.key == bindparam("organisation_key"),
+    )
+    .scalar_subquery()
+)
+# Both return the organisation row they stored, so an unknown organisation key is caught.
+_INSERT_REFLECTION: Final = (
+    insert(_REFLECTIONS)
+    .values(person_id=_PERSON, organisation_id=_ORGANISATION)
+    .returning(_REFLECTIONS.c.id, _REFLECTIONS.c.organisation_id)
+)
+_UPDATE_REFLECTION: Final = (
+    update(_REFLECTIONS)
+    .where(
+        _REFLECTIONS.c.round_id == bindparam("in_round"),
+        _REFLECTIONS.c.author_platform == bindparam("by_platform"),
+        _REFLECTIONS.c.author_tenant == bindparam("by_tenant"),
+        _REFLECTIONS.c.author_user_id == bindparam("by_user_id"),
+    )
+    .values(organisation_id=_ORGANISATION)
+    .returning(_REFLECTIONS.c.id, _REFLECTIONS.c.organisation_id)
+)
+_UNLINK: Final = delete(_LINKS).where(_LINKS.c.reflection_id == bindparam("reflection_id"))
+
+_DUE: Final = (
+    select(_ROUNDS.c.id, _ROUNDS.c.turn_no)
+    .where(
+        _ROUNDS.c.status != _CLOSED,
+        _ROUNDS.c.turn_no.is_not(None),
+        _ROUNDS.c.turn_deadline <= bindparam("now", type_=UtcDateTime()),
+    )
+    .order_by(_ROUNDS.c.turn_deadline, _ROUNDS.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +197,7 @@ class RoundRepository:
             )
         inserted = await insert_if_absent(
             self._session,
-            insert(RoundRow).values(
+            insert(_ROUNDS).values(
                 id=round_.id,
                 partnership_id=partnership_id,
                 compact_version_id=compact_version_id,
@@ -91,33 +208,29 @@ class RoundRepository:
         if inserted is None:
             raise RoundAlreadyOpen("There is already a reflection round under way in this channel.")
         stored = StoredRound(round_, partnership_id, compact_version_id, version=1)
-        await self._write_children(stored, None, round_)
+        await _ReflectionWriter(await self._session.connection(), stored).write((), round_)
         return stored
 
     async def get(self, round_id: str) -> StoredRound | None:
         """The round with this id, exactly as last saved, or None."""
-        row = await self._session.scalar(
-            select(RoundRow)
-            .where(RoundRow.id == round_id)
-            .execution_options(populate_existing=True)
-        )
-        return None if row is None else await self._load(row)
+        connection = await self._session.connection()
+        row = (await connection.execute(_GET, {"round_id": round_id})).first()
+        return None if row is None else _stored(row)
 
     async def open_in(self, conversation: ConversationRef) -> StoredRound | None:
         """The round not yet closed in the conversation's channel (its thread is ignored)."""
-        row = await self._session.scalar(
-            select(RoundRow)
-            .where(
-                RoundRow.platform == conversation.platform,
-                RoundRow.tenant == conversation.tenant,
-                RoundRow.channel_id == conversation.channel,
-                RoundRow.status != _CLOSED,
+        connection = await self._session.connection()
+        row = (
+            await connection.execute(
+                _OPEN_IN,
+                {
+                    "platform": conversation.platform,
+                    "tenant": conversation.tenant,
+                    "channel_id": conversation.channel,
+                },
             )
-            .order_by(RoundRow.opened_at.desc())
-            .limit(1)
-            .execution_options(populate_existing=True)
-        )
-        return None if row is None else await self._load(row)
+        ).first()
+        return None if row is None else _stored(row)
 
     async def save(self, stored: StoredRound, new: Round) -> StoredRound:
         """Replace `stored.round` by `new`, unless someone saved the round since it was loaded.
@@ -125,20 +238,29 @@ class RoundRepository:
         Compare-and-swap on `version`: the UPDATE only matches the version `stored` was read
         at; if it matches nothing, `StaleRound` is raised before anything else is written.
         """
-        if new.id != stored.round.id:
-            raise ValueError(f"cannot save round {new.id} over round {stored.round.id}")
-        swapped = await rowcount(
-            self._session,
-            update(RoundRow)
-            .where(RoundRow.id == new.id, RoundRow.version == stored.version)
-            .values(version=stored.version + 1, **_columns(new)),
+        old = stored.round
+        if new.id != old.id:
+            raise ValueError(f"cannot save round {new.id} over round {old.id}")
+        kept = new.turns[: len(old.turns)]
+        if [t.number for t in kept] != [t.number for t in old.turns]:
+            raise ValueError("a saved round may gain turns, never lose them")
+        connection = await self._session.connection()
+        swapped = await connection.execute(
+            _SWAP,
+            {
+                "round_id": new.id,
+                "read_version": stored.version,
+                "version": stored.version + 1,
+                **_columns(new),
+            },
         )
-        if swapped != 1:
+        if swapped.rowcount != 1:
             raise StaleRound(f"round {new.id} changed since version {stored.version} was read")
         saved = StoredRound(
             new, stored.partnership_id, stored.compact_version_id, version=stored.version + 1
         )
-        await self._write_children(saved, stored.round, new)
+        if new.reflections is not old.reflections:
+            await _ReflectionWriter(connection, saved).write(old.reflections, new)
         return saved
 
     async def set_thread(self, round_id: str, thread_id: str | None) -> None:
@@ -150,9 +272,9 @@ class RoundRepository:
         """
         await rowcount(
             self._session,
-            update(RoundRow)
-            .where(RoundRow.id == round_id)
-            .values(thread_id=thread_id, version=RoundRow.version + 1),
+            update(_ROUNDS)
+            .where(_ROUNDS.c.id == round_id)
+            .values(thread_id=thread_id, version=_ROUNDS.c.version + 1),
         )
 
     async def due_turns(self, now: datetime, limit: int = 100) -> list[tuple[str, int]]:
@@ -161,14 +283,9 @@ class RoundRepository:
         Meant for a periodic tick on any replica: feeding `TurnTimedOut(turn_no)` for a turn
         another replica already timed out is a stale event and changes nothing.
         """
-        statement = (
-            select(RoundRow.id, TurnRow.number)
-            .join(TurnRow, (TurnRow.round_id == RoundRow.id) & TurnRow.outcome.is_(None))
-            .where(RoundRow.status != _CLOSED, RoundRow.turn_deadline <= now)
-            .order_by(RoundRow.turn_deadline, RoundRow.id)
-            .limit(limit)
-        )
-        return [(round_id, number) for round_id, number in (await self._session.execute(statement))]
+        connection = await self._session.connection()
+        rows = await connection.execute(_DUE, {"now": now, "limit": limit})
+        return [(round_id, number) for round_id, number in rows]
 
     async def held_between(
         self, partnership_id: int, start: datetime, end: datetime
@@ -176,17 +293,17 @@ class RoundRepository:
         """Closed rounds opened in `[start, end)`, with their attendees' organisations (for
         someone who said which only later, the one they have said since)."""
         rows = await self._session.execute(
-            select(RoundRow.id, RoundRow.opened_at, RoundRow.state)
+            select(_ROUNDS.c.id, _ROUNDS.c.opened_at, _ROUNDS.c.state)
             .where(
-                RoundRow.partnership_id == partnership_id,
-                RoundRow.status == _CLOSED,
-                RoundRow.opened_at >= start,
-                RoundRow.opened_at < end,
+                _ROUNDS.c.partnership_id == partnership_id,
+                _ROUNDS.c.status == _CLOSED,
+                _ROUNDS.c.opened_at >= start,
+                _ROUNDS.c.opened_at < end,
             )
-            .order_by(RoundRow.opened_at, RoundRow.id)
+            .order_by(_ROUNDS.c.opened_at, _ROUNDS.c.id)
         )
         held = [
-            (round_id, opened_at, RoundState.from_json(state).attendees)
+            (round_id, opened_at, attendees_from_json(state))
             for round_id, opened_at, state in rows.all()
         ]
         unplaced = {a.user for _, _, attendees in held for a in attendees if not a.organisation_id}
@@ -232,208 +349,152 @@ class RoundRepository:
                     found[user] = key
         return found
 
-    async def _load(self, row: RoundRow) -> StoredRound:
-        turns = (
-            await self._session.scalars(
-                select(TurnRow)
-                .where(TurnRow.round_id == row.id)
-                .order_by(TurnRow.number)
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-        reflection_rows = (
-            await self._session.execute(
-                select(ReflectionRow, OrganisationRow.key)
-                .outerjoin(OrganisationRow, OrganisationRow.id == ReflectionRow.organisation_id)
-                .where(ReflectionRow.round_id == row.id)
-                .order_by(ReflectionRow.position)
-                .execution_options(populate_existing=True)
-            )
-        ).all()
-        clause_keys = await clause_keys_by_reflection(
-            self._session, ReflectionRow.round_id == row.id
-        )
-        state = RoundState.from_json(row.state)
-        round_ = Round(
-            id=row.id,
-            conversation=ConversationRef(row.platform, row.tenant, row.channel_id, row.thread_id),
-            started_by=state.started_by,
-            facilitators=state.facilitators,
-            status=RoundStatus(row.status),
-            order=state.order,
-            seed=state.seed,
-            turn_timeout=state.turn_timeout,
-            clause_ids=state.clause_ids,
-            opened_at=row.opened_at,
-            attendees=state.attendees,
-            queue=state.queue,
-            turns=tuple(_turn(t) for t in turns),
-            reflections=tuple(
-                _reflection(r, organisation_key, clause_keys.get(r.id, ()))
-                for r, organisation_key in reflection_rows
-            ),
-            passed=state.passed,
-            closed_at=row.closed_at,
-        )
-        return StoredRound(round_, row.partnership_id, row.compact_version_id, row.version)
-
-    async def _write_children(self, stored: StoredRound, old: Round | None, new: Round) -> None:
-        await self._write_turns(new.id, () if old is None else old.turns, new.turns)
-        await _ReflectionWriter(self._session, stored).write(
-            () if old is None else old.reflections, new.reflections
-        )
-
-    async def _write_turns(self, round_id: str, old: Sequence[Turn], new: Sequence[Turn]) -> None:
-        before = {turn.number: turn for turn in old}
-        if not before.keys() <= {turn.number for turn in new}:
-            raise ValueError("a saved round may gain turns, never lose them")
-        added = [turn for turn in new if turn.number not in before]
-        for turn in new:
-            previous = before.get(turn.number)
-            if previous is not None and previous != turn:
-                await self._session.execute(
-                    update(TurnRow)
-                    .where(TurnRow.round_id == round_id, TurnRow.number == turn.number)
-                    .values(**_turn_columns(turn)),
-                    execution_options={"synchronize_session": False},
-                )
-        if added:
-            await self._session.execute(
-                insert(TurnRow),
-                [{"round_id": round_id, "number": t.number, **_turn_columns(t)} for t in added],
-            )
-
 
 class _ReflectionWriter:
-    """Inserts new and updates edited reflections of one round, with their clause links.
+    """Projects a round's new and edited reflections into rows, with their clause links.
 
-    Person, organisation and clause row ids are looked up once per save, not per reflection.
+    Per reflection: one INSERT (or UPDATE) that finds its person and organisation rows by
+    subquery, then one INSERT ... SELECT of its clause links (after a DELETE of the old
+    links, for an edit). Keys that find no row raise `ValueError` rather than store a
+    reflection that would silently lose its organisation or a clause.
     """
 
-    def __init__(self, session: AsyncSession, stored: StoredRound) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection, stored: StoredRound) -> None:
+        self._connection = connection
         self._stored = stored
 
-    async def write(self, old: Sequence[Reflection], new: Sequence[Reflection]) -> None:
+    async def write(self, old: Sequence[Reflection], new: Round) -> None:
         before = {reflection.author: reflection for reflection in old}
-        if not before.keys() <= {reflection.author for reflection in new}:
+        authors = {reflection.author for reflection in new.reflections}
+        if not before.keys() <= authors:
             raise ValueError("a saved round may gain reflections, never lose them")
-        added = [(i, r) for i, r in enumerate(new) if r.author not in before]
-        edited = [(i, r) for i, r in enumerate(new) if r.author in before and before[r.author] != r]
-        if not added and not edited:
+        for position, reflection in enumerate(new.reflections):
+            previous = before.get(reflection.author)
+            if previous is None:
+                await self._insert(position, reflection)
+            elif previous != reflection:
+                await self._update(position, reflection)
+
+    async def _insert(self, position: int, reflection: Reflection) -> None:
+        author = reflection.author
+        result = await self._connection.execute(
+            _INSERT_REFLECTION,
+            {
+                "round_id": self._stored.round.id,
+                "partnership_id": self._stored.partnership_id,
+                "compact_version_id": self._stored.compact_version_id,
+                "author_platform": author.platform,
+                "author_tenant": author.tenant,
+                "author_user_id": author.user_id,
+                **self._lookups(reflection),
+                **_reflection_columns(position, reflection),
+            },
+        )
+        reflection_id, organisation_id = result.one()
+        _check_organisation(reflection, organisation_id)
+        await self._link(reflection_id, reflection)
+
+    async def _update(self, position: int, reflection: Reflection) -> None:
+        result = await self._connection.execute(
+            _UPDATE_REFLECTION,
+            {
+                "in_round": self._stored.round.id,
+                **self._lookups(reflection),
+                **_reflection_columns(position, reflection),
+            },
+        )
+        reflection_id, organisation_id = result.one()
+        _check_organisation(reflection, organisation_id)
+        await self._connection.execute(_UNLINK, {"reflection_id": reflection_id})
+        await self._link(reflection_id, reflection)
+
+    def _lookups(self, reflection: Reflection) -> dict[str, Any]:
+        """Parameters naming the author (their person subquery, an edit's WHERE) and their
+        organisation (its subquery)."""
+        author = reflection.author
+        return {
+            "owner_id": self._stored.partnership_id,
+            "by_platform": author.platform,
+            "by_tenant": author.tenant,
+            "by_user_id": author.user_id,
+            "organisation_key": reflection.organisation_id,
+        }
+
+    async def _link(self, reflection_id: int, reflection: Reflection) -> None:
+        keys = reflection.clause_ids
+        if not keys:
             return
-        changed = [r for _, r in added + edited]
-        organisations = await self._organisation_ids(changed)
-        clauses = await self._clause_ids(changed)
-        people = await self._person_ids([r.author for _, r in added])
-
-        links: list[dict[str, Any]] = []
-        for position, reflection in added:
-            result = await self._session.execute(
-                insert(ReflectionRow)
-                .values(
-                    round_id=self._stored.round.id,
-                    partnership_id=self._stored.partnership_id,
-                    compact_version_id=self._stored.compact_version_id,
-                    person_id=people.get(reflection.author),
-                    author_platform=reflection.author.platform,
-                    author_tenant=reflection.author.tenant,
-                    author_user_id=reflection.author.user_id,
-                    position=position,
-                    **_reflection_columns(reflection, organisations),
-                )
-                .returning(ReflectionRow.id)
-            )
-            links += _links(result.scalar_one(), reflection, clauses)
-        for position, reflection in edited:
-            result = await self._session.execute(
-                update(ReflectionRow)
-                .where(
-                    ReflectionRow.round_id == self._stored.round.id,
-                    ReflectionRow.author_platform == reflection.author.platform,
-                    ReflectionRow.author_tenant == reflection.author.tenant,
-                    ReflectionRow.author_user_id == reflection.author.user_id,
-                )
-                .values(position=position, **_reflection_columns(reflection, organisations))
-                .returning(ReflectionRow.id),
-                execution_options={"synchronize_session": False},
-            )
-            reflection_id = result.scalar_one()
-            await self._session.execute(
-                delete(ReflectionClauseRow).where(
-                    ReflectionClauseRow.reflection_id == reflection_id
-                ),
-                execution_options={"synchronize_session": False},
-            )
-            links += _links(reflection_id, reflection, clauses)
-        if links:
-            await self._session.execute(insert(ReflectionClauseRow), links)
-
-    async def _organisation_ids(self, reflections: Sequence[Reflection]) -> dict[str, int]:
-        keys = {r.organisation_id for r in reflections if r.organisation_id is not None}
-        if not keys:
-            return {}
-        rows = await self._session.execute(
-            select(OrganisationRow.key, OrganisationRow.id).where(
-                OrganisationRow.partnership_id == self._stored.partnership_id,
-                OrganisationRow.key.in_(keys),
-            )
-        )
-        found = {key: row_id for key, row_id in rows.all()}
-        if missing := keys - found.keys():
-            raise ValueError(f"unknown organisation(s) in reflections: {sorted(missing)}")
-        return found
-
-    async def _clause_ids(self, reflections: Sequence[Reflection]) -> dict[str, int]:
-        keys = {cid for r in reflections for cid in r.clause_ids}
-        if not keys:
-            return {}
-        rows = await self._session.execute(
-            select(ClauseRow.clause_key, ClauseRow.id).where(
-                ClauseRow.compact_version_id == self._stored.compact_version_id,
-                ClauseRow.clause_key.in_(keys),
-            )
-        )
-        found = {key: row_id for key, row_id in rows.all()}
-        if missing := keys - found.keys():
+        parameters: dict[str, Any] = {
+            "reflection_id": reflection_id,
+            "compact_version_id": self._stored.compact_version_id,
+        }
+        parameters.update((f"clause_{i}", key) for i, key in enumerate(keys))
+        linked = await self._connection.execute(_links_statement(len(keys)), parameters)
+        if linked.rowcount != len(set(keys)):
             raise ValueError(
-                f"clause(s) {sorted(missing)} are not in compact version"
+                f"clause(s) {sorted(keys)} are not all in compact version"
                 f" {self._stored.compact_version_id}"
             )
-        return found
 
-    async def _person_ids(self, authors: Sequence[UserRef]) -> dict[UserRef, int]:
-        if not authors:
-            return {}
-        rows = await self._session.execute(
-            select(
-                PersonIdentityRow.platform,
-                PersonIdentityRow.tenant,
-                PersonIdentityRow.user_id,
-                PersonIdentityRow.person_id,
-            ).where(
-                PersonIdentityRow.partnership_id == self._stored.partnership_id,
-                PersonIdentityRow.user_id.in_({a.user_id for a in authors}),
-            )
+
+@cache
+def _links_statement(count: int) -> Insert:
+    """INSERT ... SELECT of the clause links of one reflection citing `count` clauses.
+
+    The clause rows are those of the round's compact version with the cited keys; each
+    link's `position` is the index of its key among the cited ones (the author's order).
+    Built once per count: the shape of the statement depends on nothing else.
+    """
+    keys: list[BindParameter[Any]] = [bindparam(f"clause_{i}") for i in range(count)]
+    position = case(*((_CLAUSES.c.clause_key == key, i) for i, key in enumerate(keys)))
+    return insert(_LINKS).from_select(
+        ["reflection_id", "clause_id", "position"],
+        select(
+            bindparam("reflection_id", type_=_LINKS.c.reflection_id.type), _CLAUSES.c.id, position
+        ).where(
+            _CLAUSES.c.compact_version_id == bindparam("compact_version_id"),
+            _CLAUSES.c.clause_key.in_(keys),
+        ),
+    )
+
+
+def _check_organisation(reflection: Reflection, organisation_id: int | None) -> None:
+    if reflection.organisation_id is not None and organisation_id is None:
+        raise ValueError(
+            f"unknown organisation(s) in reflections: [{reflection.organisation_id!r}]"
         )
-        exact: dict[UserRef, int] = {}
-        anywhere: dict[tuple[str, str], int] = {}
-        for platform, tenant, user_id, person_id in rows.all():
-            if tenant == ANY_TENANT:
-                anywhere[(platform, user_id)] = person_id
-            else:
-                exact[UserRef(platform, tenant, user_id)] = person_id
-        found: dict[UserRef, int] = {}
-        for author in authors:
-            match = exact.get(author, anywhere.get((author.platform, author.user_id)))
-            if match is not None:
-                found[author] = match
-        return found
+
+
+def _stored(row: Sequence[Any]) -> StoredRound:
+    """The `StoredRound` of a row of the `_LOADED` columns."""
+    (
+        round_id,
+        partnership_id,
+        compact_version_id,
+        version,
+        platform,
+        tenant,
+        channel_id,
+        thread_id,
+        status,
+        opened_at,
+        closed_at,
+        state,
+    ) = row
+    round_ = round_from_json(
+        state,
+        id=round_id,
+        conversation=ConversationRef(platform, tenant, channel_id, thread_id),
+        status=RoundStatus(status),
+        opened_at=opened_at,
+        closed_at=closed_at,
+    )
+    return StoredRound(round_, partnership_id, compact_version_id, version)
 
 
 def _columns(round_: Round) -> dict[str, Any]:
     """The round row's columns for `round_` (all but id, owner and version)."""
-    current = round_.current_turn
+    current = None if round_.is_closed else round_.current_turn
     conversation = round_.conversation
     return {
         "platform": conversation.platform,
@@ -442,67 +503,21 @@ def _columns(round_: Round) -> dict[str, Any]:
         "thread_id": conversation.thread,
         "status": round_.status.value,
         "started_by": round_.started_by.user_id,
-        "state": RoundState.of(round_).to_json(),
-        "turn_deadline": None if current is None or round_.is_closed else current.deadline,
+        "state": round_to_json(round_),
+        "turn_no": None if current is None else current.number,
+        "turn_deadline": None if current is None else current.deadline,
         "opened_at": round_.opened_at,
         "closed_at": round_.closed_at,
     }
 
 
-def _turn_columns(turn: Turn) -> dict[str, Any]:
+def _reflection_columns(position: int, reflection: Reflection) -> Mapping[str, Any]:
+    """The columns of a reflection row that an edit may change (besides its organisation)."""
     return {
-        "platform": turn.person.platform,
-        "tenant": turn.person.tenant,
-        "user_id": turn.person.user_id,
-        "started_at": turn.started_at,
-        "deadline": turn.deadline,
-        "outcome": None if turn.outcome is None else turn.outcome.value,
-        "ended_at": turn.ended_at,
-    }
-
-
-def _turn(row: TurnRow) -> Turn:
-    return Turn(
-        number=row.number,
-        person=UserRef(row.platform, row.tenant, row.user_id),
-        started_at=row.started_at,
-        deadline=row.deadline,
-        outcome=None if row.outcome is None else TurnOutcome(row.outcome),
-        ended_at=row.ended_at,
-    )
-
-
-def _reflection_columns(reflection: Reflection, organisations: dict[str, int]) -> dict[str, Any]:
-    key = reflection.organisation_id
-    return {
-        "organisation_id": None if key is None else organisations[key],
         "learned": reflection.learned,
         "valued": reflection.valued,
         "turn_no": reflection.turn_no,
+        "position": position,
         "submitted_at": reflection.submitted_at,
         "edited_at": reflection.edited_at,
     }
-
-
-def _links(
-    reflection_id: int, reflection: Reflection, clauses: dict[str, int]
-) -> list[dict[str, Any]]:
-    return [
-        {"reflection_id": reflection_id, "clause_id": clauses[key], "position": position}
-        for position, key in enumerate(reflection.clause_ids)
-    ]
-
-
-def _reflection(
-    row: ReflectionRow, organisation_key: str | None, clause_ids: tuple[str, ...]
-) -> Reflection:
-    return Reflection(
-        author=UserRef(row.author_platform, row.author_tenant, row.author_user_id),
-        organisation_id=organisation_key,
-        learned=row.learned,
-        valued=row.valued,
-        clause_ids=clause_ids,
-        submitted_at=row.submitted_at,
-        turn_no=row.turn_no,
-        edited_at=row.edited_at,
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 import pytest
+from sqlalchemy import event as sql_events
 from sqlalchemy import func, select
 
 from rituals.round import Round, RoundStatus
@@ -12,7 +13,7 @@ from rituals.round import events as ev
 from rituals.round.state import Attendee
 from storage.database import Database
 from storage.errors import RoundAlreadyOpen, StaleRound
-from storage.models import ReflectionClauseRow, ReflectionRow, TurnRow
+from storage.models import ReflectionClauseRow, ReflectionRow, RoundRow
 from storage.repositories import StoredCompact
 from tests.storage.builders import (
     ALICE,
@@ -111,8 +112,15 @@ async def test_a_stale_save_is_refused_and_changes_nothing(database: Database) -
 
     async with database.unit_of_work() as uow:
         assert await uow.rounds.get(original.id) == winner
+        state, turn_no = (
+            await uow.session.execute(
+                select(RoundRow.state, RoundRow.turn_no).where(RoundRow.id == original.id)
+            )
+        ).one()
     assert winner.version == 2
-    assert await count(database, TurnRow) == 2
+    # The winner's turns only: the first answered, the second open (and due for the timer).
+    assert [(t["number"], t["outcome"]) for t in state["turns"]] == [(1, "answered"), (2, None)]
+    assert turn_no == 2
 
 
 async def test_an_edited_reflection_is_updated_not_duplicated(database: Database) -> None:
@@ -256,3 +264,58 @@ async def test_setting_the_thread_changes_the_round_and_its_version(database: Da
     assert loaded.round.conversation == CHANNEL.in_thread("1700000000.000100")
     with pytest.raises(StaleRound):
         await save_round(database, stored, step(stored.round, ev.RoundEnded(ALICE), T0))
+
+
+async def test_loading_is_one_statement_and_an_answer_three(database: Database) -> None:
+    """The snapshot is read in one query; an answer writes the round, its row and its links."""
+    compact = await load_compact(database)
+    stored = await add_round(database, started_round(), compact)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]).split()[0])
+
+    sql_events.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with database.unit_of_work() as uow:
+            loaded = await uow.rounds.get(stored.round.id)
+            assert loaded is not None
+            reads = len(statements)
+            answered = step(
+                loaded.round, ev.ReflectionSubmitted(ALICE, "l", "v", ("env-h1", "exc-r1")), T0
+            )
+            await uow.rounds.save(loaded, answered)
+            await uow.commit()
+    finally:
+        sql_events.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    assert reads == 1
+    assert statements[reads:] == ["UPDATE", "INSERT", "INSERT"]
+
+
+async def test_an_exact_tenant_identity_wins_over_the_files_for_the_author(
+    database: Database,
+) -> None:
+    compact = await load_compact(database)
+    async with database.unit_of_work() as uow:
+        # Someone met on the platform under Alice's user id, in her exact tenant.
+        met = await uow.people.create(compact.partnership_id, ALICE, "Alice (Slack)", now=T0)
+        await uow.commit()
+    round_ = step(started_round(), ev.ReflectionSubmitted(ALICE, "l", "v", ()), T0)
+    await add_round(database, round_, compact)
+    async with database.unit_of_work() as uow:
+        person_id = await uow.session.scalar(select(ReflectionRow.person_id))
+    assert person_id == met.id
+
+
+async def test_a_clause_missing_from_the_rounds_compact_version_is_refused(
+    database: Database,
+) -> None:
+    compact = await load_compact(database)
+    stored = await add_round(database, started_round(), compact)
+    # The round claims a clause its compact version does not have.
+    confused = stored.round.evolve(clause_ids=stored.round.clause_ids | {"env-x9"})
+    answered = step(confused, ev.ReflectionSubmitted(ALICE, "l", "v", ("env-r1", "env-x9")), T0)
+    with pytest.raises(ValueError, match="not all in compact version"):
+        async with database.unit_of_work() as uow:
+            await uow.rounds.save(stored, answered)
+    assert await count(database, ReflectionRow) == 0

@@ -184,6 +184,7 @@ def upgrade() -> None:
         sa.Column("started_by", sa.String(length=512), nullable=False),
         sa.Column("state", sa.JSON(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("turn_no", sa.Integer(), nullable=True),
         sa.Column("turn_deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
@@ -363,22 +364,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "turns",
-        sa.Column("round_id", sa.String(length=64), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("platform", sa.String(length=32), nullable=False),
-        sa.Column("tenant", sa.String(length=512), nullable=False),
-        sa.Column("user_id", sa.String(length=512), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("outcome", sa.String(length=16), nullable=True),
-        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["round_id"], ["rounds.id"], name=op.f("fk_turns_round_id_rounds"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("round_id", "number", name=op.f("pk_turns")),
-    )
-    op.create_table(
         "callout_status_changes",
         sa.Column("callout_id", sa.String(length=64), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
@@ -422,7 +407,6 @@ def downgrade() -> None:
 
     op.drop_table("reflection_clauses")
     op.drop_table("callout_status_changes")
-    op.drop_table("turns")
     with op.batch_alter_table("reflections", schema=None) as batch_op:
         batch_op.drop_index("ix_reflections_partnership_submitted")
 
