@@ -26,26 +26,16 @@ class ConsoleGateway:
     async def post(self, conversation: ConversationRef, message: Message) -> str:
         self._note_prompts(message)
         self._emit(f"[#{conversation.channel}] compact", render(message))
-        return f"m{next(self._ids)}"
+        message_id = f"m{next(self._ids)}"
+        self._shown[message_id] = _people_lines(message)
+        return message_id
 
     async def update(
         self, conversation: ConversationRef, message_id: str, message: Message
     ) -> None:
         """A terminal cannot edit what it printed, so it prints what changed about people
         (who is here, who has spoken, whose turn it is), once per change."""
-        people = Message(
-            message.summary,
-            tuple(
-                block
-                for block in message.blocks
-                if isinstance(block, BulletList)
-                or (
-                    isinstance(block, Paragraph)
-                    and any(isinstance(p, Mention) for p in block.parts)
-                )
-            ),
-        )
-        lines = render(people) if people.blocks else []
+        lines = _people_lines(message)
         if lines and lines != self._shown.get(message_id):
             self._shown[message_id] = lines
             self._emit(f"[#{conversation.channel}] compact (round updated)", ["", *lines])
@@ -74,3 +64,17 @@ class ConsoleGateway:
                     if isinstance(part, Mention):
                         self.prompted[part.user] = answer.value
                         return
+
+
+def _people_lines(message: Message) -> list[str]:
+    """The lines of a round header that are about people (who is here, who has spoken)."""
+    people = Message(
+        message.summary,
+        tuple(
+            block
+            for block in message.blocks
+            if isinstance(block, BulletList)
+            or (isinstance(block, Paragraph) and any(isinstance(p, Mention) for p in block.parts))
+        ),
+    )
+    return render(people) if people.blocks else []
