@@ -8,8 +8,6 @@ from typing import Final
 
 from rituals.round import Rejection
 
-PRODUCT: Final = "Compact Rituals"
-
 # --- reflection round -----------------------------------------------------------------
 ROUND_TITLE: Final = "Reflections on the compact"
 ROUND_GATHERING: Final = (
