@@ -76,7 +76,7 @@ def round_to_json(round_: Round) -> dict[str, Any]:
         "turn_timeout_seconds": None if timeout is None else timeout.total_seconds(),
         "clause_ids": sorted(round_.clause_ids),
         "attendees": [
-            {"user": user_to_json(a.user), "organisation_id": a.organisation_id}
+            {"user": user_to_json(a.user), "organisation_id": a.organisation_id, "name": a.name}
             for a in round_.attendees
         ],
         "queue": [user_to_json(u) for u in round_.queue],
@@ -158,7 +158,8 @@ def _check_format(state: dict[str, Any]) -> None:
 
 def _attendees(state: dict[str, Any]) -> tuple[Attendee, ...]:
     return tuple(
-        Attendee(user_from_json(a["user"]), a["organisation_id"]) for a in state["attendees"]
+        Attendee(user_from_json(a["user"]), a["organisation_id"], a["name"])
+        for a in state["attendees"]
     )
 
 

@@ -74,7 +74,7 @@ class Member:
 
     @property
     def attendee(self) -> Attendee:
-        return Attendee(self.user, self.person.organisation_key)
+        return Attendee(self.user, self.person.organisation_key, self.person.display_name)
 
 
 async def known_person(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Person | None:
@@ -122,7 +122,9 @@ async def display_names(
 async def attendee_of(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Attendee:
     """`user` as an attendee, with their organisation if known; records nothing."""
     person = await known_person(uow, place, user)
-    return Attendee(user, person.organisation_key if person else None)
+    if person is None:
+        return Attendee(user, None, user.user_id)
+    return Attendee(user, person.organisation_key, person.display_name)
 
 
 async def unknown_handles(

@@ -19,7 +19,6 @@ from bot.usecases.place import (
     Member,
     Place,
     attendee_of,
-    display_names,
     handle_identity,
     member_of,
     place_of,
@@ -99,7 +98,8 @@ class RoundService:
                 except RoundAlreadyOpen:
                     refusal = views.notice(words.ROUND_ALREADY_OPEN)
                 else:
-                    names = await display_names(uow, place, [m.user for m in (starter, *members)])
+                    names = attendee_names(decision.round)
+                    names.setdefault(starter.user, starter.person.display_name)
                     await uow.commit()
         if refusal is not None:
             await self._services.tell(actor.user, refusal, near=conversation)
@@ -240,8 +240,7 @@ class RoundService:
                     )
                     if decision.round is not None and decision.round != stored.round:
                         await uow.rounds.save(stored, decision.round)
-                    round_ = decision.round or stored.round
-                    names = await display_names(uow, place, [a.user for a in round_.attendees])
+                    names = attendee_names(decision.round or stored.round)
                     await uow.commit()
             except StaleRound:
                 log.info("round changed underneath; retrying")
@@ -423,6 +422,11 @@ NewcomerGreeter = Callable[[Place, list[Member]], Awaitable[None]]
 
 def _timeout(turn_no: int) -> EventFor:
     return lambda _round, _members: ev.TurnTimedOut(turn_no)
+
+
+def attendee_names(round_: Round) -> dict[UserRef, str]:
+    """Names for mentions, as kept in the round: showing it needs no look-up of people."""
+    return {a.user: a.name or a.user.user_id for a in round_.attendees}
 
 
 def _by_id(round_id: str) -> Locate:

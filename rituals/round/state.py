@@ -27,10 +27,12 @@ class TurnOutcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Attendee:
-    """A person in the round, with the organisation they speak for (None: not yet known)."""
+    """A person in the round, with the organisation they speak for (None: not yet known) and
+    the name they had when they joined, so showing the round needs no look-up of people."""
 
     user: UserRef
     organisation_id: str | None
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
