@@ -15,7 +15,7 @@ from bot import words
 from bot.messages import Form
 from bot.requests import Actor, FormResult
 from bot.services import Services
-from bot.usecases.place import Place, display_names, known_person, make_reachable, place_of
+from bot.usecases.place import Place, known_person, make_reachable, place_of
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
@@ -112,7 +112,7 @@ class CalloutService:
             if allowed:
                 items = lifecycle.agenda_view(await uow.callouts.open_agenda(place.partnership_id))
                 named = [item.reporter for item in items if item.reporter is not None]
-                names = await display_names(uow, place, named)
+                names = await uow.people.display_names(place.partnership_id, named)
         if not allowed:
             await services.tell(actor.user, notice(words.AGENDA_ONLY_FACILITATORS))
             return

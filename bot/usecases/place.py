@@ -85,60 +85,61 @@ async def known_person(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Perso
     return person
 
 
-async def make_reachable(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> None:
-    """Record `actor` so we can tell them things later (e.g. how their call-out went), without
-    writing any moment finer than the day: a person created at the exact second an anonymous
-    call-out was raised would say who raised it."""
-    if await uow.people.find(place.partnership_id, actor.user) is not None:
-        return
+async def _recorded(
+    uow: SqlUnitOfWork, place: Place, actor: Actor, *, created_at: datetime | None
+) -> Person:
+    """`actor` as a person of the partnership: found, linked to the compact file's person of
+    the same handle (console), or recorded new."""
+    person = await uow.people.find(place.partnership_id, actor.user)
+    if person is not None:
+        return person
     if handle_of(actor.user) is not None:
         named = await uow.people.find_by_handle(place.partnership_id, actor.user.user_id)
         if named is not None:
             await uow.people.link_identity(named.id, actor.user)
-            return
+            return named
+    return await uow.people.create(
+        place.partnership_id, actor.user, actor.display_name, now=created_at
+    )
+
+
+async def make_reachable(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> None:
+    """Record `actor` so we can tell them things later (e.g. how their call-out went), without
+    writing any moment finer than the day: a person created at the exact second an anonymous
+    call-out was raised would say who raised it."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    await uow.people.create(place.partnership_id, actor.user, actor.display_name, now=day)
+    await _recorded(uow, place, actor, created_at=day)
 
 
 async def member_of(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> Member:
     """Find (or get to know) `actor` in the partnership."""
-    person = await uow.people.find(place.partnership_id, actor.user)
-    if person is None and handle_of(actor.user) is not None:
-        person = await uow.people.find_by_handle(place.partnership_id, actor.user.user_id)
-        if person is not None:
-            await uow.people.link_identity(person.id, actor.user)
-    if person is None:
-        person = await uow.people.create(place.partnership_id, actor.user, actor.display_name)
+    person = await _recorded(uow, place, actor, created_at=now)
     first_contact = person.organisation_key is None and await uow.people.mark_asked(person.id, now)
     return Member(person, actor.user, first_contact)
 
 
-async def display_names(
-    uow: SqlUnitOfWork, place: Place, users: list[UserRef] | tuple[UserRef, ...]
-) -> dict[UserRef, str]:
-    return await uow.people.display_names(place.partnership_id, users)
-
-
-async def attendee_of(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Attendee:
-    """`user` as an attendee, with their organisation if known; records nothing."""
-    person = await known_person(uow, place, user)
+def attendee_of(user: UserRef, person: Person | None) -> Attendee:
+    """`user` as an attendee, with their organisation and name if known."""
     if person is None:
         return Attendee(user, None, user.user_id)
     return Attendee(user, person.organisation_key, person.display_name)
 
 
+def is_unknown_handle(user: UserRef, person: Person | None) -> bool:
+    """A handle named on a handle platform (the console) that nobody has: likely a typo.
+    On Slack and Teams a mention is a real account, so anyone may be named there."""
+    return person is None and handle_of(user) is not None
+
+
 async def unknown_handles(
     uow: SqlUnitOfWork, place: Place, people: tuple[Actor, ...] | list[Actor]
 ) -> list[str]:
-    """Handles named on a handle platform (the console) that nobody has: likely typos.
-
-    On Slack and Teams a mention is a real account, so anyone may be named there.
-    """
-    unknown: list[str] = []
-    for someone in people:
-        if handle_of(someone.user) is not None and not await known_person(uow, place, someone.user):
-            unknown.append(someone.user.user_id)
-    return unknown
+    """The handles among `people` that nobody has (see `is_unknown_handle`)."""
+    return [
+        someone.user.user_id
+        for someone in people
+        if is_unknown_handle(someone.user, await known_person(uow, place, someone.user))
+    ]
 
 
 def unknown_people_notice(place: Place, handles: list[str]) -> Message:

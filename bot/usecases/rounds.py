@@ -20,6 +20,8 @@ from bot.usecases.place import (
     Place,
     attendee_of,
     handle_identity,
+    is_unknown_handle,
+    known_person,
     member_of,
     place_of,
     unknown_handles,
@@ -54,6 +56,7 @@ class Outcome:
     decision: Decision
     names: dict[UserRef, str]
     newcomers: tuple[Member, ...] = ()
+    refusal: Message | None = None
 
 
 class RoundService:
@@ -182,25 +185,11 @@ class RoundService:
     async def _act(
         self, actor: Actor, locate: Locate, event_for: EventFor, meet: tuple[Actor, ...]
     ) -> Outcome | None:
-        others = tuple(someone for someone in meet if someone.user != actor.user)
-        if others:
-            async with self._services.database.unit_of_work() as uow:
-                stored = await locate(uow)
-                place = (
-                    Place(
-                        stored.partnership_id,
-                        await self._services.compact_version(uow, stored.compact_version_id),
-                    )
-                    if stored
-                    else None
-                )
-                unknown = await unknown_handles(uow, place, others) if place else []
-            if place is not None and unknown:
-                await self._services.tell(actor.user, unknown_people_notice(place, unknown))
-                return None
-        outcome = await self._apply(locate, event_for, meet=meet)
+        outcome = await self._apply(locate, event_for, meet=meet, by=actor.user)
         if outcome is None:
             await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND))
+        elif outcome.refusal is not None:
+            await self._services.tell(actor.user, outcome.refusal)
         return outcome
 
     async def _apply(
@@ -209,13 +198,15 @@ class RoundService:
         event_for: EventFor,
         *,
         meet: tuple[Actor, ...] = (),
+        by: UserRef | None = None,
         deliver: bool = True,
     ) -> Outcome | None:
         """Load the round, decide, save with compare-and-swap, commit; retry on a conflict.
 
         Only the people in `meet` (someone joining) are looked up, and only once the engine
         has accepted the event are newcomers among them recorded: a refused "add" leaves no
-        trace. Everyone else acting on a round is an attendee already, or is refused.
+        trace; naming a console handle nobody has (a typo) is refused before deciding.
+        Everyone else acting on a round is an attendee already, or the engine refuses them.
         """
         for _attempt in range(MAX_ATTEMPTS):
             now = self._services.clock.now()
@@ -228,7 +219,16 @@ class RoundService:
                         stored.partnership_id,
                         await self._services.compact_version(uow, stored.compact_version_id),
                     )
-                    joining = {a.user: await attendee_of(uow, place, a.user) for a in meet}
+                    known = {a.user: await known_person(uow, place, a.user) for a in meet}
+                    strangers = [
+                        user.user_id
+                        for user, person in known.items()
+                        if user != by and is_unknown_handle(user, person)
+                    ]
+                    if strangers:
+                        refusal = unknown_people_notice(place, strangers)
+                        return Outcome(place, Decision(stored.round), {}, refusal=refusal)
+                    joining = {user: attendee_of(user, person) for user, person in known.items()}
                     event = event_for(stored.round, joining)
                     if event is None:
                         return None
