@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from datetime import timedelta
+from typing import Final, TypeVar
 
 from bot import actions, words
-from bot.messages import Form
+from bot.messages import Form, Message
 from bot.requests import (
     ActionRequest,
     Actor,
@@ -24,8 +25,9 @@ from bot.requests import (
 )
 from bot.services import Services
 from bot.usecases.callouts import CalloutService
-from bot.usecases.compacts import show_compact
+from bot.usecases.compacts import link_channel, show_compact
 from bot.usecases.digests import preview_digest
+from bot.usecases.home import home
 from bot.usecases.people import PeopleService
 from bot.usecases.rounds import EventFor, RoundService
 from bot.views.callouts import note_form
@@ -37,6 +39,9 @@ from rituals.round import events as ev
 
 log = logging.getLogger("compact.app")
 T = TypeVar("T")
+
+# Platforms stop retrying within minutes (Slack: 5, Teams: about 15 s); a day is ample.
+REQUEST_KEYS_KEPT: Final = timedelta(days=1)
 
 CommandHandler = Callable[[CommandRequest], Awaitable[Form | None]]
 ActionHandler = Callable[[ActionRequest], Awaitable[Form | None]]
@@ -71,6 +76,7 @@ class CompactApp:
             "show": self._show,
             "digest": self._digest,
             "iam": self._iam,
+            "link": self._link,
             "help": self._help,
         }
         self._actions: dict[str, ActionHandler] = {
@@ -129,8 +135,26 @@ class CompactApp:
         return stored is not None and not stored.round.is_closed
 
     async def tick(self) -> int:
-        """Time out due turns; called periodically by whoever runs the scheduler."""
-        return await self.rounds.time_out_due_turns()
+        """Time out due turns and forget old request keys; called periodically by whoever
+        runs the scheduler."""
+        timed_out = await self.rounds.time_out_due_turns()
+        async with self.services.database.unit_of_work() as uow:
+            await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
+            await uow.commit()
+        return timed_out
+
+    async def first_time(self, key: str) -> bool:
+        """Record an inbound request's idempotency key (a Slack `event_id`, a button press's
+        message and action, a Teams activity id); False when it was seen before, so a retry
+        or a double-click is applied once."""
+        async with self.services.database.unit_of_work() as uow:
+            fresh = await uow.requests.first_time(key, self.services.clock.now())
+            await uow.commit()
+        return fresh
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (the health check)."""
+        await self.services.database.ping()
 
     async def _guard(
         self, user: UserRef, conversation: ConversationRef, work: Awaitable[T]
@@ -241,6 +265,14 @@ class CompactApp:
         await self.people.set_organisation(
             request.actor, request.conversation, " ".join(request.words[1:])
         )
+
+    async def _link(self, request: CommandRequest) -> None:
+        slug = request.words[1] if len(request.words) > 1 else ""
+        await link_channel(self.services, request.actor, request.conversation, slug)
+
+    async def home(self, actor: Actor) -> Message:
+        """The person's own page (Slack's App Home tab)."""
+        return await home(self.services, actor)
 
     async def _help(self, request: CommandRequest) -> None:
         await self._tell(request, words.HELP)

@@ -17,18 +17,25 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from aiohttp import web
 
 from adapters.console.runner import run_console
 from adapters.console.session import console_channel
+from adapters.slack.manifest import manifest_yaml
+from adapters.slack.server import SlackOAuth, SlackServer
 from bot.app import CompactApp
-from bot.bootstrap import bootstrap
-from bot.config import Settings
+from bot.bootstrap import Wiring, bootstrap, secret_key
+from bot.config import PACKAGED_COMPACT, Settings
 from bot.ports import ChatGateway, Clock
 from bot.usecases.compacts import load_compact_file
+from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from storage.database import Database
 from storage.migrate import upgrade, upgrade_async
+from storage.slack_installations import EncryptedInstallationStore, oauth_state_store
+
+log = logging.getLogger("compact.cli")
 
 cli = typer.Typer(
     name="compact-bot",
@@ -37,9 +44,11 @@ cli = typer.Typer(
     add_completion=False,
 )
 db_cli = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+slack_cli = typer.Typer(help="Setting up the Slack app.", no_args_is_help=True)
 compact_cli = typer.Typer(help="The compact file.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(compact_cli, name="compact")
+cli.add_typer(slack_cli, name="slack")
 
 CompactOption = Annotated[
     Path | None, typer.Option("--compact", help="Compact YAML file (default: $COMPACT_FILE).")
@@ -214,6 +223,132 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
+
+
+@cli.command()
+def serve(
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="Reach Slack over Socket Mode (SLACK_APP_TOKEN).")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int | None, typer.Option(help="Port (default: $PORT, else 3000).")] = None,
+) -> None:
+    """Serve Slack (`/slack/events`), Teams (`/api/messages`) and `/healthz` over HTTP."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = _settings()
+    web.run_app(
+        _serving(settings, socket_mode=socket_mode),
+        host=host,
+        port=port if port is not None else settings.port,
+        print=lambda text: log.info("%s", text.strip()),
+        access_log=None,
+    )
+
+
+async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
+    """Migrate, wire every configured platform, store the compact, and build the server."""
+    await upgrade_async(settings.database_url)
+    database = Database.from_url(settings.database_url)
+    secret = secret_key(settings)
+    platforms = _platform_servers(settings, database, secret, socket_mode=socket_mode)
+    if not platforms:
+        log.warning(
+            "No platform is configured: set SLACK_SIGNING_SECRET (or use --socket-mode with "
+            "SLACK_APP_TOKEN) for Slack, TEAMS_APP_ID for Teams. Serving /healthz only."
+        )
+    wiring = bootstrap(
+        settings,
+        gateways={p.platform: p.gateway for p in platforms},
+        database=database,
+        secret=secret,
+    )
+    await _store_compact(wiring, settings)
+    web_app = build_web_app(wiring.app, platforms)
+
+    async def dispose(_app: web.Application) -> None:
+        await database.dispose()
+
+    web_app.on_cleanup.append(dispose)
+    return web_app
+
+
+def _platform_servers(
+    settings: Settings, database: Database, secret: bytes, *, socket_mode: bool
+) -> list[PlatformServer]:
+    platforms: list[PlatformServer] = []
+    slack = slack_server(settings, database, secret, socket_mode=socket_mode)
+    if slack is not None:
+        platforms.append(slack)
+    return platforms
+
+
+def slack_server(
+    settings: Settings, database: Database, secret: bytes, *, socket_mode: bool
+) -> SlackServer | None:
+    """Slack, if configured: HTTP needs the signing secret, Socket Mode the app token; tokens
+    come from SLACK_BOT_TOKEN, or from OAuth installs kept (encrypted) in our database."""
+    signing = settings.slack_signing_secret
+    app_token = settings.slack_app_token
+    if socket_mode and app_token is None:
+        raise SystemExit("--socket-mode needs SLACK_APP_TOKEN (an xapp- app-level token).")
+    if signing is None and not socket_mode:
+        return None
+    oauth = None
+    if settings.slack_client_id and settings.slack_client_secret:
+        oauth = SlackOAuth(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            installation_store=EncryptedInstallationStore(
+                client_id=settings.slack_client_id, database=database, secret=secret
+            ),
+            state_store=oauth_state_store(database),
+        )
+    token = settings.slack_bot_token
+    if token is None and oauth is None:
+        raise SystemExit(
+            "Slack is configured but has no token: set SLACK_BOT_TOKEN (one workspace), or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (install into many)."
+        )
+    return SlackServer(
+        api_url=settings.slack_api_url,
+        signing_secret=signing.get_secret_value() if signing else None,
+        bot_token=token.get_secret_value() if token and oauth is None else None,
+        app_token=app_token.get_secret_value() if socket_mode and app_token else None,
+        oauth=oauth,
+    )
+
+
+@slack_cli.command("manifest")
+def slack_manifest(
+    url: Annotated[
+        str | None, typer.Option(help="Public base URL of `compact-bot serve` (https://host).")
+    ] = None,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="For Socket Mode: no request URLs.")
+    ] = False,
+) -> None:
+    """Print the Slack app manifest (YAML) to paste when creating the app."""
+    if url is None and not socket_mode:
+        typer.echo("Give --url https://your-host (or --socket-mode).", err=True)
+        raise typer.Exit(2)
+    if url is not None and not url.startswith("https://") and not socket_mode:
+        typer.echo("Slack only sends requests to https:// URLs.", err=True)
+        raise typer.Exit(2)
+    typer.echo(manifest_yaml(url=url, socket_mode=socket_mode), nl=False)
+
+
+async def _store_compact(wiring: Wiring, settings: Settings) -> None:
+    """`COMPACT_FILE` is stored at every start (a changed file becomes a new version);
+    without it, an empty database gets the packaged example so the bot answers at once."""
+    if settings.compact_file is None:
+        async with wiring.database.unit_of_work() as uow:
+            if await uow.compacts.latest_all():
+                return
+        log.warning("COMPACT_FILE is not set; storing the example compact (%s)", PACKAGED_COMPACT)
+    result = await load_compact_file(wiring.services, settings.compact_path)
+    log.info("compact %s: version %d", result.slug, result.version)
 
 
 def main() -> None:

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         default=None, validation_alias="SLACK_SIGNING_SECRET"
     )
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_CLIENT_SECRET"
+    )
     slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
     teams_app_id: str | None = Field(default=None, validation_alias="TEAMS_APP_ID")
     teams_app_password: SecretStr | None = Field(

@@ -160,6 +160,19 @@ CALLOUT_BUSY: Final = "Call-out {ref} was being changed by someone else; please 
 CALLOUT_ANONYMOUS_REQUIRED: Final = (
     "Please answer yes (nobody will know it was you) or no (facilitators see your name)."
 )
+HOME_TITLE: Final = "Your compact"
+HOME_STRANGER: Final = (
+    "You are not part of a partnership here yet. When a facilitator starts a reflection round "
+    "with you, or you raise a call-out, your reflections and call-outs will show here."
+)
+HOME_SHOW_HINT: Final = (
+    "Read every clause with `/compact show`, or one theme with `/compact show <theme>`."
+)
+HOME_REFLECTIONS: Final = "Your reflections"
+HOME_NO_REFLECTIONS: Final = "You have not shared a reflection yet."
+HOME_WITHDRAW_HINT: Final = (
+    "To withdraw one, run `/compact withdraw <ref>` in the partnership's channel."
+)
 MY_CALLOUTS_TITLE: Final = "Your call-outs"
 MY_CALLOUTS_EMPTY: Final = "You have no call-outs on the agenda."
 CALLOUT_UPDATED: Final = "Call-out {ref} is now {status}. Its reporter has been told privately."
@@ -171,8 +184,22 @@ DIGEST_PREVIEW_NOTE: Final = "Preview — only you can see this."
 # --- general ----------------------------------------------------------------------------------
 UNKNOWN_SUBCOMMAND: Final = "I don't know `/compact {word}`. {help}"
 NOT_IN_PARTNERSHIP: Final = (
-    "This conversation isn't linked to a partnership yet. Ask the person who installed "
-    "Compact Rituals to link it."
+    "This conversation isn't linked to a partnership yet. A facilitator of the partnership "
+    "can link it with `/compact link <partnership>`."
+)
+LINK_WHICH: Final = (
+    "Which partnership? Run `/compact link <partnership>`; the partnerships are: {slugs}."
+)
+LINK_ONLY_FACILITATORS: Final = (
+    "Only a facilitator of that partnership can link a channel to it. Facilitators are named "
+    "in the compact file, with their Slack or Teams id."
+)
+LINKED: Final = (
+    "This channel now holds the rituals of {name}: closing reflections with `/compact reflect`, "
+    "call-outs with `/compact callout`, and the weekly digest."
+)
+FORM_DID_NOT_OPEN: Final = (
+    "The form could not open in time. Please press the button or run the command again."
 )
 SOMETHING_WENT_WRONG: Final = (
     "Sorry — something went wrong on our side and nothing was changed. Please try again; "
@@ -185,7 +212,8 @@ HELP: Final = """Compact Rituals keeps your partnership's compact alive.
 • `/compact agenda` — call-outs tabled for the meeting (facilitators)
 • `/compact digest preview` — preview this week's digest, privately
 • In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `order @x @y`, `end`
-• `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one"""
+• `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one
+• `/compact link <partnership>` — hold a partnership's rituals in this channel (facilitators)"""
 DIGEST_PERIOD: Final = "Week of {start} (until {end})."
 DIGEST_QUIET_WEEK: Final = (
     "A quiet week: no rounds, reflections or call-outs. The compact is still here when you meet."

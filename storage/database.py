@@ -212,6 +212,11 @@ class Database:
         """Build a `Database` for `url` (see `make_engine` for the URL forms accepted)."""
         return cls(make_engine(url, **engine_options))
 
+    async def ping(self) -> None:
+        """Raise unless the database answers (health checks)."""
+        async with self.engine.connect() as connection:
+            await connection.exec_driver_sql("SELECT 1")
+
     def unit_of_work(self) -> SqlUnitOfWork:
         """A fresh unit of work; enter it with `async with`."""
         return SqlUnitOfWork(self.sessions)

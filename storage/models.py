@@ -23,6 +23,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -314,3 +315,83 @@ class ProcessedRequestRow(Base):
 
     key: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SlackInstallationRow(Base):
+    """A Slack workspace's install, in the shape slack_sdk's SQLAlchemy store reads and
+    writes (`storage/slack_installations.py`); tokens are `Text` because they are stored
+    encrypted, which makes them longer than slack_sdk's `String(200)`."""
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (
+        Index(
+            "slack_installations_idx",
+            "client_id",
+            "enterprise_id",
+            "team_id",
+            "user_id",
+            "installed_at",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(32))
+    app_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    enterprise_url: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    bot_token: Mapped[str | None] = mapped_column(Text)
+    bot_id: Mapped[str | None] = mapped_column(String(32))
+    bot_user_id: Mapped[str | None] = mapped_column(String(32))
+    bot_scopes: Mapped[str | None] = mapped_column(String(1000))
+    bot_refresh_token: Mapped[str | None] = mapped_column(Text)
+    bot_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user_id: Mapped[str] = mapped_column(String(32))
+    user_token: Mapped[str | None] = mapped_column(Text)
+    user_scopes: Mapped[str | None] = mapped_column(String(1000))
+    user_refresh_token: Mapped[str | None] = mapped_column(Text)
+    user_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    incoming_webhook_url: Mapped[str | None] = mapped_column(Text)
+    incoming_webhook_channel: Mapped[str | None] = mapped_column(String(200))
+    incoming_webhook_channel_id: Mapped[str | None] = mapped_column(String(200))
+    incoming_webhook_configuration_url: Mapped[str | None] = mapped_column(String(200))
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_type: Mapped[str | None] = mapped_column(String(32))
+    installed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class SlackBotRow(Base):
+    """A workspace's bot token (see `SlackInstallationRow`); one row per (re)install."""
+
+    __tablename__ = "slack_bots"
+    __table_args__ = (
+        Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    client_id: Mapped[str] = mapped_column(String(32))
+    app_id: Mapped[str] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    enterprise_name: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    bot_token: Mapped[str | None] = mapped_column(Text)
+    bot_id: Mapped[str | None] = mapped_column(String(32))
+    bot_user_id: Mapped[str | None] = mapped_column(String(32))
+    bot_scopes: Mapped[str | None] = mapped_column(String(1000))
+    bot_refresh_token: Mapped[str | None] = mapped_column(Text)
+    bot_token_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    is_enterprise_install: Mapped[bool] = mapped_column(Boolean, default=False)
+    installed_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class SlackOAuthStateRow(Base):
+    """A pending OAuth install's `state` (slack_sdk's state store), valid for minutes."""
+
+    __tablename__ = "slack_oauth_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(200))
+    expire_at: Mapped[datetime] = mapped_column(DateTime)

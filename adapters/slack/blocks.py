@@ -34,6 +34,7 @@ from slack_sdk.models.views import View
 from bot import messages as m
 
 BLOCKS_PER_MESSAGE: Final = 50
+BLOCKS_PER_VIEW: Final = 100
 SECTION_CHARS: Final = 3000
 HEADER_CHARS: Final = 150
 LABEL_CHARS: Final = 75

@@ -7,13 +7,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import words
 from bot.requests import Actor
 from bot.services import Services
-from bot.usecases.place import place_of
+from bot.usecases.place import Place, place_of
 from bot.views import compact as views
+from bot.views.rounds import notice
 from rituals.compact import Compact
 from rituals.compact_yaml import parse_compact
-from rituals.errors import CompactFileError
+from rituals.errors import CompactFileError, NotAllowed, NotFound
 from rituals.refs import ConversationRef
 
 log = logging.getLogger("compact.load")
@@ -66,3 +68,34 @@ async def show_compact(
         place = await place_of(uow, conversation)
     message = views.show(place.compact, place.stored.version, query)
     await services.tell(actor.user, message, near=conversation)
+
+
+async def link_channel(
+    services: Services, actor: Actor, conversation: ConversationRef, slug: str
+) -> None:
+    """`/compact link <partnership>`: hold the partnership's rituals in this channel.
+
+    Only a facilitator of that partnership may (recognised by the platform id the compact file
+    gives them), so nobody can pull a partnership's rounds or digest into another channel.
+    With one partnership stored, its slug may be left out.
+    """
+    channel = conversation.in_thread(None)
+    async with services.database.unit_of_work() as uow:
+        stored_all = await uow.compacts.latest_all()
+        slugs = sorted(s.partnership_slug for s in stored_all)
+        chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
+        if not slug.strip() and len(stored_all) == 1:
+            chosen = stored_all
+        if not chosen:
+            raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
+        stored = chosen[0]
+        place = Place(stored.partnership_id, stored)
+        person = await uow.people.find(stored.partnership_id, actor.user)
+        if person is None or not place.is_facilitator(person):
+            raise NotAllowed(words.LINK_ONLY_FACILITATORS)
+        await uow.channels.bind(stored.partnership_id, channel)
+        await uow.commit()
+    log.info("a channel was linked to partnership %s", stored.partnership_slug)
+    await services.gateway(channel.platform).post(
+        channel, notice(words.LINKED.format(name=stored.compact.name))
+    )

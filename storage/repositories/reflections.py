@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.callout import CalloutStatus
 from rituals.reflection import ReflectionRecord
+from rituals.refs import UserRef
 from storage.models import (
     CalloutRow,
     ClauseRow,
@@ -61,10 +62,41 @@ class ReflectionRepository:
         person is not known to the partnership. The organisation is the one recorded with
         the reflection, else the one the person has said since.
         """
-        where = (
-            ReflectionRow.partnership_id == partnership_id,
-            ReflectionRow.submitted_at >= start,
-            ReflectionRow.submitted_at < end,
+        return await self._records(
+            (
+                ReflectionRow.partnership_id == partnership_id,
+                ReflectionRow.submitted_at >= start,
+                ReflectionRow.submitted_at < end,
+            )
+        )
+
+    async def latest_by(
+        self, partnership_id: int, author: UserRef, limit: int = 10
+    ) -> list[ReflectionRecord]:
+        """One person's own newest reflections (their App Home), newest first."""
+        records = await self._records(
+            (
+                ReflectionRow.partnership_id == partnership_id,
+                ReflectionRow.author_platform == author.platform,
+                ReflectionRow.author_tenant == author.tenant,
+                ReflectionRow.author_user_id == author.user_id,
+            ),
+            newest_first=True,
+            limit=limit,
+        )
+        return records
+
+    async def _records(
+        self,
+        where: tuple[ColumnElement[bool], ...],
+        *,
+        newest_first: bool = False,
+        limit: int | None = None,
+    ) -> list[ReflectionRecord]:
+        order = (
+            (ReflectionRow.submitted_at.desc(), ReflectionRow.id.desc())
+            if newest_first
+            else (ReflectionRow.submitted_at, ReflectionRow.id)
         )
         rows = await self._session.execute(
             select(
@@ -85,7 +117,8 @@ class ReflectionRepository:
                 == func.coalesce(ReflectionRow.organisation_id, PersonRow.organisation_id),
             )
             .where(*where)
-            .order_by(ReflectionRow.submitted_at, ReflectionRow.id)
+            .order_by(*order)
+            .limit(limit)
         )
         clauses = await clause_keys_by_reflection(self._session, *where)
         return [

@@ -1,0 +1,184 @@
+"""The Slack chat gateway: the application's `ChatGateway` port over slack_sdk's Web API.
+
+Every call goes through one `AsyncWebClient` configuration: the Web API base URL
+(`SLACK_API_URL`), one shared HTTP connection pool, and retry handlers for `429` (honouring
+`Retry-After`), 5xx and dropped connections, which slack_sdk does not add by default. Posts are
+paced per channel (`pacing.ChannelPacer`), so a burst waits instead of being refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.models.views import View
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import blocks
+from adapters.slack.pacing import ChannelPacer
+from bot.messages import Message
+from rituals.refs import ConversationRef, UserRef
+
+log = logging.getLogger("compact.slack")
+
+TokenFor = Callable[[str], Awaitable[str | None]]
+"""The bot token for a workspace (team id); None when the app is not installed there."""
+
+# Slack answers these when an ephemeral message cannot reach the person in that channel
+# (not a member, an archived channel, a DM the bot is not in): a direct message still can.
+EPHEMERAL_FALLBACK: Final = frozenset(
+    {"user_not_in_channel", "channel_not_found", "not_in_channel", "is_archived"}
+)
+RATE_LIMIT_RETRIES: Final = 10
+MAX_CLIENTS: Final = 1000
+
+
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """Retry what Slack asks us to retry: `429` after `Retry-After` (many times: a message
+    must be delayed, not lost), 500/503 and dropped connections with backoff."""
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=3),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+class SlackNotInstalled(LookupError):
+    """No bot token for a workspace (never installed, or uninstalled since)."""
+
+
+class SlackGateway:
+    """Posts, updates and private messages on Slack, for any installed workspace."""
+
+    def __init__(
+        self, *, api_url: str, token_for: TokenFor, pacer: ChannelPacer | None = None
+    ) -> None:
+        self._api_url = api_url
+        self._token_for = token_for
+        self._pacer = pacer or ChannelPacer()
+        self._session: aiohttp.ClientSession | None = None
+        self._clients: dict[str, AsyncWebClient] = {}
+
+    def base_client(self, token: str | None = None) -> AsyncWebClient:
+        """A client with our base URL, retry handlers and shared connection pool (bolt copies
+        these into the client it builds for each request)."""
+        return AsyncWebClient(
+            token=token,
+            base_url=self._api_url,
+            session=self._shared_session(),
+            retry_handlers=retry_handlers(),
+        )
+
+    def _shared_session(self) -> aiohttp.ClientSession | None:
+        """One connection pool for every call; made lazily, inside the running loop."""
+        try:
+            if self._session is None or self._session.closed:
+                self._session = aiohttp.ClientSession(
+                    connector=aiohttp.TCPConnector(limit=200),
+                    timeout=aiohttp.ClientTimeout(total=30),
+                )
+        except RuntimeError:  # no running loop yet (building the app): slack_sdk makes one
+            return None
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def client_for(self, team: str) -> AsyncWebClient:
+        token = await self._token_for(team)
+        if not token:
+            raise SlackNotInstalled(f"the app is not installed in Slack workspace {team}")
+        client = self._clients.get(token)
+        if client is None:
+            if len(self._clients) >= MAX_CLIENTS:  # rotated tokens: start afresh now and then
+                self._clients.clear()
+            client = self.base_client(token)
+            self._clients[token] = client
+        return client
+
+    # --- the ChatGateway port ---------------------------------------------------------------
+    async def post(self, conversation: ConversationRef, message: Message) -> str:
+        """Post (in the thread, if the conversation names one); a message beyond Slack's 50
+        blocks goes out as several, and the first one's `ts` is its id."""
+        client = await self.client_for(conversation.tenant)
+        first_ts = ""
+        for chunk in blocks.render(message):
+            await self._pacer.wait_turn(conversation.tenant, conversation.channel)
+            response = await client.chat_postMessage(
+                channel=conversation.channel,
+                thread_ts=conversation.thread,
+                text=blocks.fallback_text(message),
+                blocks=[block.to_dict() for block in chunk],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+            first_ts = first_ts or str(response["ts"])
+        return first_ts
+
+    async def update(
+        self, conversation: ConversationRef, message_id: str, message: Message
+    ) -> None:
+        client = await self.client_for(conversation.tenant)
+        chunk = blocks.render(message)[0]
+        await client.chat_update(
+            channel=conversation.channel,
+            ts=message_id,
+            text=blocks.fallback_text(message),
+            blocks=[block.to_dict() for block in chunk],
+        )
+
+    async def send_private(
+        self, user: UserRef, message: Message, *, near: ConversationRef | None = None
+    ) -> None:
+        """Ephemeral beside the conversation when there is one, else (or if Slack cannot
+        show it there) a direct message from the app."""
+        client = await self.client_for(user.tenant)
+        chunks = blocks.render(message)
+        text = blocks.fallback_text(message)
+        if near is not None and near.channel:
+            try:
+                for chunk in chunks:
+                    await client.chat_postEphemeral(
+                        channel=near.channel,
+                        user=user.user_id,
+                        thread_ts=near.thread,
+                        text=text,
+                        blocks=[block.to_dict() for block in chunk],
+                    )
+                return
+            except SlackApiError as problem:
+                if _error(problem) not in EPHEMERAL_FALLBACK:
+                    raise
+        for chunk in chunks:
+            await self._pacer.wait_turn(user.tenant, user.user_id)
+            await client.chat_postMessage(
+                channel=user.user_id, text=text, blocks=[block.to_dict() for block in chunk]
+            )
+
+    # --- beyond the port: Slack-only surfaces ----------------------------------------------
+    async def publish_home(self, team: str, user_id: str, message: Message) -> None:
+        client = await self.client_for(team)
+        await client.views_publish(user_id=user_id, view=home_view(message).to_dict())
+
+
+def home_view(message: Message) -> View:
+    """The App Home tab: the message's blocks, within a Home tab's 100."""
+    home_blocks = [block for chunk in blocks.render(message) for block in chunk]
+    return View(type="home", blocks=home_blocks[: blocks.BLOCKS_PER_VIEW])
+
+
+def _error(problem: SlackApiError) -> Any:
+    try:
+        return problem.response.get("error")
+    except AttributeError:
+        return None

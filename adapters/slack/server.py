@@ -1,0 +1,173 @@
+"""Slack plugged into `compact-bot serve`: a bolt `AsyncApp` behind `POST /slack/events`,
+or over Socket Mode.
+
+Request verification is bolt's own (v0 signature, 5-minute window, 401 otherwise) and is
+never switched off: over HTTP the app is only built with a signing secret; over Socket Mode
+Slack authenticates the socket with the app-level token instead.
+
+Two ways to hold tokens: one workspace with `SLACK_BOT_TOKEN`, or any number installed
+through OAuth (`/slack/install`), kept by the installation store the composition root hands
+in (encrypted in our database). `app_uninstalled` and `tokens_revoked` remove a workspace's
+tokens through bolt's own listeners.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
+
+from adapters.slack.gateway import SlackGateway
+from adapters.slack.listeners import add_listeners
+from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.translate import PLATFORM
+from bot.app import CompactApp
+
+log = logging.getLogger("compact.slack")
+
+EVENTS_PATH: Final = "/slack/events"
+INSTALL_PATH: Final = "/slack/install"
+REDIRECT_PATH: Final = "/slack/oauth_redirect"
+
+
+@dataclass(frozen=True)
+class SlackOAuth:
+    """Multi-workspace install: the app's OAuth credentials and where installs are kept."""
+
+    client_id: str
+    client_secret: str
+    installation_store: AsyncInstallationStore
+    state_store: Any
+
+
+class SlackServer:
+    """The `PlatformServer` for Slack."""
+
+    platform: Final = PLATFORM
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        signing_secret: str | None,
+        bot_token: str | None = None,
+        app_token: str | None = None,
+        oauth: SlackOAuth | None = None,
+    ) -> None:
+        if signing_secret is None and app_token is None:
+            raise ValueError("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN")
+        if bot_token is None and oauth is None:
+            raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and _SECRET")
+        self._signing_secret = signing_secret
+        self._bot_token = bot_token
+        self._app_token = app_token
+        self._oauth = oauth
+        self._gateway = SlackGateway(api_url=api_url, token_for=self._token_for)
+        self._bolt: AsyncApp | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+
+    @property
+    def gateway(self) -> SlackGateway:
+        return self._gateway
+
+    async def _token_for(self, team: str) -> str | None:
+        if self._oauth is None:
+            return self._bot_token
+        bot = await self._oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team)
+        return bot.bot_token if bot is not None else None
+
+    def bolt_app(self, compact: CompactApp) -> AsyncApp:
+        """The bolt app, its listeners handing every request to `compact`."""
+        if self._bolt is not None:
+            return self._bolt
+        options: dict[str, Any] = {
+            "client": self._gateway.base_client(self._bot_token),
+            "process_before_response": False,
+        }
+        if self._oauth is None:
+            options["token"] = self._bot_token
+        else:
+            options["installation_store"] = self._oauth.installation_store
+            options["oauth_settings"] = AsyncOAuthSettings(
+                client_id=self._oauth.client_id,
+                client_secret=self._oauth.client_secret,
+                scopes=list(BOT_SCOPES),
+                installation_store=self._oauth.installation_store,
+                state_store=self._oauth.state_store,
+                install_path=INSTALL_PATH,
+                redirect_uri_path=REDIRECT_PATH,
+            )
+        bolt = AsyncApp(signing_secret=self._signing_secret or "", **options)
+        add_listeners(bolt, compact, self._gateway)
+        if self._oauth is not None:
+            bolt.enable_token_revocation_listeners()
+        else:
+            _warn_on_uninstall(bolt)
+        self._bolt = bolt
+        return bolt
+
+    def routes(self, app: CompactApp) -> Sequence[web.RouteDef]:
+        """`POST /slack/events` over HTTP (none in Socket Mode without a signing secret),
+        and the OAuth install pages when installing into many workspaces."""
+        bolt = self.bolt_app(app)
+        routes: list[web.RouteDef] = []
+        if self._signing_secret is not None:
+            routes.append(web.post(EVENTS_PATH, self._dispatch(bolt)))
+        if self._oauth is not None and bolt.oauth_flow is not None:
+            flow = bolt.oauth_flow
+
+            async def install(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_installation(await to_bolt_request(request))
+                )
+
+            async def callback(request: web.Request) -> web.Response:
+                return await to_aiohttp_response(
+                    await flow.handle_callback(await to_bolt_request(request))
+                )
+
+            routes += [web.get(INSTALL_PATH, install), web.get(REDIRECT_PATH, callback)]
+        return routes
+
+    @staticmethod
+    def _dispatch(bolt: AsyncApp) -> Any:
+        async def dispatch(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        return dispatch
+
+    async def start(self, app: CompactApp) -> None:
+        if self._app_token is None:
+            return
+        self._socket = AsyncSocketModeHandler(self.bolt_app(app), self._app_token)
+        await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Slack: connected over Socket Mode")
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+        await self._gateway.close()
+
+
+def _warn_on_uninstall(bolt: AsyncApp) -> None:
+    """With a single `SLACK_BOT_TOKEN` there is no store to clean: say what happened."""
+
+    async def uninstalled(body: dict[str, Any]) -> None:
+        log.warning(
+            "Slack workspace %s uninstalled the app or revoked its token: remove "
+            "SLACK_BOT_TOKEN from the configuration (or reinstall and update it)",
+            body.get("team_id"),
+        )
+
+    bolt.event("app_uninstalled")(uninstalled)
+    bolt.event("tokens_revoked")(uninstalled)

@@ -1,0 +1,100 @@
+"""`compact-bot serve`: one aiohttp server for every platform, plus the periodic tick.
+
+Each configured platform contributes a `PlatformServer`: its chat gateway (handed to the
+application before it is built) and its routes (built once the application exists). A
+platform that is not configured contributes nothing, so its URL answers 404: nothing ever
+accepts unauthenticated platform traffic by accident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from typing import Final, Protocol
+
+from aiohttp import web
+
+from bot.app import CompactApp
+from bot.ports import ChatGateway
+
+log = logging.getLogger("compact.web")
+
+TICK_EVERY: Final = timedelta(seconds=5)
+WIRING_KEY: Final = web.AppKey("compact_app", CompactApp)
+
+
+class PlatformServer(Protocol):
+    """What a platform adapter plugs into the server."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def gateway(self) -> ChatGateway: ...
+
+    def routes(self, app: CompactApp) -> Sequence[web.RouteDef]:
+        """The HTTP routes that receive this platform's requests and hand them to `app`."""
+        ...
+
+    async def start(self, app: CompactApp) -> None:
+        """Begin background work (e.g. a Socket Mode connection); called once serving."""
+        ...
+
+    async def stop(self) -> None: ...
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness and readiness: the database answers."""
+    app = request.app[WIRING_KEY]
+    try:
+        await asyncio.wait_for(app.ping(), timeout=5)
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return web.json_response({"ok": False, "database": "unreachable"}, status=503)
+    return web.json_response({"ok": True})
+
+
+def build_web_app(
+    app: CompactApp,
+    platforms: Sequence[PlatformServer],
+    *,
+    tick_every: timedelta | None = TICK_EVERY,
+) -> web.Application:
+    """The aiohttp application: `/healthz`, each platform's routes, and the tick that times
+    out due turns (any replica may run it: the round's version column makes it safe)."""
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app[WIRING_KEY] = app
+    web_app.router.add_get("/healthz", healthz)
+    for platform in platforms:
+        web_app.router.add_routes(platform.routes(app))
+
+    async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
+        for platform in platforms:
+            await platform.start(app)
+        ticking = (
+            asyncio.create_task(_tick_forever(app, tick_every)) if tick_every is not None else None
+        )
+        try:
+            yield
+        finally:
+            if ticking is not None:
+                ticking.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticking
+            for platform in platforms:
+                await platform.stop()
+
+    web_app.cleanup_ctx.append(lifecycle)
+    return web_app
+
+
+async def _tick_forever(app: CompactApp, every: timedelta) -> None:
+    while True:
+        await asyncio.sleep(every.total_seconds())
+        try:
+            await app.tick()
+        except Exception:
+            log.exception("the periodic tick failed; trying again in %s", every)

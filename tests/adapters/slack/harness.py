@@ -1,0 +1,86 @@
+"""A running Slack endpoint on a real port, a fake Slack, a real database, a manual clock."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import ClientSession, web
+
+from adapters.slack.server import SlackServer
+from bot.bootstrap import Wiring, bootstrap
+from bot.config import Settings
+from bot.usecases.compacts import load_compact_file
+from bot.web import build_web_app
+from storage.database import Database
+from tests.adapters.slack.fake_slack import FakeSlack, SlackPeople
+from tests.app.harness import EXAMPLE, SECRET, ManualClock
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+CHANNEL = "C0PARTNERS"
+# People in the example compact, with the Slack ids the test compact gives them.
+ALICE, BOB, CAROL, DAN, ERIN = "U0ALICE", "U0BOB", "U0CAROL", "U0DAN", "U0ERIN"
+
+
+def compact_with_slack_ids(folder: Path) -> Path:
+    """The example compact, each person given a Slack id (U0 + their handle)."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = re.sub(
+        r"^(\s+)email: (\w+)@(.*)$",
+        lambda m: f"{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{slack: U0{m[2].upper()}}}",
+        text,
+        flags=re.MULTILINE,
+    )
+    path = folder / "compact.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@dataclass
+class SlackWorld:
+    slack: FakeSlack
+    people: SlackPeople
+    wiring: Wiring
+    clock: ManualClock
+    base_url: str
+
+    @property
+    def database(self) -> Database:
+        return self.wiring.database
+
+
+@asynccontextmanager
+async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWorld]:
+    """Serve the bot's Slack endpoint on 127.0.0.1 and link #partners to the compact."""
+    fake = await FakeSlack().start()
+    clock = ManualClock()
+    server = SlackServer(api_url=fake.url, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    wiring = bootstrap(
+        Settings(),
+        gateways={"slack": server.gateway},
+        clock=clock,
+        database=database,
+        secret=SECRET,
+    )
+    await load_compact_file(wiring.services, compact_with_slack_ids(folder))
+    runner = web.AppRunner(build_web_app(wiring.app, [server], tick_every=None), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with ClientSession() as session:
+            people = SlackPeople(f"{base_url}/slack/events", SIGNING_SECRET, session)
+            world = SlackWorld(fake, people, wiring, clock, base_url)
+            status, _ = await people.command(ALICE, "link nhs-vmi", channel=CHANNEL)
+            assert status == 200
+            await fake.wait_for(lambda: fake.in_channel(CHANNEL), what="the link notice")
+            yield world
+    finally:
+        await runner.cleanup()
+        await fake.stop()
