@@ -29,6 +29,7 @@ from bot.usecases.compacts import link_channel, show_compact
 from bot.usecases.digests import preview_digest
 from bot.usecases.home import home
 from bot.usecases.people import PeopleService
+from bot.usecases.personal import adopt_personal_chat
 from bot.usecases.rounds import EventFor, RoundService
 from bot.views.callouts import note_form
 from bot.views.rounds import escaped, notice, parse_turn_value, said
@@ -155,6 +156,23 @@ class CompactApp:
     async def ping(self) -> None:
         """Raise unless the database answers (the health check)."""
         await self.services.database.ping()
+
+    def understands(self, word: str) -> bool:
+        """Whether `word` is a command (Teams tells a command after an @mention from a reply
+        to a round that happens to mention the bot)."""
+        return word.lower() in self._commands
+
+    async def adopt_personal_chat(self, actor: Actor, conversation: ConversationRef) -> bool:
+        """Link a person's one-to-one chat with the bot to their partnership when that is
+        unambiguous (Teams: call-outs are raised there); True if it belongs to one."""
+        return await adopt_personal_chat(self.services, actor, conversation)
+
+    async def round_thread(self, conversation: ConversationRef) -> str | None:
+        """The thread of the round open in `conversation`'s channel, if any: chats without
+        threads (Teams group and meeting chats) answer the open round with a plain message."""
+        async with self.services.database.unit_of_work() as uow:
+            stored = await uow.rounds.open_in(conversation.in_thread(None))
+        return stored.round.conversation.thread if stored is not None else None
 
     async def _guard(
         self, user: UserRef, conversation: ConversationRef, work: Awaitable[T]
@@ -293,11 +311,14 @@ class CompactApp:
             request.value,
             _join(request.actor, request.actor),
             meet=(request.actor,),
+            near=request.conversation,
         )
 
     async def _on_begin(self, request: ActionRequest) -> None:
         event = ev.RoundBegun(request.actor.user)
-        await self.rounds.act_on(request.actor, request.value, _simple(event))
+        await self.rounds.act_on(
+            request.actor, request.value, _simple(event), near=request.conversation
+        )
 
     async def _on_answer(self, request: ActionRequest) -> Form | None:
         round_id, _ = parse_turn_value(request.value)
@@ -314,22 +335,25 @@ class CompactApp:
     async def _on_pass(self, request: ActionRequest) -> None:
         round_id, turn_no = parse_turn_value(request.value)
         event = ev.TurnPassed(request.actor.user, turn_no)
-        await self.rounds.act_on(request.actor, round_id, _simple(event))
+        await self.rounds.act_on(request.actor, round_id, _simple(event), near=request.conversation)
 
     async def _on_skip(self, request: ActionRequest) -> None:
         round_id, turn_no = parse_turn_value(request.value)
         event = ev.TurnSkipped(request.actor.user, None, turn_no)
-        await self.rounds.act_on(request.actor, round_id, _simple(event))
+        await self.rounds.act_on(request.actor, round_id, _simple(event), near=request.conversation)
 
     async def _on_next(self, request: ActionRequest) -> None:
         round_id, turn_no = parse_turn_value(request.value)
         event = ev.NextTurnRequested(request.actor.user, turn_no)
-        await self.rounds.act_on(request.actor, round_id, _simple(event))
+        await self.rounds.act_on(request.actor, round_id, _simple(event), near=request.conversation)
 
     async def _on_end(self, request: ActionRequest) -> None:
         round_id, _ = parse_turn_value(request.value)
         await self.rounds.act_on(
-            request.actor, round_id, _simple(ev.RoundEnded(request.actor.user))
+            request.actor,
+            round_id,
+            _simple(ev.RoundEnded(request.actor.user)),
+            near=request.conversation,
         )
 
     def _on_note(self, *, resolving: bool) -> ActionHandler:

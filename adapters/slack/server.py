@@ -92,9 +92,7 @@ class SlackServer:
             "client": self._gateway.base_client(self._bot_token),
             "process_before_response": False,
         }
-        if self._oauth is None:
-            options["token"] = self._bot_token
-        else:
+        if self._oauth is not None:  # else the client's token is the one workspace's
             options["installation_store"] = self._oauth.installation_store
             options["oauth_settings"] = AsyncOAuthSettings(
                 client_id=self._oauth.client_id,

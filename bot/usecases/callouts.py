@@ -114,9 +114,13 @@ class CalloutService:
                 named = [item.reporter for item in items if item.reporter is not None]
                 names = await uow.people.display_names(place.partnership_id, named)
         if not allowed:
-            await services.tell(actor.user, notice(words.AGENDA_ONLY_FACILITATORS))
+            await services.tell(
+                actor.user, notice(words.AGENDA_ONLY_FACILITATORS), near=conversation
+            )
             return
-        await services.tell(actor.user, views.agenda(items, place.compact, names))
+        await services.tell(
+            actor.user, views.agenda(items, place.compact, names), near=conversation
+        )
 
     async def mine(self, actor: Actor, conversation: ConversationRef) -> None:
         keys = self._services.reporter_keys
@@ -124,7 +128,7 @@ class CalloutService:
             place = await place_of(uow, conversation)
             live = await uow.callouts.open_agenda(place.partnership_id)
         own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
-        await self._services.tell(actor.user, views.mine(own))
+        await self._services.tell(actor.user, views.mine(own), near=conversation)
 
     async def discussed(
         self, actor: Actor, conversation: ConversationRef, ref: str, note: str

@@ -97,4 +97,6 @@ async def preview_digest(services: Services, actor: Actor, conversation: Convers
     async with services.database.unit_of_work() as uow:
         place = await place_of(uow, conversation)
         digest = await compose_for(uow, place, week_containing(now), now)
-    await services.tell(actor.user, views.digest(digest, place.compact, preview=True))
+    await services.tell(
+        actor.user, views.digest(digest, place.compact, preview=True), near=conversation
+    )

@@ -15,10 +15,13 @@ class PeopleService:
     def __init__(self, services: Services) -> None:
         self._services = services
 
-    async def greet(self, place: Place, newcomers: list[Member]) -> None:
-        """Ask each newcomer, privately and once, which organisation they represent."""
+    async def greet(
+        self, place: Place, newcomers: list[Member], near: ConversationRef | None = None
+    ) -> None:
+        """Ask each newcomer, privately and once, which organisation they represent (beside
+        the conversation they joined in, whose partnership their answer is for)."""
         for member in newcomers:
-            await self._services.tell(member.user, ask_organisation(place))
+            await self._services.tell(member.user, ask_organisation(place), near=near)
 
     async def set_organisation(
         self, actor: Actor, conversation: ConversationRef, organisation_key: str
@@ -31,12 +34,16 @@ class PeopleService:
             organisation = next((o for o in place.compact.organisations if o.id == key), None)
             if organisation is None:
                 await uow.commit()
-                await services.tell(actor.user, ask_organisation(place, unknown=key))
+                await services.tell(
+                    actor.user, ask_organisation(place, unknown=key), near=conversation
+                )
                 return
             await uow.people.set_organisation(member.person.id, organisation.id)
             await uow.commit()
         await services.tell(
-            actor.user, notice(words.ORGANISATION_SET.format(organisation=organisation.name))
+            actor.user,
+            notice(words.ORGANISATION_SET.format(organisation=organisation.name)),
+            near=conversation,
         )
 
 

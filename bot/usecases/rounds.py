@@ -107,7 +107,9 @@ class RoundService:
         if refusal is not None:
             await self._services.tell(actor.user, refusal, near=conversation)
             return
-        await self._greet(place, [m for m in (starter, *members) if m.first_contact])
+        await self._greet(
+            place, [m for m in (starter, *members) if m.first_contact], conversation.in_thread(None)
+        )
         await self._deliver(Outcome(place, decision, names))
 
     async def _start_event(
@@ -161,13 +163,19 @@ class RoundService:
         async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
             return await uow.rounds.open_in(channel)
 
-        return await self._act(actor, locate, event_for, meet)
+        return await self._act(actor, locate, event_for, meet, near=conversation)
 
     async def act_on(
-        self, actor: Actor, round_id: str, event_for: EventFor, *, meet: tuple[Actor, ...] = ()
+        self,
+        actor: Actor,
+        round_id: str,
+        event_for: EventFor,
+        *,
+        meet: tuple[Actor, ...] = (),
+        near: ConversationRef | None = None,
     ) -> Outcome | None:
-        """Apply an event to a round named by a button's value."""
-        return await self._act(actor, _by_id(round_id), event_for, meet)
+        """Apply an event to a round named by a button's value (pressed in `near`)."""
+        return await self._act(actor, _by_id(round_id), event_for, meet, near=near)
 
     async def time_out_due_turns(self) -> int:
         """The periodic tick: time out every turn whose deadline has passed (any replica)."""
@@ -183,13 +191,19 @@ class RoundService:
         return len(due)
 
     async def _act(
-        self, actor: Actor, locate: Locate, event_for: EventFor, meet: tuple[Actor, ...]
+        self,
+        actor: Actor,
+        locate: Locate,
+        event_for: EventFor,
+        meet: tuple[Actor, ...],
+        *,
+        near: ConversationRef | None,
     ) -> Outcome | None:
         outcome = await self._apply(locate, event_for, meet=meet, by=actor.user)
         if outcome is None:
-            await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND))
+            await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND), near=near)
         elif outcome.refusal is not None:
-            await self._services.tell(actor.user, outcome.refusal)
+            await self._services.tell(actor.user, outcome.refusal, near=near)
         return outcome
 
     async def _apply(
@@ -247,7 +261,9 @@ class RoundService:
                 continue
             newcomers = tuple(m for m in members if m.first_contact)
             outcome = Outcome(place, decision, names, newcomers)
-            await self._greet(place, list(outcome.newcomers))
+            await self._greet(
+                place, list(outcome.newcomers), stored.round.conversation.in_thread(None)
+            )
             if deliver:
                 await self._deliver(outcome)
             return outcome
@@ -267,18 +283,24 @@ class RoundService:
                     if stored is None
                     else words.REJECTION[Rejection.ROUND_CLOSED]
                 )
-                await self._services.tell(actor.user, views.notice(reason))
+                await self._services.tell(actor.user, views.notice(reason), near=conversation)
                 return None
             compact = (await self._services.compact_version(uow, stored.compact_version_id)).compact
             existing = stored.round.reflection_of(actor.user)
         if stored.round.attendee(actor.user) is None:
-            await self._services.tell(actor.user, views.rejection(Rejection.NOT_ATTENDEE))
+            await self._services.tell(
+                actor.user, views.rejection(Rejection.NOT_ATTENDEE), near=conversation
+            )
             return None
         if edit and existing is None:
-            await self._services.tell(actor.user, views.rejection(Rejection.NOTHING_TO_EDIT))
+            await self._services.tell(
+                actor.user, views.rejection(Rejection.NOTHING_TO_EDIT), near=conversation
+            )
             return None
         if not edit and existing is not None:
-            await self._services.tell(actor.user, views.rejection(Rejection.ALREADY_ANSWERED))
+            await self._services.tell(
+                actor.user, views.rejection(Rejection.ALREADY_ANSWERED), near=conversation
+            )
             return None
         return views.reflection_form(stored.round, compact, existing=existing)
 
@@ -417,7 +439,7 @@ class _Header:
     stale: bool = False
 
 
-NewcomerGreeter = Callable[[Place, list[Member]], Awaitable[None]]
+NewcomerGreeter = Callable[[Place, list[Member], ConversationRef | None], Awaitable[None]]
 
 
 def _timeout(turn_no: int) -> EventFor:
