@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -34,10 +34,12 @@ class ChannelPacer:
         burst: int = BURST,
         per_second: float = PER_SECOND,
         monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._burst = burst
         self._rate = per_second
         self._now = monotonic
+        self._sleep = sleep
         self._buckets: dict[tuple[str, str], _Bucket] = {}
 
     async def wait_turn(self, team: str, channel: str) -> None:
@@ -49,7 +51,7 @@ class ChannelPacer:
         async with bucket.lock:
             self._refill(bucket)
             if bucket.tokens < 1:
-                await asyncio.sleep((1 - bucket.tokens) / self._rate)
+                await self._sleep((1 - bucket.tokens) / self._rate)
                 self._refill(bucket)
             bucket.tokens -= 1
         self._forget_idle()

@@ -87,10 +87,13 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
 
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -100,6 +103,8 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for socket in self.sockets:
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -107,6 +112,34 @@ class FakeSlack:
         """Answer the next `count` posting calls with 429 and `Retry-After`."""
         self.rate_limited = count
         self.retry_after = retry_after
+
+    # --- Socket Mode ----------------------------------------------------------------------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Slack's side of a Socket Mode connection: hello, then envelopes; records acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self.sockets.append(socket)
+        self.changed.set()
+        async for frame in socket:
+            if frame.type.name == "TEXT":
+                self.socket_acks.append(json.loads(frame.data))
+                self.changed.set()
+        return socket
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Deliver a request over the open socket, as Slack does; returns its envelope id."""
+        envelope_id = f"env-{next(self._ts)}"
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+            }
+        )
+        return envelope_id
 
     # --- what people saw ----------------------------------------------------------------
     def in_channel(self, channel: str) -> list[Posted]:
@@ -138,6 +171,16 @@ class FakeSlack:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if method == "apps.connections.open":  # Socket Mode, with the app-level token
+            self.calls.append(Call(method, args))
+            if request.headers.get("Authorization", "") != "Bearer xapp-test-token":
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response(
+                {"ok": True, "url": self.url.replace("http", "ws", 1).replace("/api/", "/socket")}
+            )
+        if method == "oauth.v2.access":  # authenticated by client id and secret, not a token
+            self.calls.append(Call(method, args))
+            return web.json_response(_installed(args))
         if request.headers.get("Authorization", "") != "Bearer xoxb-test-token":
             self.calls.append(Call(method, args, 200))
             return web.json_response({"ok": False, "error": "invalid_auth"})
@@ -204,6 +247,24 @@ class FakeSlack:
 
     def _next_ts(self) -> str:
         return f"{1_800_000_000 + next(self._ts)}.000100"
+
+
+def _installed(args: dict[str, Any]) -> dict[str, Any]:
+    """What Slack's oauth.v2.access answers once a workspace admin approved the install."""
+    if args.get("code") != "good-code":
+        return {"ok": False, "error": "invalid_code"}
+    return {
+        "ok": True,
+        "app_id": "A0COMPACT",
+        "authed_user": {"id": "U0ALICE"},
+        "scope": "commands,chat:write,channels:history,groups:history",
+        "token_type": "bot",
+        "access_token": "xoxb-test-token",
+        "bot_user_id": BOT_USER,
+        "team": {"id": TEAM, "name": "Partners"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+    }
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
