@@ -41,6 +41,17 @@ from rituals.round import events as ev
 log = logging.getLogger("compact.app")
 T = TypeVar("T")
 
+# Round buttons: their idempotency key is recorded with the round's change.
+ROUND_ACTIONS: Final = frozenset(
+    {
+        actions.ROUND_JOIN,
+        actions.ROUND_BEGIN,
+        actions.ROUND_PASS,
+        actions.ROUND_SKIP,
+        actions.ROUND_NEXT,
+        actions.ROUND_END,
+    }
+)
 # Platforms stop retrying within minutes (Slack: 5, Teams: about 15 s); a day is ample.
 REQUEST_KEYS_KEPT: Final = timedelta(days=1)
 
@@ -107,9 +118,20 @@ class CompactApp:
         return await self._guard(request.actor.user, request.conversation, handler(request))
 
     async def action(self, request: ActionRequest) -> Form | None:
+        """A button press. Round buttons record their `request_id` in the round's own
+        transaction; the others here, first, so a double-click is applied once either way
+        (buttons that only open a form may be pressed again)."""
         handler = self._actions.get(request.action)
         if handler is None:
             log.warning("unknown action id %r", request.action)
+            return None
+        keyed_elsewhere = request.action in ROUND_ACTIONS or request.action in actions.OPENS_FORM
+        if (
+            request.request_id
+            and not keyed_elsewhere
+            and not await self.first_time(request.request_id)
+        ):
+            log.info("repeated button press ignored (%s)", request.action)
             return None
         return await self._guard(request.actor.user, request.conversation, handler(request))
 
@@ -125,7 +147,12 @@ class CompactApp:
         await self._guard(
             message.actor.user,
             message.conversation,
-            self.rounds.reply_in_thread(message.actor, message.conversation, message.text),
+            self.rounds.reply_in_thread(
+                message.actor,
+                message.conversation,
+                message.text,
+                request_key=message.request_id,
+            ),
         )
 
     async def round_is_open(self, round_id: str) -> bool:
@@ -312,12 +339,17 @@ class CompactApp:
             _join(request.actor, request.actor),
             meet=(request.actor,),
             near=request.conversation,
+            request_key=request.request_id,
         )
 
     async def _on_begin(self, request: ActionRequest) -> None:
         event = ev.RoundBegun(request.actor.user)
         await self.rounds.act_on(
-            request.actor, request.value, _simple(event), near=request.conversation
+            request.actor,
+            request.value,
+            _simple(event),
+            near=request.conversation,
+            request_key=request.request_id,
         )
 
     async def _on_answer(self, request: ActionRequest) -> Form | None:
@@ -335,17 +367,35 @@ class CompactApp:
     async def _on_pass(self, request: ActionRequest) -> None:
         round_id, turn_no = parse_turn_value(request.value)
         event = ev.TurnPassed(request.actor.user, turn_no)
-        await self.rounds.act_on(request.actor, round_id, _simple(event), near=request.conversation)
+        await self.rounds.act_on(
+            request.actor,
+            round_id,
+            _simple(event),
+            near=request.conversation,
+            request_key=request.request_id,
+        )
 
     async def _on_skip(self, request: ActionRequest) -> None:
         round_id, turn_no = parse_turn_value(request.value)
         event = ev.TurnSkipped(request.actor.user, None, turn_no)
-        await self.rounds.act_on(request.actor, round_id, _simple(event), near=request.conversation)
+        await self.rounds.act_on(
+            request.actor,
+            round_id,
+            _simple(event),
+            near=request.conversation,
+            request_key=request.request_id,
+        )
 
     async def _on_next(self, request: ActionRequest) -> None:
         round_id, turn_no = parse_turn_value(request.value)
         event = ev.NextTurnRequested(request.actor.user, turn_no)
-        await self.rounds.act_on(request.actor, round_id, _simple(event), near=request.conversation)
+        await self.rounds.act_on(
+            request.actor,
+            round_id,
+            _simple(event),
+            near=request.conversation,
+            request_key=request.request_id,
+        )
 
     async def _on_end(self, request: ActionRequest) -> None:
         round_id, _ = parse_turn_value(request.value)
@@ -354,6 +404,7 @@ class CompactApp:
             round_id,
             _simple(ev.RoundEnded(request.actor.user)),
             near=request.conversation,
+            request_key=request.request_id,
         )
 
     def _on_note(self, *, resolving: bool) -> ActionHandler:

@@ -33,6 +33,9 @@ class ActionRequest:
     conversation: ConversationRef
     action: str
     value: str = ""
+    request_id: str | None = None
+    """The platform's key for this press (Slack: message, button, value, person), so a
+    double-click is applied once."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,9 @@ class ChatMessage:
     actor: Actor
     conversation: ConversationRef
     text: str
+    request_id: str | None = None
+    """The platform's key for this delivery (Slack's `event_id`), so a redelivery is
+    applied once."""
 
 
 @dataclass(frozen=True, slots=True)

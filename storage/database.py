@@ -32,6 +32,7 @@ from storage.repositories import (
     RequestLog,
     RoundRepository,
 )
+from storage.repositories.addresses import AddressRepository
 
 _ASYNC_DRIVERS: Final = {
     "postgres": "postgresql+asyncpg",
@@ -41,6 +42,8 @@ _ASYNC_DRIVERS: Final = {
 
 # How long a SQLite connection waits for another writer before failing ("database is locked").
 SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
+# How long a use case waits for a pooled connection under a burst before failing.
+POOL_TIMEOUT_SECONDS: Final = 300.0
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -85,6 +88,12 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
             **{
                 "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 "hide_parameters": True,
+                # (an in-memory database has a single static connection and no queue)
+                **(
+                    {"pool_timeout": POOL_TIMEOUT_SECONDS}
+                    if _is_file_database(target) and "poolclass" not in options
+                    else {}
+                ),
                 **options,
             },
         )
@@ -98,7 +107,9 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
     }
     if "poolclass" not in options:
         # Sizing applies to the default queue pool only (NullPool would reject it).
-        defaults.update(pool_size=10, max_overflow=10, pool_timeout=30)
+        # A burst waits its turn for a connection rather than failing after 30 s: requests
+        # are acknowledged before their work runs, so a failure here would lose an answer.
+        defaults.update(pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS)
     return create_async_engine(target, **{**defaults, **options})
 
 
@@ -148,6 +159,7 @@ class SqlUnitOfWork:
     callouts: CalloutRepository
     digests: DigestRepository
     requests: RequestLog
+    addresses: AddressRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -173,6 +185,7 @@ class SqlUnitOfWork:
         self.callouts = CalloutRepository(session)
         self.digests = DigestRepository(session)
         self.requests = RequestLog(session)
+        self.addresses = AddressRepository(session)
         await session.begin()
         return self
 

@@ -317,6 +317,20 @@ class ProcessedRequestRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class PlatformAddressRow(Base):
+    """How to reach a conversation or a person on a platform later (a Teams conversation
+    reference, a person's personal chat), kept by adapters through the `AddressBook` port so
+    proactive messages work after a restart and from any replica. `address` is the
+    platform's own JSON: only the adapter that wrote it reads it."""
+
+    __tablename__ = "platform_addresses"
+
+    platform: Mapped[str] = mapped_column(String(PLATFORM), primary_key=True)
+    key: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
+    address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
+
+
 class SlackInstallationRow(Base):
     """A Slack workspace's install, in the shape slack_sdk's SQLAlchemy store reads and
     writes (`storage/slack_installations.py`); tokens are `Text` because they are stored

@@ -9,7 +9,8 @@ Slack's rules kept here:
   fields when the application answers in time, else closed, with any late problem sent
   privately;
 * a retried event (`event_id`) or a double-clicked button (message, button, value, person) is
-  applied once: bolt does not de-duplicate, the application's request log does.
+  applied once: bolt does not de-duplicate, so each request carries its key to the
+  application, which records it with the change it makes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, translate
 from adapters.slack.gateway import SlackGateway
-from bot import actions, words
+from bot import words
 from bot.app import CompactApp
 from bot.messages import Form
 from bot.requests import Actor, FormResult
@@ -57,11 +58,6 @@ def add_listeners(bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway) ->
     ) -> None:
         await ack()
         request = translate.action_request(body, action)
-        if request.action not in actions.OPENS_FORM:
-            key = translate.action_key(body, action)
-            if key is not None and not await compact.first_time(key):
-                log.info("repeated button press ignored (%s)", request.action)
-                return
         form = await compact.action(request)
         if form is not None:
             await forms.open(client, body, form, request.actor, request.conversation)
@@ -72,11 +68,8 @@ def add_listeners(bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway) ->
 
     @bolt.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
-        said = translate.chat_message(translate.team_of(body), event)
+        said = translate.chat_message(translate.team_of(body), event, event_id=body.get("event_id"))
         if said is None:
-            return
-        if not await compact.first_time(f"slack:event:{body.get('event_id', '')}"):
-            log.info("Slack redelivered event %s; applied once", body.get("event_id"))
             return
         await compact.message(said)
 

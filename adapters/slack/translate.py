@@ -83,6 +83,7 @@ def action_request(body: Payload, action: Payload) -> ActionRequest:
         conversation=conversation(team, str(channel), thread),
         action=str(action.get("action_id", "")),
         value=str(action.get("value", "")),
+        request_id=action_key(body, action),
     )
 
 
@@ -143,7 +144,9 @@ def _input_value(element: Payload) -> str | tuple[str, ...]:
     return str(element.get("value") or "")
 
 
-def chat_message(team_id: str, event: Payload) -> ChatMessage | None:
+def chat_message(
+    team_id: str, event: Payload, *, event_id: str | None = None
+) -> ChatMessage | None:
     """A person's reply in a thread; anything else (bots, edits, joins, top-level chat) is
     not for us."""
     if event.get("subtype") or event.get("bot_id") or not event.get("thread_ts"):
@@ -155,6 +158,7 @@ def chat_message(team_id: str, event: Payload) -> ChatMessage | None:
         actor=Actor(who, who.user_id),
         conversation=conversation(team_id, str(event["channel"]), str(event["thread_ts"])),
         text=unescape(str(event.get("text", ""))),
+        request_id=f"slack:event:{event_id}" if event_id else None,
     )
 
 

@@ -32,14 +32,13 @@ class PeopleService:
             place = await place_of(uow, conversation)
             member = await member_of(uow, place, actor, services.clock.now())
             organisation = next((o for o in place.compact.organisations if o.id == key), None)
-            if organisation is None:
-                await uow.commit()
-                await services.tell(
-                    actor.user, ask_organisation(place, unknown=key), near=conversation
-                )
-                return
-            await uow.people.set_organisation(member.person.id, organisation.id)
+            if organisation is not None:
+                await uow.people.set_organisation(member.person.id, organisation.id)
             await uow.commit()
+        # Told after the transaction: no connection is held while a platform is called.
+        if organisation is None:
+            await services.tell(actor.user, ask_organisation(place, unknown=key), near=conversation)
+            return
         await services.tell(
             actor.user,
             notice(words.ORGANISATION_SET.format(organisation=organisation.name)),

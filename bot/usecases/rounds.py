@@ -156,6 +156,7 @@ class RoundService:
         event_for: EventFor,
         *,
         meet: tuple[Actor, ...] = (),
+        request_key: str | None = None,
     ) -> Outcome | None:
         """Apply an event to the open round in `conversation`'s channel."""
         channel = conversation.in_thread(None)
@@ -163,7 +164,9 @@ class RoundService:
         async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
             return await uow.rounds.open_in(channel)
 
-        return await self._act(actor, locate, event_for, meet, near=conversation)
+        return await self._act(
+            actor, locate, event_for, meet, near=conversation, request_key=request_key
+        )
 
     async def act_on(
         self,
@@ -173,9 +176,12 @@ class RoundService:
         *,
         meet: tuple[Actor, ...] = (),
         near: ConversationRef | None = None,
+        request_key: str | None = None,
     ) -> Outcome | None:
         """Apply an event to a round named by a button's value (pressed in `near`)."""
-        return await self._act(actor, _by_id(round_id), event_for, meet, near=near)
+        return await self._act(
+            actor, _by_id(round_id), event_for, meet, near=near, request_key=request_key
+        )
 
     async def time_out_due_turns(self) -> int:
         """The periodic tick: time out every turn whose deadline has passed (any replica)."""
@@ -198,8 +204,11 @@ class RoundService:
         meet: tuple[Actor, ...],
         *,
         near: ConversationRef | None,
+        request_key: str | None = None,
     ) -> Outcome | None:
-        outcome = await self._apply(locate, event_for, meet=meet, by=actor.user)
+        outcome = await self._apply(
+            locate, event_for, meet=meet, by=actor.user, request_key=request_key
+        )
         if outcome is None:
             await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND), near=near)
         elif outcome.refusal is not None:
@@ -214,6 +223,7 @@ class RoundService:
         meet: tuple[Actor, ...] = (),
         by: UserRef | None = None,
         deliver: bool = True,
+        request_key: str | None = None,
     ) -> Outcome | None:
         """Load the round, decide, save with compare-and-swap, commit; retry on a conflict.
 
@@ -221,6 +231,8 @@ class RoundService:
         has accepted the event are newcomers among them recorded: a refused "add" leaves no
         trace; naming a console handle nobody has (a typo) is refused before deciding.
         Everyone else acting on a round is an attendee already, or the engine refuses them.
+        `request_key` (a platform's delivery or click id) is recorded in the same transaction,
+        so a redelivered or double-clicked request changes nothing the second time.
         """
         for _attempt in range(MAX_ATTEMPTS):
             now = self._services.clock.now()
@@ -246,6 +258,11 @@ class RoundService:
                     event = event_for(stored.round, joining)
                     if event is None:
                         return None
+                    if request_key is not None and not await uow.requests.first_time(
+                        request_key, now
+                    ):
+                        log.info("a repeated request was ignored")
+                        return Outcome(place, Decision(stored.round), {})
                     decision = decide(stored.round, event, now)
                     members = (
                         [await member_of(uow, place, a, now) for a in meet]
@@ -277,16 +294,19 @@ class RoundService:
         async with self._services.database.unit_of_work() as uow:
             channel = conversation.in_thread(None)
             stored = await (uow.rounds.get(round_id) if round_id else uow.rounds.open_in(channel))
-            if stored is None or stored.round.is_closed:
-                reason = (
-                    words.NO_OPEN_ROUND
-                    if stored is None
-                    else words.REJECTION[Rejection.ROUND_CLOSED]
-                )
-                await self._services.tell(actor.user, views.notice(reason), near=conversation)
-                return None
-            compact = (await self._services.compact_version(uow, stored.compact_version_id)).compact
-            existing = stored.round.reflection_of(actor.user)
+            compact = (
+                (await self._services.compact_version(uow, stored.compact_version_id)).compact
+                if stored is not None and not stored.round.is_closed
+                else None
+            )
+        # Told after the transaction: no connection is held while a platform is called.
+        if stored is None or compact is None:
+            reason = (
+                words.NO_OPEN_ROUND if stored is None else words.REJECTION[Rejection.ROUND_CLOSED]
+            )
+            await self._services.tell(actor.user, views.notice(reason), near=conversation)
+            return None
+        existing = stored.round.reflection_of(actor.user)
         if stored.round.attendee(actor.user) is None:
             await self._services.tell(
                 actor.user, views.rejection(Rejection.NOT_ATTENDEE), near=conversation
@@ -328,7 +348,14 @@ class RoundService:
             await self._deliver(outcome)
         return FormResult(errors)
 
-    async def reply_in_thread(self, actor: Actor, conversation: ConversationRef, text: str) -> bool:
+    async def reply_in_thread(
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        text: str,
+        *,
+        request_key: str | None = None,
+    ) -> bool:
         """A reply in the round's thread by the person being asked counts as their answer."""
         if conversation.thread is None:
             return False
@@ -346,7 +373,7 @@ class RoundService:
             cited = tuple(cid for cid in CLAUSE_ID.findall(text) if cid in round_.clause_ids)
             return ev.ReflectionSubmitted(actor.user, text, "", cited)
 
-        return await self._apply(locate, event_for) is not None
+        return await self._apply(locate, event_for, request_key=request_key) is not None
 
     # --- effects -------------------------------------------------------------------------
     async def _deliver(self, outcome: Outcome) -> None:
