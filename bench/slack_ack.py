@@ -1,0 +1,533 @@
+"""Slack endpoint speed: the real `compact-bot serve` beside a bare bolt app that only acks.
+
+    python bench/slack_ack.py [--rounds 1000] [--pace 5] [--saturation-rounds 400]
+                              [--database postgresql|sqlite]
+
+Both servers run as their own processes on this machine and get the same correctly signed
+requests (v0 signature, real timestamp) from this script, which also plays Slack's Web API
+(a lean fake on loopback; no rate limit imposed, the bot still paces itself per channel).
+
+1. Human pace: `--rounds` rounds of four open at once, in as many channels; in each, the person
+   whose turn it is replies in the thread every `--pace` seconds (±20 %). Printed: ack latency
+   p50/p99/max for every answer, and whether every answer was stored (counted in the
+   database afterwards). The bare app gets the same pace of signed thread replies.
+2. Saturation: `--saturation-rounds` further rounds answered as fast as the bot takes them (each
+   next answer as soon as its prompt is posted): answers per second handled end to end (from
+   the signed request to the bot's next prompt or summary reaching Slack), beside the bare
+   app's acks per second for signed slash commands at the same concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientSession, TCPConnector, web
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+TEAM = "T0BENCH"
+PEOPLE = ("U0ALICE", "U0BOB", "U0CAROL", "U0DAN")
+CONCURRENCY = 64
+MENTION = re.compile(r"<@(U[0-9A-Z]+)>")
+POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+# --- a lean Slack Web API ---------------------------------------------------------------------
+@dataclass
+class Channel:
+    header_ts: str | None = None
+    prompts: list[str] = field(default_factory=list)  # who each prompt asks, in order
+    summary: bool = False
+    thanked: int = 0  # private acknowledgements of answers
+    linked: bool = False
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class LeanSlack:
+    """Answers like Slack; keeps per channel only what the load generator needs."""
+
+    def __init__(self) -> None:
+        self.channels: dict[str, Channel] = defaultdict(Channel)
+        self.calls = 0
+        self._ts = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/api/"  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        self.calls += 1
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "team_id": TEAM, "user_id": "U0BOT", "bot_id": "B0BOT"}
+            )
+        args: dict[str, Any] = (
+            await request.json()
+            if request.content_type == "application/json"
+            else dict(await request.post())
+        )
+        self._ts += 1
+        ts = f"{1_800_000_000 + self._ts}.000100"
+        if method == "chat.postMessage":
+            self._note(args, ts)
+            return web.json_response({"ok": True, "channel": args["channel"], "ts": ts})
+        if method == "chat.postEphemeral":
+            if "Thank you" in json.dumps(args.get("blocks") or []):
+                channel = self.channels[str(args["channel"])]
+                channel.thanked += 1
+                channel.changed.set()
+            return web.json_response({"ok": True, "message_ts": ts})
+        return web.json_response({"ok": True})
+
+    def _note(self, args: dict[str, Any], ts: str) -> None:
+        channel = self.channels[str(args["channel"])]
+        blocks = json.dumps(args.get("blocks") or [])
+        thread = args.get("thread_ts")
+        if thread is None and "now holds the rituals" in blocks:
+            channel.linked = True
+        elif (
+            thread is None and "Reflections on the compact" in blocks and channel.header_ts is None
+        ):
+            channel.header_ts = ts
+        elif thread is not None and "round.answer" in blocks:
+            found = MENTION.search(blocks)
+            channel.prompts.append(found.group(1) if found else "")
+        elif thread is not None and "What we learned" in blocks:
+            channel.summary = True
+        channel.changed.set()
+
+    async def wait(
+        self, channel_id: str, ready: Callable[[Channel], bool], within: float = 120
+    ) -> Channel:
+        channel = self.channels[channel_id]
+        deadline = time.monotonic() + within
+        while not ready(channel):
+            channel.changed.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"channel {channel_id} never got there: {channel}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(channel.changed.wait(), timeout=remaining)
+        return channel
+
+
+# --- signed requests ----------------------------------------------------------------------------
+class Signer:
+    def __init__(self, session: ClientSession, url: str) -> None:
+        self._session = session
+        self._url = url
+        self._verifier = SignatureVerifier(SECRET)
+        self._n = 0
+
+    async def _post(self, body: str, content_type: str) -> float:
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": self._verifier.generate_signature(timestamp=ts, body=body),
+        }
+        started = time.perf_counter()
+        async with self._session.post(self._url, data=body, headers=headers) as reply:
+            await reply.read()
+            if reply.status != 200:
+                raise RuntimeError(f"HTTP {reply.status}")
+        return time.perf_counter() - started
+
+    async def command(self, user: str, channel: str, text: str) -> float:
+        self._n += 1
+        body = urllib.parse.urlencode(
+            {
+                "team_id": TEAM,
+                "channel_id": channel,
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/compact",
+                "text": text,
+                "trigger_id": f"{self._n}.1.t",
+                "response_url": "http://127.0.0.1:9/unused",
+            }
+        )
+        return await self._post(body, "application/x-www-form-urlencoded")
+
+    async def reply(self, user: str, channel: str, thread: str, text: str) -> float:
+        self._n += 1
+        body = json.dumps(
+            {
+                "team_id": TEAM,
+                "api_app_id": "A0BENCH",
+                "type": "event_callback",
+                "event_id": f"Ev{self._n:010d}{random.randrange(10**6)}",
+                "event_time": int(time.time()),
+                "authorizations": [{"team_id": TEAM, "user_id": "U0BOT", "is_bot": True}],
+                "event": {
+                    "type": "message",
+                    "channel": channel,
+                    "user": user,
+                    "text": text,
+                    "ts": f"{time.time():.6f}",
+                    "thread_ts": thread,
+                    "channel_type": "channel",
+                },
+            }
+        )
+        return await self._post(body, "application/json")
+
+
+# --- the two servers ------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bare_bolt_server(port: int) -> None:
+    """The baseline: a bolt AsyncApp on aiohttp that acks commands and events, nothing more."""
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    api = os.environ["SLACK_API_URL"]
+    bolt = AsyncApp(signing_secret=SECRET, client=AsyncWebClient(token=TOKEN, base_url=api))
+
+    @bolt.command("/compact")
+    async def command(ack: Any) -> None:
+        await ack()
+
+    @bolt.event("message")
+    async def message() -> None:
+        return None
+
+    bolt.start(port=port, path="/slack/events", host="127.0.0.1")
+
+
+async def wait_healthy(session: ClientSession, url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            async with session.get(url) as reply:
+                if reply.status in (200, 404, 405):
+                    return
+        except OSError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} never answered")
+
+
+def compact_file(folder: Path) -> Path:
+    text = (ROOT / "examples" / "compact.yaml").read_text(encoding="utf-8")
+    text = re.sub(
+        r"^(\s+)email: (\w+)@(.*)$",
+        lambda m: f"{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{slack: U0{m[2].upper()}}}",
+        text,
+        flags=re.MULTILINE,
+    )
+    text = re.sub(r"turn_timeout_minutes: \d+", "turn_timeout_minutes: null", text)
+    path = folder / "compact.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def drop_postgres_database(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from storage.database import make_engine
+
+    target = make_url(url)
+    engine = make_engine(target.set(database=make_url(POSTGRES).database))
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(
+            f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'
+        )
+    await engine.dispose()
+
+
+async def create_database(kind: str, folder: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
+    from sqlalchemy.engine import make_url
+
+    from storage.database import make_engine
+
+    name = f"compact_bench_{os.getpid()}"
+    engine = make_engine(make_url(POSTGRES))
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    await engine.dispose()
+    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+
+
+# --- phases ---------------------------------------------------------------------------------------
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return p50 * 1000, p99 * 1000, ordered[-1] * 1000
+
+
+async def bounded(
+    count: int, work: Callable[[int], Awaitable[Any]], limit: int = CONCURRENCY
+) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(i: int) -> Any:
+        async with gate:
+            return await work(i)
+
+    return await asyncio.gather(*(one(i) for i in range(count)))
+
+
+async def open_rounds(signer: Signer, slack: LeanSlack, channels: list[str]) -> None:
+    mentions = " ".join(f"<@{p}|{p[2:].lower()}>" for p in PEOPLE)
+
+    async def link_and_open(i: int) -> None:
+        channel = channels[i]
+        await signer.command("U0ALICE", channel, "link nhs-vmi")
+        await slack.wait(channel, lambda c: c.linked)
+        await signer.command("U0ALICE", channel, f"reflect as-gathered {mentions}")
+        await slack.wait(channel, lambda c: c.header_ts is not None and len(c.prompts) >= 1)
+
+    await bounded(len(channels), link_and_open)
+
+
+async def human_pace(
+    signer: Signer, slack: LeanSlack, channels: list[str], pace: float
+) -> list[float]:
+    """Each round: the prompted person replies every `pace` s (±20 %); returns ack times."""
+    latencies: list[float] = []
+
+    async def play(channel_id: str) -> None:
+        await asyncio.sleep(random.uniform(0, pace))
+        for turn in range(1, len(PEOPLE) + 1):
+            channel = await slack.wait(channel_id, lambda c, t=turn: len(c.prompts) >= t)
+            await asyncio.sleep(pace * random.uniform(0.8, 1.2))
+            person = channel.prompts[turn - 1]
+            assert channel.header_ts is not None
+            latencies.append(
+                await signer.reply(person, channel_id, channel.header_ts, f"Learned {turn}")
+            )
+
+    await asyncio.gather(*(play(c) for c in channels))
+    return latencies
+
+
+async def bare_human_pace(signer: Signer, channels: list[str], pace: float) -> list[float]:
+    latencies: list[float] = []
+
+    async def play(channel_id: str) -> None:
+        await asyncio.sleep(random.uniform(0, pace))
+        for turn in range(len(PEOPLE)):
+            await asyncio.sleep(pace * random.uniform(0.8, 1.2))
+            latencies.append(await signer.reply(PEOPLE[turn], channel_id, "1800000000.000100", "x"))
+
+    await asyncio.gather(*(play(c) for c in channels))
+    return latencies
+
+
+async def saturate(signer: Signer, slack: LeanSlack, channels: list[str]) -> tuple[int, float]:
+    """Answer every round's turns as soon as the bot has posted each prompt, all rounds at
+    once, at most `CONCURRENCY` requests in flight."""
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def play(channel_id: str) -> int:
+        for turn in range(1, len(PEOPLE) + 1):
+            channel = await slack.wait(channel_id, lambda c, t=turn: len(c.prompts) >= t)
+            assert channel.header_ts is not None
+            async with gate:
+                await signer.reply(
+                    channel.prompts[turn - 1], channel_id, channel.header_ts, "Learned"
+                )
+        # Handled end to end: every answer's acknowledgement reached Slack.
+        await slack.wait(channel_id, lambda c: c.thanked >= len(PEOPLE))
+        return len(PEOPLE)
+
+    started = time.perf_counter()
+    answered = sum(await asyncio.gather(*(play(c) for c in channels)))
+    return answered, time.perf_counter() - started
+
+
+async def bare_acks_per_second(signer: Signer, count: int) -> float:
+    started = time.perf_counter()
+    await bounded(count, lambda i: signer.command(PEOPLE[i % 4], f"C{i % 500}", "help"))
+    return count / (time.perf_counter() - started)
+
+
+async def stored_reflections(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from storage.database import Database
+    from storage.models import ReflectionRow
+
+    database = Database.from_url(url)
+    try:
+        async with database.unit_of_work() as uow:
+            return int(
+                await uow.session.scalar(select(func.count()).select_from(ReflectionRow)) or 0
+            )
+    finally:
+        await database.dispose()
+
+
+async def main(args: argparse.Namespace) -> None:
+    slack = LeanSlack()
+    await slack.start()
+    folder = Path(tempfile.mkdtemp(prefix="slack-bench-"))
+    database_url = await create_database(args.database, folder)
+    bot_port, bare_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_API_URL": slack.url,
+        "DATABASE_URL": database_url,
+        "COMPACT_FILE": str(compact_file(folder)),
+        "COMPACT_SECRET_KEY": "bench-secret-key-long-enough-to-use",
+    }
+    for name in ("TEAMS_APP_ID", "TEAMS_AUTH"):
+        env.pop(name, None)
+    log = (folder / "serve.log").open("wb")
+    bot = subprocess.Popen(  # noqa: ASYNC220 (started once, before measuring)
+        [
+            str(Path(sys.executable).with_name("compact-bot")),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(bot_port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=folder,
+    )
+    bare = subprocess.Popen(  # noqa: ASYNC220
+        [sys.executable, __file__, "--bare-server", str(bare_port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    connector = TCPConnector(limit=256)
+    try:
+        async with ClientSession(connector=connector) as session:
+            await wait_healthy(session, f"http://127.0.0.1:{bot_port}/healthz", bot)
+            await wait_healthy(session, f"http://127.0.0.1:{bare_port}/slack/events", bare)
+            ours = Signer(session, f"http://127.0.0.1:{bot_port}/slack/events")
+            theirs = Signer(session, f"http://127.0.0.1:{bare_port}/slack/events")
+            print(
+                f"database: {args.database}; {args.rounds} rounds of {len(PEOPLE)} at human pace "
+                f"(an answer every {args.pace:g} s ±20 % per round); {os.cpu_count()} cores"
+            )
+
+            channels = [f"C{i:05d}" for i in range(args.rounds)]
+            started = time.perf_counter()
+            await open_rounds(ours, slack, channels)
+            print(
+                f"opened {len(channels)} rounds (link + reflect, header + first prompt posted) in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+
+            ours_latency, bare_latency = await asyncio.gather(
+                human_pace(ours, slack, channels, args.pace),
+                bare_human_pace(theirs, [f"B{i:05d}" for i in range(args.rounds)], args.pace),
+            )
+            await asyncio.gather(
+                *(slack.wait(c, lambda ch: ch.thanked >= len(PEOPLE)) for c in channels)
+            )
+            stored = await stored_reflections(database_url)
+            expected = len(channels) * len(PEOPLE)
+            o50, o99, omax = percentiles(ours_latency)
+            b50, b99, bmax = percentiles(bare_latency)
+            over = sum(1 for s in ours_latency if s > 3)
+            print("\nhuman pace: ack latency of signed thread replies (answers)")
+            print(f"  {'':22} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'answers':>8}")
+            name = "compact-bot serve"
+            print(f"  {name:22} {o50:8.1f} {o99:8.1f} {omax:8.1f} {len(ours_latency):8d}")
+            print(
+                f"  {'bare bolt app':22} {b50:8.1f} {b99:8.1f} {bmax:8.1f} {len(bare_latency):8d}"
+            )
+            print(
+                f"  over 3 s: {over}; answers stored: {stored} of {expected} "
+                f"({'none lost' if stored == expected else 'LOST ' + str(expected - stored)})"
+            )
+
+            sat_channels = [f"S{i:05d}" for i in range(args.saturation_rounds)]
+            await open_rounds(ours, slack, sat_channels)
+            answered, seconds = await saturate(ours, slack, sat_channels)
+            ours_rate = answered / seconds
+            bare_rate = await bare_acks_per_second(theirs, args.bare_requests)
+            total = await stored_reflections(database_url)
+            print("\nsaturation")
+            print(
+                f"  compact-bot serve: {answered} answers handled end to end in {seconds:.1f} s = "
+                f"{ours_rate:.0f} answers/s (each sent once its prompt reached Slack, done when "
+                "its acknowledgement did)"
+            )
+            print(
+                f"  bare bolt app:     {bare_rate:.0f} acks/s of signed slash commands "
+                f"(concurrency {CONCURRENCY})"
+            )
+            print(
+                f"  ratio: {ours_rate / bare_rate:.2f} (target >= 0.3); stored {total} of "
+                f"{expected + answered}"
+            )
+    finally:
+        for process in (bot, bare):
+            process.terminate()
+            process.wait(timeout=30)
+        log.close()
+        await slack.stop()
+        if args.database == "postgresql":
+            await drop_postgres_database(database_url)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=1000)
+    parser.add_argument("--pace", type=float, default=5.0)
+    parser.add_argument("--saturation-rounds", type=int, default=400)
+    parser.add_argument("--bare-requests", type=int, default=5000)
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.bare_server:
+        bare_bolt_server(arguments.bare_server)
+    else:
+        asyncio.run(main(arguments))
