@@ -21,6 +21,7 @@ FORM_REFLECTION: Final = "reflection"
 FORM_REFLECTION_EDIT: Final = "reflection.edit"
 FORM_CALLOUT: Final = "callout"
 FORM_LEARNING_NOTE: Final = "callout.note"
+FORM_SETTINGS: Final = "settings"
 
 # Buttons that only open a form: pressing one again (after closing the form) is legitimate,
 # so adapters do not treat a repeat as a double-click.

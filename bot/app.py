@@ -7,6 +7,7 @@ message for the person, the detail in the log.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -26,17 +27,26 @@ from bot.requests import (
 from bot.services import Services
 from bot.usecases.callouts import CalloutService
 from bot.usecases.compacts import link_channel, show_compact
-from bot.usecases.digests import preview_digest
+from bot.usecases.digest_send import (
+    SendResult,
+    resend_unfinished,
+    scheduled_period,
+    send_all,
+    send_digest,
+)
+from bot.usecases.digests import period_named, preview_digest, week_containing
 from bot.usecases.home import home
 from bot.usecases.people import PeopleService
 from bot.usecases.personal import adopt_personal_chat
 from bot.usecases.rounds import EventFor, RoundService
+from bot.usecases.settings import save_settings, settings
 from bot.views.callouts import note_form
 from bot.views.rounds import escaped, notice, parse_turn_value, said
 from rituals.compact import OrderPolicy
 from rituals.errors import RitualError
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import events as ev
+from rituals.schedule import DigestSchedule
 
 log = logging.getLogger("compact.app")
 T = TypeVar("T")
@@ -52,6 +62,7 @@ ROUND_ACTIONS: Final = frozenset(
         actions.ROUND_END,
     }
 )
+DIGESTS_AT_ONCE: Final = 20
 # Platforms stop retrying within minutes (Slack: 5, Teams: about 15 s); a day is ample.
 REQUEST_KEYS_KEPT: Final = timedelta(days=1)
 
@@ -66,6 +77,7 @@ class CompactApp:
         self.people = PeopleService(services)
         self.rounds = RoundService(services, self.people.greet)
         self.callouts = CalloutService(services)
+        self._digests_at_once = asyncio.Semaphore(DIGESTS_AT_ONCE)
         self._commands: dict[str, CommandHandler] = {
             "reflect": self._reflect,
             "here": self._here,
@@ -89,6 +101,7 @@ class CompactApp:
             "digest": self._digest,
             "iam": self._iam,
             "link": self._link,
+            "settings": self._settings,
             "help": self._help,
         }
         self._actions: dict[str, ActionHandler] = {
@@ -170,6 +183,46 @@ class CompactApp:
             await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
             await uow.commit()
         return timed_out
+
+    # --- the weekly digest (run by the scheduler and `compact-bot digest send`) ----------------
+    async def digest_schedules(self) -> dict[int, DigestSchedule]:
+        """Every partnership's digest schedule, by partnership id."""
+        async with self.services.database.unit_of_work() as uow:
+            ids = [stored.partnership_id for stored in await uow.compacts.latest_all()]
+            return await uow.schedules.all(ids)
+
+    async def send_scheduled_digest(self, partnership_id: int) -> SendResult:
+        """The scheduler's job: the period follows from the time it runs. Thousands of
+        partnerships due at the same minute go out `DIGESTS_AT_ONCE` at a time."""
+        async with self._digests_at_once:
+            async with self.services.database.unit_of_work() as uow:
+                schedule = await uow.schedules.get(partnership_id)
+            period = scheduled_period(self.services.clock.now(), schedule.zone)
+            return await send_digest(self.services, partnership_id, period, scheduled=True)
+
+    async def send_digests(self, slug: str | None, period_label: str | None) -> list[SendResult]:
+        """`compact-bot digest send`: one partnership (by slug) or all; the current ISO week
+        unless a period is named. Idempotent: a period already sent is not sent again."""
+        async with self.services.database.unit_of_work() as uow:
+            stored_all = await uow.compacts.latest_all()
+            chosen = [s for s in stored_all if slug is None or s.partnership_slug == slug]
+            if not chosen:
+                raise LookupError(
+                    f"no partnership {slug!r}; there are: "
+                    + ", ".join(sorted(s.partnership_slug for s in stored_all))
+                )
+            schedules = await uow.schedules.all([s.partnership_id for s in chosen])
+        now = self.services.clock.now()
+        periods = {
+            s.partnership_id: period_named(label, schedules[s.partnership_id].tzinfo)
+            if (label := period_label)
+            else week_containing(now, schedules[s.partnership_id].tzinfo)
+            for s in chosen
+        }
+        return await send_all(self.services, periods)
+
+    async def resend_unfinished_digests(self) -> list[SendResult]:
+        return await resend_unfinished(self.services)
 
     async def first_time(self, key: str) -> bool:
         """Record an inbound request's idempotency key (a Slack `event_id`, a button press's
@@ -311,6 +364,9 @@ class CompactApp:
             request.actor, request.conversation, " ".join(request.words[1:])
         )
 
+    async def _settings(self, request: CommandRequest) -> Form | None:
+        return await settings(self.services, request.actor, request.conversation)
+
     async def _link(self, request: CommandRequest) -> None:
         slug = request.words[1] if len(request.words) > 1 else ""
         await link_channel(self.services, request.actor, request.conversation, slug)
@@ -437,6 +493,11 @@ class CompactApp:
             flat = {name: _text(value) for name, value in values.items()}
             return await self.callouts.submit(
                 submission.actor, submission.conversation, flat, request_id=submission.request_id
+            )
+        if submission.form_id == actions.FORM_SETTINGS:
+            flat = {name: _text(value) for name, value in values.items()}
+            return await save_settings(
+                self.services, submission.actor, submission.conversation, flat
             )
         if submission.form_id == actions.FORM_LEARNING_NOTE:
             ref = submission.context.get("callout_id", "")

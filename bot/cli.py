@@ -19,15 +19,21 @@ from typing import Annotated, Any
 import typer
 from aiohttp import web
 
+from adapters.console.gateway import ConsoleGateway
 from adapters.console.runner import run_console
 from adapters.console.session import console_channel
 from adapters.slack.manifest import manifest_yaml
 from adapters.slack.server import SlackOAuth, SlackServer
+from adapters.teams.manifest import package as teams_package
+from adapters.teams.server import teams_server
+from bot.addresses import DatabaseAddressBook
 from bot.app import CompactApp
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
 from bot.ports import ChatGateway, Clock
+from bot.scheduler import DigestScheduler
 from bot.usecases.compacts import load_compact_file
+from bot.usecases.digest_send import SendResult
 from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
@@ -49,6 +55,10 @@ compact_cli = typer.Typer(help="The compact file.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(compact_cli, name="compact")
 cli.add_typer(slack_cli, name="slack")
+digest_cli = typer.Typer(help="The weekly digest.", no_args_is_help=True)
+cli.add_typer(digest_cli, name="digest")
+teams_cli = typer.Typer(help="Setting up the Microsoft Teams app.", no_args_is_help=True)
+cli.add_typer(teams_cli, name="teams")
 
 CompactOption = Annotated[
     Path | None, typer.Option("--compact", help="Compact YAML file (default: $COMPACT_FILE).")
@@ -265,7 +275,8 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         secret=secret,
     )
     await _store_compact(wiring, settings)
-    web_app = build_web_app(wiring.app, platforms)
+    scheduler = DigestScheduler(wiring.app, settings.database_url)
+    web_app = build_web_app(wiring.app, platforms, background=[scheduler.run])
 
     async def dispose(_app: web.Application) -> None:
         await database.dispose()
@@ -275,25 +286,45 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
 
 
 def _platform_servers(
-    settings: Settings, database: Database, secret: bytes, *, socket_mode: bool
+    settings: Settings,
+    database: Database,
+    secret: bytes,
+    *,
+    socket_mode: bool,
+    sending_only: bool = False,
 ) -> list[PlatformServer]:
     platforms: list[PlatformServer] = []
-    slack = slack_server(settings, database, secret, socket_mode=socket_mode)
+    slack = slack_server(
+        settings, database, secret, socket_mode=socket_mode, sending_only=sending_only
+    )
     if slack is not None:
         platforms.append(slack)
+    # Teams keeps its conversation references in the database, through the AddressBook port.
+    teams = teams_server(settings, DatabaseAddressBook(database))
+    if teams is not None:
+        platforms.append(teams)
     return platforms
 
 
 def slack_server(
-    settings: Settings, database: Database, secret: bytes, *, socket_mode: bool
+    settings: Settings,
+    database: Database,
+    secret: bytes,
+    *,
+    socket_mode: bool,
+    sending_only: bool = False,
 ) -> SlackServer | None:
     """Slack, if configured: HTTP needs the signing secret, Socket Mode the app token; tokens
-    come from SLACK_BOT_TOKEN, or from OAuth installs kept (encrypted) in our database."""
+    come from SLACK_BOT_TOKEN, or from OAuth installs kept (encrypted) in our database.
+    `sending_only` (e.g. `digest send`): a token is enough, nothing is served."""
     signing = settings.slack_signing_secret
     app_token = settings.slack_app_token
     if socket_mode and app_token is None:
         raise SystemExit("--socket-mode needs SLACK_APP_TOKEN (an xapp- app-level token).")
-    if signing is None and not socket_mode:
+    if sending_only:
+        if settings.slack_bot_token is None and settings.slack_client_id is None:
+            return None
+    elif signing is None and not socket_mode:
         return None
     oauth = None
     if settings.slack_client_id and settings.slack_client_secret:
@@ -337,6 +368,81 @@ def slack_manifest(
         typer.echo("Slack only sends requests to https:// URLs.", err=True)
         raise typer.Exit(2)
     typer.echo(manifest_yaml(url=url, socket_mode=socket_mode), nl=False)
+
+
+@teams_cli.command("package")
+def teams_package_command(
+    app_id: Annotated[
+        str, typer.Option("--app-id", help="The bot's Microsoft App ID (TEAMS_APP_ID).")
+    ],
+    host: Annotated[
+        str, typer.Option(help="Public host of `compact-bot serve`, e.g. compact.example.org.")
+    ],
+    output: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path(
+        "compact-teams.zip"
+    ),
+    name: Annotated[str, typer.Option(help="The app's name in Teams.")] = "Compact",
+    version: Annotated[str, typer.Option(help="The package version (raise it to update).")] = (
+        "1.0.0"
+    ),
+) -> None:
+    """Write the Teams app package (manifest.json and icons, zipped) to upload to Teams."""
+    try:
+        data = teams_package(app_id=app_id, host=host, name=name, version=version)
+    except ValueError:
+        typer.echo(f"--app-id must be the bot's Microsoft App ID (a GUID): {app_id!r}", err=True)
+        raise typer.Exit(2) from None
+    output.write_bytes(data)
+    typer.echo(f"Wrote {output}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+
+
+@digest_cli.command("send")
+def digest_send(
+    partnership: Annotated[
+        str | None, typer.Option("--partnership", help="The partnership's slug.")
+    ] = None,
+    all_partnerships: Annotated[bool, typer.Option("--all", help="Every partnership.")] = False,
+    period: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2026-W48 (default: the current week).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Send the weekly digest now, to every channel it goes to; a period already sent is not
+    sent again (run twice, or twice at once, it posts once)."""
+    if (partnership is None) == (not all_partnerships):
+        typer.echo("Name one partnership with --partnership SLUG, or use --all.", err=True)
+        raise typer.Exit(2)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(database_url=database_url)
+    try:
+        results = asyncio.run(_send_digests(settings, partnership, period))
+    except (LookupError, ValueError) as problem:
+        typer.echo(str(problem).strip("'\""), err=True)
+        raise typer.Exit(2) from None
+    for result in results:
+        where = f" ({len(result.posted)} message(s))" if result.posted else ""
+        typer.echo(f"{result.slug} {result.period}: {result.outcome.value}{where}")
+
+
+async def _send_digests(
+    settings: Settings, slug: str | None, period: str | None
+) -> list[SendResult]:
+    await upgrade_async(settings.database_url)
+    database = Database.from_url(settings.database_url)
+    secret = secret_key(settings)
+    platforms = _platform_servers(settings, database, secret, socket_mode=False, sending_only=True)
+    gateways: dict[str, ChatGateway] = {p.platform: p.gateway for p in platforms}
+    console_lines: list[str] = []
+    gateways.setdefault("console", ConsoleGateway(console_lines.append))
+    wiring = bootstrap(settings, gateways=gateways, database=database, secret=secret)
+    try:
+        return await wiring.app.send_digests(slug, period)
+    finally:
+        for line in console_lines:
+            typer.echo(line)
+        for platform in platforms:
+            await platform.stop()
+        await database.dispose()
 
 
 async def _store_compact(wiring: Wiring, settings: Settings) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.messages import Message
 from rituals.refs import ConversationRef, UserRef
@@ -23,6 +24,17 @@ class ChatGateway(Protocol):
     ) -> None:
         """Only `user` sees it (ephemeral in `near` where the platform can, else a DM)."""
         ...
+
+
+class AddressBook(Protocol):
+    """Where an adapter keeps how to reach a conversation or a person later (a Teams
+    conversation reference, someone's personal chat), so proactive messages work after a
+    restart and from any replica. Adapters may not touch storage; this port is their way in.
+    `address` is the platform's own JSON, read back only by the adapter that wrote it."""
+
+    async def remember(self, platform: str, key: str, address: Mapping[str, Any]) -> None: ...
+
+    async def recall(self, platform: str, key: str) -> dict[str, Any] | None: ...
 
 
 class Clock(Protocol):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from datetime import timedelta
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 
@@ -62,9 +62,11 @@ def build_web_app(
     platforms: Sequence[PlatformServer],
     *,
     tick_every: timedelta | None = TICK_EVERY,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> web.Application:
-    """The aiohttp application: `/healthz`, each platform's routes, and the tick that times
-    out due turns (any replica may run it: the round's version column makes it safe)."""
+    """The aiohttp application: `/healthz`, each platform's routes, the tick that times out
+    due turns (any replica may run it: the round's version column makes it safe), and any
+    `background` work (the digest scheduler), cancelled at shutdown."""
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[WIRING_KEY] = app
     web_app.router.add_get("/healthz", healthz)
@@ -74,16 +76,17 @@ def build_web_app(
     async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
         for platform in platforms:
             await platform.start(app)
-        ticking = (
-            asyncio.create_task(_tick_forever(app, tick_every)) if tick_every is not None else None
-        )
+        tasks: list[asyncio.Task[None]] = [asyncio.create_task(work()) for work in background]
+        if tick_every is not None:
+            tasks.append(asyncio.create_task(_tick_forever(app, tick_every)))
         try:
             yield
         finally:
-            if ticking is not None:
-                ticking.cancel()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await ticking
+                    await task
             for platform in platforms:
                 await platform.stop()
 

@@ -213,8 +213,33 @@ HELP: Final = """Compact Rituals keeps your partnership's compact alive.
 • `/compact digest preview` — preview this week's digest, privately
 • In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `order @x @y`, `end`
 • `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one
+• `/compact settings` — when the weekly digest goes out (facilitators change it)
 • `/compact link <partnership>` — hold a partnership's rituals in this channel (facilitators)"""
 DIGEST_PERIOD: Final = "Week of {start} (until {end})."
+SETTINGS_TITLE: Final = "Weekly digest"
+SETTINGS_SUBMIT: Final = "Save"
+SETTINGS_DAY: Final = "Day"
+SETTINGS_AT: Final = "Time"
+SETTINGS_AT_HINT: Final = "Local time in the zone below, e.g. 09:00."
+SETTINGS_ZONE: Final = "Time zone"
+SETTINGS_ZONE_HINT: Final = "A name like Europe/London; summer time is taken care of."
+SETTINGS_ENABLED: Final = "Send the weekly digest?"
+SETTINGS_THIS_CHANNEL: Final = "Send it to this channel?"
+SETTINGS_SHOWN: Final = "The weekly digest goes out {when}; {here}"
+SETTINGS_OFF: Final = "never (switched off)"
+SETTINGS_HERE: Final = "this channel gets it."
+SETTINGS_NOT_HERE: Final = "this channel does not get it."
+SETTINGS_SAVED: Final = "Saved."
+SETTINGS_WHO_CHANGES: Final = (
+    "The partnership's facilitators can change this with `/compact settings`."
+)
+SETTINGS_ONLY_FACILITATORS: Final = (
+    "Only the partnership's facilitators can change the digest settings."
+)
+DIGEST_MISSED: Final = (
+    "The digest for {weeks} could not be sent while Compact Rituals was unavailable; this one "
+    "covers this week only."
+)
 DIGEST_QUIET_WEEK: Final = (
     "A quiet week: no rounds, reflections or call-outs. The compact is still here when you meet."
 )
@@ -243,3 +268,26 @@ NEEDS_REFERENCE: Final = (
 )
 DIGEST_HOW: Final = "Use `/compact digest preview` to see this week's digest privately."
 IAM_HOW: Final = "Tell me your organisation with `/compact iam <organisation id>`."
+
+# --- Microsoft Teams -----------------------------------------------------------------------
+# In Teams people type the same words to the bot ("@Compact reflect" in a channel, "reflect"
+# in a personal chat); the Teams renderer shows `/compact x` as `@Compact x` there.
+TEAMS_WELCOME: Final = (
+    "Hello, I'm Compact. I help this partnership keep its compact alive: closing reflections "
+    "at the end of a meeting, and a safe, no-blame way to call out a behaviour that didn't "
+    "match the compact. Mention me with a command, for example `/compact reflect @name @name`."
+)
+TEAMS_WELCOME_PERSONAL: Final = (
+    "Hello, I'm Compact. Here, in our personal chat, you can raise a call-out privately "
+    "(type `callout`), read the compact (`show`) and see your call-outs (`mine`). "
+    "Nothing you do here is posted in a channel."
+)
+TEAMS_CALLOUT_IN_PRIVATE: Final = (
+    "Call-outs are raised privately, never in a channel: I've sent you the form in our "
+    "personal chat. Nothing about it is posted here."
+)
+TEAMS_FORM_SENT: Final = "Sent — thank you."
+TEAMS_NOTHING_TO_FILL: Final = (
+    "There is nothing to fill in just now; I've sent you a note in our personal chat."
+)
+TEAMS_CARD_TOO_LONG: Final = "(Shortened: the full text is too long for one Teams card.)"

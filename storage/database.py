@@ -33,6 +33,7 @@ from storage.repositories import (
     RoundRepository,
 )
 from storage.repositories.addresses import AddressRepository
+from storage.repositories.schedules import ScheduleRepository
 
 _ASYNC_DRIVERS: Final = {
     "postgres": "postgresql+asyncpg",
@@ -158,6 +159,7 @@ class SqlUnitOfWork:
     reflections: ReflectionRepository
     callouts: CalloutRepository
     digests: DigestRepository
+    schedules: ScheduleRepository
     requests: RequestLog
     addresses: AddressRepository
 
@@ -184,6 +186,7 @@ class SqlUnitOfWork:
         self.reflections = ReflectionRepository(session)
         self.callouts = CalloutRepository(session)
         self.digests = DigestRepository(session)
+        self.schedules = ScheduleRepository(session)
         self.requests = RequestLog(session)
         self.addresses = AddressRepository(session)
         await session.begin()

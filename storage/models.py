@@ -24,12 +24,15 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
+    Unicode,
     UniqueConstraint,
     func,
     text,
@@ -157,6 +160,8 @@ class ChannelRow(Base):
     platform: Mapped[str] = mapped_column(String(PLATFORM))
     tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
     channel_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    # Partnership channels get the weekly digest; personal chats with the bot do not.
+    receives_digest: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
 
 
 class RoundRow(Base):
@@ -292,6 +297,30 @@ class CalloutStatusChangeRow(Base):
     to_status: Mapped[str] = mapped_column(String(STATUS))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text)
+
+
+class DigestScheduleRow(Base):
+    """When a partnership's weekly digest goes out (absent: the default, Monday 09:00 London)."""
+
+    __tablename__ = "digest_schedules"
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    at_time: Mapped[str] = mapped_column(String(5))
+    zone: Mapped[str] = mapped_column(String(KEY))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]
+
+
+class SchedulerJobRow(Base):
+    """APScheduler 3's job store table (`SQLAlchemyJobStore`), created here by Alembic so the
+    schema has one owner; the scheduler pickles each job (a function reference and ids)."""
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DigestSentRow(Base):

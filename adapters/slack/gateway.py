@@ -8,6 +8,7 @@ paced per channel (`pacing.ChannelPacer`), so a burst waits instead of being ref
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
@@ -25,7 +26,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.pacing import ChannelPacer
-from bot.messages import Message
+from bot.messages import Chart, Message
+from bot.views.chart_image import chart_png
 from rituals.refs import ConversationRef, UserRef
 
 log = logging.getLogger("compact.slack")
@@ -123,7 +125,26 @@ class SlackGateway:
                 unfurl_media=False,
             )
             first_ts = first_ts or str(response["ts"])
+        for chart in (block for block in message.blocks if isinstance(block, Chart)):
+            await self._upload_chart(client, conversation, chart)
         return first_ts
+
+    async def _upload_chart(
+        self, client: AsyncWebClient, conversation: ConversationRef, chart: Chart
+    ) -> None:
+        """The chart as a picture beside the message (its numbers are in the text already,
+        so a failed upload is logged and the digest stands without it)."""
+        try:
+            png = await asyncio.to_thread(chart_png, chart)
+            await client.files_upload_v2(
+                channel=conversation.channel,
+                thread_ts=conversation.thread,
+                file=png,
+                filename="compact-digest-chart.png",
+                title=chart.title,
+            )
+        except Exception:
+            log.exception("could not upload a chart to Slack")
 
     async def update(
         self, conversation: ConversationRef, message_id: str, message: Message

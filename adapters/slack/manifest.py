@@ -14,6 +14,7 @@ BOT_SCOPES: Final = (
     "chat:write",  # round headers, prompts, summaries, private (ephemeral) replies, DMs
     "channels:history",  # thread replies in public channels count as answers
     "groups:history",  # ... and in private channels the app was added to
+    "files:write",  # the digest's chart, uploaded beside it
 )
 BOT_EVENTS: Final = (
     "message.channels",

@@ -62,8 +62,6 @@ class SlackServer:
         app_token: str | None = None,
         oauth: SlackOAuth | None = None,
     ) -> None:
-        if signing_secret is None and app_token is None:
-            raise ValueError("Slack needs SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN")
         if bot_token is None and oauth is None:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and _SECRET")
         self._signing_secret = signing_secret

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.requests import Actor
@@ -38,6 +38,16 @@ def week_containing(moment: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> Period:
     end = datetime.combine(monday + timedelta(days=7), time.min, tzinfo=zone)
     year, week, _ = monday.isocalendar()
     return Period(f"{year}-W{week:02d}", start, end)
+
+
+def period_named(label: str, zone: ZoneInfo = DEFAULT_ZONE) -> Period:
+    """The ISO week named like `2026-W48`; a clear error for anything else."""
+    try:
+        year, week = label.upper().split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise ValueError(f"'{label}' is not an ISO week; write it like 2026-W48") from None
+    return week_containing(datetime.combine(monday, time(12), tzinfo=zone), zone)
 
 
 async def compose_for(uow: SqlUnitOfWork, place: Place, period: Period, now: datetime) -> Digest:

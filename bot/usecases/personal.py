@@ -32,6 +32,6 @@ async def adopt_personal_chat(
         chosen = theirs or (stored_all if len(stored_all) == 1 else [])
         if len(chosen) != 1:
             return False
-        await uow.channels.bind(chosen[0].partnership_id, chat)
+        await uow.channels.bind(chosen[0].partnership_id, chat, digest=False)
         await uow.commit()
     return True

@@ -21,13 +21,18 @@ TOP_CLAUSES = 5
 QUIET_SHOWN = 5
 
 
-def digest(result: Digest, compact: Compact, *, preview: bool = False) -> Message:
+def digest(
+    result: Digest, compact: Compact, *, preview: bool = False, missed: tuple[str, ...] = ()
+) -> Message:
+    """The digest; `missed` names earlier weeks whose digest could not go out."""
     start = result.period_start.date().isoformat()
     end = result.period_end.date().isoformat()
     blocks: list[Block] = [Heading(f"{words.DIGEST_TITLE} — {compact.name}")]
     if preview:
         blocks.append(Paragraph.of(words.DIGEST_PREVIEW_NOTE))
     blocks.append(Paragraph.of(words.DIGEST_PERIOD.format(start=start, end=end)))
+    if missed:
+        blocks.append(Paragraph.of(words.DIGEST_MISSED.format(weeks=", ".join(missed))))
     if result.is_empty:
         blocks.append(Paragraph.of(words.DIGEST_QUIET_WEEK))
     else:

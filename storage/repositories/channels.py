@@ -16,10 +16,13 @@ class ChannelRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def bind(self, partnership_id: int, conversation: ConversationRef) -> None:
+    async def bind(
+        self, partnership_id: int, conversation: ConversationRef, *, digest: bool = True
+    ) -> None:
         """Bind the conversation's channel to the partnership; binding again is harmless.
 
         A channel belongs to one partnership at a time: binding it to another moves it.
+        `digest`: whether the weekly digest goes there (not to a person's chat with the bot).
         """
         key = (
             ChannelRow.platform == conversation.platform,
@@ -28,7 +31,9 @@ class ChannelRepository:
         )
         moved = await rowcount(
             self._session,
-            update(ChannelRow).where(*key).values(partnership_id=partnership_id),
+            update(ChannelRow)
+            .where(*key)
+            .values(partnership_id=partnership_id, receives_digest=digest),
         )
         if moved:
             return
@@ -39,13 +44,16 @@ class ChannelRepository:
                 platform=conversation.platform,
                 tenant=conversation.tenant,
                 channel_id=conversation.channel,
+                receives_digest=digest,
             ),
         )
         if inserted is None:
             # Bound by a concurrent request a moment ago; the last binding wins, as above.
             await rowcount(
                 self._session,
-                update(ChannelRow).where(*key).values(partnership_id=partnership_id),
+                update(ChannelRow)
+                .where(*key)
+                .values(partnership_id=partnership_id, receives_digest=digest),
             )
 
     async def partnership_of(self, conversation: ConversationRef) -> int | None:
@@ -57,11 +65,40 @@ class ChannelRepository:
         )
         return await self._session.scalar(statement)
 
-    async def channels_of(self, partnership_id: int) -> list[ConversationRef]:
-        """Every channel bound to the partnership (where its digest goes), oldest first."""
-        rows = await self._session.execute(
+    async def channels_of(
+        self, partnership_id: int, *, digest_only: bool = False
+    ) -> list[ConversationRef]:
+        """Channels bound to the partnership (with `digest_only`, those its digest goes to),
+        oldest first."""
+        statement = (
             select(ChannelRow.platform, ChannelRow.tenant, ChannelRow.channel_id)
             .where(ChannelRow.partnership_id == partnership_id)
             .order_by(ChannelRow.id)
         )
+        if digest_only:
+            statement = statement.where(ChannelRow.receives_digest.is_(True))
+        rows = await self._session.execute(statement)
         return [ConversationRef(p, t, c) for p, t, c in rows.all()]
+
+    async def set_digest(self, conversation: ConversationRef, digest: bool) -> None:
+        """Whether the weekly digest goes to this (bound) channel."""
+        await rowcount(
+            self._session,
+            update(ChannelRow)
+            .where(
+                ChannelRow.platform == conversation.platform,
+                ChannelRow.tenant == conversation.tenant,
+                ChannelRow.channel_id == conversation.channel,
+            )
+            .values(receives_digest=digest),
+        )
+
+    async def receives_digest(self, conversation: ConversationRef) -> bool:
+        value = await self._session.scalar(
+            select(ChannelRow.receives_digest).where(
+                ChannelRow.platform == conversation.platform,
+                ChannelRow.tenant == conversation.tenant,
+                ChannelRow.channel_id == conversation.channel,
+            )
+        )
+        return bool(value)

@@ -95,3 +95,50 @@ class DigestRepository:
             )
         )
         return sent_at is not None
+
+    async def posted(self, partnership_id: int, period: str) -> list[str]:
+        """Where the period's digest was already posted (`platform:channel:message id`), so
+        a retry after a crash posts only to the channels it had not reached."""
+        ids = await self._session.scalar(
+            select(DigestSentRow.message_ids).where(
+                DigestSentRow.partnership_id == partnership_id, DigestSentRow.period == period
+            )
+        )
+        return list(ids or [])
+
+    async def record_post(self, partnership_id: int, period: str, entry: str) -> None:
+        """Add one channel's message id to the claimed period (the claimant's alone)."""
+        ids = await self.posted(partnership_id, period)
+        await rowcount(
+            self._session,
+            update(DigestSentRow)
+            .where(DigestSentRow.partnership_id == partnership_id, DigestSentRow.period == period)
+            .values(message_ids=[*ids, entry]),
+        )
+
+    async def unsent(
+        self, claimed_before: datetime, claimed_after: datetime
+    ) -> list[tuple[int, str]]:
+        """Claims never marked sent (their sender died between claiming and posting), claimed
+        in `(claimed_after, claimed_before]`."""
+        rows = await self._session.execute(
+            select(DigestSentRow.partnership_id, DigestSentRow.period)
+            .where(
+                DigestSentRow.sent_at.is_(None),
+                DigestSentRow.claimed_at <= claimed_before,
+                DigestSentRow.claimed_at > claimed_after,
+            )
+            .order_by(DigestSentRow.claimed_at)
+        )
+        return [(pid, period) for pid, period in rows.all()]
+
+    async def sent_periods(self, partnership_id: int) -> list[str]:
+        """Periods whose digest went out, oldest first (to notice weeks that were missed)."""
+        rows = await self._session.scalars(
+            select(DigestSentRow.period)
+            .where(
+                DigestSentRow.partnership_id == partnership_id, DigestSentRow.sent_at.is_not(None)
+            )
+            .order_by(DigestSentRow.period)
+        )
+        return list(rows)

@@ -88,12 +88,14 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
 
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -112,6 +114,12 @@ class FakeSlack:
         """Answer the next `count` posting calls with 429 and `Retry-After`."""
         self.rate_limited = count
         self.retry_after = retry_after
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Where files.getUploadURLExternal sends the file's bytes."""
+        self.files[request.match_info["file_id"]]["bytes"] = await request.read()
+        self.changed.set()
+        return web.Response(text="OK - uploaded")
 
     # --- Socket Mode ----------------------------------------------------------------------
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
@@ -240,6 +248,16 @@ class FakeSlack:
             view.update(id=view_id, hash=f"h{view_id}", trigger_id=args["trigger_id"])
             self.views[view_id] = view
             return {"ok": True, "view": view}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.files) + 1:06d}"
+            self.files[file_id] = {"filename": args.get("filename"), "bytes": b""}
+            upload = self.url.replace("/api/", f"/upload/{file_id}")
+            return {"ok": True, "upload_url": upload, "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            for item in _json(args.get("files")) or []:
+                shared = self.files[item["id"]]
+                shared.update(title=item.get("title"), channel=args.get("channel_id"))
+            return {"ok": True, "files": [{"id": item["id"]} for item in _json(args["files"])]}
         if method == "views.publish":
             self.homes[args["user_id"]] = _json(args["view"])
             return {"ok": True}
@@ -268,11 +286,13 @@ def _installed(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _arguments(request: web.Request) -> dict[str, Any]:
+    """Arguments as slack_sdk sends them: JSON, a form, or (for some methods) the query."""
+    query = {key: str(value) for key, value in request.query.items()}
     if request.content_type == "application/json":
         loaded: dict[str, Any] = await request.json()
-        return loaded
+        return {**query, **loaded}
     form = await request.post()
-    return {key: str(value) for key, value in form.items()}
+    return {**query, **{key: str(value) for key, value in form.items()}}
 
 
 def _json(value: Any) -> Any:

@@ -40,10 +40,12 @@ async def serving(env: dict[str, str], folder: Path) -> AsyncIterator[str]:
         if not key.startswith(("SLACK_", "TEAMS_", "COMPACT_", "DATABASE_"))
     }
     environment.update(
-        DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'served.sqlite3'}",
-        COMPACT_SECRET_KEY="process-test-secret-key-long-enough",
-        COMPACT_FILE=str(compact_with_slack_ids(folder)),
-        **env,
+        {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'served.sqlite3'}",
+            "COMPACT_SECRET_KEY": "process-test-secret-key-long-enough",
+            "COMPACT_FILE": str(compact_with_slack_ids(folder)),
+            **env,
+        }
     )
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("compact-bot")),

@@ -1,0 +1,347 @@
+"""Teams Activity JSON -> what happened, in the application's neutral terms.
+
+Pure functions over the activity as Teams sent it (a dict, not an SDK object: the Microsoft
+365 Agents SDK delivers the same JSON, and botbuilder's models drop fields we need, such as
+`conversation.tenantId` and the mention entities' details).
+
+People are `UserRef("teams", tenant, from.id)`: the id Teams gives the user for this bot
+(`29:…`). Mentions carry the same id, so naming someone needs no look-up, and it is the id
+a compact file lists under `ids: {teams: …}`. Places are `ConversationRef("teams", tenant,
+channel, thread)`: a channel's conversation id without its `;messageid=` suffix, and that
+suffix (the reply chain's first message) as the thread.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from adapters.teams.cards import FIELD_PREFIX, KIND, KIND_ACTION, KIND_FORM
+from bot.requests import Actor
+from rituals.refs import ConversationRef, UserRef
+
+TEAMS: Final = "teams"
+PERSONAL: Final = "personal"
+CHANNEL: Final = "channel"
+GROUP_CHAT: Final = "groupChat"
+THREAD_MARK: Final = ";messageid="
+# Words that address the bot itself, dropped before the command word ("compact reflect" in a
+# personal chat, or the Slack habit "/compact reflect").
+SELF_WORDS: Final = frozenset({"compact", "/compact", "@compact"})
+# "@Compact reflect everyone": the people of the team or chat, looked up by the adapter.
+EVERYONE_WORDS: Final = frozenset({"everyone", "all", "@everyone", "@all"})
+MAX_TEXT: Final = 20_000
+
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<\s*(br|/p|/div)\s*/?>", re.IGNORECASE)
+
+
+class Malformed(ValueError):
+    """An activity we cannot act on; the endpoint answers 400 and stores nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an activity came from and who sent it."""
+
+    conversation: ConversationRef
+    actor: Actor
+    kind: str  # personal | channel | groupChat
+    conversation_id: str  # as Teams sent it, `;messageid=` included
+    activity_id: str
+    service_url: str
+    bot: Mapping[str, str]
+
+    @property
+    def key(self) -> str:
+        """The idempotency key: Teams redelivers an activity with the same id."""
+        return f"teams:{self.conversation.channel}:{self.activity_id}"
+
+    @property
+    def channel(self) -> ConversationRef:
+        return self.conversation.in_thread(None)
+
+    @property
+    def in_existing_thread(self) -> bool:
+        """A reply under someone else's post (a new post is its own thread's first message)."""
+        thread = self.conversation.thread
+        return thread is not None and thread != self.activity_id
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Words addressed to the bot, the people mentioned, and whether "everyone" was meant."""
+
+    origin: Origin
+    words: tuple[str, ...]
+    mentions: tuple[Actor, ...] = ()
+    everyone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Plain text in a conversation (a reply to a round). `thread_unknown`: a chat without
+    threads, where the round the text answers is looked up; `otherwise`: what to do when
+    there is no such round."""
+
+    origin: Origin
+    text: str
+    thread_unknown: bool = False
+    otherwise: Command | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    origin: Origin
+    action: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """A filled form; `card_id` is the form card's message (None when sent from a dialog)."""
+
+    origin: Origin
+    form_id: str
+    values: dict[str, str | tuple[str, ...]]
+    context: dict[str, str] = field(default_factory=dict)
+    card_id: str | None = None
+    spec: Any = None  # the form's own description, to show it again (see cards.form_spec)
+
+
+@dataclass(frozen=True, slots=True)
+class Installed:
+    """The bot was added to a team, a chat or someone's personal scope."""
+
+    origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    reason: str
+
+
+Inbound = Command | Reply | ButtonPress | Submission | Installed | Ignored
+
+
+# --- the activity's envelope --------------------------------------------------------------
+def origin_of(activity: Mapping[str, Any]) -> Origin:
+    """Who and where; `Malformed` when the envelope lacks what every reply needs."""
+    conversation = _mapping(activity.get("conversation"))
+    sender = _mapping(activity.get("from"))
+    recipient = _mapping(activity.get("recipient"))
+    conversation_id = _string(conversation.get("id"))
+    sender_id = _string(sender.get("id"))
+    service_url = _string(activity.get("serviceUrl"))
+    activity_id = _string(activity.get("id"))
+    missing = [
+        name
+        for name, value in (
+            ("type", _string(activity.get("type"))),
+            ("id", activity_id),
+            ("serviceUrl", service_url),
+            ("conversation.id", conversation_id),
+            ("from.id", sender_id),
+            ("recipient.id", _string(recipient.get("id"))),
+        )
+        if not value
+    ]
+    if missing:
+        raise Malformed(f"the activity has no {', '.join(missing)}")
+    if not service_url.startswith(("https://", "http://")):
+        raise Malformed("the activity's serviceUrl is not an HTTP URL")
+    tenant = tenant_of(activity)
+    channel, thread = split_conversation_id(conversation_id)
+    kind = _string(conversation.get("conversationType")) or (
+        GROUP_CHAT if conversation.get("isGroup") else PERSONAL
+    )
+    actor = Actor(UserRef(TEAMS, tenant, sender_id), _string(sender.get("name")) or sender_id)
+    bot = {"id": _string(recipient.get("id")), "name": _string(recipient.get("name"))}
+    return Origin(
+        conversation=ConversationRef(TEAMS, tenant, channel, thread),
+        actor=actor,
+        kind=kind,
+        conversation_id=conversation_id,
+        activity_id=activity_id,
+        service_url=service_url,
+        bot=bot,
+    )
+
+
+def tenant_of(activity: Mapping[str, Any]) -> str:
+    """The Microsoft Entra tenant: `conversation.tenantId`, else `channelData.tenant.id`."""
+    tenant = _string(_mapping(activity.get("conversation")).get("tenantId"))
+    if not tenant:
+        tenant = _string(_mapping(_mapping(activity.get("channelData")).get("tenant")).get("id"))
+    return tenant or "-"
+
+
+def split_conversation_id(conversation_id: str) -> tuple[str, str | None]:
+    """`19:x@thread.tacv2;messageid=1700` -> (`19:x@thread.tacv2`, `1700`)."""
+    channel, mark, thread = conversation_id.partition(THREAD_MARK)
+    return channel, (thread or None) if mark else None
+
+
+# --- messages ---------------------------------------------------------------------------
+def read_message(activity: Mapping[str, Any], understands: Callable[[str], bool]) -> Inbound:
+    """A message activity: a card's button or form (it carries `value`), a command to the
+    bot, or plain text in a conversation. `understands` says whether a word is a command."""
+    origin = origin_of(activity)
+    value = activity.get("value")
+    if isinstance(value, Mapping) and value.get(KIND):
+        card = activity.get("replyToId")
+        return read_card_data(origin, value, card_id=card if isinstance(card, str) else None)
+    text = _string(activity.get("text"))[:MAX_TEXT]
+    mentions = _mentions(activity)
+    bot_id = _string(_mapping(activity.get("recipient")).get("id"))
+    addressed = any(mentioned_id == bot_id for mentioned_id, _, _ in mentions)
+    command = _command(origin, text, mentions, bot_id)
+    if origin.kind == PERSONAL:
+        return command
+    if addressed and (not command.words or understands(command.words[0])):
+        return command
+    if addressed and origin.kind == CHANNEL and not origin.in_existing_thread:
+        return command  # a new post to the bot: unknown words get the help
+    reply = plain_text(text, mentions, bot_id)
+    if not reply:
+        return Ignored("an empty message")
+    if origin.kind == CHANNEL:
+        if origin.in_existing_thread:
+            return Reply(origin, reply)
+        return Ignored("a channel post not addressed to the bot")
+    # Group and meeting chats have no threads: the text answers the chat's open round, if
+    # any; if there is none and the bot was addressed, it was a command after all.
+    return Reply(origin, reply, thread_unknown=True, otherwise=command if addressed else None)
+
+
+def read_card_data(
+    origin: Origin, data: Mapping[str, Any], *, card_id: str | None = None
+) -> ButtonPress | Submission | Ignored:
+    """The data of one of our cards' buttons (`Action.Submit`, or a dialog's submit)."""
+    kind = data.get(KIND)
+    if kind == KIND_ACTION:
+        action = data.get("action")
+        if not isinstance(action, str) or not action:
+            return Ignored("a button without an action")
+        return ButtonPress(origin, action, _string(data.get("value")))
+    if kind == KIND_FORM:
+        form_id = data.get("form")
+        if not isinstance(form_id, str) or not form_id:
+            return Ignored("a form without an id")
+        context = {
+            str(k): _string(v) for k, v in _mapping(data.get("context")).items() if _is_scalar(v)
+        }
+        values: dict[str, str | tuple[str, ...]] = {}
+        for key, raw in data.items():
+            if isinstance(key, str) and key.startswith(FIELD_PREFIX):
+                values[key[len(FIELD_PREFIX) :]] = _field_value(raw)
+        return Submission(origin, form_id, values, context, card_id, data.get("spec"))
+    return Ignored("card data that is not ours")
+
+
+def read_installation(activity: Mapping[str, Any]) -> Installed | Ignored:
+    """A conversationUpdate: only the bot's own arrival matters (a welcome is due)."""
+    origin = origin_of(activity)
+    bot_id = origin.bot["id"]
+    added = activity.get("membersAdded")
+    if isinstance(added, list) and any(_mapping(m).get("id") == bot_id for m in added):
+        return Installed(origin)
+    return Ignored("members other than the bot changed")
+
+
+def _command(
+    origin: Origin, text: str, mentions: list[tuple[str, str, str]], bot_id: str
+) -> Command:
+    """Words after the bot's own mention; other people's mentions, in the order written."""
+    people: list[Actor] = []
+    everyone = False
+    remaining = text
+    for mentioned_id, name, tag in mentions:
+        remaining = remaining.replace(tag, " ", 1) if tag else remaining
+        if mentioned_id == bot_id:
+            continue
+        if is_person(mentioned_id):
+            actor = Actor(UserRef(TEAMS, origin.conversation.tenant, mentioned_id), name)
+            if actor.user not in [p.user for p in people]:
+                people.append(actor)
+        elif not mentioned_id.startswith("28:"):
+            everyone = True  # the channel, the team or a tag: its people are meant
+    words = _clean(remaining).split()
+    while words and words[0].lower() in SELF_WORDS:
+        words.pop(0)
+    if any(word.lower() in EVERYONE_WORDS for word in words[1:]):
+        everyone = True
+        words = [words[0], *(w for w in words[1:] if w.lower() not in EVERYONE_WORDS)]
+    return Command(origin, tuple(words), tuple(people), everyone)
+
+
+def plain_text(text: str, mentions: list[tuple[str, str, str]], bot_id: str) -> str:
+    """What someone wrote, as text: the bot's mention dropped, other mentions as names."""
+    for mentioned_id, name, tag in mentions:
+        if tag:
+            text = text.replace(tag, "" if mentioned_id == bot_id else name, 1)
+    return _clean(text, keep_lines=True)
+
+
+def is_person(teams_id: str) -> bool:
+    """User ids (`29:…`, and `8:orgid:…` for some clients); bots are `28:…`; channels,
+    teams and tags have other ids."""
+    return teams_id.startswith(("29:", "8:"))
+
+
+def _mentions(activity: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(id, name, tag text) of each mention entity, in the order the tags appear."""
+    text = _string(activity.get("text"))
+    found: list[tuple[int, tuple[str, str, str]]] = []
+    entities = activity.get("entities")
+    for entity in entities if isinstance(entities, list) else []:
+        entity = _mapping(entity)
+        if entity.get("type") != "mention":
+            continue
+        mentioned = _mapping(entity.get("mentioned"))
+        mentioned_id = _string(mentioned.get("id"))
+        if not mentioned_id:
+            continue
+        tag = _string(entity.get("text"))
+        name = _clean(_string(mentioned.get("name")) or tag) or mentioned_id
+        position = text.find(tag) if tag else -1
+        found.append((position if position >= 0 else len(text), (mentioned_id, name, tag)))
+    found.sort(key=lambda item: item[0])
+    return [item for _, item in found]
+
+
+def _clean(text: str, *, keep_lines: bool = False) -> str:
+    """Teams' HTML as plain text: line breaks kept where asked, tags dropped, entities read."""
+    text = _BREAK.sub("\n", text)
+    text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
+    if not keep_lines:
+        return " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def _field_value(raw: Any) -> str | tuple[str, ...]:
+    if isinstance(raw, list):
+        return tuple(_string(item) for item in raw if _is_scalar(item))
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    return _string(raw) if _is_scalar(raw) else ""
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""

@@ -1,0 +1,180 @@
+"""Sending a partnership's weekly digest exactly once per period, to each of its channels.
+
+The (partnership, period) row is claimed first, in its own transaction: whoever inserts it
+owns that digest, and a second claim (another replica, a retried job, `digest send` run
+twice at once) is refused. Each channel's message id is recorded as soon as it is posted, so
+a sender that crashes half-way is retried (`resend_unfinished`) only where it had not posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from bot.services import Services
+from bot.usecases.digests import Period, compose_for, period_named, week_containing
+from bot.usecases.place import Place
+from bot.views import digest as views
+from rituals.refs import ConversationRef
+
+log = logging.getLogger("compact.digest")
+
+# A claim not marked sent after this long is taken over: its sender died mid-way.
+CLAIM_STALE_AFTER: Final = timedelta(minutes=10)
+# ... and one that still cannot be finished after a week is left alone (logged each time).
+GIVE_UP_AFTER: Final = timedelta(days=7)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    ALREADY = "already sent"
+    IN_PROGRESS = "being sent by another process"
+    NOWHERE = "no channel to send to"
+    OFF = "switched off"
+    INCOMPLETE = "not every channel could be reached yet (it will be retried)"
+    FAILED = "failed (see the log)"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    slug: str
+    period: str
+    outcome: Outcome
+    posted: tuple[str, ...] = ()
+
+
+def scheduled_period(fired_at: datetime, zone_name: str) -> Period:
+    """The week a scheduled digest reports: the one that ended just before it fires on a
+    Monday, the week so far on any later day (one digest per ISO week, whatever the day)."""
+    return week_containing(fired_at - timedelta(days=1), ZoneInfo(zone_name))
+
+
+async def send_digest(
+    services: Services,
+    partnership_id: int,
+    period: Period,
+    *,
+    scheduled: bool = False,
+    take_over_stale: bool = False,
+) -> SendResult:
+    """Claim, compose, post to every digest channel, mark sent; idempotent per period."""
+    now = services.clock.now()
+    async with services.database.unit_of_work() as uow:
+        stored = await uow.compacts.latest_for(partnership_id)
+        if stored is None:
+            raise LookupError(f"no partnership {partnership_id}")
+        schedule = await uow.schedules.get(partnership_id)
+        if scheduled and not schedule.enabled:
+            return SendResult(stored.partnership_slug, period.label, Outcome.OFF)
+        claimed = await uow.digests.claim(
+            partnership_id,
+            period.label,
+            now,
+            stale_after=CLAIM_STALE_AFTER if take_over_stale else None,
+        )
+        if not claimed:
+            sent = await uow.digests.was_sent(partnership_id, period.label)
+            outcome = Outcome.ALREADY if sent else Outcome.IN_PROGRESS
+            return SendResult(stored.partnership_slug, period.label, outcome)
+        await uow.commit()
+    return await _post_claimed(services, partnership_id, period)
+
+
+async def _post_claimed(services: Services, partnership_id: int, period: Period) -> SendResult:
+    now = services.clock.now()
+    async with services.database.unit_of_work() as uow:
+        stored = await uow.compacts.latest_for(partnership_id)
+        assert stored is not None
+        place = Place(partnership_id, stored)
+        channels = await uow.channels.channels_of(partnership_id, digest_only=True)
+        already = await uow.digests.posted(partnership_id, period.label)
+        missed = _missed(await uow.digests.sent_periods(partnership_id), period)
+        digest = await compose_for(uow, place, period, now)
+    message = views.digest(digest, place.compact, missed=missed)
+    posted = list(already)
+    unreached = 0
+    for channel in channels:
+        if any(entry.startswith(_where(channel)) for entry in already):
+            continue  # reached before a crash: never twice
+        try:
+            message_id = await services.gateway(channel.platform).post(channel, message)
+        except Exception:
+            # One channel failing must not keep the digest from the others; the claim stays
+            # unfinished, so this channel is tried again later.
+            log.exception(
+                "digest %s %s: a %s channel could not be reached",
+                place.slug,
+                period.label,
+                channel.platform,
+            )
+            unreached += 1
+            continue
+        entry = f"{_where(channel)}{message_id}"
+        posted.append(entry)
+        async with services.database.unit_of_work() as uow:
+            await uow.digests.record_post(partnership_id, period.label, entry)
+            await uow.commit()
+    if unreached:
+        return SendResult(place.slug, period.label, Outcome.INCOMPLETE, tuple(posted))
+    async with services.database.unit_of_work() as uow:
+        await uow.digests.mark_sent(partnership_id, period.label, posted, services.clock.now())
+        await uow.commit()
+    outcome = Outcome.SENT if channels else Outcome.NOWHERE
+    log.info("digest %s %s: %s to %d channel(s)", place.slug, period.label, outcome, len(channels))
+    return SendResult(place.slug, period.label, outcome, tuple(posted))
+
+
+def _where(channel: ConversationRef) -> str:
+    return f"{channel.platform}:{channel.tenant}:{channel.channel}:"
+
+
+def _missed(sent: list[str], period: Period) -> tuple[str, ...]:
+    """Weeks between the last digest sent and this one that never went out."""
+    earlier = [label for label in sent if label < period.label]
+    if not earlier:
+        return ()
+    weeks: list[str] = []
+    zone = period.start.tzinfo if isinstance(period.start.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+    cursor = period_named(earlier[-1], zone).end + timedelta(days=1)
+    while True:
+        week = week_containing(cursor, zone)
+        if week.label >= period.label:
+            break
+        weeks.append(week.label)
+        cursor += timedelta(weeks=1)
+    return tuple(weeks)
+
+
+async def resend_unfinished(services: Services) -> list[SendResult]:
+    """Finish digests whose sender died between claiming and posting (any replica may)."""
+    now = services.clock.now()
+    async with services.database.unit_of_work() as uow:
+        stale = await uow.digests.unsent(now - CLAIM_STALE_AFTER, now - GIVE_UP_AFTER)
+        zones = await uow.schedules.all([pid for pid, _ in stale])
+    results = []
+    for partnership_id, label in stale:
+        period = period_named(label, zones[partnership_id].tzinfo)
+        results.append(await send_digest(services, partnership_id, period, take_over_stale=True))
+    return results
+
+
+async def send_all(
+    services: Services, period_for: dict[int, Period], *, concurrency: int = 20
+) -> list[SendResult]:
+    """Many partnerships at once, `concurrency` at a time (posting paces itself per channel)."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(partnership_id: int, period: Period) -> SendResult:
+        async with gate:
+            try:
+                return await send_digest(services, partnership_id, period)
+            except Exception:
+                log.exception("the digest of partnership %d failed", partnership_id)
+                return SendResult(str(partnership_id), period.label, Outcome.FAILED)
+
+    return list(await asyncio.gather(*(one(p, period) for p, period in period_for.items())))

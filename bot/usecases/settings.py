@@ -1,0 +1,119 @@
+"""`/compact settings`: when the weekly digest goes out and to which channels.
+
+Everyone may see the settings; only the partnership's facilitators may change them (a form:
+a Slack modal, a Teams card, console prompts).
+"""
+
+from __future__ import annotations
+
+from bot import actions, words
+from bot.messages import Choice, FieldKind, Form, FormField, Message, Paragraph
+from bot.requests import Actor, FormResult
+from bot.services import Services
+from bot.usecases.place import known_person, place_of
+from bot.views.rounds import notice
+from rituals.errors import InvalidInput
+from rituals.refs import ConversationRef
+from rituals.schedule import WEEKDAYS, DigestSchedule, parse_schedule
+
+YES, NO = "yes", "no"
+
+
+async def settings(services: Services, actor: Actor, conversation: ConversationRef) -> Form | None:
+    """Facilitators get the form; everyone else is shown the settings privately."""
+    async with services.database.unit_of_work() as uow:
+        place = await place_of(uow, conversation)
+        schedule = await uow.schedules.get(place.partnership_id)
+        here = await uow.channels.receives_digest(conversation.in_thread(None))
+        person = await known_person(uow, place, actor.user)
+    if person is not None and place.is_facilitator(person):
+        return _form(schedule, here)
+    await services.tell(actor.user, _shown(schedule, here), near=conversation)
+    return None
+
+
+async def save_settings(
+    services: Services, actor: Actor, conversation: ConversationRef, values: dict[str, str]
+) -> FormResult:
+    try:
+        schedule = parse_schedule(
+            day=values.get("day", ""),
+            at=values.get("at", ""),
+            zone=values.get("zone", ""),
+            enabled=values.get("enabled", YES) or YES,
+        )
+    except InvalidInput as problem:
+        return FormResult({problem.field or "": str(problem)})
+    here = (values.get("this_channel") or YES).strip().lower() in (YES, "y", "on", "true")
+    async with services.database.unit_of_work() as uow:
+        place = await place_of(uow, conversation)
+        person = await known_person(uow, place, actor.user)
+        if person is None or not place.is_facilitator(person):
+            return FormResult({"": words.SETTINGS_ONLY_FACILITATORS})
+        await uow.schedules.save(place.partnership_id, schedule, services.clock.now())
+        await uow.channels.set_digest(conversation.in_thread(None), here)
+        await uow.commit()
+    await services.tell(actor.user, _shown(schedule, here, saved=True), near=conversation)
+    return FormResult()
+
+
+def _shown(schedule: DigestSchedule, here: bool, *, saved: bool = False) -> Message:
+    when = schedule.describe() if schedule.enabled else words.SETTINGS_OFF
+    text = words.SETTINGS_SHOWN.format(
+        when=when, here=words.SETTINGS_HERE if here else words.SETTINGS_NOT_HERE
+    )
+    if saved:
+        return notice(f"{words.SETTINGS_SAVED} {text}")
+    return Message(text, (Paragraph.of(text), Paragraph.of(words.SETTINGS_WHO_CHANGES)))
+
+
+def _form(schedule: DigestSchedule, here: bool) -> Form:
+    days = tuple(Choice(name, name.capitalize()) for name in WEEKDAYS)
+    yes_no = (Choice(YES, "Yes"), Choice(NO, "No"))
+    return Form(
+        form_id=actions.FORM_SETTINGS,
+        title=words.SETTINGS_TITLE,
+        submit_label=words.SETTINGS_SUBMIT,
+        fields=(
+            FormField(
+                "day",
+                words.SETTINGS_DAY,
+                kind=FieldKind.CHOICE,
+                required=True,
+                choices=days,
+                initial=WEEKDAYS[schedule.weekday],
+            ),
+            FormField(
+                "at",
+                words.SETTINGS_AT,
+                required=True,
+                max_length=5,
+                initial=f"{schedule.at:%H:%M}",
+                hint=words.SETTINGS_AT_HINT,
+            ),
+            FormField(
+                "zone",
+                words.SETTINGS_ZONE,
+                required=True,
+                max_length=64,
+                initial=schedule.zone,
+                hint=words.SETTINGS_ZONE_HINT,
+            ),
+            FormField(
+                "enabled",
+                words.SETTINGS_ENABLED,
+                kind=FieldKind.CHOICE,
+                required=True,
+                choices=yes_no,
+                initial=YES if schedule.enabled else NO,
+            ),
+            FormField(
+                "this_channel",
+                words.SETTINGS_THIS_CHANNEL,
+                kind=FieldKind.CHOICE,
+                required=True,
+                choices=yes_no,
+                initial=YES if here else NO,
+            ),
+        ),
+    )

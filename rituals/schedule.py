@@ -1,0 +1,61 @@
+"""When a partnership's weekly digest goes out: a day, a local time and a time zone.
+
+Times are local wall-clock times in an IANA zone, so 09:00 Europe/London stays 09:00 across
+daylight-saving changes (the scheduler's cron trigger works in that zone). Pure: parsing and
+validating what a facilitator typed, nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rituals.errors import InvalidInput
+
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DEFAULT_ZONE: Final = "Europe/London"
+_TIME: Final = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]?([0-5]\d)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSchedule:
+    """Weekday 0 = Monday; `at` is local time in `zone`."""
+
+    weekday: int = 0
+    at: time = time(9, 0)
+    zone: str = DEFAULT_ZONE
+    enabled: bool = True
+
+    @property
+    def day_name(self) -> str:
+        return WEEKDAYS[self.weekday].capitalize()
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.zone)
+
+    def describe(self) -> str:
+        return f"{self.day_name}s at {self.at:%H:%M} ({self.zone})"
+
+
+def parse_schedule(*, day: str, at: str, zone: str, enabled: str | bool) -> DigestSchedule:
+    """A schedule from form fields; each problem names its field."""
+    wanted = day.strip().lower()
+    matches = [i for i, name in enumerate(WEEKDAYS) if wanted and name.startswith(wanted[:3])]
+    if len(matches) != 1:
+        raise InvalidInput(f"'{day}' is not a day of the week (Monday … Sunday).", field="day")
+    found = _TIME.match(at)
+    if found is None:
+        raise InvalidInput(f"'{at}' is not a time of day; write it as 09:00.", field="at")
+    name = zone.strip() or DEFAULT_ZONE
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"'{zone}' is not a time zone; use a name like Europe/London.", field="zone"
+        ) from None
+    on = enabled if isinstance(enabled, bool) else enabled.strip().lower() in ("yes", "on", "true")
+    return DigestSchedule(matches[0], time(int(found[1]), int(found[2])), name, on)

@@ -1,0 +1,191 @@
+"""The weekly digest through Slack: on schedule across a daylight-saving change, exactly once
+per period and channel, finished after a crash, and late or skipped around downtime."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.triggers.date import DateTrigger
+from sqlalchemy import select
+
+from bot.scheduler import DigestScheduler, weekly_trigger
+from bot.usecases.digest_send import Outcome
+from rituals.errors import InvalidInput
+from rituals.schedule import DigestSchedule, parse_schedule
+from storage.database import Database
+from storage.models import DigestSentRow
+from tests.adapters.slack.fake_slack import Posted
+from tests.adapters.slack.harness import ALICE, CHANNEL, SlackWorld, slack_world
+
+LONDON = ZoneInfo("Europe/London")
+OTHER_CHANNEL = "C0SECOND"
+
+
+def digests_in(world: SlackWorld, channel: str) -> list[Posted]:
+    return [m for m in world.slack.in_channel(channel) if "Weekly compact digest" in m.all_text]
+
+
+async def partnership_id(database: Database) -> int:
+    async with database.unit_of_work() as uow:
+        return (await uow.compacts.latest_all())[0].partnership_id
+
+
+def test_schedules_are_parsed_with_errors_beside_their_fields() -> None:
+    schedule = parse_schedule(day="tue", at="16.30", zone="Europe/Paris", enabled="no")
+    assert schedule == DigestSchedule(1, time(16, 30), "Europe/Paris", False)
+    assert schedule.describe() == "Tuesdays at 16:30 (Europe/Paris)"
+    for fields, field in (
+        ({"day": "someday"}, "day"),
+        ({"at": "25:00"}, "at"),
+        ({"zone": "Mars/Olympus"}, "zone"),
+    ):
+        given = {"day": "monday", "at": "09:00", "zone": "Europe/London", **fields}
+        with pytest.raises(InvalidInput) as problem:
+            parse_schedule(enabled="yes", **given)
+        assert problem.value.field == field
+
+
+async def test_ten_weeks_across_a_clock_change_give_ten_digests_per_channel(
+    database: Database, tmp_path: Path
+) -> None:
+    async with slack_world(database, tmp_path) as world:
+        await world.people.command(ALICE, "link nhs-vmi", channel=OTHER_CHANNEL)
+        await world.slack.wait_for(lambda: world.slack.in_channel(OTHER_CHANNEL))
+        pid = await partnership_id(database)
+        trigger = weekly_trigger(DigestSchedule())  # Mondays 09:00 Europe/London
+        # From early October, over the end of British Summer Time (25 October 2026).
+        fire = trigger.get_next_fire_time(None, datetime(2026, 10, 1, tzinfo=UTC))
+        fired: list[datetime] = []
+        for _ in range(10):
+            fired.append(fire)
+            world.clock.moment = fire.astimezone(UTC)
+            first = await world.wiring.app.send_scheduled_digest(pid)
+            again = await world.wiring.app.send_scheduled_digest(pid)  # a retried job
+            assert (first.outcome, again.outcome) == (Outcome.SENT, Outcome.ALREADY)
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        assert all(f.astimezone(LONDON).time() == time(9, 0) for f in fired)
+        assert {f.astimezone(UTC).hour for f in fired} == {8, 9}  # summer time, then winter
+        for channel in (CHANNEL, OTHER_CHANNEL):
+            assert len(digests_in(world, channel)) == 10
+        async with database.unit_of_work() as uow:
+            periods = (await uow.session.execute(select(DigestSentRow.period))).scalars().all()
+        assert sorted(periods) == [f"2026-W{week}" for week in range(40, 50)]
+
+
+async def test_a_sender_that_died_after_claiming_is_finished_once(
+    database: Database, tmp_path: Path
+) -> None:
+    async with slack_world(database, tmp_path) as world:
+        await world.people.command(ALICE, "link nhs-vmi", channel=OTHER_CHANNEL)
+        await world.slack.wait_for(lambda: world.slack.in_channel(OTHER_CHANNEL))
+        pid = await partnership_id(database)
+        app = world.wiring.app
+        # The crashed sender claimed the week and reached the first channel, then died.
+        async with database.unit_of_work() as uow:
+            assert await uow.digests.claim(pid, "2026-W47", world.clock.now())
+            await uow.digests.record_post(pid, "2026-W47", f"slack:T0PARTNER:{CHANNEL}:1.1")
+            await uow.commit()
+        # Another sender (a second replica, or `digest send`) is refused meanwhile.
+        results = await app.send_digests("nhs-vmi", "2026-W47")
+        assert [r.outcome for r in results] == [Outcome.IN_PROGRESS]
+        assert await app.resend_unfinished_digests() == []  # not stale yet
+        world.clock.advance(timedelta(minutes=11))
+        finished = await app.resend_unfinished_digests()
+        assert [r.outcome for r in finished] == [Outcome.SENT]
+        assert (len(digests_in(world, CHANNEL)), len(digests_in(world, OTHER_CHANNEL))) == (0, 1)
+        assert await app.resend_unfinished_digests() == []
+        assert [r.outcome for r in await app.send_digests(None, "2026-W47")] == [Outcome.ALREADY]
+        assert len(digests_in(world, OTHER_CHANNEL)) == 1
+
+
+async def _run_scheduler_briefly(
+    world: SlackWorld, url: str, run_at: datetime, *, grace: timedelta, for_seconds: float
+) -> None:
+    scheduler = DigestScheduler(
+        world.wiring.app,
+        url,
+        grace=grace,
+        trigger_for=lambda _schedule: DateTrigger(run_date=run_at),
+        retry_every=timedelta(seconds=0.1),
+        reconcile_every=timedelta(seconds=0.2),
+    )
+    task = asyncio.create_task(scheduler.run())
+    await asyncio.sleep(for_seconds)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_downtime_within_the_grace_window_delivers_late_and_longer_skips_with_a_note(
+    database: Database, tmp_path: Path
+) -> None:
+    async with slack_world(database, tmp_path) as world:
+        url = database.engine.url.render_as_string(hide_password=False)
+        grace = timedelta(seconds=3)
+        # Week 47 went out normally.
+        world.clock.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        await world.wiring.app.send_scheduled_digest(await partnership_id(database))
+        assert len(digests_in(world, CHANNEL)) == 1
+
+        # Week 48's run is due while the service is down; it comes back 1 s late: sent.
+        world.clock.moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+        due = datetime.now(UTC) + timedelta(seconds=1.5)
+        await _run_scheduler_briefly(world, url, due, grace=grace, for_seconds=0.5)  # up, down
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1.0)
+        await _run_scheduler_briefly(world, url, due, grace=grace, for_seconds=1.5)
+        assert len(digests_in(world, CHANNEL)) == 2
+
+        # Week 49's run is missed by more than the grace window: skipped.
+        world.clock.moment = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+        due = datetime.now(UTC) + timedelta(seconds=1.0)
+        await _run_scheduler_briefly(world, url, due, grace=grace, for_seconds=0.3)
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 4.0)
+        await _run_scheduler_briefly(world, url, due, grace=grace, for_seconds=1.5)
+        assert len(digests_in(world, CHANNEL)) == 2
+
+        # The next week's digest says one was missed.
+        world.clock.moment = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
+        await world.wiring.app.send_scheduled_digest(await partnership_id(database))
+        latest = digests_in(world, CHANNEL)[-1].all_text
+        assert "The digest for 2026-W49 could not be sent" in latest
+
+
+async def test_a_digest_with_two_weeks_of_data_carries_a_chart_picture(
+    database: Database, tmp_path: Path
+) -> None:
+    async with slack_world(database, tmp_path) as world:
+        app, people, slack = world.wiring.app, world.people, world.slack
+        for week in range(2):  # a round in each of two weeks, each celebrating a clause
+            world.clock.moment = datetime(2026, 11, 9 + 7 * week, 16, 0, tzinfo=UTC)
+            await people.command(ALICE, f"reflect <@{ALICE}|alice>", channel=CHANNEL)
+            prompt = await slack.wait_for(
+                lambda week=week: [
+                    m for m in slack.in_channel(CHANNEL) if "your turn" in m.all_text
+                ][week:]
+            )
+            await people.reply(ALICE, CHANNEL, prompt[0].thread_ts or "", f"Week {week} env-r1")
+            await slack.wait_for(
+                lambda week=week: (
+                    len([m for m in slack.private_to(ALICE) if "Thank you" in m.all_text]) > week
+                )
+            )
+            await people.click(ALICE, prompt[0], "round.end")
+            await slack.wait_for(
+                lambda week=week: (
+                    len([m for m in slack.in_channel(CHANNEL) if "What we learned" in m.all_text])
+                    > week
+                )
+            )
+        world.clock.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        result = await app.send_scheduled_digest(await partnership_id(database))
+        assert result.outcome is Outcome.SENT
+        uploaded = await slack.wait_for(
+            lambda: [f for f in slack.files.values() if f.get("channel")]
+        )
+        assert uploaded[0]["channel"] == CHANNEL
+        assert uploaded[0]["bytes"].startswith(b"\x89PNG")
+        assert "week by week" in uploaded[0]["title"]
