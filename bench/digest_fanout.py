@@ -26,7 +26,6 @@ import asyncio
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -35,26 +34,23 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from common import ROOT, create_database, drop_database
 from sqlalchemy import event, text
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from adapters.slack.server import SlackServer
+from bot.bootstrap import bootstrap
+from bot.config import Settings
+from bot.messages import Message
+from bot.requests import Actor, CommandRequest, FormSubmission
+from bot.usecases.compacts import load_compact_file
+from bot.usecases.digest_send import send_all
+from bot.usecases.digests import compose_for, period_named
+from bot.usecases.place import Place
+from rituals.compact_yaml import parse_compact
+from rituals.refs import ConversationRef, UserRef
+from storage.database import Database
+from storage.migrate import upgrade_async
 
-from adapters.slack.server import SlackServer  # noqa: E402
-from bot.bootstrap import bootstrap  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.messages import Message  # noqa: E402
-from bot.requests import Actor, CommandRequest, FormSubmission  # noqa: E402
-from bot.usecases.compacts import load_compact_file  # noqa: E402
-from bot.usecases.digest_send import send_all  # noqa: E402
-from bot.usecases.digests import compose_for, period_named  # noqa: E402
-from bot.usecases.place import Place  # noqa: E402
-from rituals.compact_yaml import parse_compact  # noqa: E402
-from rituals.refs import ConversationRef, UserRef  # noqa: E402
-from storage.database import Database, make_engine  # noqa: E402
-from storage.migrate import upgrade_async  # noqa: E402
-
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 TEAM = "T0BENCH"
 TOKEN = "xoxb-bench-token"
 PERIOD = "2026-W47"
@@ -268,34 +264,8 @@ async def clone(database: Database, partnerships: int) -> None:
     print(f"  rounds, reflections and clause links copied: {time.perf_counter() - started:.1f} s")
 
 
-async def create_database() -> str:
-    from sqlalchemy.engine import make_url
-
-    name = f"compact_fanout_{os.getpid()}"
-    engine = make_engine(make_url(POSTGRES))
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    await engine.dispose()
-    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    target = make_url(url)
-    engine = make_engine(target.set(database=make_url(POSTGRES).database))
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(
-            f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'
-        )
-    await engine.dispose()
-
-
 async def main(args: argparse.Namespace) -> None:
-    url = await create_database()
+    url = await create_database("postgresql", Path(), f"compact_fanout_{os.getpid()}")
     await upgrade_async(url)
     database = Database.from_url(url)
     period = period_named(PERIOD)

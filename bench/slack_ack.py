@@ -26,24 +26,29 @@ import json
 import os
 import random
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, TCPConnector, web
+from common import (
+    bounded,
+    compact_file,
+    create_database,
+    drop_database,
+    free_port,
+    percentiles,
+    stored_reflections,
+    wait_healthy,
+)
 from slack_sdk.signature import SignatureVerifier
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"
@@ -51,7 +56,6 @@ TEAM = "T0BENCH"
 PEOPLE = ("U0ALICE", "U0BOB", "U0CAROL", "U0DAN")
 CONCURRENCY = 64
 MENTION = re.compile(r"<@(U[0-9A-Z]+)>")
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 # --- a lean Slack Web API ---------------------------------------------------------------------
@@ -208,12 +212,6 @@ class Signer:
 
 
 # --- the two servers ------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def bare_bolt_server(port: int) -> None:
     """The baseline: a bolt AsyncApp on aiohttp that acks commands and events, nothing more."""
     from slack_bolt.async_app import AsyncApp
@@ -233,86 +231,7 @@ def bare_bolt_server(port: int) -> None:
     bolt.start(port=port, path="/slack/events", host="127.0.0.1")
 
 
-async def wait_healthy(session: ClientSession, url: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            async with session.get(url) as reply:
-                if reply.status in (200, 404, 405):
-                    return
-        except OSError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} never answered")
-
-
-def compact_file(folder: Path) -> Path:
-    text = (ROOT / "examples" / "compact.yaml").read_text(encoding="utf-8")
-    text = re.sub(
-        r"^(\s+)email: (\w+)@(.*)$",
-        lambda m: f"{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{slack: U0{m[2].upper()}}}",
-        text,
-        flags=re.MULTILINE,
-    )
-    text = re.sub(r"turn_timeout_minutes: \d+", "turn_timeout_minutes: null", text)
-    path = folder / "compact.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-async def drop_postgres_database(url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    from storage.database import make_engine
-
-    target = make_url(url)
-    engine = make_engine(target.set(database=make_url(POSTGRES).database))
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(
-            f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'
-        )
-    await engine.dispose()
-
-
-async def create_database(kind: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-    from sqlalchemy.engine import make_url
-
-    from storage.database import make_engine
-
-    name = f"compact_bench_{os.getpid()}"
-    engine = make_engine(make_url(POSTGRES))
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    await engine.dispose()
-    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-
-
-# --- phases ---------------------------------------------------------------------------------------
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p50 = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return p50 * 1000, p99 * 1000, ordered[-1] * 1000
-
-
-async def bounded(
-    count: int, work: Callable[[int], Awaitable[Any]], limit: int = CONCURRENCY
-) -> list[Any]:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(i: int) -> Any:
-        async with gate:
-            return await work(i)
-
-    return await asyncio.gather(*(one(i) for i in range(count)))
-
-
+# --- phases -----------------------------------------------------------------------------------
 async def open_rounds(signer: Signer, slack: LeanSlack, channels: list[str]) -> None:
     mentions = " ".join(f"<@{p}|{p[2:].lower()}>" for p in PEOPLE)
 
@@ -323,7 +242,7 @@ async def open_rounds(signer: Signer, slack: LeanSlack, channels: list[str]) -> 
         await signer.command("U0ALICE", channel, f"reflect as-gathered {mentions}")
         await slack.wait(channel, lambda c: c.header_ts is not None and len(c.prompts) >= 1)
 
-    await bounded(len(channels), link_and_open)
+    await bounded(len(channels), link_and_open, CONCURRENCY)
 
 
 async def human_pace(
@@ -384,31 +303,19 @@ async def saturate(signer: Signer, slack: LeanSlack, channels: list[str]) -> tup
 
 async def bare_acks_per_second(signer: Signer, count: int) -> float:
     started = time.perf_counter()
-    await bounded(count, lambda i: signer.command(PEOPLE[i % 4], f"C{i % 500}", "help"))
+    await bounded(
+        count, lambda i: signer.command(PEOPLE[i % 4], f"C{i % 500}", "help"), CONCURRENCY
+    )
     return count / (time.perf_counter() - started)
-
-
-async def stored_reflections(url: str) -> int:
-    from sqlalchemy import func, select
-
-    from storage.database import Database
-    from storage.models import ReflectionRow
-
-    database = Database.from_url(url)
-    try:
-        async with database.unit_of_work() as uow:
-            return int(
-                await uow.session.scalar(select(func.count()).select_from(ReflectionRow)) or 0
-            )
-    finally:
-        await database.dispose()
 
 
 async def main(args: argparse.Namespace) -> None:
     slack = LeanSlack()
     await slack.start()
     folder = Path(tempfile.mkdtemp(prefix="slack-bench-"))
-    database_url = await create_database(args.database, folder)
+    database_url = await create_database(
+        args.database, folder, f"compact_slack_bench_{os.getpid()}"
+    )
     bot_port, bare_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -416,7 +323,7 @@ async def main(args: argparse.Namespace) -> None:
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_API_URL": slack.url,
         "DATABASE_URL": database_url,
-        "COMPACT_FILE": str(compact_file(folder)),
+        "COMPACT_FILE": str(compact_file(folder, "slack", lambda handle: f"U0{handle.upper()}")),
         "COMPACT_SECRET_KEY": "bench-secret-key-long-enough-to-use",
     }
     for name in ("TEAMS_APP_ID", "TEAMS_AUTH"):
@@ -446,7 +353,9 @@ async def main(args: argparse.Namespace) -> None:
     try:
         async with ClientSession(connector=connector) as session:
             await wait_healthy(session, f"http://127.0.0.1:{bot_port}/healthz", bot)
-            await wait_healthy(session, f"http://127.0.0.1:{bare_port}/slack/events", bare)
+            await wait_healthy(
+                session, f"http://127.0.0.1:{bare_port}/slack/events", bare, ok=(404, 405)
+            )
             ours = Signer(session, f"http://127.0.0.1:{bot_port}/slack/events")
             theirs = Signer(session, f"http://127.0.0.1:{bare_port}/slack/events")
             print(
@@ -512,8 +421,7 @@ async def main(args: argparse.Namespace) -> None:
             process.wait(timeout=30)
         log.close()
         await slack.stop()
-        if args.database == "postgresql":
-            await drop_postgres_database(database_url)
+        await drop_database(database_url)
 
 
 if __name__ == "__main__":

@@ -30,30 +30,33 @@ import json
 import os
 import random
 import re
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from asyncio.subprocess import Process
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import ClientSession, TCPConnector, web
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import (
+    bounded,
+    compact_file,
+    create_database,
+    drop_database,
+    free_port,
+    percentiles,
+    stored_reflections,
+    wait_healthy,
+)
 
 TENANT = "bench-tenant"
 BOT = {"id": "28:compact-bench", "name": "Compact"}
 PEOPLE = ("29:alice", "29:bob", "29:carol", "29:dan")
 NAMES = {"29:alice": "Alice", "29:bob": "Bob", "29:carol": "Carol", "29:dan": "Dan"}
 CONCURRENCY = 64
-POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 THANKS = "Thank you"
 ROUND_TITLE = "Reflections on the compact"
 
@@ -228,12 +231,6 @@ class Sender:
 
 
 # --- the servers ------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def echo_server(port: int) -> None:
     """The baseline: botbuilder's own echo bot sample (CloudAdapter, auth off), on aiohttp."""
     from botbuilder.core import ActivityHandler, TurnContext
@@ -262,101 +259,6 @@ def echo_server(port: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, backlog=1024)
 
 
-async def wait_healthy(session: ClientSession, url: str, process: Process) -> None:
-    for _ in range(600):
-        if process.returncode is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            async with session.get(url) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} never answered")
-
-
-def compact_file(folder: Path) -> Path:
-    text = (ROOT / "examples" / "compact.yaml").read_text(encoding="utf-8")
-    text = re.sub(
-        r"^(\s+)email: (\w+)@(.*)$",
-        lambda m: f'{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{teams: "29:{m[2]}"}}',
-        text,
-        flags=re.MULTILINE,
-    )
-    text = re.sub(r"turn_timeout_minutes: \d+", "turn_timeout_minutes: null", text)
-    path = folder / "compact.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-async def create_database(kind: str, folder: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-    from sqlalchemy.engine import make_url
-
-    from storage.database import make_engine
-
-    name = f"compact_teams_bench_{os.getpid()}"
-    engine = make_engine(make_url(POSTGRES))
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    await engine.dispose()
-    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(url: str) -> None:
-    from sqlalchemy.engine import make_url
-
-    from storage.database import make_engine
-
-    target = make_url(url)
-    engine = make_engine(target.set(database=make_url(POSTGRES).database))
-    async with engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.exec_driver_sql(
-            f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'
-        )
-    await engine.dispose()
-
-
-async def stored_reflections(url: str) -> int:
-    from sqlalchemy import func, select
-
-    from storage.database import Database
-    from storage.models import ReflectionRow
-
-    database = Database.from_url(url)
-    try:
-        async with database.unit_of_work() as uow:
-            return int(
-                await uow.session.scalar(select(func.count()).select_from(ReflectionRow)) or 0
-            )
-    finally:
-        await database.dispose()
-
-
-# --- phases -----------------------------------------------------------------------------------
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return statistics.median(ordered) * 1000, p99 * 1000, ordered[-1] * 1000
-
-
-async def bounded(
-    count: int, work: Callable[[int], Awaitable[Any]], limit: int = CONCURRENCY
-) -> list[Any]:
-    gate = asyncio.Semaphore(limit)
-
-    async def one(i: int) -> Any:
-        async with gate:
-            return await work(i)
-
-    return await asyncio.gather(*(one(i) for i in range(count)))
-
-
 async def open_rounds(sender: Sender, connector: LeanConnector, channels: list[str]) -> None:
     async def link_and_open(i: int) -> None:
         channel = channels[i]
@@ -364,7 +266,7 @@ async def open_rounds(sender: Sender, connector: LeanConnector, channels: list[s
         await sender.command("29:alice", channel, "reflect as-gathered", PEOPLE)
         await connector.wait(channel, lambda r: r.header is not None and len(r.prompts) >= 1)
 
-    await bounded(len(channels), link_and_open)
+    await bounded(len(channels), link_and_open, CONCURRENCY)
 
 
 async def answer(sender: Sender, connector: LeanConnector, channel: str, turn: int) -> float:
@@ -435,7 +337,7 @@ async def saturate(
 
 async def echo_saturate(sender: Sender, connector: LeanConnector, count: int) -> float:
     started = time.perf_counter()
-    await bounded(count, lambda i: echo_once(sender, connector, 10_000_000 + i))
+    await bounded(count, lambda i: echo_once(sender, connector, 10_000_000 + i), CONCURRENCY)
     return count / (time.perf_counter() - started)
 
 
@@ -443,13 +345,15 @@ async def main(args: argparse.Namespace) -> None:
     connector = LeanConnector()
     await connector.start()
     folder = Path(tempfile.mkdtemp(prefix="teams-bench-"))
-    database_url = await create_database(args.database, folder)
+    database_url = await create_database(
+        args.database, folder, f"compact_teams_bench_{os.getpid()}"
+    )
     bot_port, echo_port = free_port(), free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_"))},
         "TEAMS_AUTH": "off",
         "DATABASE_URL": database_url,
-        "COMPACT_FILE": str(compact_file(folder)),
+        "COMPACT_FILE": str(compact_file(folder, "teams", lambda handle: f"29:{handle}")),
         "COMPACT_SECRET_KEY": "bench-secret-key-long-enough-to-use",
     }
     log = (folder / "serve.log").open("wb")

@@ -9,6 +9,8 @@ error that says which conversation, never a silently dropped message.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import logging
 from collections import OrderedDict
@@ -18,9 +20,10 @@ from typing import Any, Final, TypeVar
 from adapters.teams.cards import Renderer
 from adapters.teams.connector import BotConnector
 from adapters.teams.translate import CHANNEL, PERSONAL, TEAMS, Origin, is_person
-from bot.messages import Form, Message
+from bot.messages import Chart, Form, Message
 from bot.ports import AddressBook
 from bot.requests import Actor
+from bot.views.chart_image import chart_png
 from rituals.refs import ConversationRef, UserRef
 
 log = logging.getLogger("compact.teams")
@@ -113,7 +116,26 @@ class TeamsGateway:
             await self._send(address, conversation.thread, payload)
             for payload in self._renderer.activities(message)
         ]
+        for chart in (block for block in message.blocks if isinstance(block, Chart)):
+            await self._send_chart(address, conversation.thread, chart)
         return ids[0]
+
+    async def _send_chart(
+        self, address: Mapping[str, Any], thread: str | None, chart: Chart
+    ) -> None:
+        """The chart as a picture attached after the card (the card has its numbers, so a
+        failure is logged and the message stands). Base64 images are outside Teams' message
+        size limit."""
+        try:
+            png = await asyncio.to_thread(chart_png, chart)
+            image = {
+                "contentType": "image/png",
+                "contentUrl": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
+                "name": "compact-digest-chart.png",
+            }
+            await self._send(address, thread, {"type": "message", "attachments": [image]})
+        except Exception:
+            log.exception("could not attach a chart in Teams")
 
     async def update(
         self, conversation: ConversationRef, message_id: str, message: Message

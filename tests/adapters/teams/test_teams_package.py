@@ -72,3 +72,20 @@ def test_the_command_writes_the_zip(tmp_path: Path) -> None:
     assert zipfile.ZipFile(out).namelist()
     refused = CliRunner().invoke(cli, ["teams", "package", "--app-id", "nope", "--host", "h"])
     assert refused.exit_code == 2
+
+
+def test_serve_plugs_teams_in_only_when_configured(tmp_path: Path) -> None:
+    from bot.cli import _platform_servers
+    from bot.config import Settings
+    from storage.database import Database
+
+    database = Database.from_url(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    secret = b"s" * 32
+    configured = Settings(TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="pw", TEAMS_APP_TENANT_ID="t")
+    unconfigured = Settings(TEAMS_APP_ID=None, TEAMS_AUTH="on")
+    for settings, expected in ((configured, ["teams"]), (unconfigured, [])):
+        settings = settings.model_copy(
+            update={"slack_signing_secret": None, "slack_app_token": None}
+        )
+        platforms = _platform_servers(settings, database, secret, socket_mode=False)
+        assert [p.platform for p in platforms] == expected

@@ -178,3 +178,27 @@ async def test_the_endpoint_answers_before_the_work_is_done(
         assert not world.connector.sent  # answered; the reply is still on its way
         await world.idle()
         assert world.connector.to_chat(ALICE)
+
+
+async def test_a_digest_chart_goes_to_teams_as_a_picture(
+    database: Database, tmp_path: Path
+) -> None:
+    """Where the digest has a chart, the picture follows the card as an image attachment."""
+    from bot.messages import Chart, Message, Paragraph, Series
+    from rituals.refs import ConversationRef
+
+    async with teams_world(database, tmp_path) as world:
+        world.connector.clear()
+        chart = Chart(
+            "Clauses celebrated and call-outs raised",
+            ("2026-11-09", "2026-11-16"),
+            (Series("celebrated", (3, 5)), Series("call-outs", (1, 0))),
+        )
+        message = Message("Weekly compact digest", (Paragraph.of("Weekly compact digest"), chart))
+        channel = ConversationRef("teams", "tenant-1", CHANNEL)
+        await world.wiring.services.gateway("teams").post(channel, message)
+        card, picture = world.connector.posts(lambda c: c.conversation == CHANNEL)
+        assert "Weekly compact digest" in card.text
+        (image,) = picture.body["attachments"]
+        assert image["contentType"] == "image/png"
+        assert image["contentUrl"].startswith("data:image/png;base64,iVBORw0KGgo")
