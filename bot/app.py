@@ -29,6 +29,7 @@ from bot.usecases.callouts import CalloutService
 from bot.usecases.compacts import link_channel, show_compact
 from bot.usecases.digest_send import (
     SendResult,
+    catch_up,
     resend_unfinished,
     scheduled_period,
     send_all,
@@ -46,7 +47,7 @@ from rituals.compact import OrderPolicy
 from rituals.errors import RitualError
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import events as ev
-from rituals.schedule import DigestSchedule
+from rituals.schedule import DigestSchedule, latest_due
 
 log = logging.getLogger("compact.app")
 T = TypeVar("T")
@@ -197,7 +198,8 @@ class CompactApp:
         async with self._digests_at_once:
             async with self.services.database.unit_of_work() as uow:
                 schedule = await uow.schedules.get(partnership_id)
-            period = scheduled_period(self.services.clock.now(), schedule.zone)
+            due = latest_due(schedule, self.services.clock.now())
+            period = scheduled_period(due, schedule.zone)
             return await send_digest(self.services, partnership_id, period, scheduled=True)
 
     async def send_digests(self, slug: str | None, period_label: str | None) -> list[SendResult]:
@@ -223,6 +225,10 @@ class CompactApp:
 
     async def resend_unfinished_digests(self) -> list[SendResult]:
         return await resend_unfinished(self.services)
+
+    async def catch_up_digests(self, grace: timedelta) -> list[SendResult]:
+        """Digests due within `grace` that nobody claimed (see `digest_send.catch_up`)."""
+        return await catch_up(self.services, grace)
 
     async def first_time(self, key: str) -> bool:
         """Record an inbound request's idempotency key (a Slack `event_id`, a button press's
@@ -497,7 +503,11 @@ class CompactApp:
         if submission.form_id == actions.FORM_SETTINGS:
             flat = {name: _text(value) for name, value in values.items()}
             return await save_settings(
-                self.services, submission.actor, submission.conversation, flat
+                self.services,
+                submission.actor,
+                submission.conversation,
+                flat,
+                dict(submission.context),
             )
         if submission.form_id == actions.FORM_LEARNING_NOTE:
             ref = submission.context.get("callout_id", "")

@@ -76,7 +76,17 @@ class PostgresLease:
         import asyncpg
 
         if self._connection is None or self._connection.is_closed():
-            self._connection = await asyncpg.connect(self._dsn, timeout=10)
+            # Keepalives, so PostgreSQL notices a leader whose host died (and frees the lock)
+            # within about a minute rather than the operating system's two hours.
+            self._connection = await asyncpg.connect(
+                self._dsn,
+                timeout=10,
+                server_settings={
+                    "tcp_keepalives_idle": "20",
+                    "tcp_keepalives_interval": "10",
+                    "tcp_keepalives_count": "3",
+                },
+            )
         held = await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY)
         return bool(held)
 
@@ -186,12 +196,13 @@ class DigestScheduler:
                         if not await self._lease.still_held():
                             await self._step_down()
                             continue
-                        await self.reconcile()
-                        await self._app.resend_unfinished_digests()
+                        await self._keep_up()
                 except asyncio.CancelledError:
                     raise
                 except Exception:
                     log.exception("scheduler step failed; trying again")
+                    if not self.is_leader:
+                        await self._step_down()  # never hold the lease without scheduling
                 every = self._reconcile_every if self.is_leader else self._retry_every
                 await asyncio.sleep(every.total_seconds())
         finally:
@@ -213,7 +224,14 @@ class DigestScheduler:
         self._scheduler.start()
         self.is_leader = True
         log.info("this process now runs the digest scheduler")
+        await self._keep_up()
+
+    async def _keep_up(self) -> None:
+        """Jobs match the schedules; digests owed (due within the grace window and never
+        claimed, e.g. a job lost when a leader died mid-fan-out) and digests left half-sent
+        are sent. The database, not the scheduler's memory, says what is owed."""
         await self.reconcile()
+        await self._app.catch_up_digests(self._grace)
         await self._app.resend_unfinished_digests()
 
     async def _step_down(self) -> None:
@@ -236,9 +254,11 @@ class DigestScheduler:
         if scheduler is None:
             return
         wanted = await self._app.digest_schedules()
+        # One read of the job store (it is synchronous, on the event loop's thread).
+        existing = {job.id: job for job in scheduler.get_jobs()}
         for partnership_id, schedule in wanted.items():
             job_id = f"{JOB_PREFIX}{partnership_id}"
-            job = scheduler.get_job(job_id)
+            job = existing.get(job_id)
             name = f"{schedule.weekday}|{schedule.at:%H:%M}|{schedule.zone}"
             if not schedule.enabled:
                 if job is not None:
@@ -256,7 +276,7 @@ class DigestScheduler:
             elif job.name != name:
                 scheduler.modify_job(job_id, name=name)
                 scheduler.reschedule_job(job_id, trigger=self._trigger_for(schedule))
-        for job in scheduler.get_jobs():
+        for job in existing.values():
             partnership = job.id.removeprefix(JOB_PREFIX)
             if job.id.startswith(JOB_PREFIX) and int(partnership) not in wanted:
                 scheduler.remove_job(job.id)

@@ -198,6 +198,9 @@ LINKED: Final = (
     "This channel now holds the rituals of {name}: closing reflections with `/compact reflect`, "
     "call-outs with `/compact callout`, and the weekly digest."
 )
+FORM_WAIT_TITLE: Final = "Compact Rituals"
+FORM_LOADING: Final = "Just a moment…"
+NOTHING_TO_FILL: Final = "There is nothing to fill in here just now; Compact has sent you a note."
 FORM_DID_NOT_OPEN: Final = (
     "The form could not open in time. Please press the button or run the command again."
 )
@@ -286,6 +289,7 @@ TEAMS_CALLOUT_IN_PRIVATE: Final = (
     "Call-outs are raised privately, never in a channel: I've sent you the form in our "
     "personal chat. Nothing about it is posted here."
 )
+TEAMS_FORM_IN_PRIVATE: Final = "I've sent you the form in our personal chat."
 TEAMS_FORM_SENT: Final = "Sent — thank you."
 TEAMS_NOTHING_TO_FILL: Final = (
     "There is nothing to fill in just now; I've sent you a note in our personal chat."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,3 +59,17 @@ def parse_schedule(*, day: str, at: str, zone: str, enabled: str | bool) -> Dige
         ) from None
     on = enabled if isinstance(enabled, bool) else enabled.strip().lower() in ("yes", "on", "true")
     return DigestSchedule(matches[0], time(int(found[1]), int(found[2])), name, on)
+
+
+def latest_due(schedule: DigestSchedule, now: datetime) -> datetime:
+    """The most recent moment at or before `now` the digest was due (in UTC): the same
+    weekday and local time, in the schedule's zone, so a clock change moves neither."""
+    zone = schedule.tzinfo
+    local = now.astimezone(zone)
+    days_back = (local.weekday() - schedule.weekday) % 7
+    for back in (days_back, days_back + 7):
+        day = local.date() - timedelta(days=back)
+        due = datetime.combine(day, schedule.at, tzinfo=zone)
+        if due <= local:
+            return due.astimezone(UTC)
+    raise AssertionError("unreachable: a week ago is always in the past")  # pragma: no cover

@@ -32,6 +32,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import messages as m
+from bot import words
 
 BLOCKS_PER_MESSAGE: Final = 50
 BLOCKS_PER_VIEW: Final = 100
@@ -217,3 +218,22 @@ def _option(choice: m.Choice) -> Option:
 def _clip(text: str, limit: int) -> str:
     """Shorten to `limit` characters with an ellipsis (labels, titles, headers)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+LOADING_CALLBACK: Final = "compact.loading"
+
+
+def loading_modal() -> View:
+    """Held open with a fresh `trigger_id` while the real form is prepared."""
+    return notice_modal(words.FORM_LOADING, callback_id=LOADING_CALLBACK)
+
+
+def notice_modal(text: str, *, callback_id: str = LOADING_CALLBACK) -> View:
+    """A modal that only says something (no inputs, so no submit button)."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=PlainTextObject(text=_clip(words.FORM_WAIT_TITLE, MODAL_TEXT_CHARS)),
+        close=PlainTextObject(text="Close"),
+        blocks=_sections([escape(text)]),
+    )

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, translate
 from adapters.slack.gateway import SlackGateway
-from bot import words
+from bot import actions, words
 from bot.app import CompactApp
 from bot.messages import Form
 from bot.requests import Actor, FormResult
@@ -37,41 +37,78 @@ from rituals.refs import ConversationRef
 log = logging.getLogger("compact.slack")
 
 COMMAND: Final = "/compact"
+# Commands that answer with a form: a modal is held open for them before any slow work.
+FORM_COMMANDS: Final = frozenset({"callout", "answer", "edit", "settings"})
 SUBMIT_BUDGET: Final = 2.0  # seconds; Slack closes the request at 3
 
 
-def add_listeners(bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway) -> None:
+class InFlight:
+    """Work acknowledged but not finished, so a graceful shutdown can wait for it: bolt runs
+    listeners after the HTTP response and does not keep track of them itself."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __aenter__(self) -> None:
+        self._count += 1
+        self._idle.clear()
+
+    async def __aexit__(self, *_: object) -> None:
+        self._count -= 1
+        if self._count == 0:
+            self._idle.set()
+
+    async def drained(self, within: float) -> bool:
+        """Wait (at most `within` seconds) until nothing is in flight; False if it was not."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout=within)
+        except TimeoutError:
+            return False
+        return True
+
+
+def add_listeners(
+    bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway, in_flight: InFlight
+) -> None:
     """Register every listener on `bolt`, each handing its request to `compact`."""
     forms = _Forms(compact, gateway)
 
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        request = translate.command_request(body)
-        form = await compact.command(request)
-        if form is not None:
-            await forms.open(client, body, form, request.actor, request.conversation)
+        async with in_flight:
+            request = translate.command_request(body)
+            word = request.words[0].lower() if request.words else ""
+            loading = await forms.hold(client, body) if word in FORM_COMMANDS else None
+            form = await compact.command(request)
+            await forms.show(client, body, loading, form, request.actor, request.conversation)
 
     @bolt.action(re.compile(".+"))
     async def on_action(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         await ack()
-        request = translate.action_request(body, action)
-        form = await compact.action(request)
-        if form is not None:
-            await forms.open(client, body, form, request.actor, request.conversation)
+        async with in_flight:
+            request = translate.action_request(body, action)
+            opens_form = request.action in actions.OPENS_FORM
+            loading = await forms.hold(client, body) if opens_form else None
+            form = await compact.action(request)
+            await forms.show(client, body, loading, form, request.actor, request.conversation)
 
     @bolt.view(re.compile(".+"))
     async def on_submit(ack: AsyncAck, body: dict[str, Any]) -> None:
-        await forms.submitted(ack, body)
+        async with in_flight:
+            await forms.submitted(ack, body)
 
     @bolt.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         said = translate.chat_message(translate.team_of(body), event, event_id=body.get("event_id"))
         if said is None:
             return
-        await compact.message(said)
+        async with in_flight:
+            await compact.message(said)
 
     @bolt.event("app_home_opened")
     async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -79,7 +116,8 @@ def add_listeners(bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway) ->
             return
         team = translate.team_of(body)
         person = Actor(translate.user(team, str(event.get("user", ""))), "")
-        await gateway.publish_home(team, person.user.user_id, await compact.home(person))
+        async with in_flight:
+            await gateway.publish_home(team, person.user.user_id, await compact.home(person))
 
     @bolt.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
@@ -93,25 +131,51 @@ class _Forms:
         self._compact = compact
         self._gateway = gateway
 
-    async def open(
-        self,
-        client: AsyncWebClient,
-        body: dict[str, Any],
-        form: Form,
-        actor: Actor,
-        where: ConversationRef,
-    ) -> None:
-        with_place = dataclasses.replace(
-            form, context=translate.form_context(dict(form.context), where)
-        )
+    async def hold(self, client: AsyncWebClient, body: dict[str, Any]) -> str | None:
+        """Open a "loading" modal at once with the request's `trigger_id` (valid 3 s, once),
+        before any database work; the form replaces it when ready. Returns its view id."""
         try:
-            await client.views_open(
-                trigger_id=str(body.get("trigger_id", "")),
-                view=blocks.modal(with_place).to_dict(),
+            opened = await client.views_open(
+                trigger_id=str(body.get("trigger_id", "")), view=blocks.loading_modal().to_dict()
             )
         except SlackApiError as problem:
             log.warning("could not open a modal: %s", problem.response.get("error"))
+            return None
+        return str((opened.get("view") or {}).get("id") or "") or None
+
+    async def show(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        loading: str | None,
+        form: Form | None,
+        actor: Actor,
+        where: ConversationRef,
+    ) -> None:
+        """The form in the modal held open for it (or a new one); with no form (the
+        application said why, privately), the held modal says there is nothing to fill in."""
+        if form is None:
+            if loading is not None:
+                await self._replace(client, loading, blocks.notice_modal(words.NOTHING_TO_FILL))
+            return
+        with_place = dataclasses.replace(
+            form, context=translate.form_context(dict(form.context), where)
+        )
+        view = blocks.modal(with_place).to_dict()
+        try:
+            if loading is not None:
+                await client.views_update(view_id=loading, view=view)
+            else:
+                await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
+        except SlackApiError as problem:
+            log.warning("could not show a form: %s", problem.response.get("error"))
             await self._tell(actor, where, words.FORM_DID_NOT_OPEN)
+
+    async def _replace(self, client: AsyncWebClient, view_id: str, view: Any) -> None:
+        try:
+            await client.views_update(view_id=view_id, view=view.to_dict())
+        except SlackApiError as problem:
+            log.warning("could not update a modal: %s", problem.response.get("error"))
 
     async def submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         submission = translate.form_submission(body)

@@ -26,7 +26,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from adapters.slack.gateway import SlackGateway
-from adapters.slack.listeners import add_listeners
+from adapters.slack.listeners import InFlight, add_listeners
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.translate import PLATFORM
 from bot.app import CompactApp
@@ -36,6 +36,7 @@ log = logging.getLogger("compact.slack")
 EVENTS_PATH: Final = "/slack/events"
 INSTALL_PATH: Final = "/slack/install"
 REDIRECT_PATH: Final = "/slack/oauth_redirect"
+SHUTDOWN_GRACE_SECONDS: Final = 10.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class SlackServer:
         self._gateway = SlackGateway(api_url=api_url, token_for=self._token_for)
         self._bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._in_flight = InFlight()
 
     @property
     def gateway(self) -> SlackGateway:
@@ -102,7 +104,7 @@ class SlackServer:
                 redirect_uri_path=REDIRECT_PATH,
             )
         bolt = AsyncApp(signing_secret=self._signing_secret or "", **options)
-        add_listeners(bolt, compact, self._gateway)
+        add_listeners(bolt, compact, self._gateway, self._in_flight)
         if self._oauth is not None:
             bolt.enable_token_revocation_listeners()
         else:
@@ -150,6 +152,10 @@ class SlackServer:
         log.info("Slack: connected over Socket Mode")
 
     async def stop(self) -> None:
+        """Stop taking requests, then give acknowledged work time to finish (an answer that
+        was acknowledged must not be lost to a restart)."""
+        if not await self._in_flight.drained(within=SHUTDOWN_GRACE_SECONDS):
+            log.warning("Slack: stopping with work still in flight")
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         await self._gateway.close()

@@ -207,8 +207,13 @@ class TeamsListener(TeamsActivityHandler):  # type: ignore[misc]  # untyped SDK
             return
         await self._gateway.send_form(origin.actor.user, form, near=origin.conversation)
         if origin.kind != t.PERSONAL:
-            # e.g. `callout` typed in a channel: the form went to the personal chat.
-            await self._gateway.post(origin.conversation, notice(words.TEAMS_CALLOUT_IN_PRIVATE))
+            # The form went to the personal chat; say so where the command was typed.
+            hint = (
+                words.TEAMS_CALLOUT_IN_PRIVATE
+                if command.words and command.words[0].lower() == "callout"
+                else words.TEAMS_FORM_IN_PRIVATE
+            )
+            await self._gateway.post(origin.conversation, notice(hint))
 
     async def _press(self, press: t.ButtonPress) -> None:
         origin = press.origin
@@ -303,14 +308,22 @@ def _raw(turn_context: TurnContext) -> Mapping[str, Any]:
 
 
 def _form_submission(submission: t.Submission) -> FormSubmission:
+    """The submission keyed on its form card and person when it came from a card: a double
+    click sends two activities (two ids) from one card, and must table one call-out. (The
+    key is stored only with what the form creates, so correcting a refused form works.)"""
     origin = submission.origin
+    key = (
+        f"teams:card:{submission.card_id}:{submission.form_id}:{origin.actor.user.user_id}"
+        if submission.card_id
+        else origin.activity_id
+    )
     return FormSubmission(
         actor=origin.actor,
         conversation=origin.conversation,
         form_id=submission.form_id,
         values=submission.values,
         context=submission.context,
-        request_id=origin.activity_id,
+        request_id=key,
     )
 
 

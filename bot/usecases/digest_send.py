@@ -21,11 +21,13 @@ from bot.usecases.digests import Period, compose_for, period_named, week_contain
 from bot.usecases.place import Place
 from bot.views import digest as views
 from rituals.refs import ConversationRef
+from rituals.schedule import latest_due
 
 log = logging.getLogger("compact.digest")
 
-# A claim not marked sent after this long is taken over: its sender died mid-way.
-CLAIM_STALE_AFTER: Final = timedelta(minutes=10)
+# A claim neither marked sent nor refreshed (each channel posted refreshes it) for this long is
+# taken over: its sender died mid-way. Longer than any one post's retries can take.
+CLAIM_STALE_AFTER: Final = timedelta(minutes=30)
 # ... and one that still cannot be finished after a week is left alone (logged each time).
 GIVE_UP_AFTER: Final = timedelta(days=7)
 
@@ -48,10 +50,11 @@ class SendResult:
     posted: tuple[str, ...] = ()
 
 
-def scheduled_period(fired_at: datetime, zone_name: str) -> Period:
-    """The week a scheduled digest reports: the one that ended just before it fires on a
-    Monday, the week so far on any later day (one digest per ISO week, whatever the day)."""
-    return week_containing(fired_at - timedelta(days=1), ZoneInfo(zone_name))
+def scheduled_period(due: datetime, zone_name: str) -> Period:
+    """The week a scheduled digest reports, from when it was due (not when it ran, which may
+    be hours later): the one that ended just before a Monday, the week so far on a later
+    day (one digest per ISO week, whatever the day)."""
+    return week_containing(due - timedelta(days=1), ZoneInfo(zone_name))
 
 
 async def send_digest(
@@ -117,7 +120,7 @@ async def _post_claimed(services: Services, partnership_id: int, period: Period)
         entry = f"{_where(channel)}{message_id}"
         posted.append(entry)
         async with services.database.unit_of_work() as uow:
-            await uow.digests.record_post(partnership_id, period.label, entry)
+            await uow.digests.record_post(partnership_id, period.label, entry, services.clock.now())
             await uow.commit()
     if unreached:
         return SendResult(place.slug, period.label, Outcome.INCOMPLETE, tuple(posted))
@@ -159,8 +162,35 @@ async def resend_unfinished(services: Services) -> list[SendResult]:
     results = []
     for partnership_id, label in stale:
         period = period_named(label, zones[partnership_id].tzinfo)
-        results.append(await send_digest(services, partnership_id, period, take_over_stale=True))
+        try:
+            sent = await send_digest(services, partnership_id, period, take_over_stale=True)
+        except Exception:
+            # One broken partnership must not stop the others' recovery.
+            log.exception("finishing the digest of partnership %d failed", partnership_id)
+            continue
+        results.append(sent)
     return results
+
+
+async def catch_up(services: Services, grace: timedelta) -> list[SendResult]:
+    """Send every digest that was due within `grace` and was never claimed: the database,
+    not the scheduler's memory, decides what is owed, so a digest whose job was lost (the
+    leader restarted or stepped down mid-fan-out) still goes out."""
+    now = services.clock.now()
+    async with services.database.unit_of_work() as uow:
+        ids = [stored.partnership_id for stored in await uow.compacts.latest_all()]
+        schedules = await uow.schedules.all(ids)
+        owed = {
+            pid: scheduled_period(due, schedule.zone)
+            for pid, schedule in schedules.items()
+            if schedule.enabled and now - (due := latest_due(schedule, now)) <= grace
+        }
+        claimed = await uow.digests.claimed_among([(p, period.label) for p, period in owed.items()])
+    missing = {pid: period for pid, period in owed.items() if (pid, period.label) not in claimed}
+    if not missing:
+        return []
+    log.info("catching up %d digest(s) that were due and not sent", len(missing))
+    return await send_all(services, missing)
 
 
 async def send_all(

@@ -3,8 +3,8 @@
 Teams keeps call-outs out of channels: people raise them in their personal chat with the bot.
 Commands there need a partnership like any conversation, but nobody should have to link
 every person's chat by hand, so it is linked on first contact: to the partnership that knows
-the person, or to the only partnership there is. Anything else (someone known in several
-partnerships) is left for a facilitator's `link`, rather than guessed.
+the person. Anything else (a stranger, or someone known in several partnerships) is left
+unlinked rather than guessed: anyone in the tenant can chat with the bot.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ async def adopt_personal_chat(
             for stored in stored_all
             if await uow.people.person_id(stored.partnership_id, actor.user) is not None
         ]
-        chosen = theirs or (stored_all if len(stored_all) == 1 else [])
-        if len(chosen) != 1:
+        # Only a partnership that knows the person: anyone in the tenant can chat with the
+        # bot, and a stranger must not be handed a partnership's compact, agenda or digest.
+        if len(theirs) != 1:
             return False
-        await uow.channels.bind(chosen[0].partnership_id, chat, digest=False)
+        await uow.channels.bind(theirs[0].partnership_id, chat, digest=False)
         await uow.commit()
     return True

@@ -17,6 +17,7 @@ from rituals.refs import ConversationRef
 from rituals.schedule import WEEKDAYS, DigestSchedule, parse_schedule
 
 YES, NO = "yes", "no"
+CHANNEL_CONTEXT = "settings_channel"
 
 
 async def settings(services: Services, actor: Actor, conversation: ConversationRef) -> Form | None:
@@ -27,13 +28,17 @@ async def settings(services: Services, actor: Actor, conversation: ConversationR
         here = await uow.channels.receives_digest(conversation.in_thread(None))
         person = await known_person(uow, place, actor.user)
     if person is not None and place.is_facilitator(person):
-        return _form(schedule, here)
+        return _form(schedule, here, conversation.in_thread(None))
     await services.tell(actor.user, _shown(schedule, here), near=conversation)
     return None
 
 
 async def save_settings(
-    services: Services, actor: Actor, conversation: ConversationRef, values: dict[str, str]
+    services: Services,
+    actor: Actor,
+    conversation: ConversationRef,
+    values: dict[str, str],
+    context: dict[str, str] | None = None,
 ) -> FormResult:
     try:
         schedule = parse_schedule(
@@ -45,6 +50,9 @@ async def save_settings(
     except InvalidInput as problem:
         return FormResult({problem.field or "": str(problem)})
     here = (values.get("this_channel") or YES).strip().lower() in (YES, "y", "on", "true")
+    asked_in = (context or {}).get(CHANNEL_CONTEXT)
+    if asked_in:
+        conversation = conversation._replace(channel=asked_in, thread=None)
     async with services.database.unit_of_work() as uow:
         place = await place_of(uow, conversation)
         person = await known_person(uow, place, actor.user)
@@ -67,10 +75,13 @@ def _shown(schedule: DigestSchedule, here: bool, *, saved: bool = False) -> Mess
     return Message(text, (Paragraph.of(text), Paragraph.of(words.SETTINGS_WHO_CHANGES)))
 
 
-def _form(schedule: DigestSchedule, here: bool) -> Form:
+def _form(schedule: DigestSchedule, here: bool, channel: ConversationRef) -> Form:
     days = tuple(Choice(name, name.capitalize()) for name in WEEKDAYS)
     yes_no = (Choice(YES, "Yes"), Choice(NO, "No"))
     return Form(
+        # The channel rides along: on Teams the form is filled in a personal chat, and "send
+        # it to this channel" is about the channel it was asked for in.
+        context={CHANNEL_CONTEXT: channel.channel},
         form_id=actions.FORM_SETTINGS,
         title=words.SETTINGS_TITLE,
         submit_label=words.SETTINGS_SUBMIT,

@@ -36,6 +36,9 @@ def _database_url() -> str:
     return str(url)
 
 
+MIGRATION_LOCK = 0x436F6D7061637432  # "Compact2": this application's migration lock
+
+
 def run_migrations_offline() -> None:
     """Emit SQL to stdout (`alembic upgrade head --sql`) instead of touching a database."""
     context.configure(
@@ -51,6 +54,10 @@ def run_migrations_offline() -> None:
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, **context_options())
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Replicas starting at once migrate one after the other (the lock is released at
+            # commit); the later ones then find the schema at head and do nothing.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
         if connection.dialect.name == "sqlite":
             # Foreign keys were off while tables were rebuilt; check nothing broke before

@@ -22,7 +22,8 @@ class ChannelRepository:
         """Bind the conversation's channel to the partnership; binding again is harmless.
 
         A channel belongs to one partnership at a time: binding it to another moves it.
-        `digest`: whether the weekly digest goes there (not to a person's chat with the bot).
+        `digest`: whether the weekly digest goes there (not to a person's chat with the bot);
+        set when the channel is first bound, and kept (a facilitator's choice) afterwards.
         """
         key = (
             ChannelRow.platform == conversation.platform,
@@ -31,9 +32,7 @@ class ChannelRepository:
         )
         moved = await rowcount(
             self._session,
-            update(ChannelRow)
-            .where(*key)
-            .values(partnership_id=partnership_id, receives_digest=digest),
+            update(ChannelRow).where(*key).values(partnership_id=partnership_id),
         )
         if moved:
             return
@@ -51,9 +50,7 @@ class ChannelRepository:
             # Bound by a concurrent request a moment ago; the last binding wins, as above.
             await rowcount(
                 self._session,
-                update(ChannelRow)
-                .where(*key)
-                .values(partnership_id=partnership_id, receives_digest=digest),
+                update(ChannelRow).where(*key).values(partnership_id=partnership_id),
             )
 
     async def partnership_of(self, conversation: ConversationRef) -> int | None:

@@ -106,14 +106,17 @@ class DigestRepository:
         )
         return list(ids or [])
 
-    async def record_post(self, partnership_id: int, period: str, entry: str) -> None:
+    async def record_post(
+        self, partnership_id: int, period: str, entry: str, now: datetime
+    ) -> None:
         """Add one channel's message id to the claimed period (the claimant's alone)."""
         ids = await self.posted(partnership_id, period)
         await rowcount(
             self._session,
             update(DigestSentRow)
             .where(DigestSentRow.partnership_id == partnership_id, DigestSentRow.period == period)
-            .values(message_ids=[*ids, entry]),
+            # Refreshing the claim tells a would-be taker-over that its sender is alive.
+            .values(message_ids=[*ids, entry], claimed_at=now),
         )
 
     async def unsent(
@@ -142,3 +145,16 @@ class DigestRepository:
             .order_by(DigestSentRow.period)
         )
         return list(rows)
+
+    async def claimed_among(self, wanted: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of the (partnership, period) pairs already have a claim, in one query."""
+        if not wanted:
+            return set()
+        rows = await self._session.execute(
+            select(DigestSentRow.partnership_id, DigestSentRow.period).where(
+                DigestSentRow.partnership_id.in_({pid for pid, _ in wanted}),
+                DigestSentRow.period.in_({label for _, label in wanted}),
+            )
+        )
+        found = {(pid, label) for pid, label in rows.all()}
+        return found & set(wanted)

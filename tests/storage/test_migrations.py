@@ -49,3 +49,35 @@ async def test_downgrade_to_base_and_back(database_url: str) -> None:
     await upgrade_async(database_url)
     assert await _tables(database_url) == {*Base.metadata.tables, "alembic_version"}
     assert await _differences(database_url) == []
+
+
+async def test_replicas_starting_at_once_migrate_one_after_the_other(postgresql_url: str) -> None:
+    """Four `compact-bot db upgrade` processes on one empty PostgreSQL database (replicas
+    starting together): all succeed, and the schema is the models' schema."""
+    import os
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _execute_autocommit
+
+    base = make_url(postgresql_url)
+    name = f"migrate_race_{uuid.uuid4().hex[:8]}"
+    await _execute_autocommit(base, f'CREATE DATABASE "{name}"')
+    target = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        command = [str(Path(sys.executable).with_name("compact-bot")), "db", "upgrade"]
+        env = {**os.environ, "DATABASE_URL": target}
+        runs = [
+            await asyncio.create_subprocess_exec(
+                *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+            )
+            for _ in range(4)
+        ]
+        outputs = [(await run.communicate())[0].decode() for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0, 0], outputs
+        assert await _differences(target) == []
+    finally:
+        await _execute_autocommit(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

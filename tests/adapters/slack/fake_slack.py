@@ -157,6 +157,10 @@ class FakeSlack:
         """Ephemeral messages shown to `user` and the app's DMs with them."""
         return [m for m in self.messages if m.ephemeral_to == user or m.channel == user]
 
+    def forms(self) -> list[dict[str, Any]]:
+        """Modals showing a form (not the "loading" one held open while it is prepared)."""
+        return [v for v in self.views.values() if v.get("callback_id") != "compact.loading"]
+
     def method_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -258,6 +262,14 @@ class FakeSlack:
                 shared = self.files[item["id"]]
                 shared.update(title=item.get("title"), channel=args.get("channel_id"))
             return {"ok": True, "files": [{"id": item["id"]} for item in _json(args["files"])]}
+        if method == "views.update":
+            view = _json(args["view"])
+            old = self.views.get(args["view_id"])
+            if old is None:
+                return {"ok": False, "error": "not_found"}
+            view.update(id=old["id"], hash=old["hash"] + "+", trigger_id=old["trigger_id"])
+            self.views[args["view_id"]] = view
+            return {"ok": True, "view": view}
         if method == "views.publish":
             self.homes[args["user_id"]] = _json(args["view"])
             return {"ok": True}

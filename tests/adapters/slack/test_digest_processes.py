@@ -9,10 +9,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import text
+
 from adapters.console.session import console_channel
 from adapters.slack.server import SlackServer
 from bot.bootstrap import bootstrap
 from bot.config import Settings
+from bot.scheduler import LOCK_KEY
 from bot.usecases.compacts import load_compact_file
 from rituals.refs import ConversationRef
 from rituals.schedule import DigestSchedule
@@ -25,6 +28,12 @@ from tests.app.harness import SECRET
 from tests.conftest import _empty_all_tables
 
 OTHER_CHANNEL = "C0SECOND"
+LEADERS = f"""
+    SELECT count(*) FROM pg_locks
+    WHERE locktype = 'advisory' AND granted
+      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND classid = {LOCK_KEY >> 32} AND objid = {LOCK_KEY & 0xFFFFFFFF}
+"""
 
 
 async def test_two_serve_processes_on_one_postgresql_send_one_digest_per_channel(
@@ -72,6 +81,10 @@ async def test_two_serve_processes_on_one_postgresql_send_one_digest_per_channel
             )
             await asyncio.sleep(5)  # time for a second, wrong, delivery to show up
             assert (digests(CHANNEL), digests(OTHER_CHANNEL)) == (1, 1)
+            # And exactly one of the two ran the scheduler: one holds the leader lease.
+            async with database.engine.connect() as connection:
+                leaders = await connection.scalar(text(LEADERS))
+            assert leaders == 1
         async with database.unit_of_work() as uow:
             assert await uow.digests.was_sent(pid, (due - timedelta(days=1)).strftime("%G-W%V"))
     finally:

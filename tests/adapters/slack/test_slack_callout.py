@@ -38,7 +38,7 @@ async def test_an_anonymous_callout_from_modal_to_resolved(
 
         status, body = await people.command(BOB, "callout", channel=CHANNEL)
         assert (status, body) == (200, "")
-        modal = (await slack.wait_for(lambda: list(slack.views.values()), what="callout modal"))[-1]
+        modal = (await slack.wait_for(lambda: slack.forms(), what="callout modal"))[-1]
         assert modal["callback_id"] == actions.FORM_CALLOUT
         # Blank text is refused in the modal, beside its field, and nothing is stored.
         status, answer = await people.submit(
@@ -91,9 +91,7 @@ async def test_an_anonymous_callout_from_modal_to_resolved(
 
         # Discussed, with a learning note; Bob is told by DM although nobody knows it is him.
         await people.click(ALICE, agenda, actions.CALLOUT_DISCUSSED)
-        note_modal = (
-            await slack.wait_for(lambda: len(slack.views) >= 2 and list(slack.views.values()))
-        )[-1]
+        note_modal = (await slack.wait_for(lambda: len(slack.forms()) >= 2 and slack.forms()))[-1]
         status, answer = await people.submit(
             ALICE, note_modal, {"note": "Give a week's notice by default"}
         )
@@ -116,9 +114,9 @@ async def test_an_anonymous_callout_from_modal_to_resolved(
             )
         )[-1]
         await people.click(ALICE, agenda, actions.CALLOUT_RESOLVE)
-        resolve_modal = (
-            await slack.wait_for(lambda: len(slack.views) >= 3 and list(slack.views.values()))
-        )[-1]
+        resolve_modal = (await slack.wait_for(lambda: len(slack.forms()) >= 3 and slack.forms()))[
+            -1
+        ]
         await people.submit(ALICE, resolve_modal, {"note": "Notice period agreed"})
         await slack.wait_for(
             lambda: [m for m in slack.messages if m.channel == BOB and "is resolved" in m.all_text],
@@ -138,7 +136,7 @@ async def test_app_home_shows_only_ones_own(database: Database, tmp_path: Path) 
     async with slack_world(database, tmp_path) as world:
         slack, people = world.slack, world.people
         await people.command(BOB, "callout", channel=CHANNEL)
-        modal = (await slack.wait_for(lambda: list(slack.views.values())))[-1]
+        modal = (await slack.wait_for(lambda: slack.forms()))[-1]
         await people.submit(
             BOB,
             modal,

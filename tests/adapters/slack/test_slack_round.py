@@ -66,7 +66,7 @@ async def test_a_round_of_four_in_slack(database: Database, tmp_path: Path) -> N
             who_did[way] = person
             if way == "modal":
                 await people.click(person, prompt, actions.ROUND_ANSWER)
-                view = await slack.wait_for(lambda: list(slack.views.values()), what="the modal")
+                view = await slack.wait_for(lambda: slack.forms(), what="the modal")
                 modal = view[-1]
                 # An unknown clause is refused beside the field, and the modal stays open.
                 status, answer = await people.submit(

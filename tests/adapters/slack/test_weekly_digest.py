@@ -87,13 +87,15 @@ async def test_a_sender_that_died_after_claiming_is_finished_once(
         # The crashed sender claimed the week and reached the first channel, then died.
         async with database.unit_of_work() as uow:
             assert await uow.digests.claim(pid, "2026-W47", world.clock.now())
-            await uow.digests.record_post(pid, "2026-W47", f"slack:T0PARTNER:{CHANNEL}:1.1")
+            await uow.digests.record_post(
+                pid, "2026-W47", f"slack:T0PARTNER:{CHANNEL}:1.1", world.clock.now()
+            )
             await uow.commit()
         # Another sender (a second replica, or `digest send`) is refused meanwhile.
         results = await app.send_digests("nhs-vmi", "2026-W47")
         assert [r.outcome for r in results] == [Outcome.IN_PROGRESS]
         assert await app.resend_unfinished_digests() == []  # not stale yet
-        world.clock.advance(timedelta(minutes=11))
+        world.clock.advance(timedelta(minutes=31))
         finished = await app.resend_unfinished_digests()
         assert [r.outcome for r in finished] == [Outcome.SENT]
         assert (len(digests_in(world, CHANNEL)), len(digests_in(world, OTHER_CHANNEL))) == (0, 1)
@@ -132,7 +134,9 @@ async def test_downtime_within_the_grace_window_delivers_late_and_longer_skips_w
         assert len(digests_in(world, CHANNEL)) == 1
 
         # Week 48's run is due while the service is down; it comes back 1 s late: sent.
-        world.clock.moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+        # (The application's clock says how late the run is; the job's real due time below
+        # plays the same part for APScheduler's own misfire check.)
+        world.clock.moment = datetime(2026, 11, 30, 9, 0, 1, tzinfo=UTC)
         due = datetime.now(UTC) + timedelta(seconds=1.5)
         await _run_scheduler_briefly(world, url, due, grace=grace, for_seconds=0.5)  # up, down
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1.0)
@@ -140,7 +144,7 @@ async def test_downtime_within_the_grace_window_delivers_late_and_longer_skips_w
         assert len(digests_in(world, CHANNEL)) == 2
 
         # Week 49's run is missed by more than the grace window: skipped.
-        world.clock.moment = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+        world.clock.moment = datetime(2026, 12, 7, 9, 0, 10, tzinfo=UTC)
         due = datetime.now(UTC) + timedelta(seconds=1.0)
         await _run_scheduler_briefly(world, url, due, grace=grace, for_seconds=0.3)
         await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 4.0)
@@ -189,3 +193,20 @@ async def test_a_digest_with_two_weeks_of_data_carries_a_chart_picture(
         assert uploaded[0]["channel"] == CHANNEL
         assert uploaded[0]["bytes"].startswith(b"\x89PNG")
         assert "week by week" in uploaded[0]["title"]
+
+
+async def test_a_digest_whose_job_was_lost_is_caught_up_once(
+    database: Database, tmp_path: Path
+) -> None:
+    """The leader died mid-fan-out: no job, no claim. Whoever leads next sends what is owed
+    (within the grace window), once; a digest owed for longer than that is left alone."""
+    async with slack_world(database, tmp_path) as world:
+        app = world.wiring.app
+        world.clock.moment = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 6 h after Monday 09:00
+        (caught,) = await app.catch_up_digests(timedelta(hours=12))
+        assert (caught.period, caught.outcome) == ("2026-W48", Outcome.SENT)
+        assert await app.catch_up_digests(timedelta(hours=12)) == []
+        assert len(digests_in(world, CHANNEL)) == 1
+        world.clock.moment = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)  # 13 h after: too late
+        assert await app.catch_up_digests(timedelta(hours=12)) == []
+        assert len(digests_in(world, CHANNEL)) == 1

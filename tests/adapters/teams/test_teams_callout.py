@@ -49,6 +49,16 @@ async def test_an_anonymous_callout_from_raising_to_resolved(
         )
         assert (await people.post(submit))[0] == 201
         assert (await people.post(submit))[0] == 201  # redelivered: tabled once
+        double_click = people.press_activity(  # a second activity (new id) from the same card
+            BOB,
+            form.form_data,
+            card_id=form.new_id,
+            conversation=personal_chat(BOB),
+            kind="personal",
+            **values,
+        )
+        assert double_click["id"] != submit["id"]
+        assert (await people.post(double_click))[0] == 201  # double-clicked: tabled once
         await world.idle()
         ack = next(c for c in connector.to_chat(BOB) if "tabled for the next meeting" in c.text)
         ref = re.search(r"Reference: (\w+)", ack.text)
