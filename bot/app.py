@@ -177,9 +177,10 @@ class CompactApp:
         return stored is not None and not stored.round.is_closed
 
     async def tick(self) -> int:
-        """Time out due turns and forget old request keys; called periodically by whoever
-        runs the scheduler."""
+        """Time out due turns, remind people whose turn is about to move on, and forget old
+        request keys; called every few seconds by every replica."""
         timed_out = await self.rounds.time_out_due_turns()
+        await self.rounds.remind_turns_ending()
         async with self.services.database.unit_of_work() as uow:
             await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
             await uow.commit()

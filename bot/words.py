@@ -21,6 +21,10 @@ ROUND_INTRO: Final = (
 ROUND_CLOSED_NOTE: Final = "This round is closed. Thank you all for reflecting."
 TURN_PROMPT: Final = "your turn: what did you learn today, and what did you especially value?"
 TURN_PROMPT_HINT: Final = "Answer with the form, reply in this thread, or pass."
+TURN_REMINDER: Final = (
+    "A gentle reminder: it's still your turn in the closing reflections, and the round moves "
+    "on shortly. Share what you learned and valued, reply in the round's thread, or pass."
+)
 TURN_LAPSED: Final = (
     "The round has moved on, but you can still share your reflection until it closes "
     "(`/compact answer`)."

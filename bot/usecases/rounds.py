@@ -196,6 +196,36 @@ class RoundService:
                 log.exception("timing out turn %d of round %s failed", turn_no, round_id)
         return len(due)
 
+    async def remind_turns_ending(self) -> int:
+        """The tick: a private nudge to each person whose turn is about to time out, once
+        per turn (the key is recorded first, so two replicas never both send it)."""
+        services = self._services
+        now = services.clock.now()
+        async with services.database.unit_of_work() as uow:
+            ending = await uow.rounds.turns_ending(now, REMIND_BEFORE)
+        reminded = 0
+        for round_id, turn_no in ending:
+            async with services.database.unit_of_work() as uow:
+                stored = await uow.rounds.get(round_id)
+                turn = stored.round.current_turn if stored is not None else None
+                if stored is None or turn is None or turn.number != turn_no:
+                    continue
+                timeout = stored.round.turn_timeout
+                lead = min(REMIND_BEFORE, timeout / 2) if timeout else REMIND_BEFORE
+                if turn.deadline is None or now < turn.deadline - lead:
+                    continue  # a short turn: not yet half-way
+                if not await uow.requests.first_time(f"reminder:{round_id}:{turn_no}", now):
+                    continue
+                await uow.commit()
+            reminded += 1
+            names = attendee_names(stored.round)
+            await services.tell(
+                turn.person,
+                views.reminder(stored.round, turn_no, names),
+                near=stored.round.conversation,
+            )
+        return reminded
+
     async def _act(
         self,
         actor: Actor,
@@ -465,6 +495,9 @@ class _Header:
     message_id: str | None
     stale: bool = False
 
+
+# How long before a turn times out its person gets a reminder (half the turn, if shorter).
+REMIND_BEFORE = timedelta(minutes=2)
 
 NewcomerGreeter = Callable[[Place, list[Member], ConversationRef | None], Awaitable[None]]
 

@@ -107,6 +107,23 @@ def prompt(round_: Round, turn_no: int, names: Names) -> Message:
     )
 
 
+def reminder(round_: Round, turn_no: int, names: Names) -> Message:
+    """A private nudge to the person asked, shortly before their turn moves on."""
+    value = turn_value(round_.id, turn_no)
+    return Message(
+        words.TURN_REMINDER,
+        (
+            Paragraph.of(words.TURN_REMINDER),
+            Actions(
+                (
+                    Button(words.BUTTON_ANSWER, actions.ROUND_ANSWER, value, ButtonStyle.PRIMARY),
+                    Button(words.BUTTON_PASS, actions.ROUND_PASS, value),
+                )
+            ),
+        ),
+    )
+
+
 def reflection_form(round_: Round, compact: Compact, *, existing: Reflection | None = None) -> Form:
     """The answer form: learned, valued, and clauses grouped by theme."""
     current = round_.current_turn

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Final, cast
 
@@ -160,6 +160,19 @@ _DUE: Final = (
 )
 
 
+_ENDING: Final = (
+    select(_ROUNDS.c.id, _ROUNDS.c.turn_no)
+    .where(
+        _ROUNDS.c.status != _CLOSED,
+        _ROUNDS.c.turn_no.is_not(None),
+        _ROUNDS.c.turn_deadline > bindparam("now", type_=UtcDateTime()),
+        _ROUNDS.c.turn_deadline <= bindparam("until", type_=UtcDateTime()),
+    )
+    .order_by(_ROUNDS.c.turn_deadline, _ROUNDS.c.id)
+    .limit(bindparam("limit"))
+)
+
+
 @dataclass(frozen=True, slots=True)
 class StoredRound:
     """A round as loaded, with the `version` a later `save` must still find."""
@@ -285,6 +298,17 @@ class RoundRepository:
         """
         connection = await self._session.connection()
         rows = await connection.execute(_DUE, {"now": now, "limit": limit})
+        return [(round_id, number) for round_id, number in rows]
+
+    async def turns_ending(
+        self, now: datetime, within: timedelta, limit: int = 100
+    ) -> list[tuple[str, int]]:
+        """(round id, turn number) of open turns that will time out within `within` (for a
+        reminder to the person asked), soonest first."""
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            _ENDING, {"now": now, "until": now + within, "limit": limit}
+        )
         return [(round_id, number) for round_id, number in rows]
 
     async def held_between(
