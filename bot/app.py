@@ -190,7 +190,7 @@ class CompactApp:
     async def digest_schedules(self) -> dict[int, DigestSchedule]:
         """Every partnership's digest schedule, by partnership id."""
         async with self.services.database.unit_of_work() as uow:
-            ids = [stored.partnership_id for stored in await uow.compacts.latest_all()]
+            ids = await uow.compacts.partnership_ids()
             return await uow.schedules.all(ids)
 
     async def send_scheduled_digest(self, partnership_id: int) -> SendResult:

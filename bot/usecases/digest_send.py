@@ -178,7 +178,7 @@ async def catch_up(services: Services, grace: timedelta) -> list[SendResult]:
     leader restarted or stepped down mid-fan-out) still goes out."""
     now = services.clock.now()
     async with services.database.unit_of_work() as uow:
-        ids = [stored.partnership_id for stored in await uow.compacts.latest_all()]
+        ids = await uow.compacts.partnership_ids()
         schedules = await uow.schedules.all(ids)
         owed = {
             pid: scheduled_period(due, schedule.zone)

@@ -116,6 +116,16 @@ class CompactRepository:
         """Like `latest`, by partnership row id (e.g. the one a channel is bound to)."""
         return await self._newest(PartnershipRow.id == partnership_id)
 
+    async def partnership_ids(self) -> list[int]:
+        """Every partnership that has a compact, without reading the compacts (the
+        scheduler asks every 30 s)."""
+        rows = await self._session.scalars(
+            select(CompactVersionRow.partnership_id)
+            .distinct()
+            .order_by(CompactVersionRow.partnership_id)
+        )
+        return list(rows)
+
     async def latest_all(self) -> list[StoredCompact]:
         """The newest version of every partnership's compact (e.g. to schedule digests)."""
         newest = (
