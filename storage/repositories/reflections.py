@@ -98,7 +98,7 @@ class ReflectionRepository:
             if newest_first
             else (ReflectionRow.submitted_at, ReflectionRow.id)
         )
-        rows = await self._session.execute(
+        rows = await (await self._session.connection()).execute(
             select(
                 ReflectionRow.id,
                 ReflectionRow.round_id,
@@ -177,7 +177,9 @@ class ReflectionRepository:
                 callout_mentions = callout_mentions.where(CalloutRow.raised_at < before)
             statements.append(callout_mentions)
         for statement in statements:
-            for clause_key, moment in (await self._session.execute(statement)).all():
+            for clause_key, moment in (
+                await (await self._session.connection()).execute(statement)
+            ).all():
                 if clause_key not in latest or moment > latest[clause_key]:
                     latest[clause_key] = moment
         return latest
@@ -240,7 +242,7 @@ async def clause_keys_by_reflection(
     session: AsyncSession, *where: ColumnElement[Any]
 ) -> dict[int, tuple[str, ...]]:
     """Clause ids of the reflections matching `where`, in the order each author gave them."""
-    rows = await session.execute(
+    rows = await (await session.connection()).execute(
         select(ReflectionClauseRow.reflection_id, ClauseRow.clause_key)
         .join(ClauseRow, ClauseRow.id == ReflectionClauseRow.clause_id)
         .join(ReflectionRow, ReflectionRow.id == ReflectionClauseRow.reflection_id)

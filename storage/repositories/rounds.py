@@ -316,7 +316,7 @@ class RoundRepository:
     ) -> list[RoundHeld]:
         """Closed rounds opened in `[start, end)`, with their attendees' organisations (for
         someone who said which only later, the one they have said since)."""
-        rows = await self._session.execute(
+        rows = await (await self._session.connection()).execute(
             select(_ROUNDS.c.id, _ROUNDS.c.opened_at, _ROUNDS.c.state)
             .where(
                 _ROUNDS.c.partnership_id == partnership_id,
