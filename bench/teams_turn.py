@@ -434,8 +434,7 @@ async def main(args: argparse.Namespace) -> None:
                 await asyncio.wait_for(process.wait(), 30)
         log.close()
         await connector.stop()
-        if args.database == "postgresql":
-            await drop_database(database_url)
+        await drop_database(database_url)
 
 
 if __name__ == "__main__":

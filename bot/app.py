@@ -69,6 +69,7 @@ REQUEST_KEYS_KEPT: Final = timedelta(days=1)
 
 CommandHandler = Callable[[CommandRequest], Awaitable[Form | None]]
 ActionHandler = Callable[[ActionRequest], Awaitable[Form | None]]
+TurnEvent = Callable[[UserRef, int | None], ev.RoundEvent]
 CalloutStep = Callable[[Actor, ConversationRef, str, str], Awaitable[FormResult]]
 
 
@@ -107,13 +108,13 @@ class CompactApp:
         }
         self._actions: dict[str, ActionHandler] = {
             actions.ROUND_JOIN: self._on_join,
-            actions.ROUND_BEGIN: self._on_begin,
+            actions.ROUND_BEGIN: self._on_round(lambda by, _turn: ev.RoundBegun(by)),
             actions.ROUND_ANSWER: self._on_answer,
             actions.ROUND_EDIT: self._on_edit,
-            actions.ROUND_PASS: self._on_pass,
-            actions.ROUND_SKIP: self._on_skip,
-            actions.ROUND_NEXT: self._on_next,
-            actions.ROUND_END: self._on_end,
+            actions.ROUND_PASS: self._on_round(lambda by, turn: ev.TurnPassed(by, turn)),
+            actions.ROUND_SKIP: self._on_round(lambda by, turn: ev.TurnSkipped(by, None, turn)),
+            actions.ROUND_NEXT: self._on_round(lambda by, turn: ev.NextTurnRequested(by, turn)),
+            actions.ROUND_END: self._on_round(lambda by, _turn: ev.RoundEnded(by)),
             actions.CALLOUT_DISCUSSED: self._on_note(resolving=False),
             actions.CALLOUT_RESOLVE: self._on_note(resolving=True),
             actions.CALLOUT_WITHDRAW: self._on_withdraw,
@@ -395,22 +396,34 @@ class CompactApp:
             await self.services.tell(actor.user, escaped(problem), near=conversation)
 
     # --- button actions ----------------------------------------------------------------------
+    def _on_round(self, event_for: TurnEvent) -> ActionHandler:
+        """A round button: its value names the round (and the turn it was pressed for)."""
+
+        async def handle(request: ActionRequest) -> None:
+            round_id, turn_no = parse_turn_value(request.value)
+            await self._press(request, round_id, _simple(event_for(request.actor.user, turn_no)))
+
+        return handle
+
     async def _on_join(self, request: ActionRequest) -> None:
-        await self.rounds.act_on(
-            request.actor,
-            request.value,
-            _join(request.actor, request.actor),
-            meet=(request.actor,),
-            near=request.conversation,
-            request_key=request.request_id,
+        await self._press(
+            request, request.value, _join(request.actor, request.actor), meet=(request.actor,)
         )
 
-    async def _on_begin(self, request: ActionRequest) -> None:
-        event = ev.RoundBegun(request.actor.user)
+    async def _press(
+        self,
+        request: ActionRequest,
+        round_id: str,
+        event_for: EventFor,
+        *,
+        meet: tuple[Actor, ...] = (),
+    ) -> None:
+        """Apply a button's event to its round, recording the press's key with the change."""
         await self.rounds.act_on(
             request.actor,
-            request.value,
-            _simple(event),
+            round_id,
+            event_for,
+            meet=meet,
             near=request.conversation,
             request_key=request.request_id,
         )
@@ -425,49 +438,6 @@ class CompactApp:
         round_id, _ = parse_turn_value(request.value)
         return await self.rounds.answer_form(
             request.actor, request.conversation, round_id, edit=True
-        )
-
-    async def _on_pass(self, request: ActionRequest) -> None:
-        round_id, turn_no = parse_turn_value(request.value)
-        event = ev.TurnPassed(request.actor.user, turn_no)
-        await self.rounds.act_on(
-            request.actor,
-            round_id,
-            _simple(event),
-            near=request.conversation,
-            request_key=request.request_id,
-        )
-
-    async def _on_skip(self, request: ActionRequest) -> None:
-        round_id, turn_no = parse_turn_value(request.value)
-        event = ev.TurnSkipped(request.actor.user, None, turn_no)
-        await self.rounds.act_on(
-            request.actor,
-            round_id,
-            _simple(event),
-            near=request.conversation,
-            request_key=request.request_id,
-        )
-
-    async def _on_next(self, request: ActionRequest) -> None:
-        round_id, turn_no = parse_turn_value(request.value)
-        event = ev.NextTurnRequested(request.actor.user, turn_no)
-        await self.rounds.act_on(
-            request.actor,
-            round_id,
-            _simple(event),
-            near=request.conversation,
-            request_key=request.request_id,
-        )
-
-    async def _on_end(self, request: ActionRequest) -> None:
-        round_id, _ = parse_turn_value(request.value)
-        await self.rounds.act_on(
-            request.actor,
-            round_id,
-            _simple(ev.RoundEnded(request.actor.user)),
-            near=request.conversation,
-            request_key=request.request_id,
         )
 
     def _on_note(self, *, resolving: bool) -> ActionHandler:

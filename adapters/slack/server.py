@@ -14,6 +14,7 @@ tokens through bolt's own listeners.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -37,6 +38,8 @@ EVENTS_PATH: Final = "/slack/events"
 INSTALL_PATH: Final = "/slack/install"
 REDIRECT_PATH: Final = "/slack/oauth_redirect"
 SHUTDOWN_GRACE_SECONDS: Final = 10.0
+# An uninstalled workspace's token may be used for up to this long (Slack refuses it then).
+TOKEN_CACHE_SECONDS: Final = 60.0
 
 
 @dataclass(frozen=True)
@@ -73,16 +76,26 @@ class SlackServer:
         self._bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._in_flight = InFlight()
+        self._tokens: dict[str, tuple[str, float]] = {}
 
     @property
     def gateway(self) -> SlackGateway:
         return self._gateway
 
     async def _token_for(self, team: str) -> str | None:
+        """The workspace's bot token; installed tokens are read (and decrypted) at most once a
+        minute per workspace, not on every Web API call."""
         if self._oauth is None:
             return self._bot_token
+        now = time.monotonic()
+        cached = self._tokens.get(team)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         bot = await self._oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team)
-        return bot.bot_token if bot is not None else None
+        token = bot.bot_token if bot is not None else None
+        if token is not None:  # a workspace installing a moment later must not wait
+            self._tokens[team] = (token, now + TOKEN_CACHE_SECONDS)
+        return token
 
     def bolt_app(self, compact: CompactApp) -> AsyncApp:
         """The bolt app, its listeners handing every request to `compact`."""

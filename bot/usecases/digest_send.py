@@ -85,15 +85,13 @@ async def send_digest(
             outcome = Outcome.ALREADY if sent else Outcome.IN_PROGRESS
             return SendResult(stored.partnership_slug, period.label, outcome)
         await uow.commit()
-    return await _post_claimed(services, partnership_id, period)
+    return await _post_claimed(services, Place(partnership_id, stored), period)
 
 
-async def _post_claimed(services: Services, partnership_id: int, period: Period) -> SendResult:
+async def _post_claimed(services: Services, place: Place, period: Period) -> SendResult:
     now = services.clock.now()
+    partnership_id = place.partnership_id
     async with services.database.unit_of_work() as uow:
-        stored = await uow.compacts.latest_for(partnership_id)
-        assert stored is not None
-        place = Place(partnership_id, stored)
         channels = await uow.channels.channels_of(partnership_id, digest_only=True)
         already = await uow.digests.posted(partnership_id, period.label)
         missed = _missed(await uow.digests.sent_periods(partnership_id), period)

@@ -22,9 +22,9 @@ async def home(services: Services, actor: Actor) -> Message:
     keys = services.reporter_keys
     sections: list[Block] = []
     async with services.database.unit_of_work() as uow:
-        for stored in await uow.compacts.latest_all():
-            partnership_id = stored.partnership_id
-            if await uow.people.find(partnership_id, actor.user) is None:
+        for partnership_id in await uow.people.partnerships_knowing(actor.user):
+            stored = await uow.compacts.latest_for(partnership_id)
+            if stored is None:
                 continue
             reflections = await uow.reflections.latest_by(
                 partnership_id, actor.user, REFLECTIONS_SHOWN

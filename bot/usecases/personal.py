@@ -23,16 +23,11 @@ async def adopt_personal_chat(
     async with services.database.unit_of_work() as uow:
         if await uow.channels.partnership_of(chat) is not None:
             return True
-        stored_all = await uow.compacts.latest_all()
-        theirs = [
-            stored
-            for stored in stored_all
-            if await uow.people.person_id(stored.partnership_id, actor.user) is not None
-        ]
         # Only a partnership that knows the person: anyone in the tenant can chat with the
         # bot, and a stranger must not be handed a partnership's compact, agenda or digest.
+        theirs = await uow.people.partnerships_knowing(actor.user)
         if len(theirs) != 1:
             return False
-        await uow.channels.bind(theirs[0].partnership_id, chat, digest=False)
+        await uow.channels.bind(theirs[0], chat, digest=False)
         await uow.commit()
     return True

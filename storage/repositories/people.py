@@ -89,6 +89,21 @@ class PeopleRepository:
         )
         return await self._session.scalar(statement)
 
+    async def partnerships_knowing(self, user: UserRef) -> list[int]:
+        """The partnerships that know `user` (by this tenant's identity or a file-declared
+        one), in one query, rather than asking every partnership in turn."""
+        rows = await self._session.scalars(
+            select(PersonIdentityRow.partnership_id)
+            .where(
+                PersonIdentityRow.platform == user.platform,
+                PersonIdentityRow.user_id == user.user_id,
+                PersonIdentityRow.tenant.in_((user.tenant, ANY_TENANT)),
+            )
+            .distinct()
+            .order_by(PersonIdentityRow.partnership_id)
+        )
+        return list(rows)
+
     async def display_names(
         self, partnership_id: int, users: Iterable[UserRef]
     ) -> dict[UserRef, str]:

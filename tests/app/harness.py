@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,20 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "compact.yaml"
 T0 = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 SECRET = b"test-secret-key-with-enough-bytes"
+
+
+def compact_with_ids(folder: Path, platform: str, id_for: Callable[[str], str]) -> Path:
+    """The example compact, each person given an id on `platform` (`id_for(handle)`)."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = re.sub(
+        r"^(\s+)email: (\w+)@(.*)$",
+        lambda m: f'{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{{platform}: "{id_for(m[2])}"}}',
+        text,
+        flags=re.MULTILINE,
+    )
+    path = folder / "compact.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 class ManualClock:

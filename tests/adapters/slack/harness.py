@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from bot.usecases.compacts import load_compact_file
 from bot.web import build_web_app
 from storage.database import Database
 from tests.adapters.slack.fake_slack import FakeSlack, SlackPeople
-from tests.app.harness import EXAMPLE, SECRET, ManualClock
+from tests.app.harness import SECRET, ManualClock, compact_with_ids
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -28,16 +27,7 @@ ALICE, BOB, CAROL, DAN, ERIN = "U0ALICE", "U0BOB", "U0CAROL", "U0DAN", "U0ERIN"
 
 def compact_with_slack_ids(folder: Path) -> Path:
     """The example compact, each person given a Slack id (U0 + their handle)."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = re.sub(
-        r"^(\s+)email: (\w+)@(.*)$",
-        lambda m: f"{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{slack: U0{m[2].upper()}}}",
-        text,
-        flags=re.MULTILINE,
-    )
-    path = folder / "compact.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return compact_with_ids(folder, "slack", lambda handle: f"U0{handle.upper()}")
 
 
 @dataclass

@@ -100,8 +100,16 @@ async def test_a_double_clicked_button_is_applied_once(database: Database, tmp_p
         await people.command(ALICE, "reflect", channel=CHANNEL)  # gathering: "I'm here" buttons
         header = await slack.wait_for(lambda: header_of_or_none(world))
         await slack.wait_for(lambda: header_of_or_none(world).buttons())
-        async with database.unit_of_work() as uow:
-            before = await uow.session.scalar(select(RoundRow.version))
+        # The round is complete once its header's ts is stored as its thread (that bumps the
+        # version too): only then is `before` the version the clicks start from.
+        for _ in range(100):
+            async with database.unit_of_work() as uow:
+                thread, before = (
+                    await uow.session.execute(select(RoundRow.thread_id, RoundRow.version))
+                ).one()
+            if thread is not None:
+                break
+            await asyncio.sleep(0.02)
         await people.click(BOB, header, actions.ROUND_JOIN)
         await people.click(BOB, header, actions.ROUND_JOIN)  # the double-click
         await people.click(CAROL, header, actions.ROUND_JOIN)  # someone else: not a repeat

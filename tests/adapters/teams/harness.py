@@ -4,7 +4,6 @@ database and a manual clock; plus people who send real Activity JSON to it."""
 from __future__ import annotations
 
 import itertools
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,7 +22,7 @@ from bot.usecases.compacts import load_compact_file
 from bot.web import build_web_app
 from storage.database import Database
 from tests.adapters.teams.fake_connector import FakeConnector, personal_chat
-from tests.app.harness import EXAMPLE, SECRET, ManualClock
+from tests.app.harness import SECRET, ManualClock, compact_with_ids
 
 TENANT = "tenant-1"
 BOT = {"id": "28:compact-bot", "name": "Compact"}
@@ -42,16 +41,7 @@ FAST_BACKOFF = Backoff(first=0.005, cap=0.02, attempts=6)
 
 def compact_with_teams_ids(folder: Path) -> Path:
     """The example compact, each person given a Teams id (29: + their handle)."""
-    text = EXAMPLE.read_text(encoding="utf-8")
-    text = re.sub(
-        r"^(\s+)email: (\w+)@(.*)$",
-        lambda m: f'{m[1]}email: {m[2]}@{m[3]}\n{m[1]}ids: {{teams: "29:{m[2]}"}}',
-        text,
-        flags=re.MULTILINE,
-    )
-    path = folder / "compact.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return compact_with_ids(folder, "teams", lambda handle: f"29:{handle}")
 
 
 @dataclass
