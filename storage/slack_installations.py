@@ -81,6 +81,23 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
         self.installations = _with_encrypted_tokens(self.installations, cipher)
         self.bots = _with_encrypted_tokens(self.bots, cipher)
 
+    async def async_delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Removes a workspace's bot and installation rows in one transaction.
+
+        slack_sdk deletes the two in separate transactions, so for a moment after an uninstall
+        the bot token would be gone while the user tokens were still stored; one transaction
+        means a reader sees the workspace either installed or gone, never half of each.
+        """
+        async with self.engine.begin() as connection:
+            for table in (self.bots, self.installations):
+                await connection.execute(
+                    table.delete().where(
+                        table.c.client_id == self.client_id,
+                        table.c.enterprise_id == enterprise_id,
+                        table.c.team_id == team_id,
+                    )
+                )
+
     async def create_tables(self) -> None:
         raise RuntimeError("the Slack tables are created by `compact-bot db upgrade`")
 
