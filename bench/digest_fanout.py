@@ -248,8 +248,8 @@ async def clone(database: Database, partnerships: int) -> None:
            LEFT JOIN organisations oo ON oo.id = r.organisation_id
            LEFT JOIN organisations no ON no.partnership_id = p.id AND no.key = oo.key
            WHERE r.partnership_id = 1 AND p.id > 1""",
-        """INSERT INTO reflection_clauses (reflection_id, clause_id, position)
-           SELECT rc.reflection_id + p.id * 1000, nc.id, rc.position
+        """INSERT INTO reflection_clauses (reflection_id, clause_id, position, submitted_at)
+           SELECT rc.reflection_id + p.id * 1000, nc.id, rc.position, rc.submitted_at
            FROM reflection_clauses rc JOIN reflections r ON r.id = rc.reflection_id AND r.partnership_id = 1
            JOIN clauses oc ON oc.id = rc.clause_id
            CROSS JOIN partnerships p

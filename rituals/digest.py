@@ -22,10 +22,11 @@ moment twice. Datetimes must be timezone-aware.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from rituals.callout import Callout, CalloutStatus
@@ -231,8 +232,11 @@ def compose_digest(
     if chart_weeks < 2:
         raise ValueError("a chart needs at least two weeks")
 
+    # Compared in UTC, the zone stored moments come back in (see `count_weeks`).
+    start_utc, end_utc = period_start.astimezone(UTC), period_end.astimezone(UTC)
+
     def in_period(moment: datetime | None) -> bool:
-        return moment is not None and period_start <= moment < period_end
+        return moment is not None and start_utc <= moment < end_utc
 
     period_rounds = [r for r in rounds if in_period(r.held_at)]
     period_reflections = [r for r in reflections if in_period(r.recorded_at)]
@@ -269,11 +273,37 @@ def count_week(
     callouts: Iterable[CalloutFact],
 ) -> WeekCounts:
     """One chart point for `[week_start, week_end)`, e.g. to backfill history from storage."""
-    celebrated = sum(
-        len(set(r.clause_ids)) for r in reflections if week_start <= r.recorded_at < week_end
-    )
-    raised = sum(1 for c in callouts if c.counted and week_start <= c.raised_at < week_end)
-    return WeekCounts(week_start, celebrated, raised)
+    return count_weeks([week_start, week_end], reflections=reflections, callouts=callouts)[0]
+
+
+def count_weeks(
+    bounds: Sequence[datetime],
+    *,
+    reflections: Iterable[ReflectionRecord],
+    callouts: Iterable[CalloutFact],
+) -> list[WeekCounts]:
+    """Chart points for consecutive weeks, `bounds` being their edges in order (one more than
+    the weeks), in a single pass over the records.
+
+    The edges are compared in UTC: stored moments come back in UTC, and comparing two
+    datetimes in different zones asks the zone for its offset every time, which made
+    counting a few weeks cost milliseconds.
+    """
+    edges = [edge.astimezone(UTC) for edge in bounds]
+    celebrated = [0] * (len(edges) - 1)
+    raised = [0] * (len(edges) - 1)
+
+    def week_of(moment: datetime) -> int | None:
+        index = bisect_right(edges, moment.astimezone(UTC)) - 1
+        return index if 0 <= index < len(celebrated) else None
+
+    for reflection in reflections:
+        if (index := week_of(reflection.recorded_at)) is not None:
+            celebrated[index] += len(set(reflection.clause_ids))
+    for callout in callouts:
+        if callout.counted and (index := week_of(callout.raised_at)) is not None:
+            raised[index] += 1
+    return [WeekCounts(start, celebrated[i], raised[i]) for i, start in enumerate(bounds[:-1])]
 
 
 def _clause_rank(compact: Compact) -> Callable[[str], tuple[int, str]]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -30,6 +32,7 @@ from rituals.digest import (
     WeekCounts,
     compose_digest,
     count_week,
+    count_weeks,
 )
 from rituals.reflection import ReflectionRecord
 from rituals.refs import UserRef
@@ -431,6 +434,40 @@ def test_count_week_backfills_history_with_the_same_definitions() -> None:
     assert count_week(
         week_start=previous, week_end=START, reflections=reflections, callouts=callouts
     ) == WeekCounts(previous, 2, 1)
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@given(
+    offsets=st.lists(st.integers(min_value=-3 * 24 * 60, max_value=40 * 24 * 60), max_size=30),
+    statuses=st.lists(st.sampled_from(list(CalloutStatus)), max_size=10),
+)
+def test_counting_weeks_in_one_pass_agrees_with_counting_each_week(
+    offsets: list[int], statuses: list[CalloutStatus]
+) -> None:
+    # Local-midnight edges across the October clock change; moments stored in UTC.
+    first = datetime(2026, 10, 12, tzinfo=LONDON)
+    bounds = [first + timedelta(weeks=n) for n in range(6)]
+    moments = [first.astimezone(UTC) + timedelta(minutes=m) for m in offsets]
+    reflections = [
+        reflection(clauses=("env-r1", "lead-h1")[: 1 + i % 2], at=at)
+        for i, at in enumerate(moments)
+    ]
+    callouts = [
+        CalloutFact("env-r1", status, raised_at=moments[i % len(moments)])
+        for i, status in enumerate(statuses)
+        if moments
+    ]
+    expected = [
+        WeekCounts(
+            start,
+            sum(len(set(r.clause_ids)) for r in reflections if start <= r.recorded_at < end),
+            sum(1 for c in callouts if c.counted and start <= c.raised_at < end),
+        )
+        for start, end in itertools.pairwise(bounds)
+    ]
+    assert count_weeks(bounds, reflections=reflections, callouts=callouts) == expected
 
 
 # --- Bad calls ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Place, place_of
 from bot.views import digest as views
-from rituals.digest import CalloutFact, Digest, WeekCounts, compose_digest, count_week
+from rituals.digest import CalloutFact, Digest, WeekCounts, compose_digest, count_weeks
 from rituals.reflection import ReflectionRecord
 from rituals.refs import ConversationRef
 from storage.database import SqlUnitOfWork
@@ -57,10 +57,7 @@ async def compose_for(uow: SqlUnitOfWork, place: Place, period: Period, now: dat
     history_start = period.start - CHART_WEEKS * WEEK
     rounds = await uow.rounds.held_between(partnership, period.start, period.end)
     reflections = await uow.reflections.records_between(partnership, history_start, period.end)
-    callouts = [
-        CalloutFact.from_callout(c)
-        for c in await uow.callouts.between(partnership, history_start, period.end)
-    ]
+    callouts = await uow.callouts.facts_between(partnership, history_start, period.end)
     last_mentioned = await uow.reflections.clause_last_mentioned(partnership)
     return compose_digest(
         compact=place.compact,
@@ -83,18 +80,10 @@ def _weeks_with_data(
 ) -> list[WeekCounts]:
     """Chart points for the weeks before this one, from the first week that has any data, so
     a picture appears only once there are at least two weeks to compare."""
-    weeks = []
-    week_start = start
-    while week_start < end:
-        weeks.append(
-            count_week(
-                week_start=week_start,
-                week_end=week_start + WEEK,
-                reflections=reflections,
-                callouts=callouts,
-            )
-        )
-        week_start += WEEK
+    bounds = [start]
+    while bounds[-1] < end:
+        bounds.append(bounds[-1] + WEEK)  # a calendar week: local midnight to local midnight
+    weeks = count_weeks(bounds, reflections=reflections, callouts=callouts)
     first = next(
         (i for i, w in enumerate(weeks) if w.clauses_celebrated or w.callouts_raised), len(weeks)
     )

@@ -11,17 +11,29 @@ call-out at once must not overwrite each other's learning note.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, exists, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, StatusChange
+from rituals.digest import CalloutFact
 from rituals.errors import NotFound
 from rituals.refs import UserRef
 from storage.errors import StaleCallout
@@ -33,6 +45,36 @@ from storage.models import (
     OrganisationRow,
     PartnershipRow,
 )
+
+
+def _facts_between() -> Select[*tuple[Any, ...]]:
+    """Call-outs of a partnership raised or changing status in a period, each with every
+    step of its history (one row per step; a call-out never changed has one row, no step)."""
+    step = aliased(CalloutStatusChangeRow)
+    start: BindParameter[datetime] = bindparam("start")
+    end: BindParameter[datetime] = bindparam("end")
+    changed = exists().where(step.callout_id == CalloutRow.id, step.at >= start, step.at < end)
+    return (
+        select(
+            CalloutRow.id,
+            ClauseRow.clause_key,
+            CalloutRow.status,
+            CalloutRow.raised_at,
+            CalloutRow.learning_note,
+            CalloutStatusChangeRow.to_status,
+            CalloutStatusChangeRow.at,
+        )
+        .join(ClauseRow, ClauseRow.id == CalloutRow.clause_id)
+        .outerjoin(CalloutStatusChangeRow, CalloutStatusChangeRow.callout_id == CalloutRow.id)
+        .where(
+            CalloutRow.partnership_id == bindparam("partnership_id"),
+            ((CalloutRow.raised_at >= start) & (CalloutRow.raised_at < end)) | changed,
+        )
+        .order_by(CalloutRow.raised_at, CalloutRow.id, CalloutStatusChangeRow.seq)
+    )
+
+
+_FACTS_BETWEEN: Final = _facts_between()  # built once: composing a digest runs it every time
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,14 +221,34 @@ class CalloutRepository:
         )
         return [s.callout for s in stored]
 
-    async def between(self, partnership_id: int, start: datetime, end: datetime) -> list[Callout]:
-        """Call-outs raised, or changing status, in `[start, end)` (what a digest reports)."""
-        # An alias, so the subquery is not correlated away when `_history` joins the table.
-        step = aliased(CalloutStatusChangeRow)
-        changed = exists().where(step.callout_id == CalloutRow.id, step.at >= start, step.at < end)
-        raised = (CalloutRow.raised_at >= start) & (CalloutRow.raised_at < end)
-        stored = await self._load(CalloutRow.partnership_id == partnership_id, raised | changed)
-        return [s.callout for s in stored]
+    async def facts_between(
+        self, partnership_id: int, start: datetime, end: datetime
+    ) -> list[CalloutFact]:
+        """What a digest may know of the call-outs raised, or changing status, in `[start, end)`,
+        in one statement.
+
+        The reporter's columns are never selected, so they cannot reach a digest by mistake;
+        and reading plain rows (not call-outs with their whole history) keeps a digest's
+        composing within its time budget.
+        """
+        rows = await (await self._session.connection()).execute(
+            _FACTS_BETWEEN, {"partnership_id": partnership_id, "start": start, "end": end}
+        )
+        facts: dict[str, CalloutFact] = {}
+        for callout_id, clause_key, status, raised_at, note, to_status, at in rows.all():
+            fact = facts.get(callout_id) or CalloutFact(
+                clause_id=clause_key,
+                status=CalloutStatus(status),
+                raised_at=raised_at,
+                learning_note=note or "",
+            )
+            # The first time it entered each status, as `Callout.changed_to_at` says.
+            if to_status == CalloutStatus.DISCUSSED.value and fact.discussed_at is None:
+                fact = dataclasses.replace(fact, discussed_at=at)
+            elif to_status == CalloutStatus.RESOLVED.value and fact.resolved_at is None:
+                fact = dataclasses.replace(fact, resolved_at=at)
+            facts[callout_id] = fact
+        return list(facts.values())
 
     async def export_rows(
         self, partnership_id: int | None, *, include_withdrawn: bool = False

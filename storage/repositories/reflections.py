@@ -9,11 +9,23 @@ history neither loops per row nor builds an IN list longer than a driver allows.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    bindparam,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.callout import CalloutStatus
@@ -62,13 +74,11 @@ class ReflectionRepository:
         person is not known to the partnership. The organisation is the one recorded with
         the reflection, else the one the person has said since.
         """
-        return await self._records(
-            (
-                ReflectionRow.partnership_id == partnership_id,
-                ReflectionRow.submitted_at >= start,
-                ReflectionRow.submitted_at < end,
-            )
-        )
+        connection = await self._session.connection()
+        parameters = {"partnership_id": partnership_id, "start": start, "end": end}
+        rows = await connection.execute(_RECORDS_IN_PERIOD, parameters)
+        links = await connection.execute(_CLAUSE_KEYS_IN_PERIOD, parameters)
+        return _as_records(rows.all(), _keys_by_reflection(links.all()))
 
     async def latest_by(
         self, partnership_id: int, author: UserRef, limit: int = 10
@@ -93,54 +103,10 @@ class ReflectionRepository:
         newest_first: bool = False,
         limit: int | None = None,
     ) -> list[ReflectionRecord]:
-        order = (
-            (ReflectionRow.submitted_at.desc(), ReflectionRow.id.desc())
-            if newest_first
-            else (ReflectionRow.submitted_at, ReflectionRow.id)
-        )
-        rows = await (await self._session.connection()).execute(
-            select(
-                ReflectionRow.id,
-                ReflectionRow.round_id,
-                func.coalesce(PersonRow.display_name, ReflectionRow.author_user_id),
-                OrganisationRow.key,
-                ReflectionRow.learned,
-                ReflectionRow.valued,
-                ReflectionRow.submitted_at,
-            )
-            .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
-            # Someone who said which organisation they represent only after answering still
-            # answered for it: fall back to the person's organisation.
-            .outerjoin(
-                OrganisationRow,
-                OrganisationRow.id
-                == func.coalesce(ReflectionRow.organisation_id, PersonRow.organisation_id),
-            )
-            .where(*where)
-            .order_by(*order)
-            .limit(limit)
-        )
-        clauses = await clause_keys_by_reflection(self._session, *where)
-        return [
-            ReflectionRecord(
-                round_id=round_id,
-                author_name=author_name,
-                organisation_id=organisation_key,
-                learned=learned,
-                valued=valued,
-                clause_ids=clauses.get(reflection_id, ()),
-                recorded_at=submitted_at,
-            )
-            for (
-                reflection_id,
-                round_id,
-                author_name,
-                organisation_key,
-                learned,
-                valued,
-                submitted_at,
-            ) in rows.all()
-        ]
+        connection = await self._session.connection()
+        rows = await connection.execute(_records_statement(where, newest_first, limit))
+        links = await connection.execute(_clause_keys_statement(where))
+        return _as_records(rows.all(), _keys_by_reflection(links.all()))
 
     async def clause_last_mentioned(
         self, partnership_id: int, *, before: datetime | None = None, include_callouts: bool = True
@@ -151,37 +117,18 @@ class ReflectionRepository:
         to the people living by it). `before` limits history, so a digest sent late can judge
         "quiet" clauses as of its period's end.
         """
-        reflection_mentions = (
-            select(ClauseRow.clause_key, func.max(ReflectionRow.submitted_at))
-            .select_from(ReflectionClauseRow)
-            .join(ClauseRow, ClauseRow.id == ReflectionClauseRow.clause_id)
-            .join(ReflectionRow, ReflectionRow.id == ReflectionClauseRow.reflection_id)
-            .where(ReflectionRow.partnership_id == partnership_id)
-            .group_by(ClauseRow.clause_key)
+        statement = _last_mentioned_statement(
+            with_before=before is not None, include_callouts=include_callouts
         )
-        if before is not None:
-            reflection_mentions = reflection_mentions.where(ReflectionRow.submitted_at < before)
+        rows = await (await self._session.connection()).execute(
+            statement, {"partnership_id": partnership_id, "before": before}
+        )
         latest: dict[str, datetime] = {}
-        statements = [reflection_mentions]
-        if include_callouts:
-            callout_mentions = (
-                select(ClauseRow.clause_key, func.max(CalloutRow.raised_at))
-                .join(ClauseRow, ClauseRow.id == CalloutRow.clause_id)
-                .where(
-                    CalloutRow.partnership_id == partnership_id,
-                    CalloutRow.status != CalloutStatus.WITHDRAWN.value,
-                )
-                .group_by(ClauseRow.clause_key)
-            )
-            if before is not None:
-                callout_mentions = callout_mentions.where(CalloutRow.raised_at < before)
-            statements.append(callout_mentions)
-        for statement in statements:
-            for clause_key, moment in (
-                await (await self._session.connection()).execute(statement)
-            ).all():
-                if clause_key not in latest or moment > latest[clause_key]:
-                    latest[clause_key] = moment
+        for clause_key, moment in rows.all():
+            if moment is None:  # a clause never cited
+                continue
+            if clause_key not in latest or moment > latest[clause_key]:
+                latest[clause_key] = moment
         return latest
 
     async def export_rows(self, partnership_id: int | None) -> list[ExportedReflection]:
@@ -242,14 +189,130 @@ async def clause_keys_by_reflection(
     session: AsyncSession, *where: ColumnElement[Any]
 ) -> dict[int, tuple[str, ...]]:
     """Clause ids of the reflections matching `where`, in the order each author gave them."""
-    rows = await (await session.connection()).execute(
+    links = await (await session.connection()).execute(_clause_keys_statement(where))
+    return _keys_by_reflection(links.all())
+
+
+def _keys_by_reflection(
+    links: Sequence[Row[*tuple[Any, ...]]],
+) -> dict[int, tuple[str, ...]]:
+    keys: defaultdict[int, list[str]] = defaultdict(list)
+    for reflection_id, clause_key in links:
+        keys[reflection_id].append(clause_key)
+    return {reflection_id: tuple(found) for reflection_id, found in keys.items()}
+
+
+def _as_records(
+    rows: Sequence[Row[*tuple[Any, ...]]], clauses: Mapping[int, tuple[str, ...]]
+) -> list[ReflectionRecord]:
+    return [
+        ReflectionRecord(
+            round_id=round_id,
+            author_name=author_name,
+            organisation_id=organisation_key,
+            learned=learned,
+            valued=valued,
+            clause_ids=clauses.get(reflection_id, ()),
+            recorded_at=submitted_at,
+        )
+        for (
+            reflection_id,
+            round_id,
+            author_name,
+            organisation_key,
+            learned,
+            valued,
+            submitted_at,
+        ) in rows
+    ]
+
+
+# --- statements ---------------------------------------------------------------------------------
+# The digest's reads are built once, with bound parameters, rather than per call: building a
+# statement costs more than running it, and composing a digest has a 20 ms budget.
+
+
+def _records_statement(
+    where: tuple[ColumnElement[bool], ...], newest_first: bool, limit: int | None
+) -> Select[*tuple[Any, ...]]:
+    order = (
+        (ReflectionRow.submitted_at.desc(), ReflectionRow.id.desc())
+        if newest_first
+        else (ReflectionRow.submitted_at, ReflectionRow.id)
+    )
+    return (
+        select(
+            ReflectionRow.id,
+            ReflectionRow.round_id,
+            func.coalesce(PersonRow.display_name, ReflectionRow.author_user_id),
+            OrganisationRow.key,
+            ReflectionRow.learned,
+            ReflectionRow.valued,
+            ReflectionRow.submitted_at,
+        )
+        .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
+        # Someone who said which organisation they represent only after answering still
+        # answered for it: fall back to the person's organisation.
+        .outerjoin(
+            OrganisationRow,
+            OrganisationRow.id
+            == func.coalesce(ReflectionRow.organisation_id, PersonRow.organisation_id),
+        )
+        .where(*where)
+        .order_by(*order)
+        .limit(limit)
+    )
+
+
+def _clause_keys_statement(
+    where: tuple[ColumnElement[Any], ...],
+) -> Select[*tuple[Any, ...]]:
+    return (
         select(ReflectionClauseRow.reflection_id, ClauseRow.clause_key)
         .join(ClauseRow, ClauseRow.id == ReflectionClauseRow.clause_id)
         .join(ReflectionRow, ReflectionRow.id == ReflectionClauseRow.reflection_id)
         .where(*where)
         .order_by(ReflectionClauseRow.reflection_id, ReflectionClauseRow.position)
     )
-    keys: defaultdict[int, list[str]] = defaultdict(list)
-    for reflection_id, clause_key in rows.all():
-        keys[reflection_id].append(clause_key)
-    return {reflection_id: tuple(found) for reflection_id, found in keys.items()}
+
+
+_IN_PERIOD: Final = (
+    ReflectionRow.partnership_id == bindparam("partnership_id"),
+    ReflectionRow.submitted_at >= bindparam("start"),
+    ReflectionRow.submitted_at < bindparam("end"),
+)
+_RECORDS_IN_PERIOD: Final = _records_statement(_IN_PERIOD, newest_first=False, limit=None)
+_CLAUSE_KEYS_IN_PERIOD: Final = _clause_keys_statement(_IN_PERIOD)
+
+
+@cache
+def _last_mentioned_statement(
+    *, with_before: bool, include_callouts: bool
+) -> Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]:
+    """The latest moment each clause key was cited by a reflection (and, if asked, by a
+    call-out not withdrawn), as one statement: a row per clause key and source."""
+    partnership: BindParameter[int] = bindparam("partnership_id")
+    before: BindParameter[datetime] = bindparam("before")
+    # Per clause of each of the partnership's compact versions, its latest link: one step
+    # back along the (clause_id, submitted_at) index, however long the history.
+    link = ReflectionClauseRow
+    latest = select(func.max(link.submitted_at)).where(link.clause_id == ClauseRow.id)
+    if with_before:
+        latest = latest.where(link.submitted_at < before)
+    by_reflections = (
+        select(ClauseRow.clause_key, latest.scalar_subquery())
+        .join(CompactVersionRow, CompactVersionRow.id == ClauseRow.compact_version_id)
+        .where(CompactVersionRow.partnership_id == partnership)
+    )
+    by_callouts = (
+        select(ClauseRow.clause_key, func.max(CalloutRow.raised_at))
+        .join(ClauseRow, ClauseRow.id == CalloutRow.clause_id)
+        .where(
+            CalloutRow.partnership_id == partnership,
+            CalloutRow.status != CalloutStatus.WITHDRAWN.value,
+        )
+        .group_by(ClauseRow.clause_key)
+    )
+    if with_before:
+        by_callouts = by_callouts.where(CalloutRow.raised_at < before)
+    return union_all(by_reflections, by_callouts) if include_callouts else by_reflections

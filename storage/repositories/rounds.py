@@ -70,6 +70,7 @@ _LINKS: Final = cast(Table, ReflectionClauseRow.__table__)
 _CLAUSES: Final = cast(Table, ClauseRow.__table__)
 _IDENTITIES: Final = cast(Table, PersonIdentityRow.__table__)
 _ORGANISATIONS: Final = cast(Table, OrganisationRow.__table__)
+_PEOPLE: Final = cast(Table, PersonRow.__table__)
 
 # The columns a `StoredRound` is rebuilt from, in the order `_stored` unpacks them.
 _LOADED: Final = (
@@ -147,6 +148,29 @@ _UPDATE_REFLECTION: Final = (
     .returning(_REFLECTIONS.c.id, _REFLECTIONS.c.organisation_id)
 )
 _UNLINK: Final = delete(_LINKS).where(_LINKS.c.reflection_id == bindparam("reflection_id"))
+
+# The digest's reads: built once, since building a statement costs more than running it.
+_HELD_BETWEEN: Final = (
+    select(_ROUNDS.c.id, _ROUNDS.c.opened_at, _ROUNDS.c.state)
+    .where(
+        _ROUNDS.c.partnership_id == bindparam("partnership_id"),
+        _ROUNDS.c.status == _CLOSED,
+        _ROUNDS.c.opened_at >= bindparam("start"),
+        _ROUNDS.c.opened_at < bindparam("end"),
+    )
+    .order_by(_ROUNDS.c.opened_at, _ROUNDS.c.id)
+)
+_ORGANISATIONS_NOW: Final = (
+    select(
+        _IDENTITIES.c.platform, _IDENTITIES.c.tenant, _IDENTITIES.c.user_id, _ORGANISATIONS.c.key
+    )
+    .join(_PEOPLE, _PEOPLE.c.id == _IDENTITIES.c.person_id)
+    .join(_ORGANISATIONS, _ORGANISATIONS.c.id == _PEOPLE.c.organisation_id)
+    .where(
+        _IDENTITIES.c.partnership_id == bindparam("partnership_id"),
+        _IDENTITIES.c.user_id.in_(bindparam("user_ids", expanding=True)),
+    )
+)
 
 _DUE: Final = (
     select(_ROUNDS.c.id, _ROUNDS.c.turn_no)
@@ -317,14 +341,7 @@ class RoundRepository:
         """Closed rounds opened in `[start, end)`, with their attendees' organisations (for
         someone who said which only later, the one they have said since)."""
         rows = await (await self._session.connection()).execute(
-            select(_ROUNDS.c.id, _ROUNDS.c.opened_at, _ROUNDS.c.state)
-            .where(
-                _ROUNDS.c.partnership_id == partnership_id,
-                _ROUNDS.c.status == _CLOSED,
-                _ROUNDS.c.opened_at >= start,
-                _ROUNDS.c.opened_at < end,
-            )
-            .order_by(_ROUNDS.c.opened_at, _ROUNDS.c.id)
+            _HELD_BETWEEN, {"partnership_id": partnership_id, "start": start, "end": end}
         )
         held = [
             (round_id, opened_at, attendees_from_json(state))
@@ -349,19 +366,9 @@ class RoundRepository:
         """The organisation each of `users` represents now, in one query."""
         if not users:
             return {}
-        rows = await self._session.execute(
-            select(
-                PersonIdentityRow.platform,
-                PersonIdentityRow.tenant,
-                PersonIdentityRow.user_id,
-                OrganisationRow.key,
-            )
-            .join(PersonRow, PersonRow.id == PersonIdentityRow.person_id)
-            .join(OrganisationRow, OrganisationRow.id == PersonRow.organisation_id)
-            .where(
-                PersonIdentityRow.partnership_id == partnership_id,
-                PersonIdentityRow.user_id.in_({user.user_id for user in users}),
-            )
+        rows = await (await self._session.connection()).execute(
+            _ORGANISATIONS_NOW,
+            {"partnership_id": partnership_id, "user_ids": sorted({u.user_id for u in users})},
         )
         found: dict[UserRef, str] = {}
         for platform, tenant, user_id, key in rows.all():
@@ -450,6 +457,7 @@ class _ReflectionWriter:
             return
         parameters: dict[str, Any] = {
             "reflection_id": reflection_id,
+            "submitted_at": reflection.submitted_at,
             "compact_version_id": self._stored.compact_version_id,
         }
         parameters.update((f"clause_{i}", key) for i, key in enumerate(keys))
@@ -472,9 +480,12 @@ def _links_statement(count: int) -> Insert:
     keys: list[BindParameter[Any]] = [bindparam(f"clause_{i}") for i in range(count)]
     position = case(*((_CLAUSES.c.clause_key == key, i) for i, key in enumerate(keys)))
     return insert(_LINKS).from_select(
-        ["reflection_id", "clause_id", "position"],
+        ["reflection_id", "clause_id", "position", "submitted_at"],
         select(
-            bindparam("reflection_id", type_=_LINKS.c.reflection_id.type), _CLAUSES.c.id, position
+            bindparam("reflection_id", type_=_LINKS.c.reflection_id.type),
+            _CLAUSES.c.id,
+            position,
+            bindparam("submitted_at", type_=_LINKS.c.submitted_at.type),
         ).where(
             _CLAUSES.c.compact_version_id == bindparam("compact_version_id"),
             _CLAUSES.c.clause_key.in_(keys),

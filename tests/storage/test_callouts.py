@@ -18,6 +18,7 @@ from rituals.callout import (
     resolve,
     withdraw,
 )
+from rituals.digest import CalloutFact
 from rituals.errors import NotFound
 from storage.database import Database
 from storage.errors import StaleCallout
@@ -126,6 +127,10 @@ async def test_lifecycle_saves_with_compare_and_swap(database: Database) -> None
     assert loaded is not None and loaded.version == 3
     assert loaded.callout == resolved
     assert [step.note for step in loaded.callout.history] == ["Warn early.", "A shared calendar."]
+    async with database.unit_of_work() as uow:
+        [fact] = await uow.callouts.facts_between(stored.partnership_id, T0 + DAY, T0 + 3 * DAY)
+    assert (fact.discussed_at, fact.resolved_at) == (T0 + DAY, T0 + 2 * DAY)
+    assert fact.learning_note == "A shared calendar."
 
 
 async def test_agenda_reporter_and_period_queries(database: Database) -> None:
@@ -147,14 +152,20 @@ async def test_agenda_reporter_and_period_queries(database: Database) -> None:
 
     async with database.unit_of_work() as uow:
         agenda = await uow.callouts.open_agenda(pid)
-        week_two = await uow.callouts.between(pid, T0 + 7 * DAY, T0 + 14 * DAY)
-        first_days = await uow.callouts.between(pid, T0, T0 + DAY)
-        day_three = await uow.callouts.between(pid, T0 + 3 * DAY, T0 + 4 * DAY)
+        week_two = await uow.callouts.facts_between(pid, T0 + 7 * DAY, T0 + 14 * DAY)
+        first_days = await uow.callouts.facts_between(pid, T0, T0 + DAY)
+        day_three = await uow.callouts.facts_between(pid, T0 + 3 * DAY, T0 + 4 * DAY)
+        fortnight = await uow.callouts.facts_between(pid, T0, T0 + 14 * DAY)
+        elsewhere = await uow.callouts.facts_between(pid + 1000, T0, T0 + 14 * DAY)
     assert [c.id for c in agenda] == ["co-1", "co-2"]
     assert {c.status for c in agenda} == {CalloutStatus.OPEN, CalloutStatus.DISCUSSED}
-    assert week_two == [gone]
-    assert first_days == [first]
-    assert day_three == [discussed]
+    # The digest's view: the same facts `CalloutFact.from_callout` takes from the call-out.
+    assert week_two == [CalloutFact.from_callout(gone)]
+    assert first_days == [CalloutFact.from_callout(first)]
+    assert day_three == [CalloutFact.from_callout(discussed)]
+    assert day_three[0].discussed_at == T0 + 3 * DAY and day_three[0].learning_note == "n"
+    assert fortnight == [CalloutFact.from_callout(c) for c in (first, discussed, gone)]
+    assert elsewhere == []
 
 
 async def test_export_rows_carry_no_reporter_identity(database: Database) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
-from storage.database import make_engine
+from rituals.round import events as ev
+from storage.database import Database, make_engine
 from storage.migrate import downgrade, schema_differences, upgrade_async
-from storage.models import Base
+from storage.models import Base, ReflectionClauseRow, ReflectionRow
+from tests.storage.builders import ALICE, BOB, T0, add_round, load_compact, started_round, step
+
+HOUR = timedelta(hours=1)
 
 
 async def _differences(url: str) -> list[object]:
@@ -81,3 +86,34 @@ async def test_replicas_starting_at_once_migrate_one_after_the_other(postgresql_
         assert await _differences(target) == []
     finally:
         await _execute_autocommit(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def test_clause_links_get_their_reflections_time_when_migrated(database: Database) -> None:
+    """Migration 0005 fills the new `reflection_clauses.submitted_at` from each link's
+    reflection, so a database with history keeps its "last cited" dates."""
+    compact = await load_compact(database)
+    round_ = started_round()
+    round_ = step(round_, ev.ReflectionSubmitted(ALICE, "l", "v", ("exc-h1", "env-r1")), T0)
+    round_ = step(round_, ev.ReflectionSubmitted(BOB, "l", "v", ("env-r1",)), T0 + HOUR)
+    await add_round(database, round_, compact)
+    url = database.engine.url.render_as_string(hide_password=False)
+    await database.dispose()
+
+    await asyncio.to_thread(downgrade, url, "0004")
+    await upgrade_async(url)
+
+    async with database.unit_of_work() as uow:
+        links = (
+            await uow.session.execute(
+                select(ReflectionRow.author_user_id, ReflectionClauseRow.submitted_at).join(
+                    ReflectionRow, ReflectionRow.id == ReflectionClauseRow.reflection_id
+                )
+            )
+        ).all()
+        last = await uow.reflections.clause_last_mentioned(compact.partnership_id)
+    assert sorted(links) == [
+        (ALICE.user_id, T0),
+        (ALICE.user_id, T0),
+        (BOB.user_id, T0 + HOUR),
+    ]
+    assert last == {"exc-h1": T0, "env-r1": T0 + HOUR}
