@@ -9,12 +9,15 @@ rolls back, the key goes with it and the retry is processed normally.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final, cast
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Table, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedRequestRow
-from storage.repositories._sql import insert_if_absent, rowcount
+from storage.repositories._sql import insert_unless_present, rowcount
+
+_PROCESSED: Final = cast(Table, ProcessedRequestRow.__table__)
 
 
 class RequestLog:
@@ -25,10 +28,9 @@ class RequestLog:
 
     async def first_time(self, key: str, now: datetime) -> bool:
         """True the first time `key` is seen (and records it); False for a repeat."""
-        inserted = await insert_if_absent(
-            self._session, insert(ProcessedRequestRow).values(key=key, first_seen_at=now)
+        return await insert_unless_present(
+            self._session, _PROCESSED, {"key": key, "first_seen_at": now}
         )
-        return inserted is not None
 
     async def forget_before(self, moment: datetime) -> int:
         """Drop keys first seen before `moment` (retries stop after minutes); returns how many."""
