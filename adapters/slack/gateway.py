@@ -8,7 +8,6 @@ paced per channel (`pacing.ChannelPacer`), so a burst waits instead of being ref
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
@@ -27,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks
 from adapters.slack.pacing import ChannelPacer
 from bot.messages import Chart, Message
-from bot.views.chart_image import chart_png
+from bot.views.chart_image import render_chart
 from rituals.refs import ConversationRef, UserRef
 
 log = logging.getLogger("compact.slack")
@@ -135,7 +134,7 @@ class SlackGateway:
         """The chart as a picture beside the message (its numbers are in the text already,
         so a failed upload is logged and the digest stands without it)."""
         try:
-            png = await asyncio.to_thread(chart_png, chart)
+            png = await render_chart(chart)
             await client.files_upload_v2(
                 channel=conversation.channel,
                 thread_ts=conversation.thread,

@@ -9,7 +9,6 @@ error that says which conversation, never a silently dropped message.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -23,7 +22,7 @@ from adapters.teams.translate import CHANNEL, PERSONAL, TEAMS, Origin, is_person
 from bot.messages import Chart, Form, Message
 from bot.ports import AddressBook
 from bot.requests import Actor
-from bot.views.chart_image import chart_png
+from bot.views.chart_image import render_chart
 from rituals.refs import ConversationRef, UserRef
 
 log = logging.getLogger("compact.teams")
@@ -127,7 +126,7 @@ class TeamsGateway:
         failure is logged and the message stands). Base64 images are outside Teams' message
         size limit."""
         try:
-            png = await asyncio.to_thread(chart_png, chart)
+            png = await render_chart(chart)
             image = {
                 "contentType": "image/png",
                 "contentUrl": "data:image/png;base64," + base64.b64encode(png).decode("ascii"),
