@@ -15,6 +15,9 @@ requests (v0 signature, real timestamp) from this script, which also plays Slack
    next answer as soon as its prompt is posted): answers per second handled end to end (from
    the signed request to the bot's next prompt or summary reaching Slack), beside the bare
    app's acks per second for signed slash commands at the same concurrency.
+3. The floor (PostgreSQL only): the same saturation against a bolt app that does by hand only
+   what an answer cannot skip (one asyncpg transaction, the same three Web API calls), so the
+   ratio the work itself allows is measured beside the ratio compact-bot serve reaches.
 """
 
 from __future__ import annotations
@@ -231,6 +234,131 @@ def bare_bolt_server(port: int) -> None:
     bolt.start(port=port, path="/slack/events", host="127.0.0.1")
 
 
+LEAN_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lean_rounds (
+    channel text PRIMARY KEY, header_ts text, attendees text[] NOT NULL, turn int NOT NULL);
+CREATE TABLE IF NOT EXISTS lean_reflections (
+    id bigserial PRIMARY KEY, channel text NOT NULL, author text NOT NULL, learned text NOT NULL);
+CREATE TABLE IF NOT EXISTS lean_requests (key text PRIMARY KEY);
+"""
+
+
+def lean_bolt_server(port: int, database_url: str) -> None:
+    """The floor for the same work: a bolt app that does only what an answer needs, by hand.
+
+    Per answer, after the ack: one transaction on asyncpg directly (record the event id,
+    lock the round's row, check the turn, store the reflection, move the turn on) and the
+    same three Web API calls through slack_sdk (private thank-you, next prompt, header
+    update), with one-line blocks. No engine, no ORM, no compact, no pacing, no escaping:
+    what no product can skip, so its rate is an upper bound for any implementation here.
+    """
+    import asyncpg
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    client = AsyncWebClient(token=TOKEN, base_url=os.environ["SLACK_API_URL"])
+    bolt = AsyncApp(signing_secret=SECRET, client=client)
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    pool: list[Any] = []
+
+    async def create_schema() -> None:
+        connection = await asyncpg.connect(dsn)
+        await connection.execute(LEAN_SCHEMA)
+        await connection.close()
+
+    asyncio.run(create_schema())
+
+    async def database() -> Any:
+        if not pool:  # made inside bolt's loop, on first use; no await before the append
+            pool.append(asyncio.ensure_future(asyncpg.create_pool(dsn, min_size=4, max_size=20)))
+        return await pool[0]
+
+    def section(text: str, action: str | None = None) -> list[dict[str, Any]]:
+        block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+        if action is None:
+            return [block]
+        button = {"type": "button", "text": {"type": "plain_text", "text": "Answer"}}
+        return [block, {"type": "actions", "elements": [{**button, "action_id": action}]}]
+
+    @bolt.command("/compact")
+    async def command(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        channel, words = body["channel_id"], body["text"].split()
+        if words[0] == "link":
+            await client.chat_postMessage(
+                channel=channel, blocks=section("This channel now holds the rituals"), text="linked"
+            )
+            return
+        attendees = re.findall(r"<@(U[0-9A-Z]+)", body["text"])
+        header = await client.chat_postMessage(
+            channel=channel, blocks=section("Reflections on the compact"), text="round"
+        )
+        async with (await database()).acquire() as connection:
+            await connection.execute(
+                "INSERT INTO lean_rounds VALUES ($1, $2, $3, 0) ON CONFLICT (channel) DO UPDATE"
+                " SET header_ts = $2, attendees = $3, turn = 0",
+                channel,
+                header["ts"],
+                attendees,
+            )
+        await client.chat_postMessage(
+            channel=channel,
+            thread_ts=header["ts"],
+            text="your turn",
+            blocks=section(f"<@{attendees[0]}>, your turn", "round.answer"),
+        )
+
+    @bolt.event("message")
+    async def message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        channel, user = event["channel"], event["user"]
+        async with (await database()).acquire() as connection, connection.transaction():
+            fresh = await connection.execute(
+                "INSERT INTO lean_requests VALUES ($1) ON CONFLICT DO NOTHING", body["event_id"]
+            )
+            round_ = await connection.fetchrow(
+                "SELECT header_ts, attendees, turn FROM lean_rounds WHERE channel = $1 FOR UPDATE",
+                channel,
+            )
+            if (
+                fresh != "INSERT 0 1"
+                or round_ is None
+                or round_["attendees"][round_["turn"]] != user
+            ):
+                return
+            await connection.execute(
+                "INSERT INTO lean_reflections (channel, author, learned) VALUES ($1, $2, $3)",
+                channel,
+                user,
+                event["text"],
+            )
+            await connection.execute(
+                "UPDATE lean_rounds SET turn = turn + 1 WHERE channel = $1", channel
+            )
+        header, attendees, turn = round_["header_ts"], round_["attendees"], round_["turn"] + 1
+        await client.chat_postEphemeral(
+            channel=channel, user=user, text="thanks", blocks=section("Thank you")
+        )
+        if turn < len(attendees):
+            await client.chat_postMessage(
+                channel=channel,
+                thread_ts=header,
+                text="your turn",
+                blocks=section(f"<@{attendees[turn]}>, your turn", "round.answer"),
+            )
+        else:
+            await client.chat_postMessage(
+                channel=channel, thread_ts=header, text="summary", blocks=section("What we learned")
+            )
+        await client.chat_update(
+            channel=channel,
+            ts=header,
+            text="round",
+            blocks=section(f"Reflections on the compact: {turn} spoke"),
+        )
+
+    bolt.start(port=port, path="/slack/events", host="127.0.0.1")
+
+
 # --- phases -----------------------------------------------------------------------------------
 async def open_rounds(signer: Signer, slack: LeanSlack, channels: list[str]) -> None:
     mentions = " ".join(f"<@{p}|{p[2:].lower()}>" for p in PEOPLE)
@@ -349,6 +477,17 @@ async def main(args: argparse.Namespace) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    lean_port = free_port()
+    lean = (
+        subprocess.Popen(  # noqa: ASYNC220
+            [sys.executable, __file__, "--lean-server", str(lean_port), database_url],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if args.database == "postgresql"
+        else None
+    )
     connector = TCPConnector(limit=256)
     try:
         async with ClientSession(connector=connector) as session:
@@ -397,10 +536,22 @@ async def main(args: argparse.Namespace) -> None:
 
             sat_channels = [f"S{i:05d}" for i in range(args.saturation_rounds)]
             await open_rounds(ours, slack, sat_channels)
+            print(f"\nopened {len(sat_channels)} more rounds; answering them as fast as possible")
             answered, seconds = await saturate(ours, slack, sat_channels)
             ours_rate = answered / seconds
             bare_rate = await bare_acks_per_second(theirs, args.bare_requests)
             total = await stored_reflections(database_url)
+            lean_rate = None
+            if lean is not None:
+                # The floor: the same saturation against the hand-written minimum.
+                await wait_healthy(
+                    session, f"http://127.0.0.1:{lean_port}/slack/events", lean, ok=(404, 405)
+                )
+                by_hand = Signer(session, f"http://127.0.0.1:{lean_port}/slack/events")
+                lean_channels = [f"L{i:05d}" for i in range(args.saturation_rounds)]
+                await open_rounds(by_hand, slack, lean_channels)
+                lean_answered, lean_seconds = await saturate(by_hand, slack, lean_channels)
+                lean_rate = lean_answered / lean_seconds
             print("\nsaturation")
             print(
                 f"  compact-bot serve: {answered} answers handled end to end in {seconds:.1f} s = "
@@ -415,10 +566,17 @@ async def main(args: argparse.Namespace) -> None:
                 f"  ratio: {ours_rate / bare_rate:.2f} (target >= 0.3); stored {total} of "
                 f"{expected + answered}"
             )
+            if lean_rate is not None:
+                print(
+                    f"  the same answers by hand (asyncpg + slack_sdk, nothing else): "
+                    f"{lean_rate:.0f} answers/s, ratio {lean_rate / bare_rate:.2f} to the bare "
+                    f"app; compact-bot serve does {ours_rate / lean_rate:.2f} of it"
+                )
     finally:
-        for process in (bot, bare):
-            process.terminate()
-            process.wait(timeout=30)
+        for process in (bot, bare, lean):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
         log.close()
         await slack.stop()
         await drop_database(database_url)
@@ -434,8 +592,11 @@ if __name__ == "__main__":
     parser.add_argument("--bare-requests", type=int, default=5000)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--lean-server", nargs=2, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.bare_server:
         bare_bolt_server(arguments.bare_server)
+    elif arguments.lean_server:
+        lean_bolt_server(int(arguments.lean_server[0]), arguments.lean_server[1])
     else:
         asyncio.run(main(arguments))
