@@ -40,16 +40,30 @@ COMMAND: Final = "/compact"
 # Commands that answer with a form: a modal is held open for them before any slow work.
 FORM_COMMANDS: Final = frozenset({"callout", "answer", "edit", "settings"})
 SUBMIT_BUDGET: Final = 2.0  # seconds; Slack closes the request at 3
+# Acknowledged requests worked on at once: below the database pool's 20 connections.
+WORK_SLOTS: Final = 12
 
 
 class InFlight:
     """Work acknowledged but not finished, so a graceful shutdown can wait for it: bolt runs
-    listeners after the HTTP response and does not keep track of them itself."""
+    listeners after the HTTP response and does not keep track of them itself.
 
-    def __init__(self) -> None:
+    `slot()` bounds how much of that work runs at once. Everything shares one event loop: a
+    burst of answers all running together would keep the loop so busy that the next
+    requests' acknowledgements (Slack's 3 seconds) wait behind them; queued here, the
+    acknowledgements go first and the work follows in order.
+    """
+
+    def __init__(self, slots: int = WORK_SLOTS) -> None:
         self._count = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._slots = asyncio.Semaphore(slots)
+
+    def slot(self) -> asyncio.Semaphore:
+        """`async with in_flight.slot():` around the work itself (not around what must
+        happen within Slack's seconds, such as opening a modal with a `trigger_id`)."""
+        return self._slots
 
     async def __aenter__(self) -> None:
         self._count += 1
@@ -82,7 +96,8 @@ def add_listeners(
             request = translate.command_request(body)
             word = request.words[0].lower() if request.words else ""
             loading = await forms.hold(client, body) if word in FORM_COMMANDS else None
-            form = await compact.command(request)
+            async with in_flight.slot():
+                form = await compact.command(request)
             await forms.show(client, body, loading, form, request.actor, request.conversation)
 
     @bolt.action(re.compile(".+"))
@@ -94,7 +109,8 @@ def add_listeners(
             request = translate.action_request(body, action)
             opens_form = request.action in actions.OPENS_FORM
             loading = await forms.hold(client, body) if opens_form else None
-            form = await compact.action(request)
+            async with in_flight.slot():
+                form = await compact.action(request)
             await forms.show(client, body, loading, form, request.actor, request.conversation)
 
     @bolt.view(re.compile(".+"))
@@ -107,7 +123,7 @@ def add_listeners(
         said = translate.chat_message(translate.team_of(body), event, event_id=body.get("event_id"))
         if said is None:
             return
-        async with in_flight:
+        async with in_flight, in_flight.slot():
             await compact.message(said)
 
     @bolt.event("app_home_opened")
@@ -116,7 +132,7 @@ def add_listeners(
             return
         team = translate.team_of(body)
         person = Actor(translate.user(team, str(event.get("user", ""))), "")
-        async with in_flight:
+        async with in_flight, in_flight.slot():
             await gateway.publish_home(team, person.user.user_id, await compact.home(person))
 
     @bolt.error
