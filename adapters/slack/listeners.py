@@ -16,9 +16,11 @@ Slack's rules kept here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import re
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -40,8 +42,11 @@ COMMAND: Final = "/compact"
 # Commands that answer with a form: a modal is held open for them before any slow work.
 FORM_COMMANDS: Final = frozenset({"callout", "answer", "edit", "settings"})
 SUBMIT_BUDGET: Final = 2.0  # seconds; Slack closes the request at 3
-# Acknowledged requests worked on at once: below the database pool's 20 connections.
-WORK_SLOTS: Final = 12
+# Acknowledged requests worked on at once: in all (below the database pool's 20 connections
+# plus its queue) and per workspace, so one workspace waiting out Slack's rate limits or its
+# channels' pacing holds up only its own work.
+WORK_SLOTS: Final = 36
+WORK_SLOTS_PER_WORKSPACE: Final = 12
 
 
 class InFlight:
@@ -54,16 +59,23 @@ class InFlight:
     acknowledgements go first and the work follows in order.
     """
 
-    def __init__(self, slots: int = WORK_SLOTS) -> None:
+    def __init__(
+        self, slots: int = WORK_SLOTS, per_workspace: int = WORK_SLOTS_PER_WORKSPACE
+    ) -> None:
         self._count = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self._slots = asyncio.Semaphore(slots)
+        self._per_workspace = per_workspace
+        self._workspace_slots: dict[str, asyncio.Semaphore] = {}
 
-    def slot(self) -> asyncio.Semaphore:
-        """`async with in_flight.slot():` around the work itself (not around what must
+    @contextlib.asynccontextmanager
+    async def slot(self, team: str) -> AsyncIterator[None]:
+        """`async with in_flight.slot(team):` around the work itself (not around what must
         happen within Slack's seconds, such as opening a modal with a `trigger_id`)."""
-        return self._slots
+        workspace = self._workspace_slots.setdefault(team, asyncio.Semaphore(self._per_workspace))
+        async with workspace, self._slots:
+            yield
 
     async def __aenter__(self) -> None:
         self._count += 1
@@ -96,7 +108,7 @@ def add_listeners(
             request = translate.command_request(body)
             word = request.words[0].lower() if request.words else ""
             loading = await forms.hold(client, body) if word in FORM_COMMANDS else None
-            async with in_flight.slot():
+            async with in_flight.slot(translate.team_of(body)):
                 form = await compact.command(request)
             await forms.show(client, body, loading, form, request.actor, request.conversation)
 
@@ -109,7 +121,7 @@ def add_listeners(
             request = translate.action_request(body, action)
             opens_form = request.action in actions.OPENS_FORM
             loading = await forms.hold(client, body) if opens_form else None
-            async with in_flight.slot():
+            async with in_flight.slot(translate.team_of(body)):
                 form = await compact.action(request)
             await forms.show(client, body, loading, form, request.actor, request.conversation)
 
@@ -123,7 +135,7 @@ def add_listeners(
         said = translate.chat_message(translate.team_of(body), event, event_id=body.get("event_id"))
         if said is None:
             return
-        async with in_flight, in_flight.slot():
+        async with in_flight, in_flight.slot(said.actor.user.tenant):
             await compact.message(said)
 
     @bolt.event("app_home_opened")
@@ -132,7 +144,7 @@ def add_listeners(
             return
         team = translate.team_of(body)
         person = Actor(translate.user(team, str(event.get("user", ""))), "")
-        async with in_flight, in_flight.slot():
+        async with in_flight, in_flight.slot(team):
             await gateway.publish_home(team, person.user.user_id, await compact.home(person))
 
     @bolt.error

@@ -58,7 +58,8 @@ async def compose_for(uow: SqlUnitOfWork, place: Place, period: Period, now: dat
     rounds = await uow.rounds.held_between(partnership, period.start, period.end)
     reflections = await uow.reflections.records_between(partnership, history_start, period.end)
     callouts = await uow.callouts.facts_between(partnership, history_start, period.end)
-    last_mentioned = await uow.reflections.clause_last_mentioned(partnership)
+    # As of the period's end, so a digest sent late says what it would have said on time.
+    last_mentioned = await uow.reflections.clause_last_mentioned(partnership, before=period.end)
     return compose_digest(
         compact=place.compact,
         period_start=period.start,

@@ -33,11 +33,14 @@ async def render_chart(chart: Chart) -> bytes:
     thread rather than lost.
     """
     loop = asyncio.get_running_loop()
+    renderer = _renderer()
     try:
-        return await loop.run_in_executor(_renderer(), chart_png, chart)
+        return await loop.run_in_executor(renderer, chart_png, chart)
     except BrokenProcessPool:
         log.warning("the chart process pool broke; drawing in a thread instead")
-        _renderers.clear()
+        if _renderers and _renderers[0] is renderer:  # not a new pool made meanwhile
+            _renderers.clear()
+            renderer.shutdown(wait=False, cancel_futures=True)
         return await asyncio.to_thread(chart_png, chart)
 
 

@@ -53,8 +53,13 @@ async def insert_unless_present(
     key waits for the other transaction and then does nothing, as a unique violation would.
     """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
+    statement: Executable
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
     # On the session's connection: a Core statement needs none of the ORM's execution path.
     result = await (await session.connection()).execute(statement)
     return result.rowcount == 1

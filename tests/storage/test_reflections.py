@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import event
 
+from bot.usecases.digests import compose_for, period_named
+from bot.usecases.place import Place
 from rituals.reflection import ReflectionRecord
 from rituals.refs import ConversationRef
 from rituals.round import events as ev
@@ -125,3 +127,20 @@ async def test_queries_do_not_grow_with_the_number_of_reflections(database: Data
 
 def _channel(number: int) -> ConversationRef:
     return ConversationRef("slack", "T0001", f"C_{number}")
+
+
+async def test_a_late_digest_judges_quiet_clauses_as_of_its_own_week(database: Database) -> None:
+    """A digest for last week, sent now, must not count this week's mentions: a clause first
+    cited after the week ended was still quiet in it."""
+    pid = await _played(database)  # exc-h1 and env-r1 cited on 2026-11-23 (week 48)
+    week_47 = period_named("2026-W47")
+    async with database.unit_of_work() as uow:
+        stored = await uow.compacts.latest_for(pid)
+        assert stored is not None
+        late = await compose_for(uow, Place(pid, stored), week_47, T0 + timedelta(days=1))
+        on_time = await compose_for(
+            uow, Place(pid, stored), period_named("2026-W48"), T0 + timedelta(days=7)
+        )
+    quiet_late = {q.clause_id: q.last_mentioned for q in late.quiet_clauses}
+    assert quiet_late["exc-h1"] is None and quiet_late["env-r1"] is None
+    assert not {"exc-h1", "env-r1"} & {q.clause_id for q in on_time.quiet_clauses}
