@@ -10,7 +10,7 @@ import statistics
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import ClientSession
 
@@ -19,13 +19,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-
-
-class Running(Protocol):
-    """A started server process (subprocess.Popen or asyncio's Process)."""
-
-    @property
-    def returncode(self) -> int | None: ...
 
 
 def free_port() -> int:

@@ -209,9 +209,6 @@ async def clone(database: Database, partnerships: int) -> None:
     """Copy partnership 1's compact, people and year of rounds to partnerships 2..N."""
     source = ROOT / "examples" / "compact.yaml"
     base = compact_text()
-    wiring = bootstrap(
-        Settings(), gateways={}, database=database, secret=b"bench-secret-key-long-enough"
-    )
     started = time.perf_counter()
     for n in range(2, partnerships + 1):
         compact = parse_compact(base.replace("slug: nhs-vmi", f"slug: p{n}"), source=str(source))
@@ -220,7 +217,6 @@ async def clone(database: Database, partnerships: int) -> None:
             await uow.channels.bind(stored.partnership_id, ConversationRef("slack", TEAM, f"C{n}"))
             await uow.commit()
     print(f"  compacts, clauses, organisations, people: {time.perf_counter() - started:.1f} s")
-    del wiring
     async with database.unit_of_work() as uow:  # reflection ids are copied with an offset
         assert int(await uow.session.scalar(text("SELECT max(id) FROM reflections")) or 0) < 1000
     started = time.perf_counter()
@@ -339,7 +335,7 @@ async def main(args: argparse.Namespace) -> None:
         )
         periods = {pid: period for pid in range(1, args.partnerships + 1)}
         began = time.perf_counter()
-        results = await send_all(sending.services, periods, concurrency=args.concurrency)
+        results = await send_all(sending.services, periods, asyncio.Semaphore(args.concurrency))
         seconds = time.perf_counter() - began
         messages = sum(fake.posted.values())
         floor = max(messages / args.workspace_rate, 1.0)

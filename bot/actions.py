@@ -26,3 +26,6 @@ FORM_SETTINGS: Final = "settings"
 # Buttons that only open a form: pressing one again (after closing the form) is legitimate,
 # so adapters do not treat a repeat as a double-click.
 OPENS_FORM: Final = frozenset({ROUND_ANSWER, ROUND_EDIT, CALLOUT_DISCUSSED, CALLOUT_RESOLVE})
+# Commands that answer with a form (adapters whose forms need a platform token that expires
+# in seconds, like Slack's `trigger_id`, hold a window open for them before any slow work).
+COMMANDS_OPENING_FORM: Final = frozenset({"callout", "answer", "edit", "settings"})

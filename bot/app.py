@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Final, TypeVar
 
@@ -28,6 +28,7 @@ from bot.services import Services
 from bot.usecases.callouts import CalloutService
 from bot.usecases.compacts import link_channel, show_compact
 from bot.usecases.digest_send import (
+    DIGESTS_AT_ONCE,
     SendResult,
     catch_up,
     resend_unfinished,
@@ -63,7 +64,6 @@ ROUND_ACTIONS: Final = frozenset(
         actions.ROUND_END,
     }
 )
-DIGESTS_AT_ONCE: Final = 20
 # Platforms stop retrying within minutes (Slack: 5, Teams: about 15 s); a day is ample.
 REQUEST_KEYS_KEPT: Final = timedelta(days=1)
 
@@ -124,7 +124,7 @@ class CompactApp:
     # --- the front door ----------------------------------------------------------------------
     async def command(self, request: CommandRequest) -> Form | None:
         """`/compact <words>`; returns a form when the platform should open one."""
-        word = request.words[0].lower() if request.words else "help"
+        word = request.word or "help"
         handler = self._commands.get(word)
         if handler is None:
             text = said(words.UNKNOWN_SUBCOMMAND, word=word, help=words.HELP)
@@ -223,14 +223,17 @@ class CompactApp:
             else week_containing(now, schedules[s.partnership_id].tzinfo)
             for s in chosen
         }
-        return await send_all(self.services, periods)
+        return await send_all(self.services, periods, self._digests_at_once)
 
     async def resend_unfinished_digests(self) -> list[SendResult]:
         return await resend_unfinished(self.services)
 
-    async def catch_up_digests(self, grace: timedelta) -> list[SendResult]:
-        """Digests due within `grace` that nobody claimed (see `digest_send.catch_up`)."""
-        return await catch_up(self.services, grace)
+    async def catch_up_digests(
+        self, schedules: Mapping[int, DigestSchedule], grace: timedelta
+    ) -> list[SendResult]:
+        """Digests due within `grace` under `schedules` (as `digest_schedules` read them)
+        that nobody claimed (see `digest_send.catch_up`)."""
+        return await catch_up(self.services, schedules, grace, self._digests_at_once)
 
     async def first_time(self, key: str) -> bool:
         """Record an inbound request's idempotency key (a Slack `event_id`, a button press's

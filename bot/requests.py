@@ -24,6 +24,11 @@ class CommandRequest:
     words: tuple[str, ...]
     mentions: tuple[Actor, ...] = ()
 
+    @property
+    def word(self) -> str:
+        """The command word (`reflect`, `callout`…), lower-case; empty for a bare command."""
+        return self.words[0].lower() if self.words else ""
+
 
 @dataclass(frozen=True, slots=True)
 class ActionRequest:

@@ -20,7 +20,7 @@ import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -230,8 +230,9 @@ class DigestScheduler:
         """Jobs match the schedules; digests owed (due within the grace window and never
         claimed, e.g. a job lost when a leader died mid-fan-out) and digests left half-sent
         are sent. The database, not the scheduler's memory, says what is owed."""
-        await self.reconcile()
-        await self._app.catch_up_digests(self._grace)
+        schedules = await self._app.digest_schedules()
+        self._reconcile(schedules)
+        await self._app.catch_up_digests(schedules, self._grace)
         await self._app.resend_unfinished_digests()
 
     async def _step_down(self) -> None:
@@ -246,14 +247,13 @@ class DigestScheduler:
         self.is_leader = False
         await self._lease.release()
 
-    async def reconcile(self) -> None:
+    def _reconcile(self, wanted: Mapping[int, DigestSchedule]) -> None:
         """Make the jobs match the stored schedules: add new ones, reschedule changed ones,
         remove switched-off ones, and leave unchanged ones alone (a job re-added on every
         start would lose the run it missed while the service was down)."""
         scheduler = self._scheduler
         if scheduler is None:
             return
-        wanted = await self._app.digest_schedules()
         # One read of the job store (it is synchronous, on the event loop's thread).
         existing = {job.id: job for job in scheduler.get_jobs()}
         for partnership_id, schedule in wanted.items():

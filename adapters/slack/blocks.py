@@ -225,14 +225,14 @@ LOADING_CALLBACK: Final = "compact.loading"
 
 def loading_modal() -> View:
     """Held open with a fresh `trigger_id` while the real form is prepared."""
-    return notice_modal(words.FORM_LOADING, callback_id=LOADING_CALLBACK)
+    return notice_modal(words.FORM_LOADING)
 
 
-def notice_modal(text: str, *, callback_id: str = LOADING_CALLBACK) -> View:
+def notice_modal(text: str) -> View:
     """A modal that only says something (no inputs, so no submit button)."""
     return View(
         type="modal",
-        callback_id=callback_id,
+        callback_id=LOADING_CALLBACK,
         title=PlainTextObject(text=_clip(words.FORM_WAIT_TITLE, MODAL_TEXT_CHARS)),
         close=PlainTextObject(text="Close"),
         blocks=_sections([escape(text)]),

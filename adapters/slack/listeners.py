@@ -39,8 +39,6 @@ from rituals.refs import ConversationRef
 log = logging.getLogger("compact.slack")
 
 COMMAND: Final = "/compact"
-# Commands that answer with a form: a modal is held open for them before any slow work.
-FORM_COMMANDS: Final = frozenset({"callout", "answer", "edit", "settings"})
 SUBMIT_BUDGET: Final = 2.0  # seconds; Slack closes the request at 3
 # Acknowledged requests worked on at once: in all (below the database pool's 20 connections
 # plus its queue) and per workspace, so one workspace waiting out Slack's rate limits or its
@@ -106,8 +104,8 @@ def add_listeners(
         await ack()
         async with in_flight:
             request = translate.command_request(body)
-            word = request.words[0].lower() if request.words else ""
-            loading = await forms.hold(client, body) if word in FORM_COMMANDS else None
+            opens_form = request.word in actions.COMMANDS_OPENING_FORM
+            loading = await forms.hold(client, body) if opens_form else None
             async with in_flight.slot(translate.team_of(body)):
                 form = await compact.command(request)
             await forms.show(client, body, loading, form, request.actor, request.conversation)

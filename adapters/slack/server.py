@@ -165,8 +165,10 @@ class SlackServer:
         log.info("Slack: connected over Socket Mode")
 
     async def stop(self) -> None:
-        """Stop taking requests, then give acknowledged work time to finish (an answer that
-        was acknowledged must not be lost to a restart)."""
+        """Give acknowledged work time to finish (an answer that was acknowledged must not be
+        lost to a restart), then close Socket Mode. HTTP requests have stopped by now (aiohttp
+        stops listening before its cleanup runs); the Socket Mode connection stays open while
+        work drains, since a modal submission still owes its acknowledgement over it."""
         if not await self._in_flight.drained(within=SHUTDOWN_GRACE_SECONDS):
             log.warning("Slack: stopping with work still in flight")
         if self._socket is not None:

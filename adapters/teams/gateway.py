@@ -10,7 +10,6 @@ error that says which conversation, never a silently dropped message.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -18,7 +17,7 @@ from typing import Any, Final, TypeVar
 
 from adapters.teams.cards import Renderer
 from adapters.teams.connector import BotConnector
-from adapters.teams.translate import CHANNEL, PERSONAL, TEAMS, Origin, is_person
+from adapters.teams.translate import CHANNEL, PERSONAL, TEAMS, THREAD_MARK, Origin, is_person
 from bot.messages import Chart, Form, Message
 from bot.ports import AddressBook
 from bot.requests import Actor
@@ -59,7 +58,6 @@ class TeamsGateway:
         self._connector = connector
         self._addresses = addresses
         self._renderer = renderer
-        self._stored: _Lru[str] = _Lru()
         self._recalled: _Lru[dict[str, Any]] = _Lru()
 
     # --- addresses ------------------------------------------------------------------------
@@ -84,11 +82,9 @@ class TeamsGateway:
             )
 
     async def _remember(self, key: str, address: Mapping[str, Any]) -> None:
-        text = json.dumps(address, sort_keys=True)
-        if self._stored.get(key) == text:
+        if self._recalled.get(key) == address:
             return
         await self._addresses.remember(TEAMS, key, address)
-        self._stored.put(key, text)
         self._recalled.put(key, dict(address))
 
     async def _recall(self, key: str) -> dict[str, Any] | None:
@@ -226,7 +222,7 @@ class TeamsGateway:
         if thread is not None:
             if address.get("conversationType") == CHANNEL:
                 # A channel's reply chain is a conversation of its own.
-                conversation_id = f"{conversation_id};messageid={thread}"
+                conversation_id = f"{conversation_id}{THREAD_MARK}{thread}"
             else:
                 reply_to = thread  # chats have no reply chains: a reply to the message
         activity = _addressed(address, conversation_id, payload)
@@ -245,7 +241,7 @@ class TeamsGateway:
     ) -> None:
         conversation_id = address["conversationId"]
         if thread is not None and address.get("conversationType") == CHANNEL:
-            conversation_id = f"{conversation_id};messageid={thread}"
+            conversation_id = f"{conversation_id}{THREAD_MARK}{thread}"
         activity = {**_addressed(address, conversation_id, payload), "id": message_id}
         await self._connector.update(address["serviceUrl"], conversation_id, message_id, activity)
 

@@ -50,7 +50,6 @@ class Origin:
     conversation: ConversationRef
     actor: Actor
     kind: str  # personal | channel | groupChat
-    conversation_id: str  # as Teams sent it, `;messageid=` included
     activity_id: str
     service_url: str
     bot: Mapping[str, str]
@@ -164,7 +163,6 @@ def origin_of(activity: Mapping[str, Any]) -> Origin:
         conversation=ConversationRef(TEAMS, tenant, channel, thread),
         actor=actor,
         kind=kind,
-        conversation_id=conversation_id,
         activity_id=activity_id,
         service_url=service_url,
         bot=bot,

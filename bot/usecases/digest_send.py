@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,7 +22,7 @@ from bot.usecases.digests import Period, compose_for, period_named, week_contain
 from bot.usecases.place import Place
 from bot.views import digest as views
 from rituals.refs import ConversationRef
-from rituals.schedule import latest_due
+from rituals.schedule import DigestSchedule, latest_due
 
 log = logging.getLogger("compact.digest")
 
@@ -30,6 +31,8 @@ log = logging.getLogger("compact.digest")
 CLAIM_STALE_AFTER: Final = timedelta(minutes=30)
 # ... and one that still cannot be finished after a week is left alone (logged each time).
 GIVE_UP_AFTER: Final = timedelta(days=7)
+# Partnerships whose digest is composed and posted at once, however it was started.
+DIGESTS_AT_ONCE: Final = 20
 
 
 class Outcome(StrEnum):
@@ -170,35 +173,39 @@ async def resend_unfinished(services: Services) -> list[SendResult]:
     return results
 
 
-async def catch_up(services: Services, grace: timedelta) -> list[SendResult]:
+async def catch_up(
+    services: Services,
+    schedules: Mapping[int, DigestSchedule],
+    grace: timedelta,
+    at_once: asyncio.Semaphore,
+) -> list[SendResult]:
     """Send every digest that was due within `grace` and was never claimed: the database,
     not the scheduler's memory, decides what is owed, so a digest whose job was lost (the
     leader restarted or stepped down mid-fan-out) still goes out."""
     now = services.clock.now()
+    owed = {
+        pid: scheduled_period(due, schedule.zone)
+        for pid, schedule in schedules.items()
+        if schedule.enabled and now - (due := latest_due(schedule, now)) <= grace
+    }
     async with services.database.unit_of_work() as uow:
-        ids = await uow.compacts.partnership_ids()
-        schedules = await uow.schedules.all(ids)
-        owed = {
-            pid: scheduled_period(due, schedule.zone)
-            for pid, schedule in schedules.items()
-            if schedule.enabled and now - (due := latest_due(schedule, now)) <= grace
-        }
         claimed = await uow.digests.claimed_among([(p, period.label) for p, period in owed.items()])
     missing = {pid: period for pid, period in owed.items() if (pid, period.label) not in claimed}
     if not missing:
         return []
     log.info("catching up %d digest(s) that were due and not sent", len(missing))
-    return await send_all(services, missing)
+    return await send_all(services, missing, at_once)
 
 
 async def send_all(
-    services: Services, period_for: dict[int, Period], *, concurrency: int = 20
+    services: Services, period_for: Mapping[int, Period], at_once: asyncio.Semaphore
 ) -> list[SendResult]:
-    """Many partnerships at once, `concurrency` at a time (posting paces itself per channel)."""
-    gate = asyncio.Semaphore(concurrency)
+    """Many partnerships at once, as many at a time as `at_once` lets through (one semaphore
+    for every way digests are sent, so a catch-up and the scheduled jobs share one bound;
+    posting paces itself per channel)."""
 
     async def one(partnership_id: int, period: Period) -> SendResult:
-        async with gate:
+        async with at_once:
             try:
                 return await send_digest(services, partnership_id, period)
             except Exception:

@@ -8,8 +8,10 @@ import io
 import logging
 import multiprocessing
 import os
+from collections import OrderedDict
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Final
 
 # A bare Figure draws with the Agg backend into memory: no pyplot, no display, no global state.
 from matplotlib.figure import Figure
@@ -21,6 +23,10 @@ log = logging.getLogger("compact.chart")
 
 COLOURS = ("#2c7a4b", "#c0562b", "#2c4a6e", "#8a6d1f")
 _renderers: list[Executor] = []
+# The last charts drawn: a digest goes to each of its partnership's channels (Slack and
+# Teams, say), and each gateway asks for the same picture.
+_drawn: OrderedDict[Chart, bytes] = OrderedDict()
+DRAWN_KEPT: Final = 32
 
 
 async def render_chart(chart: Chart) -> bytes:
@@ -32,16 +38,22 @@ async def render_chart(chart: Chart) -> bytes:
     draw beside the loop, on the other cores. If the pool breaks, the chart is drawn in a
     thread rather than lost.
     """
+    if (png := _drawn.get(chart)) is not None:
+        return png
     loop = asyncio.get_running_loop()
     renderer = _renderer()
     try:
-        return await loop.run_in_executor(renderer, chart_png, chart)
+        png = await loop.run_in_executor(renderer, chart_png, chart)
     except BrokenProcessPool:
         log.warning("the chart process pool broke; drawing in a thread instead")
         if _renderers and _renderers[0] is renderer:  # not a new pool made meanwhile
             _renderers.clear()
             renderer.shutdown(wait=False, cancel_futures=True)
-        return await asyncio.to_thread(chart_png, chart)
+        png = await asyncio.to_thread(chart_png, chart)
+    _drawn[chart] = png
+    if len(_drawn) > DRAWN_KEPT:
+        _drawn.popitem(last=False)
+    return png
 
 
 def _renderer() -> Executor:

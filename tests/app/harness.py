@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from adapters.console.gateway import ConsoleGateway
 from adapters.console.session import ConsoleSession, console_channel
 from bot.bootstrap import Wiring, bootstrap
@@ -97,3 +99,9 @@ async def open_chat(database: Database, compact: Path = EXAMPLE) -> Chat:
     await load_compact_file(wiring.services, compact, bind=(console_channel(),))
     session = ConsoleSession(wiring.app, gateway, lines.append, advance_clock=clock.advance)
     return Chat(session, wiring, clock, lines)
+
+
+async def count_rows(database: Database, row: type) -> int:
+    """How many rows a table holds (what a test means by "stored", or "nothing stored")."""
+    async with database.unit_of_work() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(row)) or 0)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from adapters.console.session import console_channel, console_user
 from bot.requests import Actor, ChatMessage
 from storage.database import Database
 from storage.models import PersonRow, ReflectionClauseRow, ReflectionRow, RoundRow
-from tests.app.harness import open_chat
+from tests.app.harness import count_rows, open_chat
 
 ROUND_OF_THREE = """
 @alice: /compact reflect @alice @bob @carol
@@ -23,11 +23,6 @@ ROUND_OF_THREE = """
 @carol: The regulator advocating for us
 @carol: lis-r2
 """
-
-
-async def count(database: Database, row: type) -> int:
-    async with database.unit_of_work() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(row)) or 0)
 
 
 async def test_a_round_of_three_runs_to_its_summary_and_is_stored(database: Database) -> None:
@@ -44,8 +39,8 @@ async def test_a_round_of_three_runs_to_its_summary_and_is_stored(database: Data
     assert "Passed: @bob" in summary
     assert "env-h1 ×1" in summary and "lis-r2 ×1" in summary
     assert "Thank you — your reflection is recorded." in chat.private("alice", out)
-    assert await count(database, ReflectionRow) == 2
-    assert await count(database, ReflectionClauseRow) == 3
+    assert await count_rows(database, ReflectionRow) == 2
+    assert await count_rows(database, ReflectionClauseRow) == 3
     async with database.unit_of_work() as uow:
         status = await uow.session.scalar(select(RoundRow.status))
     assert status == "closed"
@@ -66,7 +61,7 @@ async def test_a_turn_times_out_and_the_person_may_still_answer(database: Databa
 """
     )
     assert "“Late but here”" in chat.channel(out)
-    assert await count(database, ReflectionRow) == 1
+    assert await count_rows(database, ReflectionRow) == 1
 
 
 async def test_someone_who_answers_early_is_not_asked_again(database: Database) -> None:
@@ -104,10 +99,10 @@ async def test_only_the_facilitator_ends_and_bad_input_changes_nothing(
     assert "Only the round's facilitator can do that" in chat.private("bob", out)
     assert "I don't know `/compact frobnicate`" in chat.private("bob", out)
     assert "These clause ids aren't in the compact: nope-9" in chat.private("alice", out)
-    assert await count(database, ReflectionRow) == 0
+    assert await count_rows(database, ReflectionRow) == 0
     # The clause field is asked again; fixing it records the answer.
     out = await chat.play("@alice: env-h1")
-    assert await count(database, ReflectionRow) == 1
+    assert await count_rows(database, ReflectionRow) == 1
     assert "@bob, your turn" in chat.channel(out)
 
 
@@ -116,7 +111,7 @@ async def test_over_long_answers_are_refused_with_the_limit(database: Database) 
     await chat.play("@alice: /compact reflect @alice")
     out = await chat.play(f"@alice: {'x' * 1600}\n@alice: ok\n@alice:")
     assert "please keep it under 1,500" in chat.private("alice", out)
-    assert await count(database, ReflectionRow) == 0
+    assert await count_rows(database, ReflectionRow) == 0
 
 
 async def test_answers_can_be_edited_until_the_round_closes(database: Database) -> None:
@@ -136,7 +131,7 @@ async def test_answers_can_be_edited_until_the_round_closes(database: Database) 
     )
     channel = chat.channel()
     assert "“second thought”" in channel and "first thought”" not in channel.split("==")[-1]
-    assert await count(database, ReflectionRow) == 1
+    assert await count_rows(database, ReflectionRow) == 1
     out = await chat.play("@alice: /compact edit")
     assert "There is no reflection round open here" in chat.private("alice", out)
 
@@ -146,7 +141,7 @@ async def test_a_second_round_cannot_open_while_one_runs(database: Database) -> 
     await chat.play("@alice: /compact reflect @alice @bob")
     out = await chat.play("@bob: /compact reflect @bob")
     assert "already open here" in chat.private("bob", out)
-    assert await count(database, RoundRow) == 1
+    assert await count_rows(database, RoundRow) == 1
 
 
 async def test_gathering_with_im_here_then_start(database: Database) -> None:
@@ -184,7 +179,7 @@ async def test_naming_someone_unknown_changes_nothing(database: Database) -> Non
     chat = await open_chat(database)
     out = await chat.play("@alice: /compact reflect @alice @alcie")
     assert "I don't know @alcie; nothing was changed" in chat.private("alice", out)
-    assert await count(database, RoundRow) == 0
+    assert await count_rows(database, RoundRow) == 0
     await chat.play("@alice: /compact reflect @alice")
     out = await chat.play("@bob: /compact add @mallory")
     assert "I don't know @mallory" in chat.private("bob", out)
@@ -255,7 +250,7 @@ async def test_a_reply_in_the_rounds_thread_by_the_person_asked_is_their_answer(
     # The same words outside the round's thread are not an answer either.
     elsewhere = thread.in_thread("some-other-thread")
     await app.message(ChatMessage(Actor(console_user("alice"), "alice"), elsewhere, "hi"))
-    assert await count(database, ReflectionRow) == 0
+    assert await count_rows(database, ReflectionRow) == 0
     await app.message(
         ChatMessage(Actor(console_user("alice"), "alice"), thread, "Candour helped; see env-h1")
     )
@@ -325,7 +320,7 @@ async def test_a_platform_failing_loses_no_stored_answer(database: Database) -> 
     gateways["console"] = Down()  # type: ignore[assignment]
     await chat.play("@alice: What I learned\n@alice: What I valued\n@alice:")
     gateways["console"] = working
-    assert await count(database, ReflectionRow) == 1
+    assert await count_rows(database, ReflectionRow) == 1
     async with database.unit_of_work() as uow:
         stored = await uow.rounds.open_in(console_channel())
     assert stored is not None and stored.round.current_turn is not None

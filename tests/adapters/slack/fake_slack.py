@@ -21,6 +21,8 @@ from typing import Any
 from aiohttp import ClientSession, web
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.slack.blocks import LOADING_CALLBACK
+
 TEAM = "T0PARTNER"
 BOT_USER = "U0COMPACT"
 
@@ -159,7 +161,7 @@ class FakeSlack:
 
     def forms(self) -> list[dict[str, Any]]:
         """Modals showing a form (not the "loading" one held open while it is prepared)."""
-        return [v for v in self.views.values() if v.get("callback_id") != "compact.loading"]
+        return [v for v in self.views.values() if v.get("callback_id") != LOADING_CALLBACK]
 
     def method_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

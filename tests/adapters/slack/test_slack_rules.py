@@ -7,18 +7,14 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import actions
 from storage.database import Database
 from storage.models import CalloutRow, ProcessedRequestRow, ReflectionRow, RoundRow
 from tests.adapters.slack.harness import ALICE, BOB, CAROL, CHANNEL, slack_world
 from tests.adapters.slack.test_slack_round import asked, header_of_or_none, next_prompt
-
-
-async def count(database: Database, row: type) -> int:
-    async with database.unit_of_work() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(row)) or 0)
+from tests.app.harness import count_rows
 
 
 async def test_forged_and_stale_signatures_are_refused_and_change_nothing(
@@ -58,7 +54,7 @@ async def test_forged_and_stale_signatures_are_refused_and_change_nothing(
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         ) as reply:
             assert reply.status == 401
-        assert await count(database, RoundRow) == 0
+        assert await count_rows(database, RoundRow) == 0
         assert len(world.slack.calls) == calls_before
 
 
@@ -86,7 +82,7 @@ async def test_a_retried_event_is_applied_once(database: Database, tmp_path: Pat
         )
         assert [status for status, _ in statuses] == [200, 200, 200]
         await next_prompt(world, header, 2)
-        assert await count(database, ReflectionRow) == 1
+        assert await count_rows(database, ReflectionRow) == 1
         acks = [m for m in slack.private_to(person) if "Thank you" in m.all_text]
         assert len(acks) == 1
         async with database.unit_of_work() as uow:
@@ -159,4 +155,4 @@ async def test_a_429_storm_delays_messages_but_drops_none(
         await slack.wait_for(
             lambda: [m for m in slack.private_to(BOB) if "tabled" in m.all_text], within=20
         )
-        assert await count(database, CalloutRow) == 1
+        assert await count_rows(database, CalloutRow) == 1

@@ -203,10 +203,10 @@ async def test_a_digest_whose_job_was_lost_is_caught_up_once(
     async with slack_world(database, tmp_path) as world:
         app = world.wiring.app
         world.clock.moment = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 6 h after Monday 09:00
-        (caught,) = await app.catch_up_digests(timedelta(hours=12))
+        (caught,) = await app.catch_up_digests(await app.digest_schedules(), timedelta(hours=12))
         assert (caught.period, caught.outcome) == ("2026-W48", Outcome.SENT)
-        assert await app.catch_up_digests(timedelta(hours=12)) == []
+        assert await app.catch_up_digests(await app.digest_schedules(), timedelta(hours=12)) == []
         assert len(digests_in(world, CHANNEL)) == 1
         world.clock.moment = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)  # 13 h after: too late
-        assert await app.catch_up_digests(timedelta(hours=12)) == []
+        assert await app.catch_up_digests(await app.digest_schedules(), timedelta(hours=12)) == []
         assert len(digests_in(world, CHANNEL)) == 1

@@ -161,13 +161,6 @@ class FakeConnector:
             return web.json_response({"id": call.new_id})
         if len(rest) >= 2 and rest[1] == "pagedmembers":
             return web.json_response({"members": self.members.get(rest[0].split(";")[0], [])})
-        if len(rest) >= 2 and rest[1] == "members":
-            found = [
-                m for m in self.members.get(rest[0], []) if len(rest) > 2 and m["id"] == rest[2]
-            ]
-            if len(rest) > 2:
-                return web.json_response(found[0] if found else {}, status=200 if found else 404)
-            return web.json_response(self.members.get(rest[0], []))
         if len(rest) >= 2 and rest[1] == "activities":
             if self.failures:
                 call.status = self.failures.pop(0)

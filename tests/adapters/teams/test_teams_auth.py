@@ -23,7 +23,6 @@ from aiohttp import ClientSession, web
 from botframework.connector.auth import MicrosoftAppCredentials, ServiceClientCredentialsFactory
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
-from sqlalchemy import func, select
 
 from adapters.teams.server import teams_server
 from bot.addresses import DatabaseAddressBook
@@ -40,6 +39,7 @@ from tests.adapters.teams.harness import (
     TeamsWorld,
     teams_world,
 )
+from tests.app.harness import count_rows
 from tests.conftest import _empty_all_tables
 
 APP_ID = "6f1c2a52-0d3e-4c1b-9d57-3d1e1f0a9b11"
@@ -157,13 +157,6 @@ async def _authenticated_world(
     )
 
 
-async def _processed(database: Database) -> int:
-    async with database.unit_of_work() as uow:
-        return int(
-            await uow.session.scalar(select(func.count()).select_from(ProcessedRequestRow)) or 0
-        )
-
-
 async def test_a_valid_token_is_accepted_and_replies_carry_the_bots_token(
     sqlite_database: Database, tmp_path: Path, token_service: TokenService
 ) -> None:
@@ -202,7 +195,7 @@ async def test_a_request_without_a_valid_token_is_refused(
             sqlite_database, tmp_path, token_service, connector
         ) as world:
             world.connector.clear()
-            before = await _processed(world.database)
+            before = await count_rows(world.database, ProcessedRequestRow)
             url = connector.url
             tokens = {
                 "missing": None,
@@ -229,7 +222,7 @@ async def test_a_request_without_a_valid_token_is_refused(
             assert (status, body) == (401, {"error": "unauthorized"})
             await world.idle()
             assert world.connector.calls == []
-            assert await _processed(world.database) == before
+            assert await count_rows(world.database, ProcessedRequestRow) == before
     finally:
         await connector.stop()
 

@@ -7,19 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from bot import words
 from storage.database import Database
 from storage.models import PlatformAddressRow, ProcessedRequestRow
 from tests.adapters.teams.fake_connector import FakeConnector, personal_chat
 from tests.adapters.teams.harness import ALICE, BOB, CHANNEL, TENANT, teams_world
-from tests.app.harness import ManualClock
-
-
-async def _count(database: Database, row: type) -> int:
-    async with database.unit_of_work() as uow:
-        return int(await uow.session.scalar(select(func.count()).select_from(row)) or 0)
+from tests.app.harness import ManualClock, count_rows
 
 
 async def test_installing_the_bot_welcomes_and_remembers_the_place(
@@ -152,8 +146,8 @@ async def test_malformed_activities_are_refused_and_leave_no_trace(
         assert (await world.people.post(not_ours))[0] == 201  # acknowledged, then ignored
         await world.idle()
         assert world.connector.calls == []
-        assert await _count(world.database, ProcessedRequestRow) == 0
-        assert await _count(world.database, PlatformAddressRow) == 0
+        assert await count_rows(world.database, ProcessedRequestRow) == 0
+        assert await count_rows(world.database, PlatformAddressRow) == 0
 
 
 async def test_throttling_is_waited_out_not_dropped(database: Database, tmp_path: Path) -> None:
