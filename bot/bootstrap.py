@@ -1,4 +1,6 @@
-"""The composition root: settings in, a wired application out. Tests call it with fakes."""
+"""The composition root: settings in, a wired application out. Tests call it with fakes
+(an in-memory unit-of-work factory among them); only here and in `bot.cli` does `bot`
+meet `storage`."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy.engine import make_url
 from bot.anonymity import ReporterKeys
 from bot.app import CompactApp
 from bot.config import Settings
-from bot.ports import ChatGateway, Clock, SystemClock
+from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
 from storage.database import Database
 
@@ -24,7 +26,7 @@ log = logging.getLogger("compact.bootstrap")
 @dataclass(frozen=True)
 class Wiring:
     app: CompactApp
-    database: Database
+    database: UnitOfWorkFactory
     services: Services
 
 
@@ -33,9 +35,10 @@ def bootstrap(
     *,
     gateways: Mapping[str, ChatGateway],
     clock: Clock | None = None,
-    database: Database | None = None,
+    database: UnitOfWorkFactory | None = None,
     secret: bytes | None = None,
 ) -> Wiring:
+    # Tests pass an in-memory store; otherwise the SQL database at DATABASE_URL.
     db = database or Database.from_url(settings.database_url)
     services = Services(
         database=db,

@@ -8,23 +8,22 @@ from dataclasses import dataclass, field
 
 from bot.anonymity import ReporterKeys
 from bot.messages import Message
-from bot.ports import ChatGateway, Clock
+from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
 from rituals.refs import ConversationRef, UserRef
-from storage.database import Database, SqlUnitOfWork
-from storage.repositories.compacts import StoredCompact
+from rituals.stored import StoredCompact
 
 log = logging.getLogger("compact.delivery")
 
 
 @dataclass(frozen=True)
 class Services:
-    database: Database
+    database: UnitOfWorkFactory
     gateways: Mapping[str, ChatGateway]
     clock: Clock
     reporter_keys: ReporterKeys
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
 
-    async def compact_version(self, uow: SqlUnitOfWork, version_id: int) -> StoredCompact:
+    async def compact_version(self, uow: UnitOfWork, version_id: int) -> StoredCompact:
         """A stored compact version; versions never change, so each is read once per process."""
         stored = self._versions.get(version_id)
         if stored is None:

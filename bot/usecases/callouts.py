@@ -20,9 +20,8 @@ from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
 from rituals.callout import Callout, CalloutDecision, NotifyReporter
-from rituals.errors import InvalidInput, NotAllowed, RitualError
+from rituals.errors import InvalidInput, NotAllowed, RitualError, StaleCallout
 from rituals.refs import ConversationRef
-from storage.errors import StaleCallout
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 YES = {"yes", "y", "true", "anonymous", "anonymously"}

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from bot import words
 from bot.messages import Form, Inline, Message
+from bot.repositories import UnitOfWork
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import (
@@ -30,20 +31,19 @@ from bot.usecases.place import (
 from bot.views import rounds as views
 from bot.views.names import mention
 from rituals.compact import OrderPolicy
+from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Attendee, Decision, Rejection, Round, decide
 from rituals.round import effects as fx
 from rituals.round import events as ev
-from storage.database import SqlUnitOfWork
-from storage.errors import RoundAlreadyOpen, StaleRound
-from storage.repositories.rounds import StoredRound
+from rituals.stored import StoredRound
 
 log = logging.getLogger("compact.rounds")
 
 MAX_ATTEMPTS = 5
 CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
 
-Locate = Callable[[SqlUnitOfWork], Awaitable[StoredRound | None]]
+Locate = Callable[[UnitOfWork], Awaitable[StoredRound | None]]
 EventFor = Callable[[Round, Mapping[UserRef, Attendee]], ev.RoundEvent | None]
 """Builds the event from the loaded round and, for people joining, who they are."""
 
@@ -114,7 +114,7 @@ class RoundService:
 
     async def _start_event(
         self,
-        uow: SqlUnitOfWork,
+        uow: UnitOfWork,
         place: Place,
         channel: ConversationRef,
         actor: Actor,
@@ -161,7 +161,7 @@ class RoundService:
         """Apply an event to the open round in `conversation`'s channel."""
         channel = conversation.in_thread(None)
 
-        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+        async def locate(uow: UnitOfWork) -> StoredRound | None:
             return await uow.rounds.open_in(channel)
 
         return await self._act(
@@ -390,7 +390,7 @@ class RoundService:
         if conversation.thread is None:
             return False
 
-        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+        async def locate(uow: UnitOfWork) -> StoredRound | None:
             stored = await uow.rounds.open_in(conversation.in_thread(None))
             if stored and stored.round.conversation.thread == conversation.thread:
                 return stored
@@ -512,7 +512,7 @@ def attendee_names(round_: Round) -> dict[UserRef, str]:
 
 
 def _by_id(round_id: str) -> Locate:
-    async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+    async def locate(uow: UnitOfWork) -> StoredRound | None:
         return await uow.rounds.get(round_id)
 
     return locate

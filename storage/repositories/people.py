@@ -15,7 +15,6 @@ reflections refer to them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, cast
 
@@ -25,10 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rituals.compact import KnownPerson, Organisation
 from rituals.errors import NotFound
 from rituals.refs import UserRef
+from rituals.stored import ANY_TENANT, Person
 from storage.models import ChannelRow, OrganisationRow, PersonIdentityRow, PersonRow
 from storage.repositories._sql import rowcount
-
-ANY_TENANT: Final = "*"
 
 _IDENTITIES: Final = cast(Table, PersonIdentityRow.__table__)
 _PEOPLE: Final = cast(Table, PersonRow.__table__)
@@ -47,20 +45,6 @@ _DISPLAY_NAMES: Final = (
     # Exact-tenant identities come last so they win over file-declared ones.
     .order_by(case((_IDENTITIES.c.tenant == ANY_TENANT, 0), else_=1))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A person as the application sees them; `identities` may hold `ANY_TENANT` entries."""
-
-    id: int
-    partnership_id: int
-    handle: str | None
-    display_name: str
-    organisation_key: str | None
-    identities: tuple[UserRef, ...]
-    email: str | None = None
-    asked_organisation_at: datetime | None = None
 
 
 class PeopleRepository:

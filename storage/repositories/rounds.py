@@ -24,7 +24,6 @@ the same statement count, and no cached id can outlive a rolled-back transaction
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Final, cast
@@ -43,10 +42,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from rituals.digest import RoundHeld
+from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.reflection import Reflection
 from rituals.refs import ConversationRef, UserRef
 from rituals.round.state import Round, RoundStatus
-from storage.errors import RoundAlreadyOpen, StaleRound
+from rituals.stored import ANY_TENANT, StoredRound
 from storage.models import (
     ClauseRow,
     CompactVersionRow,
@@ -58,7 +58,6 @@ from storage.models import (
     RoundRow,
 )
 from storage.repositories._sql import insert_if_absent, rowcount
-from storage.repositories.people import ANY_TENANT
 from storage.round_state import attendees_from_json, round_from_json, round_to_json
 from storage.types import UtcDateTime
 
@@ -195,16 +194,6 @@ _ENDING: Final = (
     .order_by(_ROUNDS.c.turn_deadline, _ROUNDS.c.id)
     .limit(bindparam("limit"))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRound:
-    """A round as loaded, with the `version` a later `save` must still find."""
-
-    round: Round
-    partnership_id: int
-    compact_version_id: int
-    version: int
 
 
 class RoundRepository:
