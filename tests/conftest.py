@@ -1,4 +1,5 @@
-"""Database fixtures: every test that asks for `database` runs on SQLite and on PostgreSQL.
+"""Database fixtures: every test that asks for `database` runs on SQLite and on PostgreSQL;
+`memory` is the in-memory unit of work (`tests/fakes/memory.py`) the application tests use.
 
 Each backend is migrated once per session (with the real Alembic migrations, so the tests
 also prove the migrations); each test then starts from empty tables, which is much faster
@@ -27,6 +28,7 @@ from sqlalchemy.pool import NullPool
 from storage.database import Database, make_engine, normalise_url
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakes.memory import MemoryDatabase
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SCRATCH_PREFIX = "compact_rituals_test_"
@@ -100,7 +102,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-async def _empty_all_tables(database: Database) -> None:
+async def empty_all_tables(database: Database) -> None:
     tables = Base.metadata.sorted_tables
     async with database.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -117,7 +119,13 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     """A `Database` on empty, migrated tables; disposed after the test."""
     database = Database.from_url(database_url)
     try:
-        await _empty_all_tables(database)
+        await empty_all_tables(database)
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+def memory() -> MemoryDatabase:
+    """An empty in-memory store implementing the unit-of-work port."""
+    return MemoryDatabase()
