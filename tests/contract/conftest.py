@@ -20,7 +20,7 @@ def _conforms(memory: MemoryDatabase, sql: Database) -> tuple[UnitOfWorkFactory,
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
-    """"memory", or the URL of a migrated database (the session fixtures are synchronous)."""
+    """ "memory", or the URL of a migrated database (the session fixtures are synchronous)."""
     if request.param == "memory":
         return "memory"
     url: str = request.getfixturevalue(f"{request.param}_url")
