@@ -102,7 +102,7 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-async def empty_all_tables(database: Database) -> None:
+async def _empty_all_tables(database: Database) -> None:
     tables = Base.metadata.sorted_tables
     async with database.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -119,7 +119,7 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     """A `Database` on empty, migrated tables; disposed after the test."""
     database = Database.from_url(database_url)
     try:
-        await empty_all_tables(database)
+        await _empty_all_tables(database)
         yield database
     finally:
         await database.dispose()

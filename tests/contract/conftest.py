@@ -9,7 +9,7 @@ import pytest
 
 from bot.repositories import UnitOfWorkFactory
 from storage.database import Database
-from tests.conftest import empty_all_tables
+from tests.conftest import _empty_all_tables
 from tests.fakes.memory import MemoryDatabase
 
 
@@ -34,7 +34,7 @@ async def store(backend: str) -> AsyncIterator[UnitOfWorkFactory]:
         return
     database = Database.from_url(backend)
     try:
-        await empty_all_tables(database)
+        await _empty_all_tables(database)
         yield database
     finally:
         await database.dispose()
