@@ -345,19 +345,19 @@ async def test_the_person_asked_is_reminded_once_before_their_turn_moves_on(
     chat = await open_chat(database)
     await chat.play("@alice: /compact reflect as-gathered @alice @bob")
     reminder = "A gentle reminder: it's still your turn"
-    app = chat.wiring.app
+    maintenance = chat.wiring.maintenance
     start = len(chat.lines)
     chat.clock.advance(timedelta(minutes=2))  # 3 minutes of the 5 left: too early
-    await app.tick()
+    await maintenance.tick()
     assert reminder not in chat.private("alice", chat.lines[start:])
     chat.clock.advance(timedelta(minutes=1, seconds=30))  # under 2 minutes left
-    await app.tick()
-    await app.tick()  # another tick (or another replica's): no second reminder
+    await maintenance.tick()
+    await maintenance.tick()  # another tick (or another replica's): no second reminder
     assert chat.private("alice", chat.lines[start:]).count(reminder) == 1
     assert reminder not in chat.private("bob", chat.lines[start:])
     chat.clock.advance(timedelta(minutes=2))  # the turn times out and moves on to Bob
-    assert await app.tick() == 1
-    await app.tick()
+    assert await maintenance.tick() == 1
+    await maintenance.tick()
     chat.clock.advance(timedelta(minutes=3, seconds=30))
-    await app.tick()
+    await maintenance.tick()
     assert chat.private("bob", chat.lines[start:]).count(reminder) == 1

@@ -128,7 +128,7 @@ async def test_a_round_of_four_in_a_channel(database: Database, tmp_path: Path) 
         four = fourth.mentioned[0]
         assert four not in (one, two, three)
         world.clock.advance(timedelta(minutes=6))
-        assert await world.wiring.app.tick() == 1
+        assert await world.wiring.maintenance.tick() == 1
         await world.idle()
         lapsed = [c for c in connector.to_chat(four) if "moved on" in c.text]
         assert lapsed, "the person passed over is told privately they may still answer"
