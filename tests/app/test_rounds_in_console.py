@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from adapters.console.session import console_channel, console_user
+from bot import words
 from bot.requests import Actor, ChatMessage
 from storage.database import Database
 from storage.models import PersonRow, ReflectionClauseRow, ReflectionRow, RoundRow
@@ -361,3 +362,25 @@ async def test_the_person_asked_is_reminded_once_before_their_turn_moves_on(
     chat.clock.advance(timedelta(minutes=3, seconds=30))
     await maintenance.tick()
     assert chat.private("bob", chat.lines[start:]).count(reminder) == 1
+
+
+async def test_a_plain_line_is_an_answer_only_from_the_person_asked_now(
+    database: Database,
+) -> None:
+    chat = await open_chat(database)
+    await chat.play("@alice: /compact reflect as-gathered @alice @bob")
+    await chat.play(":wait 6m")  # Alice's turn times out: Bob is asked now
+    out = await chat.play("@alice: I was away, sorry")
+    assert out == []  # once asked, but not now: just chat (no form, nothing said)
+    out = await chat.play("@bob: Learned from the trusts")
+    assert words.FIELD_VALUED in chat.private("bob", out)  # the line was the first field
+    await chat.play("@bob: Valued the candour\n@bob:")
+    async with database.unit_of_work() as uow:
+        (reflection,) = (await uow.session.scalars(select(ReflectionRow))).all()
+    assert (reflection.learned, reflection.valued) == (
+        "Learned from the trusts",
+        "Valued the candour",
+    )
+    await chat.play("@alice: /compact end")
+    out = await chat.play("@bob: anything more?")
+    assert out == []  # the round is closed: just chat
