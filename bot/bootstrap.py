@@ -16,6 +16,8 @@ from sqlalchemy.engine import make_url
 from bot.anonymity import ReporterKeys
 from bot.app import CompactApp
 from bot.config import Settings
+from bot.directory import Directory
+from bot.maintenance import Maintenance
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
 from storage.database import Database
@@ -26,6 +28,8 @@ log = logging.getLogger("compact.bootstrap")
 @dataclass(frozen=True)
 class Wiring:
     app: CompactApp
+    """The application behind the inbound port (adapters see it as `bot.inbound.Inbound`)."""
+    maintenance: Maintenance
     database: UnitOfWorkFactory
     services: Services
 
@@ -46,7 +50,8 @@ def bootstrap(
         clock=clock or SystemClock(),
         reporter_keys=ReporterKeys(secret or secret_key(settings)),
     )
-    return Wiring(CompactApp(services), db, services)
+    directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
+    return Wiring(CompactApp(services, directories), Maintenance(services), db, services)
 
 
 def secret_key(settings: Settings, *, allow_generated: bool = True) -> bytes:

@@ -20,19 +20,18 @@ import typer
 from aiohttp import web
 
 from adapters.console.gateway import ConsoleGateway
-from adapters.console.runner import run_console
+from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
 from adapters.slack.manifest import manifest_yaml
 from adapters.slack.server import SlackOAuth, SlackServer
 from adapters.teams.manifest import package as teams_package
 from adapters.teams.server import teams_server
 from bot.addresses import DatabaseAddressBook
-from bot.app import CompactApp
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
-from bot.usecases.compacts import load_compact_file
+from bot.usecases.compacts import LoadResult, load_compact_file
 from bot.usecases.digest_send import SendResult
 from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
@@ -95,30 +94,32 @@ async def _console(settings: Settings) -> None:
     await upgrade_async(settings.database_url)
     database = Database.from_url(settings.database_url)
 
-    def wire(gateways: dict[str, ChatGateway], clock: Clock) -> CompactApp:
-        return bootstrap(settings, gateways=gateways, clock=clock, database=database).app
-
-    async def prepare(app: CompactApp) -> list[str]:
+    async def wire(gateways: dict[str, ChatGateway], clock: Clock) -> ConsoleApp:
+        wiring = bootstrap(settings, gateways=gateways, clock=clock, database=database)
         loaded = await load_compact_file(
-            app.services, settings.compact_path, bind=(console_channel(),)
+            wiring.services, settings.compact_path, bind=(console_channel(),)
         )
-        compact = loaded.compact
-        people = ", ".join(
-            f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
-            f"{', facilitator' if p.handle in compact.facilitators else ''})"
-            for p in compact.people
-        )
-        return [
-            f"Compact Rituals console — {compact.name}, compact version {loaded.version}.",
-            f"People: {people}.",
-            "Speak as anyone with `@name: message`. Try `@alice: /compact reflect @alice @bob "
-            "@carol`, `@bob: /compact callout`, `@alice: /compact agenda`, `/compact help`.",
-        ]
+        return ConsoleApp(wiring.app, wiring.maintenance.tick, _console_greeting(loaded))
 
     try:
-        await run_console(wire, prepare=prepare)
+        await run_console(wire)
     finally:
         await database.dispose()
+
+
+def _console_greeting(loaded: LoadResult) -> list[str]:
+    compact = loaded.compact
+    people = ", ".join(
+        f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
+        f"{', facilitator' if p.handle in compact.facilitators else ''})"
+        for p in compact.people
+    )
+    return [
+        f"Compact Rituals console — {compact.name}, compact version {loaded.version}.",
+        f"People: {people}.",
+        "Speak as anyone with `@name: message`. Try `@alice: /compact reflect @alice @bob "
+        "@carol`, `@bob: /compact callout`, `@alice: /compact agenda`, `/compact help`.",
+    ]
 
 
 @db_cli.command("upgrade")
@@ -275,8 +276,10 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         secret=secret,
     )
     await _store_compact(wiring, settings)
-    scheduler = DigestScheduler(wiring.app, settings.database_url)
-    web_app = build_web_app(wiring.app, platforms, background=[scheduler.run])
+    scheduler = DigestScheduler(wiring.maintenance, settings.database_url)
+    web_app = build_web_app(
+        wiring.app, platforms, maintenance=wiring.maintenance, background=[scheduler.run]
+    )
 
     async def dispose(_app: web.Application) -> None:
         await database.dispose()
@@ -436,7 +439,7 @@ async def _send_digests(
     gateways.setdefault("console", ConsoleGateway(console_lines.append))
     wiring = bootstrap(settings, gateways=gateways, database=database, secret=secret)
     try:
-        return await wiring.app.send_digests(slug, period)
+        return await wiring.maintenance.send_digests(slug, period)
     finally:
         for line in console_lines:
             typer.echo(line)

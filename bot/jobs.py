@@ -12,13 +12,13 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.app import CompactApp
+    from bot.maintenance import Maintenance
 
 log = logging.getLogger("compact.jobs")
 
 
 class _Running:
-    app: CompactApp | None = None
+    app: Maintenance | None = None
 
 
 RUNNING = _Running()

@@ -33,7 +33,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import URL, Engine, make_url
 
 from bot import jobs
-from bot.app import CompactApp
+from bot.maintenance import Maintenance
 from rituals.schedule import WEEKDAYS, DigestSchedule
 
 log = logging.getLogger("compact.scheduler")
@@ -166,7 +166,7 @@ class DigestScheduler:
 
     def __init__(
         self,
-        app: CompactApp,
+        app: Maintenance,
         database_url: str | URL,
         *,
         grace: timedelta = GRACE,

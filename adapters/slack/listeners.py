@@ -30,7 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks, translate
 from adapters.slack.gateway import SlackGateway
 from bot import actions, words
-from bot.app import CompactApp
+from bot.inbound import Inbound
 from bot.messages import Form
 from bot.requests import Actor, FormResult
 from bot.views.rounds import escaped
@@ -94,7 +94,7 @@ class InFlight:
 
 
 def add_listeners(
-    bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway, in_flight: InFlight
+    bolt: AsyncApp, compact: Inbound, gateway: SlackGateway, in_flight: InFlight
 ) -> None:
     """Register every listener on `bolt`, each handing its request to `compact`."""
     forms = _Forms(compact, gateway)
@@ -153,7 +153,7 @@ def add_listeners(
 class _Forms:
     """Opening forms as modals and taking their submissions."""
 
-    def __init__(self, compact: CompactApp, gateway: SlackGateway) -> None:
+    def __init__(self, compact: Inbound, gateway: SlackGateway) -> None:
         self._compact = compact
         self._gateway = gateway
 

@@ -30,7 +30,7 @@ from adapters.slack.gateway import SlackGateway
 from adapters.slack.listeners import InFlight, add_listeners
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.translate import PLATFORM
-from bot.app import CompactApp
+from bot.inbound import Inbound
 
 log = logging.getLogger("compact.slack")
 
@@ -97,7 +97,7 @@ class SlackServer:
             self._tokens[team] = (token, now + TOKEN_CACHE_SECONDS)
         return token
 
-    def bolt_app(self, compact: CompactApp) -> AsyncApp:
+    def bolt_app(self, compact: Inbound) -> AsyncApp:
         """The bolt app, its listeners handing every request to `compact`."""
         if self._bolt is not None:
             return self._bolt
@@ -125,7 +125,7 @@ class SlackServer:
         self._bolt = bolt
         return bolt
 
-    def routes(self, app: CompactApp) -> Sequence[web.RouteDef]:
+    def routes(self, app: Inbound) -> Sequence[web.RouteDef]:
         """`POST /slack/events` over HTTP (none in Socket Mode without a signing secret),
         and the OAuth install pages when installing into many workspaces."""
         bolt = self.bolt_app(app)
@@ -157,7 +157,7 @@ class SlackServer:
 
         return dispatch
 
-    async def start(self, app: CompactApp) -> None:
+    async def start(self, app: Inbound) -> None:
         if self._app_token is None:
             return
         self._socket = AsyncSocketModeHandler(self.bolt_app(app), self._app_token)

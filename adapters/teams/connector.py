@@ -27,14 +27,15 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
-from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import (
+from yarl import URL
+
+from adapters.teams.sdk import (
     AuthenticationConstants,
     BotFrameworkAuthentication,
     ClaimsIdentity,
+    ConnectorClient,
     ConnectorFactory,
 )
-from yarl import URL
 
 log = logging.getLogger("compact.teams")
 

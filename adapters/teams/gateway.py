@@ -162,8 +162,25 @@ class TeamsGateway:
         await self._replace(address, conversation.thread, card_id, payload)
 
     async def members(self, conversation: ConversationRef) -> list[Actor]:
-        """The people of the team (for a channel) or the chat, bots left out, at most 60."""
+        """The people of the team (for a channel) or the chat, bots left out, at most 60
+        (`Directory`); how to reach each of them privately is kept, as for anyone met."""
         address = await self._conversation(conversation)
+        people = await self._list_members(conversation, address)
+        base = {
+            "serviceUrl": address["serviceUrl"],
+            "tenantId": conversation.tenant,
+            "bot": dict(address.get("bot", {})),
+        }
+        for person in people:
+            await self._remember(
+                _user_key(person.user),
+                {**base, "id": person.user.user_id, "name": person.display_name},
+            )
+        return people
+
+    async def _list_members(
+        self, conversation: ConversationRef, address: Mapping[str, Any]
+    ) -> list[Actor]:
         bot_id = address.get("bot", {}).get("id")
         people: list[Actor] = []
         token: str | None = None

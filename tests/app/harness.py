@@ -102,7 +102,9 @@ async def open_chat(store: UnitOfWorkFactory, compact: Path = EXAMPLE) -> Chat:
         settings, gateways={"console": gateway}, clock=clock, database=store, secret=SECRET
     )
     await load_compact_file(wiring.services, compact, bind=(console_channel(),))
-    session = ConsoleSession(wiring.app, gateway, lines.append, advance_clock=clock.advance)
+    session = ConsoleSession(
+        wiring.app, lines.append, tick=wiring.maintenance.tick, advance_clock=clock.advance
+    )
     return Chat(session, wiring, clock, lines)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from adapters.console.session import console_channel, console_user
+from bot import words
 from bot.requests import Actor, ChatMessage
 from tests.app.harness import open_chat, reflections, stored_names, stored_rounds
 from tests.fakes.memory import MemoryDatabase
@@ -338,19 +339,40 @@ async def test_the_person_asked_is_reminded_once_before_their_turn_moves_on(
     chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect as-gathered @alice @bob")
     reminder = "A gentle reminder: it's still your turn"
-    app = chat.wiring.app
+    maintenance = chat.wiring.maintenance
     start = len(chat.lines)
     chat.clock.advance(timedelta(minutes=2))  # 3 minutes of the 5 left: too early
-    await app.tick()
+    await maintenance.tick()
     assert reminder not in chat.private("alice", chat.lines[start:])
     chat.clock.advance(timedelta(minutes=1, seconds=30))  # under 2 minutes left
-    await app.tick()
-    await app.tick()  # another tick (or another replica's): no second reminder
+    await maintenance.tick()
+    await maintenance.tick()  # another tick (or another replica's): no second reminder
     assert chat.private("alice", chat.lines[start:]).count(reminder) == 1
     assert reminder not in chat.private("bob", chat.lines[start:])
     chat.clock.advance(timedelta(minutes=2))  # the turn times out and moves on to Bob
-    assert await app.tick() == 1
-    await app.tick()
+    assert await maintenance.tick() == 1
+    await maintenance.tick()
     chat.clock.advance(timedelta(minutes=3, seconds=30))
-    await app.tick()
+    await maintenance.tick()
     assert chat.private("bob", chat.lines[start:]).count(reminder) == 1
+
+
+async def test_a_plain_line_is_an_answer_only_from_the_person_asked_now(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play("@alice: /compact reflect as-gathered @alice @bob")
+    await chat.play(":wait 6m")  # Alice's turn times out: Bob is asked now
+    out = await chat.play("@alice: I was away, sorry")
+    assert out == []  # once asked, but not now: just chat (no form, nothing said)
+    out = await chat.play("@bob: Learned from the trusts")
+    assert words.FIELD_VALUED in chat.private("bob", out)  # the line was the first field
+    await chat.play("@bob: Valued the candour\n@bob:")
+    (reflection,) = await reflections(memory)
+    assert (reflection.learned, reflection.valued) == (
+        "Learned from the trusts",
+        "Valued the candour",
+    )
+    await chat.play("@alice: /compact end")
+    out = await chat.play("@bob: anything more?")
+    assert out == []  # the round is closed: just chat

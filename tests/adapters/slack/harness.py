@@ -57,7 +57,10 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
         secret=SECRET,
     )
     await load_compact_file(wiring.services, compact_with_slack_ids(folder))
-    runner = web.AppRunner(build_web_app(wiring.app, [server], tick_every=None), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
+        access_log=None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

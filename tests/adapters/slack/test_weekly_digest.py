@@ -63,8 +63,8 @@ async def test_ten_weeks_across_a_clock_change_give_ten_digests_per_channel(
         for _ in range(10):
             fired.append(fire)
             world.clock.moment = fire.astimezone(UTC)
-            first = await world.wiring.app.send_scheduled_digest(pid)
-            again = await world.wiring.app.send_scheduled_digest(pid)  # a retried job
+            first = await world.wiring.maintenance.send_scheduled_digest(pid)
+            again = await world.wiring.maintenance.send_scheduled_digest(pid)  # a retried job
             assert (first.outcome, again.outcome) == (Outcome.SENT, Outcome.ALREADY)
             fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
         assert all(f.astimezone(LONDON).time() == time(9, 0) for f in fired)
@@ -83,7 +83,7 @@ async def test_a_sender_that_died_after_claiming_is_finished_once(
         await world.people.command(ALICE, "link nhs-vmi", channel=OTHER_CHANNEL)
         await world.slack.wait_for(lambda: world.slack.in_channel(OTHER_CHANNEL))
         pid = await partnership_id(database)
-        app = world.wiring.app
+        app = world.wiring.maintenance
         # The crashed sender claimed the week and reached the first channel, then died.
         async with database.unit_of_work() as uow:
             assert await uow.digests.claim(pid, "2026-W47", world.clock.now())
@@ -108,7 +108,7 @@ async def _run_scheduler_briefly(
     world: SlackWorld, url: str, run_at: datetime, *, grace: timedelta, for_seconds: float
 ) -> None:
     scheduler = DigestScheduler(
-        world.wiring.app,
+        world.wiring.maintenance,
         url,
         grace=grace,
         trigger_for=lambda _schedule: DateTrigger(run_date=run_at),
@@ -130,7 +130,7 @@ async def test_downtime_within_the_grace_window_delivers_late_and_longer_skips_w
         grace = timedelta(seconds=3)
         # Week 47 went out normally.
         world.clock.moment = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-        await world.wiring.app.send_scheduled_digest(await partnership_id(database))
+        await world.wiring.maintenance.send_scheduled_digest(await partnership_id(database))
         assert len(digests_in(world, CHANNEL)) == 1
 
         # Week 48's run is due while the service is down; it comes back 1 s late: sent.
@@ -153,7 +153,7 @@ async def test_downtime_within_the_grace_window_delivers_late_and_longer_skips_w
 
         # The next week's digest says one was missed.
         world.clock.moment = datetime(2026, 12, 14, 9, 0, tzinfo=UTC)
-        await world.wiring.app.send_scheduled_digest(await partnership_id(database))
+        await world.wiring.maintenance.send_scheduled_digest(await partnership_id(database))
         latest = digests_in(world, CHANNEL)[-1].all_text
         assert "The digest for 2026-W49 could not be sent" in latest
 
@@ -162,7 +162,7 @@ async def test_a_digest_with_two_weeks_of_data_carries_a_chart_picture(
     database: Database, tmp_path: Path
 ) -> None:
     async with slack_world(database, tmp_path) as world:
-        app, people, slack = world.wiring.app, world.people, world.slack
+        app, people, slack = world.wiring.maintenance, world.people, world.slack
         for week in range(2):  # a round in each of two weeks, each celebrating a clause
             world.clock.moment = datetime(2026, 11, 9 + 7 * week, 16, 0, tzinfo=UTC)
             await people.command(ALICE, f"reflect <@{ALICE}|alice>", channel=CHANNEL)
@@ -201,7 +201,7 @@ async def test_a_digest_whose_job_was_lost_is_caught_up_once(
     """The leader died mid-fan-out: no job, no claim. Whoever leads next sends what is owed
     (within the grace window), once; a digest owed for longer than that is left alone."""
     async with slack_world(database, tmp_path) as world:
-        app = world.wiring.app
+        app = world.wiring.maintenance
         world.clock.moment = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 6 h after Monday 09:00
         (caught,) = await app.catch_up_digests(await app.digest_schedules(), timedelta(hours=12))
         assert (caught.period, caught.outcome) == ("2026-W48", Outcome.SENT)

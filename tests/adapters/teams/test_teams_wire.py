@@ -87,12 +87,12 @@ async def test_after_a_restart_the_bot_still_reaches_the_channel_and_people(
             # A new process that has received nothing yet: only the database knows Teams.
             async with world.database.unit_of_work() as uow:
                 (stored,) = await uow.compacts.latest_all()
-            await world.wiring.app.send_scheduled_digest(stored.partnership_id)
+            await world.wiring.maintenance.send_scheduled_digest(stored.partnership_id)
             (digest,) = connector.posts(lambda c: c.conversation == CHANNEL)
             assert words.DIGEST_TITLE in digest.text and digest.authorization is None
 
             clock.advance(timedelta(minutes=6))
-            assert await world.wiring.app.tick() == 1
+            assert await world.wiring.maintenance.tick() == 1
             await world.idle()
             thread = f"{CHANNEL};messageid={header.new_id}"
             (next_prompt,) = [
