@@ -1,11 +1,5 @@
-"""Idempotency keys: one function makes them, one helper records them.
-
-Every key a request is recognised by again (a Slack `event_id`, a button press, a Teams
-activity, a reminder sent once, a call-out form submitted once) is made by `request_key`, so
-how keys are made can change in one place; it is recorded by `record_first_time`, inside the
-transaction of the use case that handles the request, so a key is stored exactly when the
-work it stands for is committed.
-"""
+"""Idempotency keys: `request_key` makes them, `record_first_time` records them in the use
+case's own transaction (docs/architecture.md, "Requests recorded once")."""
 
 from __future__ import annotations
 

@@ -1,12 +1,5 @@
-"""Reading a compact from its YAML text, with errors that point at the line to fix.
-
-Compact files are written by hand by the people who run a partnership, so every mistake must be
-reported where they can act on it: the 1-based line, the dotted field path (list indexes count
-from 0, e.g. ``compact.clauses[3].theme``) and what would fix it. That is why this walks the node
-graph from ``yaml.compose`` instead of loading plain dicts: nodes remember where they stood in the
-file. It is also strict (unknown fields are rejected) because a misspelt key silently ignored is a
-clause nobody is held to. The function is pure; reading the file is the caller's business.
-"""
+"""Reading a compact from its YAML text, strictly, with errors that name the line and field
+to fix (why it walks nodes, in docs/compact-file.md)."""
 
 from __future__ import annotations
 

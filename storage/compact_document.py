@@ -1,11 +1,5 @@
-"""The JSON document that stores a whole `Compact`, so any version can be rebuilt exactly.
-
-The mapping is written out field by field (not `dataclasses.asdict`) so that the stored format
-is a deliberate contract: renaming a domain field does not silently change old rows. The
-`format` key leaves room to read older documents if the format ever has to change.
-`compact_to_document` checks its own work, so a field added to `Compact` but forgotten here
-fails the load loudly instead of storing a version that cannot be rebuilt.
-"""
+"""The JSON document that stores a whole `Compact`, mapped field by field and self-checked, so
+any version can be rebuilt exactly (docs/compact-file.md, "How versions are stored")."""
 
 from __future__ import annotations
 

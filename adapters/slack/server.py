@@ -1,15 +1,5 @@
-"""Slack plugged into `compact-bot serve`: a bolt `AsyncApp` behind `POST /slack/events`,
-or over Socket Mode.
-
-Request verification is bolt's own (v0 signature, 5-minute window, 401 otherwise) and is
-never switched off: over HTTP the app is only built with a signing secret; over Socket Mode
-Slack authenticates the socket with the app-level token instead.
-
-Two ways to hold tokens: one workspace with `SLACK_BOT_TOKEN`, or any number installed
-through OAuth (`/slack/install`), kept by the installation store the composition root hands
-in (encrypted in our database). `app_uninstalled` and `tokens_revoked` remove a workspace's
-tokens through bolt's own listeners.
-"""
+"""Slack plugged into `compact-bot serve`: bolt behind `POST /slack/events`, or Socket Mode;
+verification is bolt's own and never off (docs/slack.md, "How it keeps Slack's rules")."""
 
 from __future__ import annotations
 

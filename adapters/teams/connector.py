@@ -1,17 +1,5 @@
-"""The Bot Connector REST calls the bot makes, on one aiohttp session, with back-off.
-
-botbuilder's `ConnectorClient` sends every call through msrest models and the `requests`
-library on a thread pool, and botbuilder builds a new client (new credentials, so a new
-token request, and a new TCP connection) for every turn. The bot makes four calls in all —
-post, reply, replace an activity; open a personal chat; list members — so they are made
-here directly: the same JSON on the wire, one connection pool, a token fetched once and
-reused, and no thread hop. Authentication is still botbuilder's: the credentials (and so the
-token endpoint, tenant and app type) come from its connector factory.
-
-Teams throttles (429, also 412, 502, 504 under load) and botbuilder has no retry: each call is
-retried with exponential back-off and jitter, honouring `Retry-After`, so a burst is delayed,
-not lost.
-"""
+"""The bot's Bot Connector REST calls, on one aiohttp session with a reused token and back-off,
+instead of botbuilder's client (why, in docs/teams.md, "Inside adapters/teams")."""
 
 from __future__ import annotations
 

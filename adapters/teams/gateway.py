@@ -1,11 +1,5 @@
-"""The Teams chat gateway: the application's `ChatGateway`, spoken to the Bot Connector.
-
-Everything the bot says goes through here, whether it answers someone or speaks on its own
-(a turn prompt after a timeout, a call-out's status change): every message is proactive in
-the Bot Framework sense, addressed with a conversation reference kept in the database
-(`AddressBook`), so any replica can send it, also after a restart. A missing reference is an
-error that says which conversation, never a silently dropped message.
-"""
+"""The Teams chat gateway: every message is proactive, addressed with a stored conversation
+reference, so any replica can send it (docs/teams.md, "Inside adapters/teams")."""
 
 from __future__ import annotations
 

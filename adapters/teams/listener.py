@@ -1,15 +1,5 @@
-"""What happens to each authenticated activity: translate, hand to the application, answer.
-
-Teams redelivers an activity it has no answer for within about 15 seconds, so messages and
-installs are acknowledged at once (201) and handled afterwards, as background work. Dialog
-invokes (`task/fetch`, `task/submit`) are the exception: their answer *is* the dialog, so
-they are handled before the response, which takes milliseconds.
-
-Each activity becomes one neutral request handed to the application (`bot.inbound`), with
-its id as the request's key: the application records it with the work it does, so a
-redelivery or a double-submit changes nothing the second time. Nothing here knows about
-rounds; the activity's JSON is read as Teams sent it, without SDK objects.
-"""
+"""Each authenticated activity: translate, hand to the application (`bot.inbound`), answer;
+what is answered before and after the work is in docs/teams.md, "Inside adapters/teams"."""
 
 from __future__ import annotations
 

@@ -1,15 +1,5 @@
-"""`POST /api/messages`: the Teams endpoint of `compact-bot serve`.
-
-botbuilder's `CloudAdapter` authenticates each activity (the Bot Framework JWT: signature,
-issuer, audience = our app id, the `serviceUrl` claim) and runs the turn. Its own
-`process()` is not used, because it answers 500 to a malformed body, to an expired or
-badly signed token (PyJWT's errors are not `PermissionError`s) and to a missing
-Content-Type; here those are 400, 401 and 415, and nothing is stored for them.
-
-botbuilder turns authentication off whenever the app id is empty. So without
-`TEAMS_APP_ID` this endpoint is not served at all (404) unless `TEAMS_AUTH=off` asks for it
-explicitly, for local testing, and then every start says so loudly.
-"""
+"""`POST /api/messages`: botbuilder authenticates, malformed requests get 400/401/415 rather
+than its 500s, never served unauthenticated by accident (docs/teams.md)."""
 
 from __future__ import annotations
 

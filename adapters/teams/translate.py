@@ -1,15 +1,5 @@
-"""Teams Activity JSON -> what happened, in the application's neutral terms.
-
-Pure functions over the activity as Teams sent it (a dict, not an SDK object: the Microsoft
-365 Agents SDK delivers the same JSON, and botbuilder's models drop fields we need, such as
-`conversation.tenantId` and the mention entities' details).
-
-People are `UserRef("teams", tenant, from.id)`: the id Teams gives the user for this bot
-(`29:…`). Mentions carry the same id, so naming someone needs no look-up, and it is the id
-a compact file lists under `ids: {teams: …}`. Places are `ConversationRef("teams", tenant,
-channel, thread)`: a channel's conversation id without its `;messageid=` suffix, and that
-suffix (the reply chain's first message) as the thread.
-"""
+"""Teams Activity JSON -> neutral requests: pure functions over the JSON as Teams sent it, not
+SDK objects (how people and places are named, in docs/teams.md)."""
 
 from __future__ import annotations
 

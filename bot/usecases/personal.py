@@ -1,12 +1,5 @@
-"""A person's one-to-one chat with the bot, which partnership it belongs to, and the bot's
-introduction where it is installed.
-
-Teams keeps call-outs out of channels: people raise them in their personal chat with the bot.
-Commands there need a partnership like any conversation, but nobody should have to link
-every person's chat by hand, so it is linked on first contact: to the partnership that knows
-the person. Anything else (a stranger, or someone known in several partnerships) is left
-unlinked rather than guessed: anyone in the tenant can chat with the bot.
-"""
+"""A person's one-to-one chat with the bot, linked to a partnership on first contact only when
+that is unambiguous, and the bot's introduction where it is installed (docs/teams.md)."""
 
 from __future__ import annotations
 

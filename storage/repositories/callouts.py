@@ -1,13 +1,5 @@
-"""Call-outs: stored so that an anonymous reporter leaves no identity behind.
-
-For an anonymous call-out the reporter columns are NULL (a CHECK constraint makes any other
-row impossible) and only `reporter_key`, the application's keyed hash, is kept, so the
-reporter alone can still be recognised to withdraw it. Export rows carry neither the
-reporter nor the key.
-
-Saves use compare-and-swap on `version`, as rounds do: two facilitators marking the same
-call-out at once must not overwrite each other's learning note.
-"""
+"""Call-outs, stored so that an anonymous reporter leaves no identity behind
+(docs/privacy.md), with compare-and-swap saves as for rounds."""
 
 from __future__ import annotations
 

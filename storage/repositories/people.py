@@ -1,16 +1,5 @@
-"""People of a partnership, their platform identities and the organisation they speak for.
-
-A person comes from one of two places:
-* the compact file (`KnownPerson`): they have a handle, an organisation and, optionally,
-  platform user ids. A file cannot know the Slack workspace or Teams tenant a user id will
-  arrive from, so these identities are stored with the tenant `ANY_TENANT` (`"*"`), which
-  matches every tenant of that platform;
-* a platform, when someone the file does not name takes part: they are created with the
-  exact (platform, tenant, user id) they came with, no handle and no organisation, and are
-  asked once which organisation they are with.
-`find` prefers an exact-tenant identity over a `"*"` one. People are never deleted, since
-reflections refer to them.
-"""
+"""People of a partnership, their platform identities and organisations: from the compact
+file (tenant `"*"`) or first met on a platform (docs/architecture.md, "Storage")."""
 
 from __future__ import annotations
 
