@@ -1,7 +1,8 @@
 """`compact-bot`: the command line, and the composition root that wires adapters in.
 
 This is the one module of `bot/` allowed to import adapters (see the import-linter
-contracts in pyproject.toml): something has to plug them in.
+contracts in pyproject.toml): something has to plug them in. Slack and Teams are imported
+only by the commands that use them (together a couple of seconds of start-up otherwise).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from aiohttp import web
@@ -22,10 +23,6 @@ from aiohttp import web
 from adapters.console.gateway import ConsoleGateway
 from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
-from adapters.slack.manifest import manifest_yaml
-from adapters.slack.server import SlackOAuth, SlackServer
-from adapters.teams.manifest import package as teams_package
-from adapters.teams.server import teams_server
 from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
@@ -38,7 +35,9 @@ from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from storage.database import Database
 from storage.migrate import upgrade, upgrade_async
-from storage.slack_installations import EncryptedInstallationStore, oauth_state_store
+
+if TYPE_CHECKING:
+    from adapters.slack.server import SlackServer
 
 log = logging.getLogger("compact.cli")
 
@@ -296,6 +295,8 @@ def _platform_servers(
     socket_mode: bool,
     sending_only: bool = False,
 ) -> list[PlatformServer]:
+    from adapters.teams.server import teams_server
+
     platforms: list[PlatformServer] = []
     slack = slack_server(
         settings, database, secret, socket_mode=socket_mode, sending_only=sending_only
@@ -329,6 +330,9 @@ def slack_server(
             return None
     elif signing is None and not socket_mode:
         return None
+    from adapters.slack.server import SlackOAuth, SlackServer
+    from storage.slack_installations import EncryptedInstallationStore, oauth_state_store
+
     oauth = None
     if settings.slack_client_id and settings.slack_client_secret:
         oauth = SlackOAuth(
@@ -364,6 +368,8 @@ def slack_manifest(
     ] = False,
 ) -> None:
     """Print the Slack app manifest (YAML) to paste when creating the app."""
+    from adapters.slack.manifest import manifest_yaml
+
     if url is None and not socket_mode:
         typer.echo("Give --url https://your-host (or --socket-mode).", err=True)
         raise typer.Exit(2)
@@ -390,6 +396,8 @@ def teams_package_command(
     ),
 ) -> None:
     """Write the Teams app package (manifest.json and icons, zipped) to upload to Teams."""
+    from adapters.teams.manifest import package as teams_package
+
     try:
         data = teams_package(app_id=app_id, host=host, name=name, version=version)
     except ValueError:

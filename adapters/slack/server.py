@@ -3,6 +3,7 @@ verification is bolt's own and never off (docs/slack.md, "How it keeps Slack's r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -16,9 +17,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
-from adapters.slack.gateway import SlackGateway
+from adapters.slack.gateway import SlackGateway, Sleep
 from adapters.slack.listeners import InFlight, add_listeners
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.pacing import ChannelPacer
 from adapters.slack.translate import PLATFORM
 from bot.inbound import Inbound
 
@@ -55,14 +57,20 @@ class SlackServer:
         bot_token: str | None = None,
         app_token: str | None = None,
         oauth: SlackOAuth | None = None,
+        pacer: ChannelPacer | None = None,
+        retry_sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`pacer` and `retry_sleep` wait between posts and out a 429's `Retry-After` (tests
+        pass ones that count the waits instead of spending them)."""
         if bot_token is None and oauth is None:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and _SECRET")
         self._signing_secret = signing_secret
         self._bot_token = bot_token
         self._app_token = app_token
         self._oauth = oauth
-        self._gateway = SlackGateway(api_url=api_url, token_for=self._token_for)
+        self._gateway = SlackGateway(
+            api_url=api_url, token_for=self._token_for, pacer=pacer, retry_sleep=retry_sleep
+        )
         self._bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._in_flight = InFlight()

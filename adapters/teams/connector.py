@@ -9,7 +9,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
@@ -44,11 +44,13 @@ class ConnectorError(Exception):
 class Backoff:
     """Exponential back-off with jitter: pauses of `first`, 2×, 4× … up to `cap` seconds,
     each drawn between half and all of that (so replicas hit by one 429 do not retry in
-    step), never shorter than the connector's `Retry-After`; `attempts` calls in all."""
+    step), never shorter than the connector's `Retry-After`; `attempts` calls in all.
+    `sleep` spends the pause (tests pass one that records it instead)."""
 
     first: float = 0.5
     cap: float = 30.0
     attempts: int = 10
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def pause(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.first * 2**attempt)
@@ -178,7 +180,7 @@ class BotConnector(ConnectorFactory):  # type: ignore[misc]  # untyped SDK
                 log.info(
                     "the Bot Connector did not answer (%r); retrying in %.2f s", problem, pause
                 )
-            await asyncio.sleep(pause)
+            await self._backoff.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _token(self, service_url: str) -> str | None:

@@ -3,6 +3,7 @@ database and a manual clock; plus people who send real Activity JSON to it."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -36,7 +37,15 @@ NAMES = {
     DAN: "Dan Dempsey",
     ERIN: "Erin Evans",
 }
-FAST_BACKOFF = Backoff(first=0.005, cap=0.02, attempts=6)
+PAUSES: list[float] = []  # every back-off pause asked for, recorded instead of slept
+
+
+async def _record_pause(seconds: float) -> None:
+    PAUSES.append(seconds)
+    await asyncio.sleep(0)
+
+
+FAST_BACKOFF = Backoff(first=0.005, cap=0.02, attempts=6, sleep=_record_pause)
 
 
 def compact_with_teams_ids(folder: Path) -> Path:
