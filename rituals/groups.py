@@ -69,7 +69,7 @@ def apply_group_rule(cells: Sequence[GroupCell[K]], min_group: int) -> GroupedFi
 
     1. A cell with at least `min_group` people is shown; smaller ones are folded. A cell with
        no people and a zero value is not shown either, but is about nobody, so it takes no
-       part in steps 2 and 3.
+       part in steps 2 and 3 (when every cell is such, all are shown as zeros).
     2. The fold is safe when its people together number at least `min_group` and at least two
        folded cells have a non-zero value (so the fold equals no single folded cell). While it is
        not safe, the shown cell with the smallest non-zero value (then fewest people, then
@@ -81,6 +81,9 @@ def apply_group_rule(cells: Sequence[GroupCell[K]], min_group: int) -> GroupedFi
     keys = [cell.key for cell in cells]
     if len(set(keys)) != len(keys):
         raise ValueError("each group may appear once in a family")
+    if all(not cell.people and cell.value == 0 for cell in cells):
+        # Nobody is counted anywhere: the zeros are about nobody (an empty span, say).
+        return GroupedFigures(tuple((cell.key, 0) for cell in cells), (), None, 0)
     shown = [cell for cell in cells if len(cell.people) >= min_group]
     # A group with nobody in it and nothing to count says nothing about anyone: it is left
     # out of the fold's arithmetic rather than forcing other groups to hide.

@@ -74,6 +74,8 @@ def test_a_fold_whose_only_non_zero_member_would_show_through_is_widened() -> No
 
 def test_an_empty_family_is_a_zero_total_and_min_group_must_be_positive() -> None:
     assert apply_group_rule([], 3) == GroupedFigures((), (), None, 0)
+    nobody = [cell("a", 0), cell("b", 0)]
+    assert apply_group_rule(nobody, 3) == GroupedFigures((("a", 0), ("b", 0)), (), None, 0)
     with pytest.raises(ValueError, match="min_group"):
         apply_group_rule([cell("a", 1, "x")], 0)
     with pytest.raises(ValueError, match="once"):
@@ -106,7 +108,11 @@ def test_no_shown_cell_is_about_fewer_than_min_group_people(
 ) -> None:
     figures = apply_group_rule(cells, min_group)
     people = {c.key: c.people for c in cells}
-    assert all(len(people[key]) >= min_group for key, _ in figures.shown)
+    # A zero about nobody at all may show: it is about no one.
+    assert all(
+        len(people[key]) >= min_group or value == 0 == len(people[key])
+        for key, value in figures.shown
+    )
     if figures.other is not None:
         folded_people = frozenset[Hashable]().union(*(people[k] for k in figures.folded))
         assert len(folded_people) >= min_group
