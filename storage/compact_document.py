@@ -12,6 +12,8 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PrivacySettings,
+    ReviewThresholds,
     RitualSettings,
     Role,
     Theme,
@@ -57,6 +59,12 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "order": compact.settings.order.value,
             "turn_timeout_minutes": compact.settings.turn_timeout_minutes,
         },
+        "review": {
+            "callout_dates": compact.review.callout_dates,
+            "callout_organisations": compact.review.callout_organisations,
+            "quiet_heading_citations": compact.review.quiet_heading_citations,
+        },
+        "privacy": {"min_group": compact.privacy.min_group},
     }
     if compact_from_document(document) != compact:
         raise DocumentError(
@@ -105,4 +113,7 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
             order=OrderPolicy(settings["order"]),
             turn_timeout_minutes=settings["turn_timeout_minutes"],
         ),
+        # Documents stored before these sections existed lack them: the defaults applied then.
+        review=ReviewThresholds(**document.get("review", {})),
+        privacy=PrivacySettings(**document.get("privacy", {})),
     )
