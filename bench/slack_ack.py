@@ -18,6 +18,9 @@ requests (v0 signature, real timestamp) from this script, which also plays Slack
 3. The floor (PostgreSQL only): the same saturation against a bolt app that does by hand only
    what an answer cannot skip (one asyncpg transaction, the same three Web API calls), so the
    ratio the work itself allows is measured beside the ratio compact-bot serve reaches.
+
+`--profile FILE` samples `compact-bot serve` with py-spy (`record --format raw`) during the
+saturation phase only; `python bench/profile_layers.py FILE` summarises it by layer.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import json
 import os
 import random
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -240,17 +245,19 @@ CREATE TABLE IF NOT EXISTS lean_rounds (
 CREATE TABLE IF NOT EXISTS lean_reflections (
     id bigserial PRIMARY KEY, channel text NOT NULL, author text NOT NULL, learned text NOT NULL);
 CREATE TABLE IF NOT EXISTS lean_requests (key text PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS bench_inbox (key text PRIMARY KEY, request jsonb NOT NULL);
 """
 
 
 def lean_bolt_server(port: int, database_url: str) -> None:
     """The floor for the same work: a bolt app that does only what an answer needs, by hand.
 
-    Per answer, after the ack: one transaction on asyncpg directly (record the event id,
-    lock the round's row, check the turn, store the reflection, move the turn on) and the
-    same three Web API calls through slack_sdk (private thank-you, next prompt, header
-    update), with one-line blocks. No engine, no ORM, no compact, no pacing, no escaping:
-    what no product can skip, so its rate is an upper bound for any implementation here.
+    Per answer, after the ack: one transaction on asyncpg directly (record the event id and
+    the request's durable inbox row, lock the round's row, check the turn, store the
+    reflection, move the turn on, delete the inbox row) and the same three Web API calls
+    through slack_sdk (private thank-you, next prompt, header update), with one-line blocks.
+    No engine, no ORM, no compact, no pacing, no escaping: what no product can skip, so its
+    rate is an upper bound for any implementation here.
     """
     import asyncpg
     from slack_bolt.async_app import AsyncApp
@@ -315,10 +322,18 @@ def lean_bolt_server(port: int, database_url: str) -> None:
             fresh = await connection.execute(
                 "INSERT INTO lean_requests VALUES ($1) ON CONFLICT DO NOTHING", body["event_id"]
             )
+            # What the product keeps so an acknowledged answer survives a crash: one row
+            # holding what the handler needs, gone once the answer is handled.
+            await connection.execute(
+                "INSERT INTO bench_inbox VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                body["event_id"],
+                json.dumps(event),
+            )
             round_ = await connection.fetchrow(
                 "SELECT header_ts, attendees, turn FROM lean_rounds WHERE channel = $1 FOR UPDATE",
                 channel,
             )
+            await connection.execute("DELETE FROM bench_inbox WHERE key = $1", body["event_id"])
             if (
                 fresh != "INSERT 0 1"
                 or round_ is None
@@ -429,6 +444,27 @@ async def saturate(signer: Signer, slack: LeanSlack, channels: list[str]) -> tup
     return answered, time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def sampled(pid: int, output: str | None, native: bool) -> Any:
+    """py-spy sampling `pid` (on-CPU stacks, 100 a second) while the block runs."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if output is None:
+        yield
+        return
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--full-filenames"]
+    command += ["--rate", "100", "--output", output] + (["--native"] if native else [])
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        _, problem = recorder.communicate(timeout=120)
+        if recorder.returncode not in (0, -signal.SIGINT) or not Path(output).exists():
+            print(f"  (py-spy failed: {problem.decode(errors='replace').strip()[-300:]})")
+        else:
+            print(f"  (profile of the saturation phase written to {output})")
+
+
 async def bare_acks_per_second(signer: Signer, count: int) -> float:
     started = time.perf_counter()
     await bounded(
@@ -537,7 +573,8 @@ async def main(args: argparse.Namespace) -> None:
             sat_channels = [f"S{i:05d}" for i in range(args.saturation_rounds)]
             await open_rounds(ours, slack, sat_channels)
             print(f"\nopened {len(sat_channels)} more rounds; answering them as fast as possible")
-            answered, seconds = await saturate(ours, slack, sat_channels)
+            with sampled(bot.pid, args.profile, args.native):
+                answered, seconds = await saturate(ours, slack, sat_channels)
             ours_rate = answered / seconds
             bare_rate = await bare_acks_per_second(theirs, args.bare_requests)
             total = await stored_reflections(database_url)
@@ -591,6 +628,8 @@ if __name__ == "__main__":
     parser.add_argument("--saturation-rounds", type=int, default=400)
     parser.add_argument("--bare-requests", type=int, default=5000)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--profile", help="py-spy raw profile of the saturation phase to FILE")
+    parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--lean-server", nargs=2, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
