@@ -42,6 +42,12 @@ EPHEMERAL_FALLBACK: Final = frozenset(
 RATE_LIMIT_RETRIES: Final = 10
 MAX_CLIENTS: Final = 1000
 
+# slack_sdk formats a debug line (the whole request and response) for every Web API call
+# when its logger's own `level` is unset, since it tests `logger.level`, not whether DEBUG is
+# enabled: its logger gets a level of its own (set this one to DEBUG to see those lines).
+WEB_API_LOG: Final = logging.getLogger("compact.slack.web_api")
+WEB_API_LOG.setLevel(logging.INFO)
+
 
 def retry_handlers() -> list[AsyncRetryHandler]:
     """Retry what Slack asks us to retry: `429` after `Retry-After` (many times: a message
@@ -77,6 +83,7 @@ class SlackGateway:
             base_url=self._api_url,
             session=self._shared_session(),
             retry_handlers=retry_handlers(),
+            logger=WEB_API_LOG,
         )
 
     def _shared_session(self) -> aiohttp.ClientSession | None:
