@@ -131,16 +131,21 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> Non
 
 
 async def _cut_other_connections(database: Database) -> int:
-    """What a server restart does to pooled connections: the server ends them."""
+    """What a server restart does to pooled connections: the server ends them (and this
+    returns once they are gone, not merely asked to go)."""
     killer = Database.from_url(database.engine.url, poolclass=NullPool)
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     try:
         async with killer.engine.connect() as connection:
             cut = await connection.execute(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+                text(f"SELECT count(pg_terminate_backend(pid)) {others}")
             )
+            for _ in range(1000):
+                left = await connection.execute(text(f"SELECT count(*) {others}"))
+                await connection.commit()  # the next look sees a fresh pg_stat_activity
+                if left.scalar_one() == 0:
+                    break
+                await asyncio.sleep(0.01)
             return int(cut.scalar_one())
     finally:
         await killer.dispose()
