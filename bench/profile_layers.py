@@ -58,8 +58,9 @@ def short(path: str) -> str:
 
 
 def _plumbing(path: str) -> bool:
-    """Frames every sample shares (the CLI, the event loop's run): no information."""
-    return any(name in path for name in ("typer/", "compact-bot", "bot/cli.py", "aiohttp/web.py"))
+    """Frames nearly every sample shares (the CLI, the event loop's run): no information."""
+    shared = ("typer/", "compact-bot", "bot/cli.py", "aiohttp/web.py", "asyncio/base_events.py")
+    return any(name in path for name in (*shared, "asyncio/events.py", "threading.py"))
 
 
 def parse(text: str) -> list[tuple[list[tuple[str, str]], int]]:

@@ -41,7 +41,7 @@ import tempfile
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -466,33 +466,49 @@ def sampled(pid: int, output: str | None, native: bool) -> Any:
             print(f"  (profile of the saturation phase written to {output})")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Tally:
+    answers: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+    async def add(self, pid: int, play: Awaitable[tuple[int, float]]) -> float:
+        """Run one saturation slice, count it; returns its answers/s."""
+        cpu = cpu_seconds(pid)
+        answered, seconds = await play
+        self.answers += answered
+        self.seconds += seconds
+        self.cpu += cpu_seconds(pid) - cpu
+        return answered / seconds
+
+
 async def saturation_slices(
-    ours: Signer,
-    by_hand: Signer | None,
+    ours: tuple[Signer, int],
+    by_hand: tuple[Signer, int] | None,
     slack: LeanSlack,
     channels: list[str],
     floor_channels: list[str],
     slices: int,
-) -> tuple[tuple[int, float], tuple[int, float] | None]:
-    """The product's and the floor's saturation, taken in turns slice by slice: on a machine
-    whose other load comes and goes, both rates then see the same load, which one long phase
-    after the other did not (the ratio moved from 0.62 to 1.06 between runs that way).
-    Returns (answers, seconds) for each, summed over the slices."""
-    ours_total, floor_total, ratios = [0, 0.0], [0, 0.0], []
+) -> tuple[Tally, Tally | None]:
+    """The product's and the floor's saturation (signer and server pid), taken in turns
+    slice by slice: on a machine whose other load comes and goes, both rates then see the
+    same load, which one long phase after the other did not (the ratio moved between 0.62
+    and 1.06 from run to run that way). The servers' CPU time per answer is counted too."""
+    product, floor, ratios = Tally(), Tally(), []
     for i in range(slices):
-        answered, seconds = await saturate(ours, slack, channels[i::slices])
-        ours_total[0] += answered
-        ours_total[1] += seconds
-        if by_hand is None:
-            continue
-        floor_answered, floor_seconds = await saturate(by_hand, slack, floor_channels[i::slices])
-        floor_total[0] += floor_answered
-        floor_total[1] += floor_seconds
-        ratios.append((answered / seconds) / (floor_answered / floor_seconds))
+        rate = await product.add(ours[1], saturate(ours[0], slack, channels[i::slices]))
+        if by_hand is not None:
+            slice_ = floor_channels[i::slices]
+            ratios.append(rate / await floor.add(by_hand[1], saturate(by_hand[0], slack, slice_)))
     if ratios:
         print("  each slice's ratio to the floor: " + ", ".join(f"{r:.2f}" for r in ratios))
-    floor = (int(floor_total[0]), floor_total[1]) if by_hand is not None else None
-    return (int(ours_total[0]), ours_total[1]), floor
+    return product, (floor if by_hand is not None else None)
 
 
 async def bare_acks_per_second(signer: Signer, count: int) -> float:
@@ -611,13 +627,19 @@ async def main(args: argparse.Namespace) -> None:
                 await open_rounds(by_hand, slack, lean_channels)
             print(f"\nopened {len(sat_channels)} more rounds; answering them as fast as possible")
             with sampled(bot.pid, args.profile, args.native):
-                (answered, seconds), floor = await saturation_slices(
-                    ours, by_hand, slack, sat_channels, lean_channels, args.slices
+                product, floor = await saturation_slices(
+                    (ours, bot.pid),
+                    (by_hand, lean.pid) if by_hand is not None and lean is not None else None,
+                    slack,
+                    sat_channels,
+                    lean_channels,
+                    args.slices,
                 )
+            answered, seconds = product.answers, product.seconds
             ours_rate = answered / seconds
             bare_rate = await bare_acks_per_second(theirs, args.bare_requests)
             total = await stored_reflections(database_url)
-            lean_rate = floor[0] / floor[1] if floor else None
+            lean_rate = floor.answers / floor.seconds if floor else None
             print("\nsaturation")
             print(
                 f"  compact-bot serve: {answered} answers handled end to end in {seconds:.1f} s = "
@@ -637,6 +659,13 @@ async def main(args: argparse.Namespace) -> None:
                     f"  the same answers by hand (asyncpg + slack_sdk, nothing else): "
                     f"{lean_rate:.0f} answers/s, ratio {lean_rate / bare_rate:.2f} to the bare "
                     f"app; compact-bot serve does {ours_rate / lean_rate:.2f} of it"
+                )
+            if floor is not None:
+                ours_ms = 1000 * product.cpu / product.answers
+                floor_ms = 1000 * floor.cpu / floor.answers
+                print(
+                    f"  server CPU per answer: compact-bot serve {ours_ms:.2f} ms, the floor "
+                    f"{floor_ms:.2f} ms (ratio {floor_ms / ours_ms:.2f}; PostgreSQL's not counted)"
                 )
     finally:
         for process in (bot, bare, lean):
