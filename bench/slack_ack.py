@@ -17,7 +17,11 @@ requests (v0 signature, real timestamp) from this script, which also plays Slack
    app's acks per second for signed slash commands at the same concurrency.
 3. The floor (PostgreSQL only): the same saturation against a bolt app that does by hand only
    what an answer cannot skip (one asyncpg transaction, the same three Web API calls), so the
-   ratio the work itself allows is measured beside the ratio compact-bot serve reaches.
+   ratio the work itself allows is measured beside the ratio compact-bot serve reaches. The
+   two saturations are taken in turns, `--slices` slices each, so both see the same load.
+
+`--profile FILE` samples `compact-bot serve` with py-spy (`record --format raw`) during the
+saturation phase only; `python bench/profile_layers.py FILE` summarises it by layer.
 """
 
 from __future__ import annotations
@@ -29,13 +33,15 @@ import json
 import os
 import random
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,17 +246,19 @@ CREATE TABLE IF NOT EXISTS lean_rounds (
 CREATE TABLE IF NOT EXISTS lean_reflections (
     id bigserial PRIMARY KEY, channel text NOT NULL, author text NOT NULL, learned text NOT NULL);
 CREATE TABLE IF NOT EXISTS lean_requests (key text PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS bench_inbox (key text PRIMARY KEY, request jsonb NOT NULL);
 """
 
 
 def lean_bolt_server(port: int, database_url: str) -> None:
     """The floor for the same work: a bolt app that does only what an answer needs, by hand.
 
-    Per answer, after the ack: one transaction on asyncpg directly (record the event id,
-    lock the round's row, check the turn, store the reflection, move the turn on) and the
-    same three Web API calls through slack_sdk (private thank-you, next prompt, header
-    update), with one-line blocks. No engine, no ORM, no compact, no pacing, no escaping:
-    what no product can skip, so its rate is an upper bound for any implementation here.
+    Per answer, after the ack: one transaction on asyncpg directly (record the event id and
+    the request's durable inbox row, lock the round's row, check the turn, store the
+    reflection, move the turn on, delete the inbox row) and the same three Web API calls
+    through slack_sdk (private thank-you, next prompt, header update), with one-line blocks.
+    No engine, no ORM, no compact, no pacing, no escaping: what no product can skip, so its
+    rate is an upper bound for any implementation here.
     """
     import asyncpg
     from slack_bolt.async_app import AsyncApp
@@ -315,10 +323,18 @@ def lean_bolt_server(port: int, database_url: str) -> None:
             fresh = await connection.execute(
                 "INSERT INTO lean_requests VALUES ($1) ON CONFLICT DO NOTHING", body["event_id"]
             )
+            # What the product keeps so an acknowledged answer survives a crash: one row
+            # holding what the handler needs, gone once the answer is handled.
+            await connection.execute(
+                "INSERT INTO bench_inbox VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                body["event_id"],
+                json.dumps(event),
+            )
             round_ = await connection.fetchrow(
                 "SELECT header_ts, attendees, turn FROM lean_rounds WHERE channel = $1 FOR UPDATE",
                 channel,
             )
+            await connection.execute("DELETE FROM bench_inbox WHERE key = $1", body["event_id"])
             if (
                 fresh != "INSERT 0 1"
                 or round_ is None
@@ -429,6 +445,72 @@ async def saturate(signer: Signer, slack: LeanSlack, channels: list[str]) -> tup
     return answered, time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def sampled(pid: int, output: str | None, native: bool) -> Any:
+    """py-spy sampling `pid` (on-CPU stacks, 100 a second) while the block runs."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if output is None:
+        yield
+        return
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--full-filenames"]
+    command += ["--rate", "100", "--output", output] + (["--native"] if native else [])
+    recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)
+        _, problem = recorder.communicate(timeout=120)
+        if recorder.returncode not in (0, -signal.SIGINT) or not Path(output).exists():
+            print(f"  (py-spy failed: {problem.decode(errors='replace').strip()[-300:]})")
+        else:
+            print(f"  (profile of the saturation phase written to {output})")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Tally:
+    answers: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+    async def add(self, pid: int, play: Awaitable[tuple[int, float]]) -> float:
+        """Run one saturation slice, count it; returns its answers/s."""
+        cpu = cpu_seconds(pid)
+        answered, seconds = await play
+        self.answers += answered
+        self.seconds += seconds
+        self.cpu += cpu_seconds(pid) - cpu
+        return answered / seconds
+
+
+async def saturation_slices(
+    ours: tuple[Signer, int],
+    by_hand: tuple[Signer, int] | None,
+    slack: LeanSlack,
+    channels: list[str],
+    floor_channels: list[str],
+    slices: int,
+) -> tuple[Tally, Tally | None]:
+    """The product's and the floor's saturation (signer and server pid), taken in turns
+    slice by slice: on a machine whose other load comes and goes, both rates then see the
+    same load, which one long phase after the other did not (the ratio moved between 0.62
+    and 1.06 from run to run that way). The servers' CPU time per answer is counted too."""
+    product, floor, ratios = Tally(), Tally(), []
+    for i in range(slices):
+        rate = await product.add(ours[1], saturate(ours[0], slack, channels[i::slices]))
+        if by_hand is not None:
+            slice_ = floor_channels[i::slices]
+            ratios.append(rate / await floor.add(by_hand[1], saturate(by_hand[0], slack, slice_)))
+    if ratios:
+        print("  each slice's ratio to the floor: " + ", ".join(f"{r:.2f}" for r in ratios))
+    return product, (floor if by_hand is not None else None)
+
+
 async def bare_acks_per_second(signer: Signer, count: int) -> float:
     started = time.perf_counter()
     await bounded(
@@ -536,22 +618,28 @@ async def main(args: argparse.Namespace) -> None:
 
             sat_channels = [f"S{i:05d}" for i in range(args.saturation_rounds)]
             await open_rounds(ours, slack, sat_channels)
-            print(f"\nopened {len(sat_channels)} more rounds; answering them as fast as possible")
-            answered, seconds = await saturate(ours, slack, sat_channels)
-            ours_rate = answered / seconds
-            bare_rate = await bare_acks_per_second(theirs, args.bare_requests)
-            total = await stored_reflections(database_url)
-            lean_rate = None
+            by_hand, lean_channels = None, [f"L{i:05d}" for i in range(args.saturation_rounds)]
             if lean is not None:
-                # The floor: the same saturation against the hand-written minimum.
                 await wait_healthy(
                     session, f"http://127.0.0.1:{lean_port}/slack/events", lean, ok=(404, 405)
                 )
                 by_hand = Signer(session, f"http://127.0.0.1:{lean_port}/slack/events")
-                lean_channels = [f"L{i:05d}" for i in range(args.saturation_rounds)]
                 await open_rounds(by_hand, slack, lean_channels)
-                lean_answered, lean_seconds = await saturate(by_hand, slack, lean_channels)
-                lean_rate = lean_answered / lean_seconds
+            print(f"\nopened {len(sat_channels)} more rounds; answering them as fast as possible")
+            with sampled(bot.pid, args.profile, args.native):
+                product, floor = await saturation_slices(
+                    (ours, bot.pid),
+                    (by_hand, lean.pid) if by_hand is not None and lean is not None else None,
+                    slack,
+                    sat_channels,
+                    lean_channels,
+                    args.slices,
+                )
+            answered, seconds = product.answers, product.seconds
+            ours_rate = answered / seconds
+            bare_rate = await bare_acks_per_second(theirs, args.bare_requests)
+            total = await stored_reflections(database_url)
+            lean_rate = floor.answers / floor.seconds if floor else None
             print("\nsaturation")
             print(
                 f"  compact-bot serve: {answered} answers handled end to end in {seconds:.1f} s = "
@@ -572,6 +660,13 @@ async def main(args: argparse.Namespace) -> None:
                     f"{lean_rate:.0f} answers/s, ratio {lean_rate / bare_rate:.2f} to the bare "
                     f"app; compact-bot serve does {ours_rate / lean_rate:.2f} of it"
                 )
+            if floor is not None:
+                ours_ms = 1000 * product.cpu / product.answers
+                floor_ms = 1000 * floor.cpu / floor.answers
+                print(
+                    f"  server CPU per answer: compact-bot serve {ours_ms:.2f} ms, the floor "
+                    f"{floor_ms:.2f} ms (ratio {floor_ms / ours_ms:.2f}; PostgreSQL's not counted)"
+                )
     finally:
         for process in (bot, bare, lean):
             if process is not None:
@@ -591,6 +686,11 @@ if __name__ == "__main__":
     parser.add_argument("--saturation-rounds", type=int, default=400)
     parser.add_argument("--bare-requests", type=int, default=5000)
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument(
+        "--slices", type=int, default=4, help="saturation in N slices, in turns with the floor"
+    )
+    parser.add_argument("--profile", help="py-spy raw profile of the saturation phase to FILE")
+    parser.add_argument("--native", action="store_true", help="py-spy --native (C frames too)")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--lean-server", nargs=2, help=argparse.SUPPRESS)
     arguments = parser.parse_args()

@@ -9,18 +9,20 @@ commit, so a conflict or a crash never announces something that was not stored.
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 from typing import Any, Final, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from storage.repositories import (
     CalloutRepository,
@@ -45,6 +47,8 @@ _ASYNC_DRIVERS: Final = {
 SQLITE_BUSY_TIMEOUT_SECONDS: Final = 30.0
 # How long a use case waits for a pooled connection under a burst before failing.
 POOL_TIMEOUT_SECONDS: Final = 300.0
+# A PostgreSQL connection idle in the pool this long is pinged before use (see _ping_if_idle).
+PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -76,8 +80,9 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
     (readers do not block the writer), and transactions started with `BEGIN IMMEDIATE` by
     SQLAlchemy rather than by the driver, which makes SAVEPOINTs work and serialises writers
     up front instead of failing one of them half-way through a use case.
-    PostgreSQL: a pool that checks connections before use and recycles them, so a restarted
-    server or a proxy's idle timeout costs a reconnect rather than a failed request.
+    PostgreSQL: a pool that checks connections idle for `PING_AFTER_IDLE_SECONDS` before use
+    and recycles them, so a restarted server or a proxy's idle timeout costs a reconnect
+    rather than a failed request.
     `options` are passed to `create_async_engine` and win over these defaults.
     `sqlite_foreign_keys=False` is for migrations only: SQLite alters a table by copying and
     dropping it, and with foreign keys enforced that drop would cascade into child rows.
@@ -101,17 +106,47 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
         _configure_sqlite(engine, wal=_is_file_database(target), foreign_keys=sqlite_foreign_keys)
         return engine
     # Statement parameters hold call-out texts and reporter keys: never in error logs.
-    defaults: dict[str, Any] = {
-        "pool_pre_ping": True,
-        "pool_recycle": 1800,
-        "hide_parameters": True,
-    }
+    defaults: dict[str, Any] = {"pool_recycle": 1800, "hide_parameters": True}
     if "poolclass" not in options:
         # Sizing applies to the default queue pool only (NullPool would reject it).
         # A burst waits its turn for a connection rather than failing after 30 s: requests
         # are acknowledged before their work runs, so a failure here would lose an answer.
         defaults.update(pool_size=10, max_overflow=10, pool_timeout=POOL_TIMEOUT_SECONDS)
-    return create_async_engine(target, **{**defaults, **options})
+    engine = create_async_engine(target, **{**defaults, **options})
+    if not options.get("pool_pre_ping"):
+        _ping_if_idle(engine)
+    return engine
+
+
+def _ping_if_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection before use only if it sat idle `PING_AFTER_IDLE_SECONDS`.
+
+    asyncpg's ping (what `pool_pre_ping` does) is three round trips (BEGIN, `;`, ROLLBACK) on
+    every checkout: under load that was as much as a use case's own statements. A connection
+    used a moment ago has not been cut by a proxy's idle timeout, and one whose server went
+    away is closed already (asyncpg saw the socket close), which needs no round trip to see.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _taken(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None:  # connected just now
+            return
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.is_closed():
+            raise DisconnectionError("the connection was closed while it sat in the pool")
+        if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as problem:
+            raise DisconnectionError("the pooled connection did not answer a ping") from problem
 
 
 def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> None:

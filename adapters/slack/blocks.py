@@ -5,19 +5,19 @@ a link, mention or `<!channel>`, and none of our words mean one. Mentions are th
 `<...>` this module writes. Limits come from Slack's Block Kit reference: 50 blocks a
 message, 3,000 characters a section, 150 a header, 75 a button or option label, 24 a modal's
 title and buttons, 100 options a select, 3,000 characters of private metadata.
+
+Messages are built as plain Block Kit JSON (`render_json`, what is sent on every post): slack_sdk's
+models validate on every `to_dict()`, a cost paid per message for limits already kept here;
+`render` parses the same JSON into those models, so tests hold it to slack_sdk's validators.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Final
+from typing import Any, Final
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
-    ButtonElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -69,38 +69,78 @@ def fallback_text(message: m.Message) -> str:
     return _clip(escape(message.summary), FALLBACK_CHARS)
 
 
-def render(message: m.Message) -> list[list[Block]]:
-    """The message as one or more lists of blocks, each within one Slack message's limit
-    (a long summary is posted as several messages rather than cut)."""
-    blocks: list[Block] = []
+JsonBlock = dict[str, Any]
+
+
+def render_json(message: m.Message) -> list[list[JsonBlock]]:
+    """The message as one or more lists of Block Kit blocks, each within one Slack message's
+    limit (a long summary is posted as several messages rather than cut)."""
+    blocks: list[JsonBlock] = []
     for block in message.blocks:
-        blocks.extend(_blocks(block))
+        blocks.extend(_json_blocks(block))
     if not blocks:
-        blocks = [SectionBlock(text=MarkdownTextObject(text=fallback_text(message)))]
+        blocks = [_section(fallback_text(message))]
     return [
         blocks[start : start + BLOCKS_PER_MESSAGE]
         for start in range(0, len(blocks), BLOCKS_PER_MESSAGE)
     ]
 
 
-def _blocks(block: m.Block) -> list[Block]:
+def render(message: m.Message) -> list[list[Block]]:
+    """`render_json` as slack_sdk's models (their `to_dict()` checks Slack's limits)."""
+    return [[_parsed(block) for block in chunk] for chunk in render_json(message)]
+
+
+def _parsed(data: JsonBlock) -> Block:
+    block = Block.parse(data)
+    if block is None:  # pragma: no cover (every block type here is one slack_sdk knows)
+        raise TypeError(f"slack_sdk does not know the block {data!r}")
+    return block
+
+
+def _json_blocks(block: m.Block) -> list[JsonBlock]:
     match block:
         case m.Heading(text=text):
-            return [HeaderBlock(text=PlainTextObject(text=_clip(text, HEADER_CHARS)))]
+            return [{"type": "header", "text": _plain(_clip(text, HEADER_CHARS))}]
         case m.Paragraph(parts=parts):
-            return _sections(inline(parts).splitlines() or [""])
+            return [_section(text) for text in _packed(inline(parts).splitlines() or [""])]
         case m.BulletList(items=items):
-            return _sections([f"• {inline(item)}" for item in items])
+            return [_section(text) for text in _packed([f"• {inline(item)}" for item in items])]
         case m.Divider():
-            return [DividerBlock()]
+            return [{"type": "divider"}]
         case m.Actions(buttons=buttons):
-            return [ActionsBlock(elements=[_button(b) for b in buttons[:25]])]
+            return [{"type": "actions", "elements": [_json_button(b) for b in buttons[:25]]}]
         case m.Chart():
-            return _sections(_chart_lines(block))
+            return [_section(text) for text in _packed(_chart_lines(block))]
     raise TypeError(f"unknown block {block!r}")  # pragma: no cover
 
 
+def _plain(text: str) -> JsonBlock:
+    return {"type": "plain_text", "text": text}
+
+
+def _section(text: str) -> JsonBlock:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _json_button(button: m.Button) -> JsonBlock:
+    element: JsonBlock = {
+        "type": "button",
+        "text": _plain(_clip(button.label, LABEL_CHARS)),
+        "action_id": button.action,
+        "value": button.value or button.action,
+    }
+    if button.style is not m.ButtonStyle.DEFAULT:
+        element["style"] = button.style.value
+    return element
+
+
 def _sections(lines: list[str]) -> list[Block]:
+    """Lines packed into sections (for forms, which stay slack_sdk models)."""
+    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in _packed(lines)]
+
+
+def _packed(lines: list[str]) -> list[str]:
     """Lines packed into sections of at most 3,000 characters, split between lines."""
     chunks: list[str] = []
     current = ""
@@ -112,21 +152,11 @@ def _sections(lines: list[str]) -> list[Block]:
                 candidate = piece
             current = candidate
     chunks.append(current or " ")
-    return [SectionBlock(text=MarkdownTextObject(text=chunk)) for chunk in chunks]
+    return chunks
 
 
 def _pieces(line: str) -> list[str]:
     return [line[i : i + SECTION_CHARS] for i in range(0, len(line), SECTION_CHARS)] or [""]
-
-
-def _button(button: m.Button) -> ButtonElement:
-    style = None if button.style is m.ButtonStyle.DEFAULT else button.style.value
-    return ButtonElement(
-        text=PlainTextObject(text=_clip(button.label, LABEL_CHARS)),
-        action_id=button.action,
-        value=button.value or button.action,
-        style=style,
-    )
 
 
 def _chart_lines(chart: m.Chart) -> list[str]:

@@ -48,6 +48,12 @@ EPHEMERAL_FALLBACK: Final = frozenset(
 RATE_LIMIT_RETRIES: Final = 10
 MAX_CLIENTS: Final = 1000
 
+# slack_sdk formats a debug line (the whole request and response) for every Web API call
+# when its logger's own `level` is unset, since it tests `logger.level`, not whether DEBUG is
+# enabled: its logger gets a level of its own (set this one to DEBUG to see those lines).
+WEB_API_LOG: Final = logging.getLogger("compact.slack.web_api")
+WEB_API_LOG.setLevel(logging.INFO)
+
 
 class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
     """slack_sdk's `429` handler (waits `Retry-After` plus up to a second of jitter), with the
@@ -116,6 +122,7 @@ class SlackGateway:
             base_url=self._api_url,
             session=self._shared_session(),
             retry_handlers=retry_handlers(self._retry_sleep),
+            logger=WEB_API_LOG,
         )
 
     def _shared_session(self) -> aiohttp.ClientSession | None:
@@ -152,13 +159,13 @@ class SlackGateway:
         blocks goes out as several, and the first one's `ts` is its id."""
         client = await self.client_for(conversation.tenant)
         first_ts = ""
-        for chunk in blocks.render(message):
+        for chunk in blocks.render_json(message):
             await self._pacer.wait_turn(conversation.tenant, conversation.channel)
             response = await client.chat_postMessage(
                 channel=conversation.channel,
                 thread_ts=conversation.thread,
                 text=blocks.fallback_text(message),
-                blocks=[block.to_dict() for block in chunk],
+                blocks=chunk,
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -188,12 +195,11 @@ class SlackGateway:
         self, conversation: ConversationRef, message_id: str, message: Message
     ) -> None:
         client = await self.client_for(conversation.tenant)
-        chunk = blocks.render(message)[0]
         await client.chat_update(
             channel=conversation.channel,
             ts=message_id,
             text=blocks.fallback_text(message),
-            blocks=[block.to_dict() for block in chunk],
+            blocks=blocks.render_json(message)[0],
         )
 
     async def send_private(
@@ -202,7 +208,7 @@ class SlackGateway:
         """Ephemeral beside the conversation when there is one, else (or if Slack cannot
         show it there) a direct message from the app."""
         client = await self.client_for(user.tenant)
-        chunks = blocks.render(message)
+        chunks = blocks.render_json(message)
         text = blocks.fallback_text(message)
         if near is not None and near.channel:
             try:
@@ -212,7 +218,7 @@ class SlackGateway:
                         user=user.user_id,
                         thread_ts=near.thread,
                         text=text,
-                        blocks=[block.to_dict() for block in chunk],
+                        blocks=chunk,
                     )
                 return
             except SlackApiError as problem:
@@ -220,9 +226,7 @@ class SlackGateway:
                     raise
         for chunk in chunks:
             await self._pacer.wait_turn(user.tenant, user.user_id)
-            await client.chat_postMessage(
-                channel=user.user_id, text=text, blocks=[block.to_dict() for block in chunk]
-            )
+            await client.chat_postMessage(channel=user.user_id, text=text, blocks=chunk)
 
     # --- beyond the port: Slack-only surfaces ----------------------------------------------
     async def publish_home(self, team: str, user_id: str, message: Message) -> None:

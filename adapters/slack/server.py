@@ -1,11 +1,11 @@
 """Slack plugged into `compact-bot serve`: bolt behind `POST /slack/events`, or Socket Mode;
-verification is bolt's own and never off (docs/slack.md, "How it keeps Slack's rules")."""
+verification is bolt's own and never off (docs/slack.md, "How it keeps Slack's rules"); OAuth
+reads and `auth.test` answers are cached (docs/slack.md)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -14,6 +14,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
@@ -30,8 +32,8 @@ EVENTS_PATH: Final = "/slack/events"
 INSTALL_PATH: Final = "/slack/install"
 REDIRECT_PATH: Final = "/slack/oauth_redirect"
 SHUTDOWN_GRACE_SECONDS: Final = 10.0
-# An uninstalled workspace's token may be used for up to this long (Slack refuses it then).
-TOKEN_CACHE_SECONDS: Final = 60.0
+# `auth.test` answers remembered by the authorize step (one per token; rotation adds more).
+MAX_AUTHORIZED_TOKENS: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -74,26 +76,17 @@ class SlackServer:
         self._bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._in_flight = InFlight()
-        self._tokens: dict[str, tuple[str, float]] = {}
 
     @property
     def gateway(self) -> SlackGateway:
         return self._gateway
 
     async def _token_for(self, team: str) -> str | None:
-        """The workspace's bot token; installed tokens are read (and decrypted) at most once a
-        minute per workspace, not on every Web API call."""
+        """The workspace's bot token (the installation store caches its reads)."""
         if self._oauth is None:
             return self._bot_token
-        now = time.monotonic()
-        cached = self._tokens.get(team)
-        if cached is not None and cached[1] > now:
-            return cached[0]
         bot = await self._oauth.installation_store.async_find_bot(enterprise_id=None, team_id=team)
-        token = bot.bot_token if bot is not None else None
-        if token is not None:  # a workspace installing a moment later must not wait
-            self._tokens[team] = (token, now + TOKEN_CACHE_SECONDS)
-        return token
+        return bot.bot_token if bot is not None else None
 
     def bolt_app(self, compact: Inbound) -> AsyncApp:
         """The bolt app, its listeners handing every request to `compact`."""
@@ -105,6 +98,7 @@ class SlackServer:
         }
         if self._oauth is not None:  # else the client's token is the one workspace's
             options["installation_store"] = self._oauth.installation_store
+            options["authorize"] = _authorize(self._oauth, options["client"])
             options["oauth_settings"] = AsyncOAuthSettings(
                 client_id=self._oauth.client_id,
                 client_secret=self._oauth.client_secret,
@@ -172,6 +166,30 @@ class SlackServer:
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
         await self._gateway.close()
+
+
+class _BoundedResults(dict[str, AuthorizeResult]):
+    """Bolt's `auth.test` cache, which never evicts: start afresh when it is full."""
+
+    def __setitem__(self, token: str, result: AuthorizeResult) -> None:
+        if len(self) >= MAX_AUTHORIZED_TOKENS:
+            self.clear()
+        super().__setitem__(token, result)
+
+
+def _authorize(oauth: SlackOAuth, client: Any) -> AsyncInstallationStoreAuthorize:
+    """Bolt's installation-store authorize step, remembering `auth.test` per token (bolt
+    builds it with the cache off): a token the store no longer returns is never looked up."""
+    authorize = AsyncInstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.AsyncApp"),
+        installation_store=oauth.installation_store,
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        cache_enabled=True,
+        client=client,
+    )
+    authorize.authorize_result_cache = _BoundedResults()
+    return authorize
 
 
 def _warn_on_uninstall(bolt: AsyncApp) -> None:

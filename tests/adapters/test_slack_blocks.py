@@ -6,11 +6,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from adapters.slack.blocks import fallback_text, modal, render
+from adapters.slack.blocks import fallback_text, modal, render, render_json
 from bot import words
 from bot.messages import Message
 from bot.views.callouts import callout_form
-from bot.views.rounds import prompt, reflection_form, said, summary
+from bot.views.rounds import (
+    acknowledgement,
+    header,
+    notice,
+    prompt,
+    reflection_form,
+    said,
+    summary,
+)
 from rituals.compact import OrderPolicy
 from rituals.compact_yaml import parse_compact
 from rituals.reflection import Reflection
@@ -59,9 +67,9 @@ def test_a_long_summary_is_split_into_messages_within_the_limits() -> None:
             assert len(data.get("text", {}).get("text", "")) <= 3000
 
 
-def test_a_prompt_carries_the_turn_on_its_buttons() -> None:
+def one_person_round() -> Round:
     alice = user(1)
-    round_ = Round(
+    return Round(
         id="r1",
         conversation=ConversationRef("slack", "T1", "C1"),
         started_by=alice,
@@ -75,7 +83,11 @@ def test_a_prompt_carries_the_turn_on_its_buttons() -> None:
         attendees=(Attendee(alice, "nhsei", "Alice"),),
         turns=(Turn(1, alice, T0, None),),
     )
-    [[*_, actions]] = render(prompt(round_, 1, {alice: "Alice"}))
+
+
+def test_a_prompt_carries_the_turn_on_its_buttons() -> None:
+    alice = user(1)
+    [[*_, actions]] = render(prompt(one_person_round(), 1, {alice: "Alice"}))
     buttons = actions.to_dict()["elements"]
     assert {b["action_id"]: b["value"] for b in buttons}["round.pass"] == "r1:1"
     assert all(len(b["text"]["text"]) <= 75 for b in buttons)
@@ -115,3 +127,22 @@ def test_an_edit_form_opens_with_the_answer_so_far() -> None:
     initial = [o["value"] for o in by_id["clauses"]["element"]["initial_options"]]
     assert initial == ["env-h1", "lis-h1"]
     assert json.loads(view["private_metadata"]) == {"round_id": "r1"}
+
+
+def test_the_json_sent_is_what_slack_sdks_validated_models_make_of_it() -> None:
+    """The gateway posts `render_json` as is; parsed into slack_sdk's models and back (which
+    checks every limit slack_sdk knows), it is unchanged, for every kind of message."""
+    alice = user(1)
+    round_ = one_person_round()
+    reflection = Reflection(alice, "nhsei", HOSTILE, "v" * 3500, ("env-h1",), T0)
+    messages = [
+        header(round_, {alice: "Alice"}),
+        prompt(round_, 1, {alice: "Alice"}),
+        acknowledgement(words.ACK_REFLECTION, round_.id),
+        notice(HOSTILE),
+        summary(RoundSummary("r", (reflection,) * 30, (), (), ()), COMPACT, {}),
+        Message(summary="nothing but the summary", blocks=()),
+    ]
+    for message in messages:
+        sent = render_json(message)
+        assert sent == [[block.to_dict() for block in chunk] for chunk in render(message)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.pool import NullPool
 
+import storage.database
 from storage.database import Database, normalise_url
 from storage.models import ClauseRow, PartnershipRow, ProcessedRequestRow
 from tests.storage.builders import T0, make_compact
@@ -125,3 +128,44 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> Non
             assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
     finally:
         await database.dispose()
+
+
+async def _cut_other_connections(database: Database) -> int:
+    """What a server restart does to pooled connections: the server ends them (and this
+    returns once they are gone, not merely asked to go)."""
+    killer = Database.from_url(database.engine.url, poolclass=NullPool)
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    try:
+        async with killer.engine.connect() as connection:
+            cut = await connection.execute(
+                text(f"SELECT count(pg_terminate_backend(pid)) {others}")
+            )
+            for _ in range(1000):
+                left = await connection.execute(text(f"SELECT count(*) {others}"))
+                await connection.commit()  # the next look sees a fresh pg_stat_activity
+                if left.scalar_one() == 0:
+                    break
+                await asyncio.sleep(0.01)
+            return int(cut.scalar_one())
+    finally:
+        await killer.dispose()
+
+
+async def test_a_pooled_connection_the_server_ended_is_replaced_not_failed(
+    postgresql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without pinging on every checkout: a connection idle long enough is pinged, and one
+    the server closed is seen closed, and both are replaced by a fresh connection."""
+    for idle_before_ping in (0.0, 3600.0):
+        monkeypatch.setattr(storage.database, "PING_AFTER_IDLE_SECONDS", idle_before_ping)
+        database = Database.from_url(postgresql_url, pool_size=1, max_overflow=0)
+        try:
+            await database.ping()
+            assert await _cut_other_connections(database) >= 1
+            for _ in range(20):  # the loop reads the server's goodbye, as it would when idle
+                await asyncio.sleep(0)
+            async with database.unit_of_work() as uow:
+                answer = await uow.session.execute(text("SELECT 41 + 1"))
+                assert answer.scalar_one() == 42
+        finally:
+            await database.dispose()
