@@ -19,7 +19,7 @@ MICROSOFT_BOT_CONNECTORS: Final = (
     "https://smba.infra.dod.teams.microsoft.us/",
 )
 LOOPBACK_NAMES: Final = frozenset({"localhost"})
-AUTH_OFF_WITH_SECRET: Final = (
+AUTH_OFF_REFUSAL: Final = (
     "TEAMS_AUTH=off with TEAMS_APP_PASSWORD set: a real bot must never serve Teams "
     "unauthenticated. Unset TEAMS_AUTH (or the password) and start again."
 )
@@ -127,7 +127,7 @@ def serving_refusal(
 ) -> str | None:
     """Why `serve` must not start with these Teams settings (one line), or None."""
     if auth_off and has_password:
-        return AUTH_OFF_WITH_SECRET
+        return AUTH_OFF_REFUSAL
     if auth_off and not is_loopback_host(host):
         return (
             f"TEAMS_AUTH=off serves Teams without authentication, so only on a loopback "

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from adapters.teams import translate
 from adapters.teams.boundaries import (
-    AUTH_OFF_WITH_SECRET,
+    AUTH_OFF_REFUSAL,
     TEST_KEYS_NOT_LOOPBACK,
     ServiceUrls,
     is_loopback_url,
@@ -235,7 +235,7 @@ def teams_server(
     common: dict[str, Any] = {"addresses": addresses, "allowed": allowed, "backoff": backoff}
     if auth_off:
         if settings.teams_app_password is not None:
-            raise SystemExit(AUTH_OFF_WITH_SECRET)
+            raise SystemExit(AUTH_OFF_REFUSAL)
         return TeamsServer(
             tokens=None, token_source=no_token, warnings=[AUTH_OFF_WARNING], **common
         )
