@@ -1,4 +1,4 @@
-"""Teams endpoint speed: the real `compact-bot serve` beside a bare botbuilder echo bot.
+"""Teams endpoint speed: the real `compact-bot serve` beside the Agents SDK's minimal echo agent.
 
     python bench/teams_turn.py [--rounds 1000] [--pace 20] [--saturation-rounds 300]
                                [--echo-messages 3000] [--database postgresql|sqlite]
@@ -10,15 +10,15 @@ also plays the Bot Connector (a lean fake on loopback that answers every call at
 The figure is what a person waits for: from posting an activity to `/api/messages` until
 the bot's reply to it reaches the connector. For the rituals bot, an answer's reply is the
 private "thank you" it sends the person who answered (the first message the answer causes;
-the next prompt and the round card's update follow). For the echo bot, its echo.
+the next prompt and the round card's update follow). For the echo agent, its echo.
 
 1. Human pace: `--rounds` rounds of four open at once, one per channel; in each, the person
    whose turn it is replies in the round's thread every `--pace` seconds (±20 %). Printed:
    p50/p99/max from answer to thank-you, and whether every answer was stored. Then the echo
-   bot gets the same number of messages at the same pace (one load after the other).
+   agent gets the same number of messages at the same pace (one load after the other).
 2. Saturation: `--saturation-rounds` further rounds answered as fast as the bot takes them
    (each next answer as soon as its prompt is posted, at most 64 requests in flight): answers
-   per second handled end to end, beside the echo bot's echoes per second for
+   per second handled end to end, beside the echo agent's echoes per second for
    `--echo-messages` messages at the same concurrency.
 """
 
@@ -232,28 +232,41 @@ class Sender:
 
 # --- the servers ------------------------------------------------------------------------------
 def echo_server(port: int) -> None:
-    """The baseline: botbuilder's own echo bot sample (CloudAdapter, auth off), on aiohttp."""
-    from botbuilder.core import ActivityHandler, TurnContext
-    from botbuilder.integration.aiohttp import (
+    """The baseline: the Agents SDK's own minimal echo agent (its `empty_agent` sample:
+    `AgentApplication` + `CloudAdapter` + `jwt_authorization_middleware`), anonymous, on
+    aiohttp; the same SDK 1.9.0 that compact-bot runs on."""
+    from microsoft_agents.authentication.msal import MsalConnectionManager
+    from microsoft_agents.hosting.aiohttp import (
         CloudAdapter,
-        ConfigurationBotFrameworkAuthentication,
+        jwt_authorization_middleware,
+        start_agent_process,
+    )
+    from microsoft_agents.hosting.core import (
+        AgentApplication,
+        MemoryStorage,
+        TurnContext,
+        TurnState,
+    )
+    from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration
+
+    anonymous = AgentAuthConfiguration(anonymous_allowed=True)
+    connections = MsalConnectionManager(
+        connections_configurations={"SERVICE_CONNECTION": anonymous}
+    )
+    adapter = CloudAdapter(connection_manager=connections)
+    agent = AgentApplication[TurnState](
+        storage=MemoryStorage(), adapter=adapter, connection_manager=connections
     )
 
-    class Config:
-        APP_ID = ""
-        APP_PASSWORD = ""
-
-    class Echo(ActivityHandler):  # type: ignore[misc]
-        async def on_message_activity(self, turn_context: TurnContext) -> None:
-            await turn_context.send_activity(f"echo: {turn_context.activity.text}")
-
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(Config()))
-    bot = Echo()
+    @agent.activity("message")
+    async def on_message(context: TurnContext, _state: TurnState) -> None:
+        await context.send_activity(f"echo: {context.activity.text}")
 
     async def messages(request: web.Request) -> web.Response:
-        return await adapter.process(request, bot)  # type: ignore[no-any-return]
+        return await start_agent_process(request, agent, adapter)  # type: ignore[return-value]
 
-    app = web.Application()
+    app = web.Application(middlewares=[jwt_authorization_middleware])
+    app["agent_configuration"] = anonymous
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", lambda _request: web.json_response({"ok": True}))
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, backlog=1024)
@@ -352,6 +365,7 @@ async def main(args: argparse.Namespace) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_"))},
         "TEAMS_AUTH": "off",
+        "TEAMS_ALLOWED_SERVICE_URLS": connector.url,  # the lean connector, on loopback
         "DATABASE_URL": database_url,
         "COMPACT_FILE": str(compact_file(folder, "teams", lambda handle: f"29:{handle}")),
         "COMPACT_SECRET_KEY": "bench-secret-key-long-enough-to-use",
@@ -402,7 +416,7 @@ async def main(args: argparse.Namespace) -> None:
             print(f"  {'':24} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'replies':>8}")
             for name, (p50, p99, worst), count in (
                 ("compact-bot (thank-you)", (o50, o99, omax), len(ours_latency)),
-                ("botbuilder echo bot", (e50, e99, emax), len(echo_latency)),
+                ("Agents SDK echo agent", (e50, e99, emax), len(echo_latency)),
             ):
                 print(f"  {name:24} {p50:8.1f} {p99:8.1f} {worst:8.1f} {count:8d}")
             lost = "none lost" if stored == expected else f"LOST {expected - stored}"
@@ -422,7 +436,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"  compact-bot: {answered} answers in {seconds:.1f} s = {ours_rate:.0f} answers/s "
                 "(each from its POST to its thank-you reaching the connector)"
             )
-            print(f"  echo bot:    {echo_rate:.0f} echoes/s ({args.echo_messages} messages)")
+            print(f"  echo agent:  {echo_rate:.0f} echoes/s ({args.echo_messages} messages)")
             print(
                 f"  ratio: {ours_rate / echo_rate:.2f} (target >= 0.3); answers stored "
                 f"{total} of {expected + answered}"

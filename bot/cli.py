@@ -240,7 +240,10 @@ def serve(
     socket_mode: Annotated[
         bool, typer.Option("--socket-mode", help="Reach Slack over Socket Mode (SLACK_APP_TOKEN).")
     ] = False,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
+    host: Annotated[
+        str | None,
+        typer.Option(help="Interface (default 0.0.0.0; with TEAMS_AUTH=off, 127.0.0.1)."),
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: $PORT, else 3000).")] = None,
 ) -> None:
     """Serve Slack (`/slack/events`), Teams (`/api/messages`) and `/healthz` over HTTP."""
@@ -248,6 +251,7 @@ def serve(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = _settings()
+    host = _teams_safe_host(settings, host)
     web.run_app(
         _serving(settings, socket_mode=socket_mode),
         host=host,
@@ -255,6 +259,25 @@ def serve(
         print=lambda text: log.info("%s", text.strip()),
         access_log=None,
     )
+
+
+def _teams_safe_host(settings: Settings, host: str | None) -> str:
+    """The interface to bind, after the Teams start-up checks (adapters/teams/boundaries.py):
+    an unauthenticated Teams endpoint listens on loopback only, and never with a password."""
+    from adapters.teams.boundaries import serving_refusal
+
+    auth_off = settings.teams_auth == "off"
+    chosen = host or ("127.0.0.1" if auth_off else "0.0.0.0")  # noqa: S104
+    refusal = serving_refusal(
+        auth_off=auth_off,
+        has_password=settings.teams_app_password is not None,
+        host=chosen,
+        signing_keys_url=settings.teams_test_signing_keys_url,
+    )
+    if refusal is not None:
+        typer.echo(refusal, err=True)
+        raise typer.Exit(2)
+    return chosen
 
 
 async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     )
     teams_app_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_APP_TENANT_ID")
     teams_auth: Literal["on", "off"] = Field(default="on", validation_alias="TEAMS_AUTH")
+    # Comma-separated URL prefixes the bot may send its token to (default: Microsoft's Bot
+    # Connector hosts, adapters/teams/boundaries.py).
+    teams_allowed_service_urls: str | None = Field(
+        default=None, validation_alias="TEAMS_ALLOWED_SERVICE_URLS"
+    )
+    # Tests only: where Teams tokens' signing keys are fetched (a loopback URL, or refused).
+    teams_test_signing_keys_url: str | None = Field(
+        default=None, validation_alias="TEAMS_TEST_SIGNING_KEYS_URL"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,5 +1,5 @@
 """The bot's Bot Connector REST calls, on one aiohttp session with a reused token and back-off,
-instead of botbuilder's client (why, in docs/teams.md, "Inside adapters/teams")."""
+only to allowed service URLs (why, in docs/teams.md, "Inside adapters/teams")."""
 
 from __future__ import annotations
 
@@ -11,19 +11,13 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
-from adapters.teams.sdk import (
-    AuthenticationConstants,
-    BotFrameworkAuthentication,
-    ClaimsIdentity,
-    ConnectorClient,
-    ConnectorFactory,
-)
+from adapters.teams.boundaries import ServiceUrls
 
 log = logging.getLogger("compact.teams")
 
@@ -58,42 +52,39 @@ class Backoff:
         return max(jittered, min(retry_after or 0.0, 2 * self.cap))
 
 
-class BotConnector(ConnectorFactory):  # type: ignore[misc]  # untyped SDK
-    """The connector calls, plus botbuilder's `ConnectorFactory` for inbound turns (one
-    `ConnectorClient` per service URL instead of one per activity, ~7 ms of set-up each)."""
+class TokenSource(Protocol):
+    """The bot's own token for the Bot Connector (the SDK's MSAL auth, which caches it), or
+    None when authentication is off."""
+
+    async def __call__(self, *, force_refresh: bool = False) -> str | None: ...
+
+
+async def no_token(*, force_refresh: bool = False) -> str | None:
+    """`TEAMS_AUTH=off`: calls carry no Authorization header."""
+    return None
+
+
+class BotConnector:
+    """The connector calls, each only to a service URL on the allow-list, with the bot's token
+    (kept for `TOKEN_REUSE_SECONDS`, so a turn costs no token request)."""
 
     def __init__(
         self,
-        authentication: BotFrameworkAuthentication,
-        app_id: str,
+        token_source: TokenSource,
+        allowed: ServiceUrls,
         *,
         backoff: Backoff | None = None,
     ) -> None:
-        claims = ClaimsIdentity(
-            {
-                AuthenticationConstants.AUDIENCE_CLAIM: app_id,
-                AuthenticationConstants.APP_ID_CLAIM: app_id,
-            },
-            True,
-        )
-        self._factory = authentication.create_connector_factory(claims)
+        self._token_source = token_source
+        self._allowed = allowed
         self._backoff = backoff or Backoff()
-        self._clients: dict[str, ConnectorClient] = {}
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._token: tuple[str, float] | None = None
         self._lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
 
-    # --- botbuilder's ConnectorFactory --------------------------------------------------
-    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
-        # The audience is always the Bot Framework's own (no skills here): one client suits.
-        client = self._clients.get(service_url)
-        if client is None:
-            async with self._lock:
-                client = self._clients.get(service_url)
-                if client is None:
-                    client = await self._factory.create(service_url, None)
-                    self._clients[service_url] = client
-        return client
+    @property
+    def allowed(self) -> ServiceUrls:
+        return self._allowed
 
     # --- the REST API ---------------------------------------------------------------------
     async def send(
@@ -141,22 +132,18 @@ class BotConnector(ConnectorFactory):  # type: ignore[misc]  # untyped SDK
         if self._session is not None:
             await self._session.close()
             self._session = None
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            try:
-                await client.__aexit__(None, None, None)
-            except Exception:  # closing is best effort at shutdown
-                log.debug("closing a connector client failed", exc_info=True)
 
     async def _call(
         self, method: str, service_url: str, path: str, body: Mapping[str, Any] | None
     ) -> dict[str, Any]:
-        """One call, retried while Teams is throttling or briefly unavailable."""
+        """One call, retried while Teams is throttling or briefly unavailable; never to a
+        service URL off the allow-list (whatever the database says)."""
+        self._allowed.check(service_url)
         url = URL(service_url.rstrip("/") + path, encoded=True)
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         for attempt in itertools.count():
             headers = {"Content-Type": "application/json; charset=utf-8"}
-            token = await self._token(service_url)
+            token = await self._bearer(refresh=False)
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             try:
@@ -167,7 +154,7 @@ class BotConnector(ConnectorFactory):  # type: ignore[misc]  # untyped SDK
                         return answer if isinstance(answer, dict) else {}
                     stale_token = reply.status == 401 and token is not None and attempt == 0
                     if stale_token:
-                        self._tokens.pop(service_url, None)  # fetch a new one, once
+                        await self._bearer(refresh=True)  # fetch a new one, once
                     retry = reply.status in RETRY_STATUSES or stale_token
                     if not retry or attempt + 1 >= self._backoff.attempts:
                         raise ConnectorError(reply.status, text)
@@ -183,19 +170,21 @@ class BotConnector(ConnectorFactory):  # type: ignore[misc]  # untyped SDK
             await self._backoff.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _token(self, service_url: str) -> str | None:
-        """The bot's token for the Bot Connector, or None when authentication is off."""
-        cached = self._tokens.get(service_url)
-        if cached is not None and cached[1] > time.monotonic():
+    async def _bearer(self, *, refresh: bool) -> str | None:
+        """The bot's token for the Bot Connector (one for every service URL: its audience is
+        the Bot Framework's), or None when authentication is off."""
+        cached = self._token
+        if not refresh and cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        credentials = (await self.create(service_url)).config.credentials
-        app_id = getattr(credentials, "microsoft_app_id", None)
-        if not app_id or app_id == AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
-            return None
-        # MSAL's token request is synchronous: off the event loop.
-        token = str(await asyncio.to_thread(credentials.get_access_token))
-        self._tokens[service_url] = (token, time.monotonic() + TOKEN_REUSE_SECONDS)
-        return token
+        async with self._lock:
+            cached = self._token
+            if not refresh and cached is not None and cached[1] > time.monotonic():
+                return cached[0]
+            token = await self._token_source(force_refresh=refresh)
+            if token is None:
+                return None
+            self._token = (token, time.monotonic() + TOKEN_REUSE_SECONDS)
+            return token
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

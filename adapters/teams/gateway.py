@@ -57,7 +57,9 @@ class TeamsGateway:
     # --- addresses ------------------------------------------------------------------------
     async def note(self, origin: Origin, people: Sequence[Actor] = ()) -> None:
         """Keep how to reach this conversation and these people later (written only when it
-        changed, so a busy conversation costs no write per message)."""
+        changed, so a busy conversation costs no write per message). A service URL off the
+        allow-list is never stored (`ServiceUrlRefused`)."""
+        self._connector.allowed.check(origin.service_url)
         tenant = origin.conversation.tenant
         base = {"serviceUrl": origin.service_url, "tenantId": tenant, "bot": dict(origin.bot)}
         await self._remember(

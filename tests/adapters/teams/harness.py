@@ -273,7 +273,8 @@ async def teams_world(
     )
     clock = clock or ManualClock()
     if server is None:
-        made = teams_server(teams_settings(), DatabaseAddressBook(database), backoff=FAST_BACKOFF)
+        settings = teams_settings(TEAMS_ALLOWED_SERVICE_URLS=fake.url)
+        made = teams_server(settings, DatabaseAddressBook(database), backoff=FAST_BACKOFF)
         assert made is not None
         server = made
     wiring = bootstrap(

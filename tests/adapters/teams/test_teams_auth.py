@@ -1,9 +1,9 @@
 """With authentication on, only activities carrying a valid Bot Framework token get in.
 
-The test plays the Bot Framework's token service: it serves OpenID metadata and signing keys
-(botbuilder is pointed at them with `TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL`) and signs RS256
-tokens with its own key. botbuilder fetches keys with blocking `requests` calls from inside
-the event loop, so the key server runs in a thread of its own.
+The test plays the Bot Framework's token service: it serves signing keys on loopback (the
+bot is pointed at them with the test-only `TEAMS_TEST_SIGNING_KEYS_URL`) and signs RS256
+tokens with its own key. The Agents SDK fetches keys with PyJWKClient in a worker thread;
+the key server runs in a thread of its own and counts the fetches.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Any
 import jwt
 import pytest
 from aiohttp import ClientSession, web
-from botframework.connector.auth import MicrosoftAppCredentials, ServiceClientCredentialsFactory
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -30,7 +29,7 @@ from bot.bootstrap import bootstrap
 from bot.config import Settings
 from bot.web import build_web_app
 from storage.database import Database
-from storage.models import ProcessedRequestRow
+from storage.models import PlatformAddressRow, ProcessedRequestRow
 from tests.adapters.teams.fake_connector import FakeConnector
 from tests.adapters.teams.harness import (
     ALICE,
@@ -52,6 +51,7 @@ OUTBOUND_TOKEN = "outbound-test-token"
 class TokenService:
     url: str
     key: rsa.RSAPrivateKey
+    fetches: list[str]
 
     def token(self, service_url: str, **changes: Any) -> str:
         now = int(time.time())
@@ -75,8 +75,11 @@ def token_service() -> Iterator[TokenService]:
     public = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     public.update(kid=KEY_ID, use="sig", endorsements=["msteams"])
 
+    fetches: list[str] = []
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            fetches.append(self.path)
             base = f"http://127.0.0.1:{self.server.server_address[1]}"
             documents = {
                 "/openid": {"issuer": ISSUER, "jwks_uri": f"{base}/keys"},
@@ -95,29 +98,14 @@ def token_service() -> Iterator[TokenService]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield TokenService(f"http://127.0.0.1:{server.server_address[1]}", key)
+        yield TokenService(f"http://127.0.0.1:{server.server_address[1]}", key, fetches)
     finally:
         server.shutdown()
 
 
-class FixedCredentials(MicrosoftAppCredentials):  # type: ignore[misc]
-    """Outbound credentials with a token from nowhere (there is no Entra ID offline)."""
-
-    def get_access_token(self, force_refresh: bool = False) -> str:
-        return OUTBOUND_TOKEN
-
-
-class FixedCredentialsFactory(ServiceClientCredentialsFactory):  # type: ignore[misc]
-    async def is_valid_app_id(self, app_id: str) -> bool:
-        return app_id == APP_ID
-
-    async def is_authentication_disabled(self) -> bool:
-        return False
-
-    async def create_credentials(
-        self, app_id: str, oauth_scope: str, login_endpoint: str, validate_authority: bool
-    ) -> MicrosoftAppCredentials:
-        return FixedCredentials(app_id, "unused", None, oauth_scope)
+async def fixed_token(*, force_refresh: bool = False) -> str | None:
+    """The bot's outbound token from nowhere (there is no Entra ID offline)."""
+    return OUTBOUND_TOKEN
 
 
 @pytest.fixture
@@ -134,16 +122,15 @@ async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
 async def _authenticated_world(
     database: Database, tmp_path: Path, token_service: TokenService, connector: FakeConnector
 ) -> Any:
-    settings = Settings(TEAMS_APP_ID=APP_ID, TEAMS_APP_PASSWORD="secret", TEAMS_AUTH="on")
+    settings = Settings(
+        TEAMS_APP_ID=APP_ID,
+        TEAMS_APP_PASSWORD="secret",
+        TEAMS_AUTH="on",
+        TEAMS_TEST_SIGNING_KEYS_URL=f"{token_service.url}/keys",
+        TEAMS_ALLOWED_SERVICE_URLS=connector.url,
+    )
     server = teams_server(
-        settings,
-        DatabaseAddressBook(database),
-        backoff=FAST_BACKOFF,
-        credentials_factory=FixedCredentialsFactory(),
-        botframework={
-            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": f"{token_service.url}/openid",
-            "TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL": f"{token_service.url}/openid",
-        },
+        settings, DatabaseAddressBook(database), backoff=FAST_BACKOFF, token_source=fixed_token
     )
     assert server is not None
     token = token_service.token(connector.url)
@@ -181,6 +168,7 @@ async def test_a_valid_token_is_accepted_and_replies_carry_the_bots_token(
         "wrong audience",
         "wrong issuer",
         "expired",
+        "expired two minutes ago",
         "other key",
         "unknown key",
         "other service",
@@ -204,6 +192,10 @@ async def test_a_request_without_a_valid_token_is_refused(
                 ),
                 "wrong issuer": token_service.token(url, iss="https://login.evil.example"),
                 "expired": token_service.token(url, exp=int(time.time()) - 3600, nbf=0, iat=0),
+                # Inside the SDK's 300 s leeway, outside our minute of clock skew.
+                "expired two minutes ago": token_service.token(
+                    url, exp=int(time.time()) - 120, nbf=0, iat=0
+                ),
                 "other key": token_service.token(
                     url, signing_key=rsa.generate_private_key(public_exponent=65537, key_size=2048)
                 ),
@@ -262,3 +254,55 @@ async def test_turning_authentication_off_is_loud(
         r for r in caplog.records if r.levelname == "WARNING" and "TEAMS_AUTH=off" in r.message
     ]
     assert warnings and "authentication is OFF" in warnings[0].message
+
+
+async def test_signing_keys_are_fetched_once_not_per_request(
+    sqlite_database: Database, tmp_path: Path, token_service: TokenService
+) -> None:
+    connector = await FakeConnector().start()
+    try:
+        async with await _authenticated_world(
+            sqlite_database, tmp_path, token_service, connector
+        ) as world:
+            token_service.fetches.clear()
+            for _ in range(3):
+                status, _ = await world.people.command(ALICE, "help")
+                assert status == 201
+            await world.idle()
+            assert token_service.fetches == []  # the link at the start fetched them
+            assert len(world.connector.to_chat(ALICE)) == 3
+    finally:
+        await connector.stop()
+
+
+async def test_a_valid_token_for_a_foreign_service_url_gets_nothing_sent_there(
+    sqlite_database: Database, tmp_path: Path, token_service: TokenService
+) -> None:
+    """Signed, for our app id, naming its own serviceUrl in the claim and the activity: all
+    that the SDK checks holds, but the URL is not on the allow-list, so not one call (and
+    so not the bot's token) goes there, and nothing of the activity is kept."""
+    connector = await FakeConnector().start()
+    elsewhere = await FakeConnector().start()
+    try:
+        async with await _authenticated_world(
+            sqlite_database, tmp_path, token_service, connector
+        ) as world:
+            before = [
+                await count_rows(world.database, row)
+                for row in (ProcessedRequestRow, PlatformAddressRow)
+            ]
+            people = world.people
+            activity = people.command_activity(ALICE, "help")
+            activity["serviceUrl"] = elsewhere.url
+            token = token_service.token(elsewhere.url)
+            status, body = await people.post(activity, headers={"Authorization": f"Bearer {token}"})
+            assert (status, body) == (403, {"error": "this serviceUrl is not allowed"})
+            await world.idle()
+            assert elsewhere.calls == [] and world.connector.calls == []
+            assert [
+                await count_rows(world.database, row)
+                for row in (ProcessedRequestRow, PlatformAddressRow)
+            ] == before
+    finally:
+        await elsewhere.stop()
+        await connector.stop()
