@@ -212,6 +212,22 @@ SOMETHING_WENT_WRONG: Final = (
     "Sorry — something went wrong on our side and nothing was changed. Please try again; "
     "if it keeps happening, tell the person who installed Compact Rituals (ref {ref})."
 )
+ROUND_OPEN_TURN: Final = "A round is open here: it is {speaker}'s turn."
+ROUND_OPEN_GATHERING: Final = (
+    "A round is gathering here: `/compact here` to join; the facilitator begins it with "
+    "`/compact start`."
+)
+ROUND_LINE_NOT_YOUR_TURN: Final = (
+    "It is {speaker}'s turn in the round, so your line was not shared. To give your "
+    "reflection now, `/compact answer`; to join the round, `/compact here`."
+)
+ROUND_LINE_WHILE_GATHERING: Final = (
+    "The round here is still gathering, so your line was not shared: `/compact here` to "
+    "join; the facilitator begins it with `/compact start`."
+)
+ROUND_LINE_ALREADY_ANSWERED: Final = (
+    "Your answer is recorded, so your line was not shared: `/compact edit` changes it."
+)
 HELP: Final = """Compact Rituals keeps your partnership's compact alive.
 • `/compact reflect [@people]` — closing reflections: everyone in turn shares what they learned and valued
 • `/compact callout` — privately call out a behaviour that didn't match the compact (no blame)
