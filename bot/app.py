@@ -31,8 +31,8 @@ from bot.routes.commands import KEYED_IN_USE_CASE, command_for, conversation_hin
 from bot.routes.forms import FORMS
 from bot.services import Services
 from bot.usecases.home import home
-from bot.usecases.round_status import tell_not_an_answer
 from bot.usecases.personal import adopt_personal_chat, welcome
+from bot.usecases.round_status import tell_not_an_answer
 from bot.views.rounds import escaped, notice
 from rituals.refs import ConversationRef, UserRef
 

@@ -228,16 +228,44 @@ ROUND_LINE_WHILE_GATHERING: Final = (
 ROUND_LINE_ALREADY_ANSWERED: Final = (
     "Your answer is recorded, so your line was not shared: `/compact edit` changes it."
 )
-HELP: Final = """Compact Rituals keeps your partnership's compact alive.
-• `/compact reflect [@people]` — closing reflections: everyone in turn shares what they learned and valued
-• `/compact callout` — privately call out a behaviour that didn't match the compact (no blame)
-• `/compact show [theme|clause-id]` — read the compact
-• `/compact agenda` — call-outs tabled for the meeting (facilitators)
-• `/compact digest preview` — preview this week's digest, privately
-• In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `order @x @y`, `end`
-• `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one
-• `/compact settings` — when the weekly digest goes out (facilitators change it)
-• `/compact link <partnership>` — hold a partnership's rituals in this channel (facilitators)"""
+HELP_INTRO: Final = "Compact Rituals keeps your partnership's compact alive."
+# One line per command word of `bot.routes.commands.COMMANDS`, in the order shown;
+# `/compact help` is built from that table, so a command without a line here still appears.
+COMMAND_HELP: Final[dict[str, str]] = {
+    "reflect": "`/compact reflect [as-gathered|shuffled|alternating] [@people]` — closing "
+    "reflections: everyone in turn shares what they learned and valued (the order is "
+    "optional; with nobody named, attendees gather first)",
+    "here": "`/compact here` (or `join`) — join the round gathering or running here",
+    "add": "`/compact add @x` — facilitators: add someone to the round",
+    "start": "`/compact start` — facilitators: begin the round once people have gathered",
+    "answer": "`/compact answer` — give your reflection now (out of turn too)",
+    "edit": "`/compact edit` — change your reflection while the round is open",
+    "pass": "`/compact pass` (or just `pass`) — pass your turn",
+    "skip": "`/compact skip [@x]` — facilitators: skip whoever's turn it is (or @x)",
+    "next": "`/compact next` — facilitators: move on to the next person",
+    "order": "`/compact order @x @y` — facilitators: who speaks next, in this order",
+    "end": "`/compact end` — facilitators: close the round and post the summary",
+    "callout": "`/compact callout` — privately call out a behaviour that didn't match the "
+    "compact (no blame; anonymous if you wish)",
+    "agenda": "`/compact agenda` — facilitators: the call-outs tabled for the meeting",
+    "discussed": "`/compact discussed <ref> <what we learned>` — facilitators: mark a "
+    "call-out discussed, with the learning",
+    "resolve": "`/compact resolve <ref> [note]` — facilitators: resolve a call-out",
+    "withdraw": "`/compact withdraw <ref>` — withdraw a call-out you raised",
+    "mine": "`/compact mine` — your call-outs and where they stand",
+    "show": "`/compact show [theme|clause-id]` — read the compact",
+    "digest": "`/compact digest preview` — this week's digest, privately",
+    "iam": "`/compact iam <organisation>` — say which partner organisation you represent",
+    "link": "`/compact link <partnership>` — facilitators: hold a partnership's rituals in "
+    "this channel",
+    "settings": "`/compact settings` — when the weekly digest goes out (facilitators change it)",
+    "help": "`/compact help` — this list",
+}
+DIGEST_NO_PARTNERSHIP: Final = (
+    "There is no partnership in this database yet: load a compact file first, with "
+    "`compact-bot compact load FILE` (examples/compact.yaml is an example)."
+)
+DIGEST_UNKNOWN_PARTNERSHIP: Final = "There is no partnership '{slug}'; there are: {known}."
 DIGEST_PERIOD: Final = "Week of {start} (until {end})."
 SETTINGS_TITLE: Final = "Weekly digest"
 SETTINGS_SUBMIT: Final = "Save"

@@ -62,6 +62,32 @@ async def load_compact_file(
     return LoadResult(compact, stored.version, created)
 
 
+async def compact_for_chat(
+    services: Services,
+    given: Path | None,
+    example: Path,
+    *,
+    bind: tuple[ConversationRef, ...] = (),
+) -> LoadResult:
+    """The compact a local chat plays: the file `given`, stored (a changed file becomes a new
+    version); without one, the compact loaded most recently, so a compact loaded since is
+    not replaced by the example; only an empty database gets `example`."""
+    if given is not None:
+        return await load_compact_file(services, given, bind=bind)
+    async with services.database.unit_of_work() as uow:
+        stored = await uow.compacts.latest_all()
+        if not stored:
+            newest = None
+        else:
+            newest = max(stored, key=lambda s: (s.loaded_at, s.version_id))
+            for conversation in bind:
+                await uow.channels.bind(newest.partnership_id, conversation)
+            await uow.commit()
+    if newest is None:
+        return await load_compact_file(services, example, bind=bind)
+    return LoadResult(newest.compact, newest.version, created=False)
+
+
 async def show_compact(
     services: Services, actor: Actor, conversation: ConversationRef, query: str
 ) -> None:

@@ -19,7 +19,7 @@ async def open_round(services: Services, conversation: ConversationRef) -> Round
 
 
 def round_standing(round_: Round) -> Message:
-    """"A round is open here; it is @bob's turn." (or that it is still gathering)."""
+    """ "A round is open here; it is @bob's turn." (or that it is still gathering)."""
     turn = round_.current_turn
     if turn is None:
         return _with_mention(words.ROUND_OPEN_GATHERING, None, round_)
