@@ -25,6 +25,7 @@ import typer
 from aiohttp import web
 
 from adapters.console.gateway import ConsoleGateway
+from adapters.console.renderer import render
 from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
 from bot.addresses import DatabaseAddressBook
@@ -33,7 +34,7 @@ from bot.config import PACKAGED_COMPACT, Settings
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
 from bot.services import Services
-from bot.usecases.compacts import compact_for_chat, load_compact_file
+from bot.usecases.compacts import compact_for_chat, load_compact_file, read_compact_text
 from bot.usecases.digest_send import SendResult
 from bot.usecases.round_status import open_round, round_standing
 from bot.web import PlatformServer, build_web_app
@@ -99,6 +100,14 @@ EXIT_DATABASE: Final = 3
 def _run(settings: Settings, work: Callable[[], T]) -> T:
     """Run a command's work; an unreachable database is one clear line and exit 3, not a
     traceback."""
+    missing = _missing_sqlite_folder(settings.database_url)
+    if missing is not None:
+        typer.echo(
+            f"Cannot use the database at {_shown_url(settings.database_url)}: "
+            f"there is no folder {missing}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_DATABASE)
     try:
         return work()
     except DATABASE_DOWN as problem:
@@ -108,6 +117,19 @@ def _run(settings: Settings, work: Callable[[], T]) -> T:
             err=True,
         )
         raise typer.Exit(EXIT_DATABASE) from None
+
+
+def _missing_sqlite_folder(url: str) -> Path | None:
+    """The folder a SQLite file would go in, when it does not exist (SQLite's own error
+    names no path, and its driver's thread prints a traceback on the way out)."""
+    try:
+        parsed = sqlalchemy.make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    folder = Path(parsed.database or "").parent
+    return None if folder.is_dir() else folder
 
 
 def _shown_url(url: str) -> str:
@@ -178,7 +200,7 @@ async def console_greeting(services: Services, settings: Settings) -> list[str]:
     ]
     open_now = await open_round(services, channel)
     if open_now is not None:
-        lines.append(round_standing(open_now).summary)
+        lines.extend(render(round_standing(open_now)))
     return lines
 
 
@@ -194,7 +216,7 @@ def db_upgrade(database_url: DatabaseOption = None, revision: str = "head") -> N
 def compact_check(path: Path) -> None:
     """Validate a compact file without storing it."""
     try:
-        compact = parse_compact(path.read_text(encoding="utf-8"), source=str(path))
+        compact = parse_compact(read_compact_text(path), source=str(path))
     except CompactFileError as problem:
         typer.echo(f"{path}: {problem}", err=True)
         raise typer.Exit(2) from None
@@ -476,8 +498,17 @@ def teams_package_command(
     except ValueError:
         typer.echo(f"--app-id must be the bot's Microsoft App ID (a GUID): {app_id!r}", err=True)
         raise typer.Exit(2) from None
-    output.write_bytes(data)
-    typer.echo(f"Wrote {output}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+    try:
+        output.write_bytes(data)
+        output.chmod(0o644)  # a package to hand on, readable whatever the umask
+    except OSError as problem:
+        typer.echo(f"Cannot write {output}: {problem.strerror}.", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    typer.echo(
+        f"Wrote {output}: upload it in Teams (Apps > Manage your apps > Upload an app). "
+        f"Its privacy and terms links are https://{host}/privacy and /terms, which "
+        "`compact-bot serve` answers."
+    )
 
 
 @digest_cli.command("send")

@@ -343,3 +343,35 @@ TEAMS_NOTHING_TO_FILL: Final = (
     "There is nothing to fill in just now; I've sent you a note in our personal chat."
 )
 TEAMS_CARD_TOO_LONG: Final = "(Shortened: the full text is too long for one Teams card.)"
+
+# The pages `compact-bot serve` answers at /privacy and /terms (the Teams app package links
+# to them): a title, then paragraphs.
+PRIVACY_PAGE: Final = (
+    "Compact Rituals: privacy notice",
+    "Compact Rituals runs a partnership's closing reflections, call-outs and weekly digest "
+    "in Slack, Microsoft Teams or a local console. It is run by the organisation that "
+    "installed it, which is responsible for the data it keeps.",
+    "What is kept: the compact; the people taking part (name, the organisation they "
+    "represent and their chat platform id); reflections shared in rounds and the clauses "
+    "they cite; call-outs (clause, partner, what happened, what would help) and the notes "
+    "made when they are discussed; which digests were sent.",
+    "Anonymous call-outs: who raised one is never stored, not even for facilitators; a "
+    "keyed hash lets the person withdraw it and be told how it goes, and cannot link two "
+    "call-outs by the same person. Exports never contain who raised a call-out.",
+    "Who sees what: reflections are shared in the channel where the round is held; "
+    "call-outs are seen only by the partnership's facilitators; the weekly digest shows "
+    "counts, and leaves out any group too small to hide who is in it.",
+    "Nothing is sold or shared outside the partnership. To see, correct or remove what is "
+    "kept about you, ask the people who installed Compact Rituals for your partnership.",
+)
+TERMS_PAGE: Final = (
+    "Compact Rituals: terms of use",
+    "Compact Rituals is provided by the organisation that installed it, for the members "
+    "of its partnership, to keep their compact alive: closing reflections, no-blame "
+    "call-outs and a weekly digest.",
+    "Use it in the spirit of the compact: call-outs are about behaviour, not blame, and are "
+    "discussed to learn. Do not use it to share anything you would not share with the "
+    "partnership.",
+    "It is provided as it is, without warranty; the installing organisation may change or "
+    "withdraw it. Questions go to the people who installed it for your partnership.",
+)

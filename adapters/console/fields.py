@@ -54,6 +54,8 @@ def check(form_field: FormField, text: str) -> Checked:
     match form_field.kind:
         case FieldKind.YES_NO:
             return _yes_no(text)
+        case FieldKind.CHOICE if {c.value for c in form_field.choices} == {"yes", "no"}:
+            return _yes_no(text, choices=form_field.choices)
         case FieldKind.CHOICE:
             return _one_of(form_field.choices, text)
         case FieldKind.MULTI_CHOICE:
@@ -66,12 +68,14 @@ def check(form_field: FormField, text: str) -> Checked:
     return Checked(text)
 
 
-def _yes_no(text: str) -> Checked:
+def _yes_no(text: str, *, choices: tuple[Choice, ...] = ()) -> Checked:
     word = text.strip().lower()
     if word in YES_WORDS:
         return Checked("yes")
     if word in NO_WORDS:
         return Checked("no")
+    if choices:
+        return Checked(problem=f"'{text}' is not one of {_choices_shown(choices)}.")
     return Checked(problem=f"'{text}' is not an answer here: say yes or no.")
 
 

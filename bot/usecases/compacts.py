@@ -41,10 +41,7 @@ async def load_compact_file(
     A malformed file raises `CompactFileError` (naming the line) before anything is written,
     so the stored compact stays as it was.
     """
-    try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    except OSError as problem:
-        raise CompactFileError(f"cannot read {path}: {problem.strerror}") from problem
+    text = await asyncio.to_thread(read_compact_text, path)
     compact = parse_compact(text, source=str(path))
     async with services.database.unit_of_work() as uow:
         stored, created = await uow.compacts.load(
@@ -86,6 +83,20 @@ async def compact_for_chat(
     if newest is None:
         return await load_compact_file(services, example, bind=bind)
     return LoadResult(newest.compact, newest.version, created=False)
+
+
+def read_compact_text(path: Path) -> str:
+    """A compact file's text; a missing file, a folder or text that is not UTF-8 is a
+    `CompactFileError` in one line, like a mistake inside the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise CompactFileError("it is a folder, not a compact file") from None
+    except OSError as problem:
+        raise CompactFileError(f"cannot read it: {problem.strerror}") from None
+    except UnicodeDecodeError as problem:
+        line = path.read_bytes()[: problem.start].count(b"\n") + 1
+        raise CompactFileError("it is not UTF-8 text; save it as UTF-8", line=line) from None
 
 
 async def show_compact(
