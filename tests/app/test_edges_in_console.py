@@ -5,6 +5,10 @@ reflection, the form prompts, clause ids, the help and the digest sent for every
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.console.renderer import safe
 from adapters.console.session import console_channel, console_user
@@ -15,10 +19,12 @@ from bot.requests import Actor, FormSubmission
 from bot.routes.commands import ALIASES, COMMANDS
 from bot.usecases.digest_send import Outcome
 from bot.usecases.digests import week_containing
+from bot.web import build_web_app, page
 from rituals.schedule import DigestSchedule
 from tests.app.harness import EXAMPLE, T0, open_chat, reflections
 from tests.fakes.memory import MemoryDatabase
 
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SETTINGS = """
 @alice: /compact settings
 @alice: thursday
@@ -171,3 +177,28 @@ async def test_digest_for_everyone_skips_a_partnership_it_cannot_reach_and_claim
     # Named on purpose, it still goes out (here, to the console channel).
     [result] = await maintenance.send_digests("nhs-vmi", None)
     assert result.outcome is Outcome.SENT
+
+
+async def test_serve_answers_the_privacy_and_terms_pages_the_teams_package_links(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    web_app = build_web_app(
+        chat.wiring.app, [], maintenance=chat.wiring.maintenance, tick_every=None
+    )
+    async with TestClient(TestServer(web_app)) as client:
+        for path, title in (("/privacy", "privacy notice"), ("/terms", "terms of use")):
+            response = await client.get(path)
+            assert response.status == 200
+            assert response.content_type == "text/html"
+            body = await response.text()
+            assert f"<h1>Compact Rituals: {title}</h1>" in body
+    async with TestClient(TestServer(_one_page(page(("A <b> & c", "1 < 2"))))) as client:
+        body = await (await client.get("/")).text()
+    assert "<title>A &lt;b&gt; &amp; c</title>" in body and "<p>1 &lt; 2</p>" in body
+
+
+def _one_page(handler: Handler) -> web.Application:
+    app = web.Application()
+    app.router.add_get("/", handler)
+    return app
