@@ -32,6 +32,7 @@ from bot.routes.forms import FORMS
 from bot.services import Services
 from bot.usecases.home import home
 from bot.usecases.personal import adopt_personal_chat, welcome
+from bot.usecases.round_status import tell_not_an_answer
 from bot.views.rounds import escaped, notice
 from rituals.refs import ConversationRef, UserRef
 
@@ -125,7 +126,10 @@ class CompactApp:
         rounds, key = self._use_cases.rounds, message.request_id
         match message.chat:
             case Chat.LINES:
-                return await rounds.turn_form(message.actor, message.conversation) or True
+                form = await rounds.turn_form(message.actor, message.conversation)
+                if form is None:
+                    await tell_not_an_answer(self.services, message.actor, message.conversation)
+                return form or True
             case Chat.NO_THREADS if message.conversation.thread is None:
                 return await rounds.reply_in_chat(
                     message.actor, message.conversation, message.text, request_key=key

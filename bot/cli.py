@@ -12,15 +12,20 @@ import csv
 import dataclasses
 import json
 import logging
+import socket
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 
+import sqlalchemy
+import sqlalchemy.exc
 import typer
 from aiohttp import web
 
 from adapters.console.gateway import ConsoleGateway
+from adapters.console.renderer import render
 from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
 from bot.addresses import DatabaseAddressBook
@@ -28,11 +33,14 @@ from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
-from bot.usecases.compacts import LoadResult, load_compact_file
+from bot.services import Services
+from bot.usecases.compacts import compact_for_chat, load_compact_file, read_compact_text
 from bot.usecases.digest_send import SendResult
+from bot.usecases.round_status import open_round, round_standing
 from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
+from rituals.stored import ExportedCallout, ExportedReflection
 from storage.database import Database
 from storage.migrate import upgrade, upgrade_async
 
@@ -40,6 +48,7 @@ if TYPE_CHECKING:
     from adapters.slack.server import SlackServer
 
 log = logging.getLogger("compact.cli")
+T = TypeVar("T")
 
 cli = typer.Typer(
     name="compact-bot",
@@ -75,13 +84,78 @@ def _settings(compact: Path | None = None, database_url: str | None = None) -> S
     return Settings(**overrides)
 
 
+# What an unreachable or unusable database raises, whichever driver is behind the URL.
+DATABASE_DOWN: Final = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.ArgumentError,
+    ConnectionError,
+    socket.gaierror,
+    TimeoutError,
+)
+EXIT_USAGE: Final = 2
+EXIT_DATABASE: Final = 3
+
+
+def _run(settings: Settings, work: Callable[[], T]) -> T:
+    """Run a command's work; an unreachable database is one clear line and exit 3, not a
+    traceback."""
+    missing = _missing_sqlite_folder(settings.database_url)
+    if missing is not None:
+        typer.echo(
+            f"Cannot use the database at {_shown_url(settings.database_url)}: "
+            f"there is no folder {missing}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_DATABASE)
+    try:
+        return work()
+    except DATABASE_DOWN as problem:
+        typer.echo(
+            f"Cannot use the database at {_shown_url(settings.database_url)}: "
+            f"{_first_line(problem)}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_DATABASE) from None
+
+
+def _missing_sqlite_folder(url: str) -> Path | None:
+    """The folder a SQLite file would go in, when it does not exist (SQLite's own error
+    names no path, and its driver's thread prints a traceback on the way out)."""
+    try:
+        parsed = sqlalchemy.make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    folder = Path(parsed.database or "").parent
+    return None if folder.is_dir() else folder
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return sqlalchemy.make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return "(an unreadable DATABASE_URL)"
+
+
+def _first_line(problem: BaseException) -> str:
+    """The driver's own words when SQLAlchemy wraps them, without SQL or links."""
+    inner = getattr(problem, "orig", None) or problem
+    text = str(inner).strip() or type(inner).__name__
+    return text.splitlines()[0]
+
+
 @cli.command()
 def console(compact: CompactOption = None, database_url: DatabaseOption = None) -> None:
     """Play the rituals in this terminal: speak as anyone with `@name: message`."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(compact, database_url)
     try:
-        asyncio.run(_console(settings))
+        _run(settings, lambda: asyncio.run(_console(settings)))
+    except KeyboardInterrupt:
+        typer.echo("")  # Ctrl-C: leave the prompt's line, no traceback
+        raise typer.Exit(130) from None
     except CompactFileError as problem:
         typer.echo(
             f"The compact file {settings.compact_path} cannot be loaded: {problem}", err=True
@@ -95,10 +169,9 @@ async def _console(settings: Settings) -> None:
 
     async def wire(gateways: dict[str, ChatGateway], clock: Clock) -> ConsoleApp:
         wiring = bootstrap(settings, gateways=gateways, clock=clock, database=database)
-        loaded = await load_compact_file(
-            wiring.services, settings.compact_path, bind=(console_channel(),)
+        return ConsoleApp(
+            wiring.app, wiring.maintenance.tick, await console_greeting(wiring.services, settings)
         )
-        return ConsoleApp(wiring.app, wiring.maintenance.tick, _console_greeting(loaded))
 
     try:
         await run_console(wire)
@@ -106,26 +179,36 @@ async def _console(settings: Settings) -> None:
         await database.dispose()
 
 
-def _console_greeting(loaded: LoadResult) -> list[str]:
+async def console_greeting(services: Services, settings: Settings) -> list[str]:
+    """Store (or reuse) the compact the console plays, and greet with it and with where an
+    open round stands (a console restarted mid-round carries on)."""
+    channel = console_channel()
+    loaded = await compact_for_chat(
+        services, settings.compact_file, settings.compact_path, bind=(channel,)
+    )
     compact = loaded.compact
     people = ", ".join(
         f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
         f"{', facilitator' if p.handle in compact.facilitators else ''})"
         for p in compact.people
     )
-    return [
+    lines = [
         f"Compact Rituals console — {compact.name}, compact version {loaded.version}.",
         f"People: {people}.",
         "Speak as anyone with `@name: message`. Try `@alice: /compact reflect @alice @bob "
         "@carol`, `@bob: /compact callout`, `@alice: /compact agenda`, `/compact help`.",
     ]
+    open_now = await open_round(services, channel)
+    if open_now is not None:
+        lines.extend(render(round_standing(open_now)))
+    return lines
 
 
 @db_cli.command("upgrade")
 def db_upgrade(database_url: DatabaseOption = None, revision: str = "head") -> None:
     """Apply the database migrations (Alembic) up to `revision`."""
     settings = _settings(database_url=database_url)
-    upgrade(settings.database_url, revision)
+    _run(settings, lambda: upgrade(settings.database_url, revision))
     typer.echo(f"Database is at revision {revision}.")
 
 
@@ -133,7 +216,7 @@ def db_upgrade(database_url: DatabaseOption = None, revision: str = "head") -> N
 def compact_check(path: Path) -> None:
     """Validate a compact file without storing it."""
     try:
-        compact = parse_compact(path.read_text(encoding="utf-8"), source=str(path))
+        compact = parse_compact(read_compact_text(path), source=str(path))
     except CompactFileError as problem:
         typer.echo(f"{path}: {problem}", err=True)
         raise typer.Exit(2) from None
@@ -159,7 +242,7 @@ def compact_load(path: Path, database_url: DatabaseOption = None) -> None:
         typer.echo(f"{result.slug}: compact version {result.version} ({state}).")
 
     try:
-        asyncio.run(load())
+        _run(settings, lambda: asyncio.run(load()))
     except CompactFileError as problem:
         typer.echo(f"{path}: {problem}", err=True)
         raise typer.Exit(2) from None
@@ -187,19 +270,33 @@ def export(
 ) -> None:
     """Export stored reflections and call-outs (never who raised a call-out)."""
     settings = _settings(database_url=database_url)
-    data = asyncio.run(_export_rows(settings))
-    stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    if output is not None and not output.parent.is_dir():
+        typer.echo(f"Cannot write {output}: there is no folder {output.parent}.", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    data = _run(settings, lambda: asyncio.run(_export_rows(settings)))
+    try:
+        stream = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    except OSError as problem:
+        typer.echo(f"Cannot write {output}: {problem.strerror}.", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
     try:
         if format is ExportFormat.JSON:
             chosen = {k: v for k, v in data.items() if records is None or k == records.value}
             json.dump(chosen, stream, indent=2, ensure_ascii=False, default=str)
             stream.write("\n")
         else:
-            rows = data[(records or ExportRecords.REFLECTIONS).value]
-            _write_csv(stream, rows)
+            kind = (records or ExportRecords.REFLECTIONS).value
+            _write_csv(stream, data[kind], EXPORT_COLUMNS[kind])
     finally:
         if output:
             stream.close()
+
+
+# The columns of each kind of record, so an export with no rows still has its header.
+EXPORT_COLUMNS: Final = {
+    "reflections": [f.name for f in dataclasses.fields(ExportedReflection)],
+    "callouts": [f.name for f in dataclasses.fields(ExportedCallout)],
+}
 
 
 async def _export_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:
@@ -217,10 +314,8 @@ async def _export_rows(settings: Settings) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _write_csv(stream: Any, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+def _write_csv(stream: Any, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    writer = csv.DictWriter(stream, fieldnames=columns)
     writer.writeheader()
     for row in rows:
         writer.writerow({key: _csv_cell(value) for key, value in row.items()})
@@ -426,8 +521,17 @@ def teams_package_command(
     except ValueError:
         typer.echo(f"--app-id must be the bot's Microsoft App ID (a GUID): {app_id!r}", err=True)
         raise typer.Exit(2) from None
-    output.write_bytes(data)
-    typer.echo(f"Wrote {output}: upload it in Teams (Apps > Manage your apps > Upload an app).")
+    try:
+        output.write_bytes(data)
+        output.chmod(0o644)  # a package to hand on, readable whatever the umask
+    except OSError as problem:
+        typer.echo(f"Cannot write {output}: {problem.strerror}.", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    typer.echo(
+        f"Wrote {output}: upload it in Teams (Apps > Manage your apps > Upload an app). "
+        f"Its privacy and terms links are https://{host}/privacy and /terms, which "
+        "`compact-bot serve` answers."
+    )
 
 
 @digest_cli.command("send")
@@ -449,9 +553,9 @@ def digest_send(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     settings = _settings(database_url=database_url)
     try:
-        results = asyncio.run(_send_digests(settings, partnership, period))
+        results = _run(settings, lambda: asyncio.run(_send_digests(settings, partnership, period)))
     except (LookupError, ValueError) as problem:
-        typer.echo(str(problem).strip("'\""), err=True)
+        typer.echo(problem.args[0] if problem.args else str(problem), err=True)
         raise typer.Exit(2) from None
     for result in results:
         where = f" ({len(result.posted)} message(s))" if result.posted else ""

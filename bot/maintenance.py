@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
 
+from bot import words
 from bot.request_keys import REQUEST_KEYS_KEPT
 from bot.services import Services
 from bot.usecases.digest_send import (
@@ -70,10 +71,13 @@ class Maintenance:
         async with self.services.database.unit_of_work() as uow:
             stored_all = await uow.compacts.latest_all()
             chosen = [s for s in stored_all if slug is None or s.partnership_slug == slug]
+            if not stored_all:
+                raise LookupError(words.DIGEST_NO_PARTNERSHIP)
             if not chosen:
                 raise LookupError(
-                    f"no partnership {slug!r}; there are: "
-                    + ", ".join(sorted(s.partnership_slug for s in stored_all))
+                    words.DIGEST_UNKNOWN_PARTNERSHIP.format(
+                        slug=slug, known=", ".join(sorted(s.partnership_slug for s in stored_all))
+                    )
                 )
             schedules = await uow.schedules.all([s.partnership_id for s in chosen])
         now = self.services.clock.now()
@@ -83,7 +87,9 @@ class Maintenance:
             else week_containing(now, schedules[s.partnership_id].tzinfo)
             for s in chosen
         }
-        return await send_all(self.services, periods, self._digests_at_once)
+        return await send_all(
+            self.services, periods, self._digests_at_once, unattended=slug is None
+        )
 
     async def resend_unfinished_digests(self) -> list[SendResult]:
         return await resend_unfinished(self.services)

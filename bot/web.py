@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any, Final, Protocol
 
 from aiohttp import web
 
+from bot import words
 from bot.inbound import Inbound
 from bot.maintenance import Maintenance
 from bot.ports import ChatGateway
@@ -58,6 +60,23 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
+def page(paragraphs: Sequence[str]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A short static page (its first line the title), escaped, for a link in an app store
+    listing (the Teams package links to /privacy and /terms)."""
+    title, *body = (html.escape(text) for text in paragraphs)
+    document = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head>\n<body><h1>{title}</h1>\n"
+        + "\n".join(f"<p>{text}</p>" for text in body)
+        + "\n</body></html>\n"
+    )
+
+    async def handle(_request: web.Request) -> web.Response:
+        return web.Response(text=document, content_type="text/html", charset="utf-8")
+
+    return handle
+
+
 def build_web_app(
     app: Inbound,
     platforms: Sequence[PlatformServer],
@@ -72,6 +91,8 @@ def build_web_app(
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[MAINTENANCE_KEY] = maintenance
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/privacy", page(words.PRIVACY_PAGE))
+    web_app.router.add_get("/terms", page(words.TERMS_PAGE))
     for platform in platforms:
         web_app.router.add_routes(platform.routes(app))
 

@@ -212,16 +212,60 @@ SOMETHING_WENT_WRONG: Final = (
     "Sorry — something went wrong on our side and nothing was changed. Please try again; "
     "if it keeps happening, tell the person who installed Compact Rituals (ref {ref})."
 )
-HELP: Final = """Compact Rituals keeps your partnership's compact alive.
-• `/compact reflect [@people]` — closing reflections: everyone in turn shares what they learned and valued
-• `/compact callout` — privately call out a behaviour that didn't match the compact (no blame)
-• `/compact show [theme|clause-id]` — read the compact
-• `/compact agenda` — call-outs tabled for the meeting (facilitators)
-• `/compact digest preview` — preview this week's digest, privately
-• In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `order @x @y`, `end`
-• `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one
-• `/compact settings` — when the weekly digest goes out (facilitators change it)
-• `/compact link <partnership>` — hold a partnership's rituals in this channel (facilitators)"""
+ROUND_OPEN_TURN: Final = "A round is open here: it is {speaker}'s turn."
+ROUND_OPEN_GATHERING: Final = (
+    "A round is gathering here: `/compact here` to join; the facilitator begins it with "
+    "`/compact start`."
+)
+ROUND_LINE_NOT_YOUR_TURN: Final = (
+    "It is {speaker}'s turn in the round, so your line was not shared. To give your "
+    "reflection now, `/compact answer`; to join the round, `/compact here`."
+)
+ROUND_LINE_WHILE_GATHERING: Final = (
+    "The round here is still gathering, so your line was not shared: `/compact here` to "
+    "join; the facilitator begins it with `/compact start`."
+)
+ROUND_LINE_ALREADY_ANSWERED: Final = (
+    "Your answer is recorded, so your line was not shared: `/compact edit` changes it."
+)
+HELP_INTRO: Final = "Compact Rituals keeps your partnership's compact alive."
+# One line per command word of `bot.routes.commands.COMMANDS`, in the order shown;
+# `/compact help` is built from that table, so a command without a line here still appears.
+COMMAND_HELP: Final[dict[str, str]] = {
+    "reflect": "`/compact reflect [as-gathered|shuffled|alternating] [@people]` — closing "
+    "reflections: everyone in turn shares what they learned and valued (the order is "
+    "optional; with nobody named, attendees gather first)",
+    "here": "`/compact here` (or `join`) — join the round gathering or running here",
+    "add": "`/compact add @x` — facilitators: add someone to the round",
+    "start": "`/compact start` — facilitators: begin the round once people have gathered",
+    "answer": "`/compact answer` — give your reflection now (out of turn too)",
+    "edit": "`/compact edit` — change your reflection while the round is open",
+    "pass": "`/compact pass` (or just `pass`) — pass your turn",
+    "skip": "`/compact skip [@x]` — facilitators: skip whoever's turn it is (or @x)",
+    "next": "`/compact next` — facilitators: move on to the next person",
+    "order": "`/compact order @x @y` — facilitators: who speaks next, in this order",
+    "end": "`/compact end` — facilitators: close the round and post the summary",
+    "callout": "`/compact callout` — privately call out a behaviour that didn't match the "
+    "compact (no blame; anonymous if you wish)",
+    "agenda": "`/compact agenda` — facilitators: the call-outs tabled for the meeting",
+    "discussed": "`/compact discussed <ref> <what we learned>` — facilitators: mark a "
+    "call-out discussed, with the learning",
+    "resolve": "`/compact resolve <ref> [note]` — facilitators: resolve a call-out",
+    "withdraw": "`/compact withdraw <ref>` — withdraw a call-out you raised",
+    "mine": "`/compact mine` — your call-outs and where they stand",
+    "show": "`/compact show [theme|clause-id]` — read the compact",
+    "digest": "`/compact digest preview` — this week's digest, privately",
+    "iam": "`/compact iam <organisation>` — say which partner organisation you represent",
+    "link": "`/compact link <partnership>` — facilitators: hold a partnership's rituals in "
+    "this channel",
+    "settings": "`/compact settings` — when the weekly digest goes out (facilitators change it)",
+    "help": "`/compact help` — this list",
+}
+DIGEST_NO_PARTNERSHIP: Final = (
+    "There is no partnership in this database yet: load a compact file first, with "
+    "`compact-bot compact load FILE` (examples/compact.yaml is an example)."
+)
+DIGEST_UNKNOWN_PARTNERSHIP: Final = "There is no partnership '{slug}'; there are: {known}."
 DIGEST_PERIOD: Final = "Week of {start} (until {end})."
 SETTINGS_TITLE: Final = "Weekly digest"
 SETTINGS_SUBMIT: Final = "Save"
@@ -299,3 +343,35 @@ TEAMS_NOTHING_TO_FILL: Final = (
     "There is nothing to fill in just now; I've sent you a note in our personal chat."
 )
 TEAMS_CARD_TOO_LONG: Final = "(Shortened: the full text is too long for one Teams card.)"
+
+# The pages `compact-bot serve` answers at /privacy and /terms (the Teams app package links
+# to them): a title, then paragraphs.
+PRIVACY_PAGE: Final = (
+    "Compact Rituals: privacy notice",
+    "Compact Rituals runs a partnership's closing reflections, call-outs and weekly digest "
+    "in Slack, Microsoft Teams or a local console. It is run by the organisation that "
+    "installed it, which is responsible for the data it keeps.",
+    "What is kept: the compact; the people taking part (name, the organisation they "
+    "represent and their chat platform id); reflections shared in rounds and the clauses "
+    "they cite; call-outs (clause, partner, what happened, what would help) and the notes "
+    "made when they are discussed; which digests were sent.",
+    "Anonymous call-outs: who raised one is never stored, not even for facilitators; a "
+    "keyed hash lets the person withdraw it and be told how it goes, and cannot link two "
+    "call-outs by the same person. Exports never contain who raised a call-out.",
+    "Who sees what: reflections are shared in the channel where the round is held; "
+    "call-outs are seen only by the partnership's facilitators; the weekly digest shows "
+    "counts, and leaves out any group too small to hide who is in it.",
+    "Nothing is sold or shared outside the partnership. To see, correct or remove what is "
+    "kept about you, ask the people who installed Compact Rituals for your partnership.",
+)
+TERMS_PAGE: Final = (
+    "Compact Rituals: terms of use",
+    "Compact Rituals is provided by the organisation that installed it, for the members "
+    "of its partnership, to keep their compact alive: closing reflections, no-blame "
+    "call-outs and a weekly digest.",
+    "Use it in the spirit of the compact: call-outs are about behaviour, not blame, and are "
+    "discussed to learn. Do not use it to share anything you would not share with the "
+    "partnership.",
+    "It is provided as it is, without warranty; the installing organisation may change or "
+    "withdraw it. Questions go to the people who installed it for your partnership.",
+)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, NoReturn
+from functools import partial
+from typing import Final, NoReturn, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -25,8 +27,10 @@ from rituals.compact import (
     Role,
     Theme,
 )
-from rituals.errors import CompactFileError
+from rituals.errors import CompactFileError, CompactFileErrors
 
+T = TypeVar("T")
+Entry = TypeVar("Entry", Role, Theme)
 _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _HANDLE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -55,29 +59,84 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
     is meant. Nothing is returned unless the whole file is valid, so a bad edit can never
     replace the stored compact with half of one.
     """
+    problems = _Problems()
     top = _fields(_compose(text, source), "", _TOP_FIELDS, ("rituals", "review", "privacy"))
-    partnership = _fields(
-        top.need("partnership"), "partnership", ("slug", "name"), ("facilitators",)
+    partnership = problems.within(
+        lambda: _fields(top.need("partnership"), "partnership", ("slug", "name"), ("facilitators",))
     )
-    body = _fields(top.need("compact"), "compact", ("vision", "roles", "themes", "clauses"))
-    roles = _roles(body)
-    themes = _themes(body)
-    role_ids = [role.id for role in roles]
-    organisations, people = _organisations(top, role_ids)
+    body = problems.within(
+        lambda: _fields(top.need("compact"), "compact", ("vision", "roles", "themes", "clauses"))
+    )
+    # References into a section that had a problem are not checked: the problem is
+    # reported once, where it is, not again at every reference.
+    roles, role_ids = problems.section(body, lambda b: _roles(b, problems))
+    themes, theme_ids = problems.section(body, lambda b: _themes(b, problems))
+    found = problems.count
+    organisations, people = problems.within(lambda: _organisations(top, role_ids, problems)) or (
+        (),
+        (),
+    )
+    people_known = problems.count == found
+    values = {
+        "slug": problems.of(partnership, lambda p: _slug(p.need("slug"), p.at("slug"))),
+        "name": problems.of(partnership, lambda p: p.text("name")),
+        "vision": problems.of(body, lambda b: b.text("vision")),
+        "clauses": problems.of(body, lambda b: _clauses(b, role_ids, theme_ids, problems)),
+        "facilitators": problems.of(
+            partnership, lambda p: _facilitators(p, people if people_known else None)
+        ),
+        "settings": problems.within(lambda: _settings(top)),
+        "review": problems.within(lambda: _review(top)),
+        "privacy": problems.within(lambda: _privacy(top)),
+    }
+    problems.raise_any()
     return Compact(
-        slug=_slug(partnership.need("slug"), partnership.at("slug")),
-        name=partnership.text("name"),
-        vision=body.text("vision"),
         roles=roles,
         themes=themes,
-        clauses=_clauses(body, role_ids, [theme.id for theme in themes]),
         organisations=organisations,
         people=people,
-        facilitators=_facilitators(partnership, people),
-        settings=_settings(top),
-        review=_review(top),
-        privacy=_privacy(top),
+        **values,  # type: ignore[arg-type]  # every value is set: there was no problem
     )
+
+
+class _Problems:
+    """Every problem found, so one check names them all; a part with a problem is left out
+    and reading goes on with the next part."""
+
+    def __init__(self) -> None:
+        self.found: list[CompactFileError] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.found)
+
+    def within(self, read: Callable[[], T]) -> T | None:
+        """What `read` returns, or None when it finds a problem (noted)."""
+        try:
+            return read()
+        except CompactFileError as problem:
+            self.found.append(problem)
+        return None
+
+    def of(self, part: _Fields | None, read: Callable[[_Fields], T]) -> T | None:
+        """`read` of a part of the file; nothing when the part itself had a problem."""
+        return None if part is None else self.within(lambda: read(part))
+
+    def section(
+        self, body: _Fields | None, read: Callable[[_Fields], tuple[Entry, ...]]
+    ) -> tuple[tuple[Entry, ...], list[str] | None]:
+        """A list of entries with ids, and the ids to check references against (None: the
+        section had a problem, so references into it are not checked)."""
+        before = self.count
+        entries = self.of(body, read) or ()
+        clean = self.count == before and bool(entries)
+        return entries, [entry.id for entry in entries] if clean else None
+
+    def raise_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise CompactFileErrors(sorted(self.found, key=lambda p: p.line or 0))
 
 
 # --- reading the YAML itself -------------------------------------------------------------------
@@ -190,9 +249,12 @@ class _Fields:
         value = self.get(name)
         return None if value is None else _text(value, self.at(name))
 
-    def ref(self, name: str, known: list[str]) -> str:
-        """A field naming an id defined elsewhere in the file (a clause's theme, say)."""
+    def ref(self, name: str, known: list[str] | None) -> str:
+        """A field naming an id defined elsewhere in the file (a clause's theme, say); None:
+        that list had a problem of its own, so the id is only read."""
         value = self.need(name)
+        if known is None:
+            return _text(value, self.at(name))
         return _one_of(value, self.at(name), known, name)
 
 
@@ -282,57 +344,72 @@ def _one_of(node: Node, path: str, known: list[str], what: str) -> str:
 # --- the sections ------------------------------------------------------------------------------
 
 
-def _roles(body: _Fields) -> tuple[Role, ...]:
+def _roles(body: _Fields, problems: _Problems) -> tuple[Role, ...]:
     seen: dict[str, int] = {}
-    roles = []
-    for path, item in _items(body.need("roles"), body.at("roles"), "roles", at_least_one=True):
-        role = _fields(item, path, ("id", "name"))
-        roles.append(Role(_new_id(role, seen, "role id"), role.text("name")))
-    return tuple(roles)
+
+    def role(path: str, item: Node) -> Role:
+        fields = _fields(item, path, ("id", "name"))
+        return Role(_new_id(fields, seen, "role id"), fields.text("name"))
+
+    items = _items(body.need("roles"), body.at("roles"), "roles", at_least_one=True)
+    return _each(items, role, problems)
 
 
-def _themes(body: _Fields) -> tuple[Theme, ...]:
+def _each(
+    items: list[tuple[str, Node]], read: Callable[[str, Node], T], problems: _Problems
+) -> tuple[T, ...]:
+    """Each item read on its own: a problem in one is noted and the others are still read."""
+    read_items = [problems.within(partial(read, path, item)) for path, item in items]
+    return tuple(x for x in read_items if x is not None)
+
+
+def _themes(body: _Fields, problems: _Problems) -> tuple[Theme, ...]:
     seen: dict[str, int] = {}
-    themes = []
-    for path, item in _items(body.need("themes"), body.at("themes"), "themes", at_least_one=True):
-        theme = _fields(item, path, ("id", "title"), ("summary",))
-        theme_id = _new_id(theme, seen, "theme id")
-        themes.append(Theme(theme_id, theme.text("title"), theme.optional_text("summary") or ""))
-    return tuple(themes)
+
+    def theme(path: str, item: Node) -> Theme:
+        fields = _fields(item, path, ("id", "title"), ("summary",))
+        theme_id = _new_id(fields, seen, "theme id")
+        return Theme(theme_id, fields.text("title"), fields.optional_text("summary") or "")
+
+    items = _items(body.need("themes"), body.at("themes"), "themes", at_least_one=True)
+    return _each(items, theme, problems)
 
 
-def _clauses(body: _Fields, role_ids: list[str], theme_ids: list[str]) -> tuple[Clause, ...]:
+def _clauses(
+    body: _Fields, role_ids: list[str] | None, theme_ids: list[str] | None, problems: _Problems
+) -> tuple[Clause, ...]:
     seen: dict[str, int] = {}
-    clauses = []
-    node = body.need("clauses")
-    for path, item in _items(node, body.at("clauses"), "clauses", at_least_one=True):
-        clause = _fields(item, path, ("id", "theme", "role", "text"))
-        clause_id = _new_id(clause, seen, "clause id")
-        theme_id, role_id = clause.ref("theme", theme_ids), clause.ref("role", role_ids)
-        clauses.append(Clause(clause_id, theme_id, role_id, clause.text("text")))
-    return tuple(clauses)
+
+    def clause(path: str, item: Node) -> Clause:
+        fields = _fields(item, path, ("id", "theme", "role", "text"))
+        clause_id = _new_id(fields, seen, "clause id")
+        theme_id, role_id = fields.ref("theme", theme_ids), fields.ref("role", role_ids)
+        return Clause(clause_id, theme_id, role_id, fields.text("text"))
+
+    items = _items(body.need("clauses"), body.at("clauses"), "clauses", at_least_one=True)
+    return _each(items, clause, problems)
 
 
 def _organisations(
-    top: _Fields, role_ids: list[str]
+    top: _Fields, role_ids: list[str] | None, problems: _Problems
 ) -> tuple[tuple[Organisation, ...], tuple[KnownPerson, ...]]:
     """Organisations and the people in them; a person's organisation is the enclosing one."""
     seen_orgs: dict[str, int] = {}
     seen_people: dict[str, int] = {}
-    organisations: list[Organisation] = []
     people: list[KnownPerson] = []
-    node = top.need("organisations")
-    for path, item in _items(node, "organisations", "organisations", at_least_one=True):
+
+    def organisation(path: str, item: Node) -> Organisation:
         org = _fields(item, path, ("id", "name", "role"), ("people",))
         org_id = _new_id(org, seen_orgs, "organisation id")
-        organisations.append(Organisation(org_id, org.text("name"), org.ref("role", role_ids)))
         members = org.get("people")
         if members is not None:
-            for person_path, person in _items(
-                members, org.at("people"), "people", at_least_one=False
-            ):
-                people.append(_person(person, person_path, org_id, seen_people))
-    return tuple(organisations), tuple(people)
+            listed = _items(members, org.at("people"), "people", at_least_one=False)
+            people.extend(_each(listed, lambda p, n: _person(n, p, org_id, seen_people), problems))
+        return Organisation(org_id, org.text("name"), org.ref("role", role_ids))
+
+    node = top.need("organisations")
+    items = _items(node, "organisations", "organisations", at_least_one=True)
+    return _each(items, organisation, problems), tuple(people)
 
 
 def _person(node: Node, path: str, org_id: str, seen: dict[str, int]) -> KnownPerson:
@@ -370,11 +447,17 @@ def _person(node: Node, path: str, org_id: str, seen: dict[str, int]) -> KnownPe
     )
 
 
-def _facilitators(partnership: _Fields, people: tuple[KnownPerson, ...]) -> tuple[str, ...]:
-    """Facilitators by handle; each must be a person listed under an organisation."""
+def _facilitators(partnership: _Fields, people: tuple[KnownPerson, ...] | None) -> tuple[str, ...]:
+    """Facilitators by handle; each must be a person listed under an organisation (None: the
+    organisations had a problem of their own, so handles are only read)."""
     node = partnership.get("facilitators")
     if node is None:
         return ()
+    if people is None:
+        path = partnership.at("facilitators")
+        return tuple(
+            _text(item, p) for p, item in _items(node, path, "handles", at_least_one=False)
+        )
     known = {person.handle.lower(): person.handle for person in people}
     seen: dict[str, int] = {}
     handles = []

@@ -43,6 +43,16 @@ class CompactFileError(RitualError):
         super().__init__(f"{prefix}{problem}")
 
 
+class CompactFileErrors(CompactFileError):
+    """Several problems in one compact file, each naming its line and field, one a line."""
+
+    def __init__(self, problems: list[CompactFileError]):
+        first = problems[0]
+        super().__init__(first.problem, line=first.line, field=first.field)
+        self.problems = tuple(problems)
+        self.args = ("\n".join(str(p) for p in problems),)
+
+
 class StorageConflict(Exception):
     """Someone else changed the same thing first; reload, decide again, and retry.
 

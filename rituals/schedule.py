@@ -14,6 +14,7 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rituals.errors import InvalidInput
+from rituals.text import yes_or_no
 
 WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_ZONE: Final = "Europe/London"
@@ -42,14 +43,45 @@ class DigestSchedule:
 
 
 def parse_schedule(*, day: str, at: str, zone: str, enabled: str | bool) -> DigestSchedule:
-    """A schedule from form fields; each problem names its field."""
+    """A schedule from form fields; each problem names its field (the first one found;
+    `schedule_problems` finds them all)."""
+    on = enabled if isinstance(enabled, bool) else yes_or_no(enabled, key="enabled")
+    return DigestSchedule(parse_weekday(day), parse_time(at), parse_zone(zone), on)
+
+
+def schedule_problems(*, day: str, at: str, zone: str, enabled: str) -> dict[str, str]:
+    """Every problem with a schedule's form fields at once, by field."""
+    problems: dict[str, str] = {}
+    checks = (
+        (parse_weekday, day),
+        (parse_time, at),
+        (parse_zone, zone),
+        (lambda v: yes_or_no(v, key="enabled"), enabled),
+    )
+    for parse, raw in checks:
+        try:
+            parse(raw)
+        except InvalidInput as problem:
+            problems[problem.field or ""] = str(problem)
+    return problems
+
+
+def parse_weekday(day: str) -> int:
     wanted = day.strip().lower()
     matches = [i for i, name in enumerate(WEEKDAYS) if wanted and name.startswith(wanted[:3])]
     if len(matches) != 1:
         raise InvalidInput(f"'{day}' is not a day of the week (Monday … Sunday).", field="day")
+    return matches[0]
+
+
+def parse_time(at: str) -> time:
     found = _TIME.match(at)
     if found is None:
         raise InvalidInput(f"'{at}' is not a time of day; write it as 09:00.", field="at")
+    return time(int(found[1]), int(found[2]))
+
+
+def parse_zone(zone: str) -> str:
     name = zone.strip() or DEFAULT_ZONE
     try:
         ZoneInfo(name)
@@ -57,8 +89,7 @@ def parse_schedule(*, day: str, at: str, zone: str, enabled: str | bool) -> Dige
         raise InvalidInput(
             f"'{zone}' is not a time zone; use a name like Europe/London.", field="zone"
         ) from None
-    on = enabled if isinstance(enabled, bool) else enabled.strip().lower() in ("yes", "on", "true")
-    return DigestSchedule(matches[0], time(int(found[1]), int(found[2])), name, on)
+    return name
 
 
 def latest_due(schedule: DigestSchedule, now: datetime) -> datetime:

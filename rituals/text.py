@@ -33,3 +33,17 @@ def clean_text(
             field=key,
         )
     return text
+
+
+YES_WORDS: Final = frozenset({"yes", "y", "on", "true"})
+NO_WORDS: Final = frozenset({"no", "n", "off", "false"})
+
+
+def yes_or_no(value: str, *, key: str | None = None) -> bool:
+    """A yes/no answer; anything else is refused with the choices (never taken as "no")."""
+    word = value.strip().lower()
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise InvalidInput(f"'{value.strip()}' is not an answer here: say yes or no.", field=key)

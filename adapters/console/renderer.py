@@ -38,14 +38,24 @@ BUTTON_COMMANDS: Final[dict[str, str]] = {
     actions.CHOOSE_ORGANISATION: "/compact iam {value}",
 }
 BAR_WIDTH: Final = 30
+# Embeddings, overrides and isolates: they reorder what follows them on a terminal line.
+BIDI_OVERRIDES: Final = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def safe(text: str) -> str:
-    """Drop control characters (a reflection must not be able to drive the terminal)."""
-    return "".join(
-        ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else "\N{REPLACEMENT CHARACTER}"
-        for ch in text
-    )
+    """Drop control characters (a reflection must not be able to drive the terminal).
+
+    Only C0/C1 controls, lone surrogates and the bidirectional overrides (which reorder the
+    rest of the line) go; other format characters stay, since joiners (ZWJ, ZWNJ), variation
+    selectors and tags are part of emoji and of how many scripts are written.
+    """
+    return "".join("\N{REPLACEMENT CHARACTER}" if _unsafe(ch) else ch for ch in text)
+
+
+def _unsafe(ch: str) -> bool:
+    if ch in "\n\t":
+        return False
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in BIDI_OVERRIDES
 
 
 def inline(parts: tuple[Inline, ...]) -> str:

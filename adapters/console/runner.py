@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -46,15 +47,39 @@ async def run_console(
     for line in app.greeting:
         out(line)
     interactive = source.isatty()
+    lines = _lines_of(source)
     while True:
         if interactive:
-            out_prompt = "> "
-            sys.stdout.write(out_prompt)
+            sys.stdout.write("> ")
             sys.stdout.flush()
-        line = await asyncio.to_thread(source.readline)
+        line = await lines.get()
         if not line:
             break
         await session.handle(line)
+
+
+def _lines_of(source: TextIO) -> asyncio.Queue[str]:
+    """Lines read by a daemon thread ("" at the end of input): a thread blocked reading the
+    terminal must not keep Ctrl-C from ending the console at once (`asyncio.to_thread`
+    would, as the event loop waits for its threads on the way out)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def hand_over(line: str) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        except RuntimeError:  # the console has ended
+            return False
+        return True
+
+    def read() -> None:
+        for line in iter(source.readline, ""):
+            if not hand_over(line):
+                return
+        hand_over("")
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return queue
 
 
 def _printer(stream: TextIO) -> Callable[[str], None]:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from adapters.console.fields import check, field_hint
 from adapters.console.gateway import Print
 from adapters.console.renderer import render_form_intro, safe
 from bot import actions
@@ -25,6 +26,7 @@ TENANT = "local"
 LINE = re.compile(r"^@(?P<name>[A-Za-z0-9_.-]+):[ \t]?(?P<text>.*)$")
 MENTION = re.compile(r"^@(?P<name>[A-Za-z0-9_.-]+)$")
 WAIT = re.compile(r"^:wait\s+(?P<amount>\d+)\s*(?P<unit>[smh])$")
+SLASH_WORD = re.compile(r"^/[A-Za-z]+(\s|$)")  # "/compat reflect": a mistyped command
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
 Tick = Callable[[], Awaitable[object]]
 
@@ -88,7 +90,7 @@ class ConsoleSession:
         actor = self._actor(name)
         text = text.strip()
         pending = self._forms.get(actor.user)
-        if text.startswith("/"):
+        if is_command(text):
             if pending is not None:
                 del self._forms[actor.user]
                 self._private(actor.user, f"(your unfinished {pending.form.title} was put away)")
@@ -105,17 +107,17 @@ class ConsoleSession:
             await self._command(actor, "/compact pass")
             return
         # From the person asked, the line starts their answer (the form comes back, the line
-        # is its first field); from anyone else it is just chat.
+        # is its first field); from anyone else it is chat, and the application says what
+        # to type instead while a round is open. A line may start with "/" ("/24 of us").
         form = await self._app.message(ChatMessage(actor, self.channel, text, chat=Chat.LINES))
         if form is not None:
             progress = self._open(actor.user, form, announce=False)
             await self._fill(actor, progress, text)
+        elif SLASH_WORD.match(text):
+            self._private(actor.user, "Commands start with /compact — try /compact help.")
 
     async def _command(self, actor: Actor, text: str) -> None:
         tokens = text.split()
-        if not tokens or tokens[0] != "/compact":
-            self._private(actor.user, "Commands start with /compact — try /compact help.")
-            return
         words_: list[str] = []
         mentions: list[Actor] = []
         for token in tokens[1:]:
@@ -142,7 +144,7 @@ class ConsoleSession:
     def _ask(self, user: UserRef, progress: FormInProgress) -> None:
         next_field = progress.remaining[0]
         optional = "" if next_field.required else " (optional)"
-        self._private(user, f"{next_field.label}{optional}{_field_hint(next_field)}")
+        self._private(user, f"{next_field.label}{optional}{field_hint(next_field)}")
         if next_field.initial:
             shown = (
                 next_field.initial
@@ -154,15 +156,15 @@ class ConsoleSession:
             self._private(user, f"  ({next_field.hint})")
 
     async def _fill(self, actor: Actor, progress: FormInProgress, text: str) -> None:
-        current = progress.remaining.pop(0)
-        if text:
-            progress.values[current.name] = (
-                tuple(text.replace(",", " ").split())
-                if current.kind is FieldKind.MULTI_CHOICE
-                else text
-            )
-        elif current.initial:
-            progress.values[current.name] = current.initial  # an empty line keeps it
+        current = progress.remaining[0]
+        checked = check(current, text)
+        if checked.problem:
+            self._private(actor.user, f"{current.label}: {checked.problem}")
+            self._ask(actor.user, progress)
+            return
+        progress.remaining.pop(0)
+        if checked.value is not None:
+            progress.values[current.name] = checked.value
         if progress.remaining:
             self._ask(actor.user, progress)
             return
@@ -203,12 +205,7 @@ class ConsoleSession:
         self._write(f"[private to @{user.user_id}] compact: {safe(text)}")
 
 
-def _field_hint(form_field: FormField) -> str:
-    if form_field.kind is FieldKind.YES_NO:
-        return " [yes/no]"
-    if form_field.kind in (FieldKind.CHOICE, FieldKind.MULTI_CHOICE) and form_field.choices:
-        ids = [c.value for c in form_field.choices]
-        shown = ", ".join(ids[:8]) + (", …" if len(ids) > 8 else "")
-        several = "ids" if form_field.kind is FieldKind.MULTI_CHOICE else "one id"
-        return f" [{several}: {shown}; /compact show lists them]"
-    return ""
+def is_command(text: str) -> bool:
+    """Only `/compact ...` is a command; any other line, "/24 of us turned up" too, is text."""
+    first = text.split(maxsplit=1)[0] if text else ""
+    return first.lower() == "/compact"

@@ -149,11 +149,11 @@ async def link(uc: UseCases, request: CommandRequest) -> None:
 
 
 async def show_help(uc: UseCases, request: CommandRequest) -> None:
-    await uc.tell(request.actor, request.conversation, words.HELP)
+    await uc.tell(request.actor, request.conversation, help_text())
 
 
 async def unknown(uc: UseCases, request: CommandRequest) -> None:
-    text = said(words.UNKNOWN_SUBCOMMAND, word=request.word, help=words.HELP)
+    text = said(words.UNKNOWN_SUBCOMMAND, word=request.word, help=help_text())
     await uc.services.tell(request.actor.user, text, near=request.conversation)
 
 
@@ -209,6 +209,20 @@ KEYED_IN_USE_CASE: Final = frozenset(
         "discussed", "resolve", "withdraw", "iam", "link",
     }
 )  # fmt: skip
+
+
+# Words that are another word's second name, shown on that word's line.
+ALIASES: Final = {"join": "here"}
+
+
+def help_text() -> str:
+    """`/compact help`, built from `COMMANDS`: every command word has a line (its words from
+    `bot.words.COMMAND_HELP`, or at least its name), so the list cannot fall behind."""
+    lines = [words.HELP_INTRO]
+    for word in COMMANDS:
+        if word not in ALIASES:
+            lines.append(f"• {words.COMMAND_HELP.get(word, f'`/compact {word}`')}")
+    return "\n".join(lines)
 
 
 def command_for(word: str) -> CommandHandler:

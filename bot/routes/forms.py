@@ -6,6 +6,7 @@ form changes, so a retried submit applies once while correcting a refused form s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
@@ -13,6 +14,8 @@ from bot import actions
 from bot.requests import FormResult, FormSubmission
 from bot.routes.base import UseCases
 from bot.usecases.settings import save_settings
+
+SEPARATORS: Final = re.compile(r"[\s,;]+")
 
 FormHandler = Callable[[UseCases, FormSubmission], Awaitable[FormResult]]
 
@@ -78,8 +81,10 @@ def text(value: str | tuple[str, ...] | None) -> str:
 
 
 def choices(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Clause ids as typed or picked: any case, separated by spaces, commas or semicolons
+    (ids in a compact are lowercase)."""
     if value is None:
         return ()
-    if isinstance(value, tuple):
-        return value
-    return tuple(part for part in value.replace(",", " ").split() if part)
+    parts = value if isinstance(value, tuple) else (value,)
+    ids = (part.lower() for joined in parts for part in SEPARATORS.split(joined) if part)
+    return tuple(dict.fromkeys(ids))

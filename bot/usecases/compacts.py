@@ -41,10 +41,7 @@ async def load_compact_file(
     A malformed file raises `CompactFileError` (naming the line) before anything is written,
     so the stored compact stays as it was.
     """
-    try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    except OSError as problem:
-        raise CompactFileError(f"cannot read {path}: {problem.strerror}") from problem
+    text = await asyncio.to_thread(read_compact_text, path)
     compact = parse_compact(text, source=str(path))
     async with services.database.unit_of_work() as uow:
         stored, created = await uow.compacts.load(
@@ -60,6 +57,46 @@ async def load_compact_file(
         "new" if created else "unchanged",
     )
     return LoadResult(compact, stored.version, created)
+
+
+async def compact_for_chat(
+    services: Services,
+    given: Path | None,
+    example: Path,
+    *,
+    bind: tuple[ConversationRef, ...] = (),
+) -> LoadResult:
+    """The compact a local chat plays: the file `given`, stored (a changed file becomes a new
+    version); without one, the compact loaded most recently, so a compact loaded since is
+    not replaced by the example; only an empty database gets `example`."""
+    if given is not None:
+        return await load_compact_file(services, given, bind=bind)
+    async with services.database.unit_of_work() as uow:
+        stored = await uow.compacts.latest_all()
+        if not stored:
+            newest = None
+        else:
+            newest = max(stored, key=lambda s: (s.loaded_at, s.version_id))
+            for conversation in bind:
+                await uow.channels.bind(newest.partnership_id, conversation)
+            await uow.commit()
+    if newest is None:
+        return await load_compact_file(services, example, bind=bind)
+    return LoadResult(newest.compact, newest.version, created=False)
+
+
+def read_compact_text(path: Path) -> str:
+    """A compact file's text; a missing file, a folder or text that is not UTF-8 is a
+    `CompactFileError` in one line, like a mistake inside the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        raise CompactFileError("it is a folder, not a compact file") from None
+    except OSError as problem:
+        raise CompactFileError(f"cannot read it: {problem.strerror}") from None
+    except UnicodeDecodeError as problem:
+        line = path.read_bytes()[: problem.start].count(b"\n") + 1
+        raise CompactFileError("it is not UTF-8 text; save it as UTF-8", line=line) from None
 
 
 async def show_compact(

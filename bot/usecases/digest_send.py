@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot.repositories import UnitOfWork
 from bot.services import Services
 from bot.usecases.digests import Period, compose_for, period_named, week_containing
 from bot.usecases.place import Place
@@ -33,6 +34,8 @@ CLAIM_STALE_AFTER: Final = timedelta(minutes=30)
 GIVE_UP_AFTER: Final = timedelta(days=7)
 # Partnerships whose digest is composed and posted at once, however it was started.
 DIGESTS_AT_ONCE: Final = 20
+# The local console chat: not where an unattended digest goes.
+LOCAL_CONSOLE: Final = "console"
 
 
 class Outcome(StrEnum):
@@ -41,6 +44,11 @@ class Outcome(StrEnum):
     IN_PROGRESS = "being sent by another process"
     NOWHERE = "no channel to send to"
     OFF = "switched off"
+    SKIPPED_OFF = "skipped: the digest is switched off (/compact settings switches it on)"
+    SKIPPED_NOWHERE = (
+        "skipped: no channel gets it (bind one with /compact link, or switch it on for a "
+        "channel in /compact settings)"
+    )
     INCOMPLETE = "not every channel could be reached yet (it will be retried)"
     FAILED = "failed (see the log)"
 
@@ -67,8 +75,13 @@ async def send_digest(
     *,
     scheduled: bool = False,
     take_over_stale: bool = False,
+    unattended: bool = False,
 ) -> SendResult:
-    """Claim, compose, post to every digest channel, mark sent; idempotent per period."""
+    """Claim, compose, post to every digest channel, mark sent; idempotent per period.
+
+    `unattended` (every partnership at once): one whose digest is off, or that no chat
+    channel gets (the local console is not one), is skipped before its period is claimed,
+    so sending it later is still possible."""
     now = services.clock.now()
     async with services.database.unit_of_work() as uow:
         stored = await uow.compacts.latest_for(partnership_id)
@@ -77,6 +90,10 @@ async def send_digest(
         schedule = await uow.schedules.get(partnership_id)
         if scheduled and not schedule.enabled:
             return SendResult(stored.partnership_slug, period.label, Outcome.OFF)
+        if unattended:
+            skipped = await _why_skipped(uow, partnership_id, schedule.enabled)
+            if skipped is not None:
+                return SendResult(stored.partnership_slug, period.label, skipped)
         claimed = await uow.digests.claim(
             partnership_id,
             period.label,
@@ -89,6 +106,15 @@ async def send_digest(
             return SendResult(stored.partnership_slug, period.label, outcome)
         await uow.commit()
     return await _post_claimed(services, Place(partnership_id, stored), period)
+
+
+async def _why_skipped(uow: UnitOfWork, partnership_id: int, enabled: bool) -> Outcome | None:
+    if not enabled:
+        return Outcome.SKIPPED_OFF
+    channels = await uow.channels.channels_of(partnership_id, digest_only=True)
+    if not any(channel.platform != LOCAL_CONSOLE for channel in channels):
+        return Outcome.SKIPPED_NOWHERE
+    return None
 
 
 async def _post_claimed(services: Services, place: Place, period: Period) -> SendResult:
@@ -198,7 +224,11 @@ async def catch_up(
 
 
 async def send_all(
-    services: Services, period_for: Mapping[int, Period], at_once: asyncio.Semaphore
+    services: Services,
+    period_for: Mapping[int, Period],
+    at_once: asyncio.Semaphore,
+    *,
+    unattended: bool = False,
 ) -> list[SendResult]:
     """Many partnerships at once, as many at a time as `at_once` lets through (one semaphore
     for every way digests are sent, so a catch-up and the scheduled jobs share one bound;
@@ -207,7 +237,7 @@ async def send_all(
     async def one(partnership_id: int, period: Period) -> SendResult:
         async with at_once:
             try:
-                return await send_digest(services, partnership_id, period)
+                return await send_digest(services, partnership_id, period, unattended=unattended)
             except Exception:
                 log.exception("the digest of partnership %d failed", partnership_id)
                 return SendResult(str(partnership_id), period.label, Outcome.FAILED)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot import words
 from bot.messages import Block, BulletList, Divider, Heading, Inline, Message, Paragraph, UserText
 from bot.requests import Actor
+from bot.routes.commands import help_text
 from bot.services import Services
 from rituals.callout import Callout
 from rituals.reflection import ReflectionRecord
@@ -42,7 +43,7 @@ async def home(services: Services, actor: Actor) -> Message:
             (
                 Heading(words.HOME_TITLE),
                 Paragraph.of(words.HOME_STRANGER),
-                Paragraph.of(words.HELP),
+                Paragraph.of(help_text()),
             ),
         )
     return Message(words.HOME_TITLE, (Heading(words.HOME_TITLE), *sections))

@@ -10,6 +10,7 @@ from bot.messages import Message, Paragraph
 from bot.repositories import UnitOfWork
 from bot.request_keys import record_first_time
 from bot.requests import Actor, Installation
+from bot.routes.commands import help_text
 from bot.services import Services
 from bot.views.rounds import notice
 from rituals.refs import ConversationRef
@@ -57,7 +58,7 @@ async def welcome(services: Services, installation: Installation) -> None:
         hello = notice(words.TEAMS_WELCOME_PERSONAL)
     else:
         hello = Message(
-            words.TEAMS_WELCOME, (Paragraph.of(words.TEAMS_WELCOME), Paragraph.of(words.HELP))
+            words.TEAMS_WELCOME, (Paragraph.of(words.TEAMS_WELCOME), Paragraph.of(help_text()))
         )
     channel = installation.conversation.in_thread(None)
     await services.gateway(channel.platform).post(channel, hello)

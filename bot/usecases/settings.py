@@ -15,7 +15,8 @@ from bot.usecases.place import known_person, place_of
 from bot.views.rounds import notice
 from rituals.errors import InvalidInput
 from rituals.refs import ConversationRef
-from rituals.schedule import WEEKDAYS, DigestSchedule, parse_schedule
+from rituals.schedule import WEEKDAYS, DigestSchedule, parse_schedule, schedule_problems
+from rituals.text import yes_or_no
 
 YES, NO = "yes", "no"
 CHANNEL_CONTEXT = "settings_channel"
@@ -43,16 +44,20 @@ async def save_settings(
     *,
     request_key: str | None = None,
 ) -> FormResult:
+    fields = {
+        "day": values.get("day", ""),
+        "at": values.get("at", ""),
+        "zone": values.get("zone", ""),
+        "enabled": values.get("enabled") or YES,
+    }
+    problems = schedule_problems(**fields)
     try:
-        schedule = parse_schedule(
-            day=values.get("day", ""),
-            at=values.get("at", ""),
-            zone=values.get("zone", ""),
-            enabled=values.get("enabled", YES) or YES,
-        )
+        here = yes_or_no(values.get("this_channel") or YES, key="this_channel")
     except InvalidInput as problem:
-        return FormResult({problem.field or "": str(problem)})
-    here = (values.get("this_channel") or YES).strip().lower() in (YES, "y", "on", "true")
+        problems["this_channel"] = str(problem)
+    if problems:
+        return FormResult(problems)
+    schedule = parse_schedule(**fields)
     asked_in = (context or {}).get(CHANNEL_CONTEXT)
     if asked_in:
         conversation = conversation._replace(channel=asked_in, thread=None)

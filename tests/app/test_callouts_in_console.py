@@ -99,21 +99,27 @@ async def test_only_the_reporter_withdraws(memory: MemoryDatabase) -> None:
 
 
 async def test_bad_callout_fields_are_asked_again(memory: MemoryDatabase) -> None:
+    """The console checks each field as it is answered and asks for it again at once."""
     chat = await open_chat(memory)
     out = await chat.play(
         """
 @bob: /compact callout
 @bob: lead-r9
+"""
+    )
+    assert "'lead-r9' is not one of env-r1, env-r2" in chat.private("bob", out)
+    out = await chat.play(
+        """
+@bob: lead-r1
 @bob: nhsei
 @bob: Something happened
 @bob:
 @bob: maybe
 """
     )
-    assert "Please answer yes (nobody will know it was you)" in chat.private("bob", out)
+    assert "'maybe' is not an answer here: say yes or no." in chat.private("bob", out)
+    assert await callouts(memory) == []
     out = await chat.play("@bob: no")
-    assert "There is no clause 'lead-r9'" in chat.private("bob", out)
-    out = await chat.play("@bob: lead-r1")
     assert "tabled for the next meeting, with your name" in chat.private("bob", out)
 
 

@@ -364,7 +364,8 @@ async def test_a_plain_line_is_an_answer_only_from_the_person_asked_now(
     await chat.play("@alice: /compact reflect as-gathered @alice @bob")
     await chat.play(":wait 6m")  # Alice's turn times out: Bob is asked now
     out = await chat.play("@alice: I was away, sorry")
-    assert out == []  # once asked, but not now: just chat (no form, nothing said)
+    # Once asked, but not now: no form, nothing in the channel; she is told what to do.
+    assert chat.channel(out) == "" and "/compact answer" in chat.private("alice", out)
     out = await chat.play("@bob: Learned from the trusts")
     assert words.FIELD_VALUED in chat.private("bob", out)  # the line was the first field
     await chat.play("@bob: Valued the candour\n@bob:")
