@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import ClientSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     compact_file,
     create_database,
     drop_database,
@@ -40,11 +40,11 @@ from common import (  # noqa: E402
     wait_healthy,
 )
 
-from bot import actions  # noqa: E402
-from bot.views.rounds import parse_turn_value  # noqa: E402
-from rituals.refs import UserRef  # noqa: E402
-from storage.database import Database  # noqa: E402
-from tests.adapters.slack.fake_slack import TEAM, FakeSlack, Posted, SlackPeople  # noqa: E402
+from bot import actions
+from bot.views.rounds import parse_turn_value
+from rituals.refs import UserRef
+from storage.database import Database
+from tests.adapters.slack.fake_slack import TEAM, FakeSlack, Posted, SlackPeople
 
 SECRET = "crash-soak-signing-secret"
 TOKEN = "xoxb-test-token"
@@ -110,7 +110,7 @@ class Server:
 
     async def start(self, session: ClientSession) -> None:
         executable = str(Path(sys.executable).with_name("compact-bot"))
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(  # noqa: ASYNC220  (a bench: blocking is fine)
             [executable, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
             cwd=self.folder,
@@ -222,9 +222,9 @@ class Soak:
         for table in ("inbox", "outbox"):
             try:
                 async with self.database.engine.connect() as connection:
-                    found = await connection.exec_driver_sql(f"SELECT count(*) FROM {table}")  # noqa: S608
+                    found = await connection.exec_driver_sql(f"SELECT count(*) FROM {table}")
                     total += int(found.scalar() or 0)
-            except Exception:  # noqa: S112  (the table is not there on older code)
+            except Exception:
                 continue
         return total
 
@@ -232,11 +232,13 @@ class Soak:
         prompts = self.thread_prompts(header_ts)
         await self.people.click(ALICE, prompts[-1], actions.ROUND_END)
         await self.fake.wait_for(
-            lambda: any(
-                m.thread_ts == header_ts and "What we learned" in m.all_text
-                for m in self.fake.in_channel(CHANNEL)
-            )
-            or any("No reflections" in m.all_text for m in self.fake.in_channel(CHANNEL)),
+            lambda: (
+                any(
+                    m.thread_ts == header_ts and "What we learned" in m.all_text
+                    for m in self.fake.in_channel(CHANNEL)
+                )
+                or any("No reflections" in m.all_text for m in self.fake.in_channel(CHANNEL))
+            ),
             within=30,
             what="the round to end",
         )
@@ -253,7 +255,7 @@ class Soak:
         round_id, _ = parse_turn_value(prompt.button(actions.ROUND_PASS)["value"])
         status = await self.answer(kind, person, header_ts, prompt, stall=not random_kill)
         if random_kill:
-            await asyncio.sleep(random.uniform(0, 0.25))  # noqa: S311
+            await asyncio.sleep(random.uniform(0, 0.25))
         self.server.kill()
         self.server.stall_file.unlink(missing_ok=True)
         if status != 200:
@@ -309,7 +311,7 @@ async def soak_one(
                         results[kind].add(await soak.cycle(kind, session, random_kill=False))
                 results["random"] = Counts()
                 for _ in range(random_cycles):
-                    kind = random.choice(kinds)  # noqa: S311
+                    kind = random.choice(kinds)
                     results["random"].add(await soak.cycle(kind, session, random_kill=True))
         finally:
             server.stop()

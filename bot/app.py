@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Final, TypeVar
 
 from bot import actions, words
+from bot.inbox import Inbox
 from bot.messages import Form, Message
 from bot.requests import (
     ActionRequest,
@@ -79,6 +80,7 @@ class CompactApp:
         self.people = PeopleService(services)
         self.rounds = RoundService(services, self.people.greet)
         self.callouts = CalloutService(services)
+        self.inbox = Inbox(services, self, self.rounds.redeliver)
         self._digests_at_once = asyncio.Semaphore(DIGESTS_AT_ONCE)
         self._commands: dict[str, CommandHandler] = {
             "reflect": self._reflect,
@@ -150,12 +152,20 @@ class CompactApp:
             return None
         return await self._guard(request.actor.user, request.conversation, handler(request))
 
-    async def submit(self, submission: FormSubmission) -> FormResult:
-        """A filled form; problems come back beside the fields (the form stays open)."""
+    async def submit(
+        self, submission: FormSubmission, *, defer_effects: bool = False
+    ) -> FormResult:
+        """A filled form; problems come back beside the fields (the form stays open).
+        With `defer_effects`, an accepted form's messages are left to the caller to send
+        (`result.then`) once it has acknowledged the submission."""
         try:
-            return await self._submit(submission)
+            result = await self._submit(submission)
         except Exception as problem:
             return FormResult({"": _failure(problem)})
+        if result.then is not None and not defer_effects:
+            await result.then()
+            return FormResult(result.errors)
+        return result
 
     async def message(self, message: ChatMessage) -> None:
         """Plain chat: a reply in a round's thread by the person asked is their answer."""

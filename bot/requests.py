@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from rituals.refs import ConversationRef, UserRef
@@ -23,6 +24,8 @@ class CommandRequest:
     conversation: ConversationRef
     words: tuple[str, ...]
     mentions: tuple[Actor, ...] = ()
+    request_id: str | None = None
+    """The platform's key for this command (Slack: its `trigger_id`), for the inbox."""
 
     @property
     def word(self) -> str:
@@ -73,6 +76,9 @@ class FormResult:
     """Empty `errors` means accepted; otherwise the form stays open with errors by its fields."""
 
     errors: dict[str, str] = field(default_factory=dict)
+    then: Callable[[], Awaitable[None]] | None = field(default=None, compare=False, repr=False)
+    """What the accepted form still has to tell people (its commit is done): an adapter that
+    asked for it runs it after acknowledging the submission."""
 
     @property
     def ok(self) -> bool:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
 
 from bot.anonymity import ReporterKeys
 from bot.messages import Message
@@ -15,6 +18,10 @@ from storage.repositories.compacts import StoredCompact
 
 log = logging.getLogger("compact.delivery")
 
+# How long a process's claim on acknowledged work (an inbox or outbox row) lasts unless it
+# renews it (every second while it runs): a process killed mid-way frees its work this soon.
+LEASE: Final = timedelta(seconds=5)
+
 
 @dataclass(frozen=True)
 class Services:
@@ -23,6 +30,11 @@ class Services:
     clock: Clock
     reporter_keys: ReporterKeys
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
+    worker: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """This process's name on the work it claims (inbox and outbox rows)."""
+
+    def lease_until(self) -> datetime:
+        return self.clock.now() + LEASE
 
     async def compact_version(self, uow: SqlUnitOfWork, version_id: int) -> StoredCompact:
         """A stored compact version; versions never change, so each is read once per process."""

@@ -46,6 +46,7 @@ def command_request(body: Payload) -> CommandRequest:
         conversation=conversation(team, str(body.get("channel_id", ""))),
         words=words,
         mentions=tuple(dict.fromkeys(mentions)),
+        request_id=f"slack:command:{body['trigger_id']}" if body.get("trigger_id") else None,
     )
 
 
