@@ -26,6 +26,7 @@ from adapters.slack.manifest import manifest_yaml
 from adapters.slack.server import SlackOAuth, SlackServer
 from adapters.teams.manifest import package as teams_package
 from adapters.teams.server import teams_server
+from bot import failpoints, inbox
 from bot.addresses import DatabaseAddressBook
 from bot.app import CompactApp
 from bot.bootstrap import Wiring, bootstrap, secret_key
@@ -262,6 +263,7 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     await upgrade_async(settings.database_url)
     database = Database.from_url(settings.database_url)
     secret = secret_key(settings)
+    failpoints.configure()
     platforms = _platform_servers(settings, database, secret, socket_mode=socket_mode)
     if not platforms:
         log.warning(
@@ -276,7 +278,12 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     )
     await _store_compact(wiring, settings)
     scheduler = DigestScheduler(wiring.app, settings.database_url)
-    web_app = build_web_app(wiring.app, platforms, background=[scheduler.run])
+
+    async def keep_inbox() -> None:
+        # Claims renewed here; work a dead process left, recovered by the scheduler's leader.
+        await inbox.keep_up(wiring.app.inbox, lambda: scheduler.is_leader)
+
+    web_app = build_web_app(wiring.app, platforms, background=[scheduler.run, keep_inbox])
 
     async def dispose(_app: web.Application) -> None:
         await database.dispose()
