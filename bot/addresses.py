@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.ports import Clock, SystemClock
-from storage.database import Database
+from bot.ports import Clock, SystemClock, UnitOfWorkFactory
 
 
 class DatabaseAddressBook:
     """Addresses in the `platform_addresses` table; one short transaction per call."""
 
-    def __init__(self, database: Database, clock: Clock | None = None) -> None:
+    def __init__(self, database: UnitOfWorkFactory, clock: Clock | None = None) -> None:
         self._database = database
         self._clock = clock or SystemClock()
 

@@ -1,11 +1,5 @@
-"""Keyed hashes that stand in for the reporter of a call-out.
-
-The hash is HMAC-SHA256 under `COMPACT_SECRET_KEY` over the call-out's own id and the
-reporter's identity. Keyed, so the table cannot be reversed by hashing every known user id;
-per call-out, so two call-outs by one person carry unrelated keys and a named call-out never
-links to an anonymous one. The reporter, presenting the same identity again, is recognised
-(to withdraw, or to be told how their call-out went).
-"""
+"""Keyed hashes that stand in for the reporter of a call-out: keyed and per call-out, so
+they link to nobody (why, in docs/privacy.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The composition root: settings in, a wired application out. Tests call it with fakes."""
+"""The composition root: settings in, a wired application out. Tests call it with fakes
+(an in-memory unit-of-work factory among them); only here and in `bot.cli` does `bot`
+meet `storage`."""
 
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ from sqlalchemy.engine import make_url
 from bot.anonymity import ReporterKeys
 from bot.app import CompactApp
 from bot.config import Settings
-from bot.ports import ChatGateway, Clock, SystemClock
+from bot.directory import Directory
+from bot.inbox import Inbox
+from bot.maintenance import Maintenance
+from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
 from storage.database import Database
 
@@ -24,8 +29,12 @@ log = logging.getLogger("compact.bootstrap")
 @dataclass(frozen=True)
 class Wiring:
     app: CompactApp
-    database: Database
+    """The application behind the inbound port (adapters see it as `bot.inbound.Inbound`)."""
+    maintenance: Maintenance
+    database: UnitOfWorkFactory
     services: Services
+    inbox: Inbox
+    """Requests accepted before their acknowledgement: renewed and recovered by `serve`."""
 
 
 def bootstrap(
@@ -33,9 +42,10 @@ def bootstrap(
     *,
     gateways: Mapping[str, ChatGateway],
     clock: Clock | None = None,
-    database: Database | None = None,
+    database: UnitOfWorkFactory | None = None,
     secret: bytes | None = None,
 ) -> Wiring:
+    # Tests pass an in-memory store; otherwise the SQL database at DATABASE_URL.
     db = database or Database.from_url(settings.database_url)
     services = Services(
         database=db,
@@ -43,7 +53,9 @@ def bootstrap(
         clock=clock or SystemClock(),
         reporter_keys=ReporterKeys(secret or secret_key(settings)),
     )
-    return Wiring(CompactApp(services), db, services)
+    directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
+    app = CompactApp(services, directories)
+    return Wiring(app, Maintenance(services), db, services, app.inbox)
 
 
 def secret_key(settings: Settings, *, allow_generated: bool = True) -> bytes:

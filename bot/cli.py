@@ -1,7 +1,8 @@
 """`compact-bot`: the command line, and the composition root that wires adapters in.
 
 This is the one module of `bot/` allowed to import adapters (see the import-linter
-contracts in pyproject.toml): something has to plug them in.
+contracts in pyproject.toml): something has to plug them in. Slack and Teams are imported
+only by the commands that use them (together a couple of seconds of start-up otherwise).
 """
 
 from __future__ import annotations
@@ -14,33 +15,30 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from aiohttp import web
 
 from adapters.console.gateway import ConsoleGateway
-from adapters.console.runner import run_console
+from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
-from adapters.slack.manifest import manifest_yaml
-from adapters.slack.server import SlackOAuth, SlackServer
-from adapters.teams.manifest import package as teams_package
-from adapters.teams.server import teams_server
 from bot import failpoints, inbox
 from bot.addresses import DatabaseAddressBook
-from bot.app import CompactApp
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
-from bot.usecases.compacts import load_compact_file
+from bot.usecases.compacts import LoadResult, load_compact_file
 from bot.usecases.digest_send import SendResult
 from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from storage.database import Database
 from storage.migrate import upgrade, upgrade_async
-from storage.slack_installations import EncryptedInstallationStore, oauth_state_store
+
+if TYPE_CHECKING:
+    from adapters.slack.server import SlackServer
 
 log = logging.getLogger("compact.cli")
 
@@ -96,30 +94,32 @@ async def _console(settings: Settings) -> None:
     await upgrade_async(settings.database_url)
     database = Database.from_url(settings.database_url)
 
-    def wire(gateways: dict[str, ChatGateway], clock: Clock) -> CompactApp:
-        return bootstrap(settings, gateways=gateways, clock=clock, database=database).app
-
-    async def prepare(app: CompactApp) -> list[str]:
+    async def wire(gateways: dict[str, ChatGateway], clock: Clock) -> ConsoleApp:
+        wiring = bootstrap(settings, gateways=gateways, clock=clock, database=database)
         loaded = await load_compact_file(
-            app.services, settings.compact_path, bind=(console_channel(),)
+            wiring.services, settings.compact_path, bind=(console_channel(),)
         )
-        compact = loaded.compact
-        people = ", ".join(
-            f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
-            f"{', facilitator' if p.handle in compact.facilitators else ''})"
-            for p in compact.people
-        )
-        return [
-            f"Compact Rituals console — {compact.name}, compact version {loaded.version}.",
-            f"People: {people}.",
-            "Speak as anyone with `@name: message`. Try `@alice: /compact reflect @alice @bob "
-            "@carol`, `@bob: /compact callout`, `@alice: /compact agenda`, `/compact help`.",
-        ]
+        return ConsoleApp(wiring.app, wiring.maintenance.tick, _console_greeting(loaded))
 
     try:
-        await run_console(wire, prepare=prepare)
+        await run_console(wire)
     finally:
         await database.dispose()
+
+
+def _console_greeting(loaded: LoadResult) -> list[str]:
+    compact = loaded.compact
+    people = ", ".join(
+        f"@{p.handle} ({compact.organisation(p.organisation_id).name}"
+        f"{', facilitator' if p.handle in compact.facilitators else ''})"
+        for p in compact.people
+    )
+    return [
+        f"Compact Rituals console — {compact.name}, compact version {loaded.version}.",
+        f"People: {people}.",
+        "Speak as anyone with `@name: message`. Try `@alice: /compact reflect @alice @bob "
+        "@carol`, `@bob: /compact callout`, `@alice: /compact agenda`, `/compact help`.",
+    ]
 
 
 @db_cli.command("upgrade")
@@ -277,13 +277,18 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         secret=secret,
     )
     await _store_compact(wiring, settings)
-    scheduler = DigestScheduler(wiring.app, settings.database_url)
+    scheduler = DigestScheduler(wiring.maintenance, settings.database_url)
 
     async def keep_inbox() -> None:
         # Claims renewed here; work a dead process left, recovered by the scheduler's leader.
-        await inbox.keep_up(wiring.app.inbox, lambda: scheduler.is_leader)
+        await inbox.keep_up(wiring.inbox, lambda: scheduler.is_leader)
 
-    web_app = build_web_app(wiring.app, platforms, background=[scheduler.run, keep_inbox])
+    web_app = build_web_app(
+        wiring.app,
+        platforms,
+        maintenance=wiring.maintenance,
+        background=[scheduler.run, keep_inbox],
+    )
 
     async def dispose(_app: web.Application) -> None:
         await database.dispose()
@@ -300,6 +305,8 @@ def _platform_servers(
     socket_mode: bool,
     sending_only: bool = False,
 ) -> list[PlatformServer]:
+    from adapters.teams.server import teams_server
+
     platforms: list[PlatformServer] = []
     slack = slack_server(
         settings, database, secret, socket_mode=socket_mode, sending_only=sending_only
@@ -333,6 +340,9 @@ def slack_server(
             return None
     elif signing is None and not socket_mode:
         return None
+    from adapters.slack.server import SlackOAuth, SlackServer
+    from storage.slack_installations import EncryptedInstallationStore, oauth_state_store
+
     oauth = None
     if settings.slack_client_id and settings.slack_client_secret:
         oauth = SlackOAuth(
@@ -368,6 +378,8 @@ def slack_manifest(
     ] = False,
 ) -> None:
     """Print the Slack app manifest (YAML) to paste when creating the app."""
+    from adapters.slack.manifest import manifest_yaml
+
     if url is None and not socket_mode:
         typer.echo("Give --url https://your-host (or --socket-mode).", err=True)
         raise typer.Exit(2)
@@ -394,6 +406,8 @@ def teams_package_command(
     ),
 ) -> None:
     """Write the Teams app package (manifest.json and icons, zipped) to upload to Teams."""
+    from adapters.teams.manifest import package as teams_package
+
     try:
         data = teams_package(app_id=app_id, host=host, name=name, version=version)
     except ValueError:
@@ -443,7 +457,7 @@ async def _send_digests(
     gateways.setdefault("console", ConsoleGateway(console_lines.append))
     wiring = bootstrap(settings, gateways=gateways, database=database, secret=secret)
     try:
-        return await wiring.app.send_digests(slug, period)
+        return await wiring.maintenance.send_digests(slug, period)
     finally:
         for line in console_lines:
             typer.echo(line)

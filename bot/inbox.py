@@ -1,30 +1,33 @@
 """Requests handled after their acknowledgement, made durable before it (docs/durability.md).
 
-`accept` records the request (its idempotency key and one inbox row, one transaction) before
-the adapter acknowledges it; `handle` runs it through the application's usual entry point,
-whose transaction deletes the row. A process that dies in between leaves the row, with a
-lease that stops being renewed; `recover` (on start, then every second on the replica that
-holds the scheduler's lease) handles such rows, and re-sends what rounds changed by a dead
-process still owed people (the outbox). Call-out requests are never deferred.
+`accept` records the request (its idempotency key and one inbox row, one transaction, through
+`bot.request_keys`) before the adapter acknowledges it; the handling it returns runs the request
+through the application's inbound port, whose use case deletes the row in its own transaction.
+A process that dies in between leaves the row, with a lease that stops being renewed; `recover`
+(on start, then every second on the replica holding the scheduler's lease) handles such rows
+and re-sends what rounds changed by a dead process still owed people (the outbox).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from bot import actions
+from bot.inbound import Handling, Inbound
 from bot.messages import Form
-from bot.requests import ActionRequest, Actor, ChatMessage, CommandRequest
+from bot.request_keys import record_accepted
+from bot.requests import ActionRequest, Actor, Chat, ChatMessage, CommandRequest, Deferrable
 from bot.services import Services
 from rituals.refs import ConversationRef, UserRef
 
 log = logging.getLogger("compact.inbox")
 
-Deferrable = ChatMessage | ActionRequest | CommandRequest
 RENEW_EVERY: Final = timedelta(seconds=1)
 # Buttons whose handling may follow the acknowledgement (recorded in the inbox first).
 DEFERRED_ACTIONS: Final = frozenset(
@@ -45,70 +48,71 @@ CALLOUT_COMMANDS: Final = frozenset(
 )
 
 
-class EntryPoints(Protocol):
-    """The application's entry points a deferred request goes through, live or recovered."""
-
-    async def message(self, message: ChatMessage) -> None: ...
-
-    async def action(self, request: ActionRequest) -> Form | None: ...
-
-    async def command(self, request: CommandRequest) -> Form | None: ...
-
-
 Redeliver = Callable[[int, str], Awaitable[None]]
 
 
 def defers(request: Deferrable) -> bool:
-    """Whether an adapter may acknowledge `request` before handling it (after `accept`)."""
+    """Whether `request` may be handled after its acknowledgement (recorded first)."""
     if request.request_id is None:
         return False
-    if isinstance(request, ActionRequest):
-        return request.action in DEFERRED_ACTIONS
-    if isinstance(request, CommandRequest):
-        return request.word not in CALLOUT_COMMANDS | actions.COMMANDS_OPENING_FORM
+    match request:
+        case ActionRequest():
+            return request.action in DEFERRED_ACTIONS
+        case CommandRequest():
+            return request.word not in CALLOUT_COMMANDS | actions.COMMANDS_OPENING_FORM
+        case ChatMessage(command=CommandRequest() as command):
+            # Addressed to the bot: perhaps a command after all (a call-out's included).
+            return defers(dataclasses.replace(command, request_id=request.request_id))
     return True
 
 
 class Inbox:
-    def __init__(self, services: Services, entry: EntryPoints, redeliver: Redeliver) -> None:
+    """`Inbound.accept` and the recovery of what a dead process accepted; requests reach the
+    application only through its inbound port (`entry`)."""
+
+    def __init__(self, services: Services, entry: Inbound, redeliver: Redeliver) -> None:
         self._services = services
         self._entry = entry
         self._redeliver = redeliver
 
-    async def accept(self, request: Deferrable) -> bool:
-        """Record `request` before it is acknowledged; False for a repeat (already recorded:
-        acknowledge it and do nothing more)."""
-        key = request.request_id
-        if key is None:
-            raise ValueError("a deferred request needs its idempotency key")
+    async def accept(self, request: Deferrable) -> Handling | None:
+        """Record a deferrable request and return its handling; handle any other now."""
+        if not defers(request):
+            await self._dispatch(request)
+            return None
+        key = str(request.request_id)
         services = self._services
         now = services.clock.now()
+        kind, body = to_json(request)
         async with services.database.unit_of_work() as uow:
-            if not await uow.requests.first_time(key, now):
-                return False
-            kind, body = to_json(request)
-            await uow.inbox.put(
-                key, kind, body, now, by=services.worker, until=services.lease_until()
+            fresh = await record_accepted(
+                uow, key, kind, body, now, by=services.worker, until=services.lease_until()
             )
             await uow.commit()
-        return True
+        if not fresh:
+            log.info("a repeated request was acknowledged again")
+            return None
+        return functools.partial(self.handle, request)
 
     async def handle(self, request: Deferrable) -> Form | None:
-        """Handle an accepted request through the application's entry point. Its row goes in
-        the handling transaction; a request that changed nothing leaves it, so it goes here."""
+        """Handle an accepted request through the inbound port. Its row goes in the use
+        case's transaction (`record_first_time`); one that changed nothing (a reply from
+        someone not asked) leaves it, so it goes here."""
         try:
-            match request:
-                case ChatMessage():
-                    await self._entry.message(request)
-                    return None
-                case ActionRequest():
-                    return await self._entry.action(request)
-                case CommandRequest():
-                    return await self._entry.command(request)
+            return await self._dispatch(request)
         finally:
             async with self._services.database.unit_of_work() as uow:
                 if await uow.inbox.take(str(request.request_id)):
                     await uow.commit()
+
+    async def _dispatch(self, request: Deferrable) -> Form | None:
+        match request:
+            case ChatMessage():
+                return await self._entry.message(request)
+            case ActionRequest():
+                return await self._entry.action(request)
+            case CommandRequest():
+                return await self._entry.command(request)
 
     async def recover(self) -> int:
         """Handle requests and re-send rounds' messages whose process died; how many."""
@@ -163,18 +167,28 @@ async def keep_up(
 # --- the neutral request as JSON: what the handler needs, no platform payload --------------
 def to_json(request: Deferrable) -> tuple[str, dict[str, Any]]:
     common: dict[str, Any] = {
-        "actor": [*request.actor.user, request.actor.display_name],
+        "actor": _actor_json(request.actor),
         "conversation": list(request.conversation),
         "key": request.request_id,
     }
     match request:
         case ChatMessage():
-            return "message", {**common, "text": request.text}
+            command = _command_json(request.command) if request.command else None
+            return "message", {
+                **common,
+                "text": request.text,
+                "chat": request.chat.value,
+                "command": command,
+            }
         case ActionRequest():
-            return "action", {**common, "action": request.action, "value": request.value}
+            return "action", {
+                **common,
+                "action": request.action,
+                "value": request.value,
+                "private_chat": request.private_chat,
+            }
         case CommandRequest():
-            mentions = [[*m.user, m.display_name] for m in request.mentions]
-            return "command", {**common, "words": list(request.words), "mentions": mentions}
+            return "command", {**common, **_command_json(request)}
 
 
 def from_json(kind: str, body: dict[str, Any]) -> Deferrable:
@@ -182,13 +196,56 @@ def from_json(kind: str, body: dict[str, Any]) -> Deferrable:
     conversation = ConversationRef(*body["conversation"])
     key = body.get("key")
     if kind == "message":
-        return ChatMessage(actor, conversation, body["text"], request_id=key)
+        command = body.get("command")
+        return ChatMessage(
+            actor,
+            conversation,
+            body["text"],
+            request_id=key,
+            chat=Chat(body.get("chat", Chat.THREADS.value)),
+            command=_command(actor, conversation, key, command) if command else None,
+        )
     if kind == "action":
-        return ActionRequest(actor, conversation, body["action"], body["value"], request_id=key)
+        return ActionRequest(
+            actor,
+            conversation,
+            body["action"],
+            body["value"],
+            request_id=key,
+            private_chat=bool(body.get("private_chat")),
+        )
     if kind == "command":
-        mentions = tuple(_actor(m) for m in body["mentions"])
-        return CommandRequest(actor, conversation, tuple(body["words"]), mentions, request_id=key)
+        return _command(actor, conversation, key, body)
     raise ValueError(f"unknown inbox kind {kind!r}")
+
+
+def _command_json(command: CommandRequest) -> dict[str, Any]:
+    return {
+        "words": list(command.words),
+        "mentions": [_actor_json(m) for m in command.mentions],
+        "everyone": command.everyone,
+        "private_chat": command.private_chat,
+        "forms_go_private": command.forms_go_private,
+    }
+
+
+def _command(
+    actor: Actor, conversation: ConversationRef, key: str | None, body: dict[str, Any]
+) -> CommandRequest:
+    return CommandRequest(
+        actor,
+        conversation,
+        tuple(body["words"]),
+        tuple(_actor(m) for m in body["mentions"]),
+        request_id=key,
+        everyone=bool(body.get("everyone")),
+        private_chat=bool(body.get("private_chat")),
+        forms_go_private=bool(body.get("forms_go_private")),
+    )
+
+
+def _actor_json(actor: Actor) -> list[str]:
+    return [*actor.user, actor.display_name]
 
 
 def _actor(parts: list[str]) -> Actor:

@@ -1,4 +1,6 @@
-"""The application's outbound ports: small protocols each adapter implements."""
+"""The application's outbound ports: small protocols each adapter implements.
+
+The unit-of-work port (storage) lives in `bot.repositories` and is re-exported here."""
 
 from __future__ import annotations
 
@@ -7,7 +9,17 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.messages import Message
+from bot.repositories import UnitOfWork, UnitOfWorkFactory
 from rituals.refs import ConversationRef, UserRef
+
+__all__ = [
+    "AddressBook",
+    "ChatGateway",
+    "Clock",
+    "SystemClock",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
 
 
 class ChatGateway(Protocol):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import Enum
 
 from rituals.refs import ConversationRef, UserRef
 
@@ -25,7 +26,17 @@ class CommandRequest:
     words: tuple[str, ...]
     mentions: tuple[Actor, ...] = ()
     request_id: str | None = None
-    """The platform's key for this command (Slack: its `trigger_id`), for the inbox."""
+    """The platform's key for this delivery (a Slack `trigger_id`, a Teams activity), so a
+    redelivery applies once (and, deferred, the key of its inbox row)."""
+    everyone: bool = False
+    """"Everyone" was named: the conversation's people join `mentions` (looked up by the
+    application through the platform's `Directory`)."""
+    private_chat: bool = False
+    """Typed in the person's one-to-one chat with the bot (Teams: linked to their
+    partnership on first contact)."""
+    forms_go_private: bool = False
+    """The platform cannot open a form where a command was typed, and sends it to the
+    person's private chat (Teams); the application says so where the command was typed."""
 
     @property
     def word(self) -> str:
@@ -44,6 +55,7 @@ class ActionRequest:
     request_id: str | None = None
     """The platform's key for this press (Slack: message, button, value, person), so a
     double-click is applied once."""
+    private_chat: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +69,20 @@ class FormSubmission:
     values: dict[str, str | tuple[str, ...]]
     context: dict[str, str] = field(default_factory=dict)
     request_id: str | None = None
+    private_chat: bool = False
+
+
+class Chat(Enum):
+    """What a plain message in a conversation can answer, by how the platform shows rounds."""
+
+    THREADS = "threads"
+    """A reply in the round's thread answers it (Slack, Teams channels)."""
+    NO_THREADS = "no-threads"
+    """No threads: a plain message answers the conversation's open round (Teams group and
+    meeting chats)."""
+    LINES = "lines"
+    """No threads, forms filled line by line: a plain line from the person asked opens
+    their answer form, the line its first field (the console)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +95,20 @@ class ChatMessage:
     request_id: str | None = None
     """The platform's key for this delivery (Slack's `event_id`), so a redelivery is
     applied once."""
+    chat: Chat = Chat.THREADS
+    command: CommandRequest | None = None
+    """The message read as a command, when it was addressed to the bot (a Teams mention):
+    it is one if its first word is a command, or if no round takes the message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """The bot was added to a conversation (a Teams team, chat or personal scope)."""
+
+    actor: Actor
+    conversation: ConversationRef
+    request_id: str | None = None
+    private_chat: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +123,7 @@ class FormResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+Deferrable = ChatMessage | ActionRequest | CommandRequest
+"""A request an adapter may acknowledge before it is handled (after `Inbound.accept`)."""

@@ -1,16 +1,18 @@
-"""The weekly digest's scheduler: APScheduler 3, its jobs in our database, one leader.
+"""The weekly digest's scheduler: APScheduler 3 with its jobs in memory, one leader.
 
-APScheduler 3 must never share a job store between two running schedulers, so with several
-replicas only the leader runs one. Leadership is a lease: on PostgreSQL an advisory lock held
-on a dedicated connection (released by the server the moment that connection dies, so a new
+Only the leader schedules. Leadership is a lease: on PostgreSQL an advisory lock held on a
+dedicated connection (released by the server the moment that connection dies, so a new
 leader takes over within `RETRY_EVERY`); on SQLite an exclusive lock on a file beside the
 database (one process). Every replica keeps trying; whoever holds the lease schedules.
 
 Jobs: one per partnership, a cron trigger in the partnership's time zone (09:00 stays 09:00
 across daylight-saving changes), `coalesce` so a backlog runs once, and a misfire grace window
-(default 12 hours) so a digest missed while the service was down goes out when it comes back;
-missed by more than that, it is skipped and the next digest says so. Turn timeouts do not
-live here: they are due times stored with each round, advanced by every replica's tick.
+(default 12 hours). Jobs live in memory, made from `digest_schedules` on every reconcile: no
+job is ever stored, so write access to the database never means code execution (a stored
+APScheduler job is a pickle). A digest missed while no leader ran is owed by the database
+(`catch_up_digests`, within the grace window); missed by more, it is skipped and the next
+digest says so. Turn timeouts do not live here: they are due times stored with each round,
+advanced by every replica's tick.
 """
 
 from __future__ import annotations
@@ -20,20 +22,18 @@ import contextlib
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Protocol
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import create_engine
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, make_url
 
-from bot import jobs
-from bot.app import CompactApp
+from bot.maintenance import Maintenance
 from rituals.schedule import WEEKDAYS, DigestSchedule
 
 log = logging.getLogger("compact.scheduler")
@@ -45,6 +45,7 @@ LOCK_KEY: Final = 0x436F6D7061637431  # "Compact1": this application's advisory 
 JOB_PREFIX: Final = "digest:"
 
 TriggerFor = Callable[[DigestSchedule], BaseTrigger]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def weekly_trigger(schedule: DigestSchedule) -> BaseTrigger:
@@ -146,33 +147,20 @@ def lease_for(url: URL) -> Lease:
     return FileLease(Path(database).with_suffix(".scheduler-lock"))
 
 
-def job_store_engine(url: URL) -> Engine:
-    """APScheduler's job store takes a synchronous engine: a small one of its own.
-
-    On SQLite the jobs live in a file beside the database rather than in it: the store's
-    synchronous writes run on the event loop's thread, and SQLite locks the whole database
-    for a writer, so a write waiting on one of our own transactions (which needs that loop to
-    finish) would wait for ever. PostgreSQL locks rows, so its jobs sit in our database.
-    """
-    if url.get_backend_name() == "postgresql":
-        return create_engine(url.set(drivername="postgresql+psycopg"), pool_size=2, max_overflow=0)
-    database = Path(url.database or "compact-rituals.sqlite3")
-    engine = create_engine(f"sqlite:///{database.with_suffix('.scheduler.sqlite3')}")
-    return engine
-
-
 class DigestScheduler:
-    """Runs APScheduler while this process holds the lease; otherwise keeps trying."""
+    """Runs APScheduler while this process holds the lease; otherwise keeps trying.
+    `sleep` waits between passes (tests pass one that returns at once)."""
 
     def __init__(
         self,
-        app: CompactApp,
+        app: Maintenance,
         database_url: str | URL,
         *,
         grace: timedelta = GRACE,
         trigger_for: TriggerFor = weekly_trigger,
         retry_every: timedelta = RETRY_EVERY,
         reconcile_every: timedelta = RECONCILE_EVERY,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._app = app
         self._url = make_url(database_url) if isinstance(database_url, str) else database_url
@@ -180,9 +168,9 @@ class DigestScheduler:
         self._trigger_for = trigger_for
         self._retry_every = retry_every
         self._reconcile_every = reconcile_every
+        self._sleep = sleep
         self._lease = lease_for(self._url)
         self._scheduler: AsyncIOScheduler | None = None
-        self._engine: Engine | None = None
         self.is_leader = False
 
     async def run(self) -> None:
@@ -204,15 +192,13 @@ class DigestScheduler:
                     if not self.is_leader:
                         await self._step_down()  # never hold the lease without scheduling
                 every = self._reconcile_every if self.is_leader else self._retry_every
-                await asyncio.sleep(every.total_seconds())
+                await self._sleep(every.total_seconds())
         finally:
             await self._step_down()
 
     async def _lead(self) -> None:
-        self._engine = job_store_engine(self._url)
-        store = SQLAlchemyJobStore(engine=self._engine, tablename="apscheduler_jobs")
         self._scheduler = AsyncIOScheduler(
-            jobstores={"default": store},
+            jobstores={"default": MemoryJobStore()},
             job_defaults={
                 "coalesce": True,
                 "misfire_grace_time": int(self._grace.total_seconds()),
@@ -220,7 +206,6 @@ class DigestScheduler:
             },
             timezone="UTC",
         )
-        jobs.RUNNING.app = self._app
         self._scheduler.start()
         self.is_leader = True
         log.info("this process now runs the digest scheduler")
@@ -240,21 +225,16 @@ class DigestScheduler:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
             log.info("this process no longer runs the digest scheduler")
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-        jobs.RUNNING.app = None
         self.is_leader = False
         await self._lease.release()
 
     def _reconcile(self, wanted: Mapping[int, DigestSchedule]) -> None:
         """Make the jobs match the stored schedules: add new ones, reschedule changed ones,
-        remove switched-off ones, and leave unchanged ones alone (a job re-added on every
-        start would lose the run it missed while the service was down)."""
+        remove switched-off ones, and leave unchanged ones alone (a job re-made on every pass
+        could lose a run due during the pass)."""
         scheduler = self._scheduler
         if scheduler is None:
             return
-        # One read of the job store (it is synchronous, on the event loop's thread).
         existing = {job.id: job for job in scheduler.get_jobs()}
         for partnership_id, schedule in wanted.items():
             job_id = f"{JOB_PREFIX}{partnership_id}"
@@ -266,7 +246,7 @@ class DigestScheduler:
                 continue
             if job is None:
                 scheduler.add_job(
-                    jobs.weekly_digest,
+                    self._app.send_scheduled_digest,
                     trigger=self._trigger_for(schedule),
                     id=job_id,
                     name=name,
@@ -280,3 +260,13 @@ class DigestScheduler:
             partnership = job.id.removeprefix(JOB_PREFIX)
             if job.id.startswith(JOB_PREFIX) and int(partnership) not in wanted:
                 scheduler.remove_job(job.id)
+
+    def planned(self) -> dict[int, datetime | None]:
+        """Each scheduled partnership's next run (None: paused); empty unless leader."""
+        if self._scheduler is None:
+            return {}
+        return {
+            int(job.id.removeprefix(JOB_PREFIX)): job.next_run_time
+            for job in self._scheduler.get_jobs()
+            if job.id.startswith(JOB_PREFIX)
+        }

@@ -11,10 +11,9 @@ from typing import Final
 
 from bot.anonymity import ReporterKeys
 from bot.messages import Message
-from bot.ports import ChatGateway, Clock
+from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
 from rituals.refs import ConversationRef, UserRef
-from storage.database import Database, SqlUnitOfWork
-from storage.repositories.compacts import StoredCompact
+from rituals.stored import StoredCompact
 
 log = logging.getLogger("compact.delivery")
 
@@ -25,7 +24,7 @@ LEASE: Final = timedelta(seconds=5)
 
 @dataclass(frozen=True)
 class Services:
-    database: Database
+    database: UnitOfWorkFactory
     gateways: Mapping[str, ChatGateway]
     clock: Clock
     reporter_keys: ReporterKeys
@@ -36,7 +35,7 @@ class Services:
     def lease_until(self) -> datetime:
         return self.clock.now() + LEASE
 
-    async def compact_version(self, uow: SqlUnitOfWork, version_id: int) -> StoredCompact:
+    async def compact_version(self, uow: UnitOfWork, version_id: int) -> StoredCompact:
         """A stored compact version; versions never change, so each is read once per process."""
         stored = self._versions.get(version_id)
         if stored is None:

@@ -17,13 +17,14 @@ from typing import Any, Final, Protocol
 
 from aiohttp import web
 
-from bot.app import CompactApp
+from bot.inbound import Inbound
+from bot.maintenance import Maintenance
 from bot.ports import ChatGateway
 
 log = logging.getLogger("compact.web")
 
 TICK_EVERY: Final = timedelta(seconds=5)
-WIRING_KEY: Final = web.AppKey("compact_app", CompactApp)
+MAINTENANCE_KEY: Final = web.AppKey("compact_maintenance", Maintenance)
 
 
 class PlatformServer(Protocol):
@@ -35,11 +36,11 @@ class PlatformServer(Protocol):
     @property
     def gateway(self) -> ChatGateway: ...
 
-    def routes(self, app: CompactApp) -> Sequence[web.RouteDef]:
+    def routes(self, app: Inbound) -> Sequence[web.RouteDef]:
         """The HTTP routes that receive this platform's requests and hand them to `app`."""
         ...
 
-    async def start(self, app: CompactApp) -> None:
+    async def start(self, app: Inbound) -> None:
         """Begin background work (e.g. a Socket Mode connection); called once serving."""
         ...
 
@@ -48,9 +49,9 @@ class PlatformServer(Protocol):
 
 async def healthz(request: web.Request) -> web.Response:
     """Liveness and readiness: the database answers."""
-    app = request.app[WIRING_KEY]
+    maintenance = request.app[MAINTENANCE_KEY]
     try:
-        await asyncio.wait_for(app.ping(), timeout=5)
+        await asyncio.wait_for(maintenance.ping(), timeout=5)
     except Exception:
         log.exception("health check: the database does not answer")
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
@@ -58,9 +59,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def build_web_app(
-    app: CompactApp,
+    app: Inbound,
     platforms: Sequence[PlatformServer],
     *,
+    maintenance: Maintenance,
     tick_every: timedelta | None = TICK_EVERY,
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> web.Application:
@@ -68,7 +70,7 @@ def build_web_app(
     due turns (any replica may run it: the round's version column makes it safe), and any
     `background` work (the digest scheduler), cancelled at shutdown."""
     web_app = web.Application(client_max_size=1024 * 1024)
-    web_app[WIRING_KEY] = app
+    web_app[MAINTENANCE_KEY] = maintenance
     web_app.router.add_get("/healthz", healthz)
     for platform in platforms:
         web_app.router.add_routes(platform.routes(app))
@@ -78,7 +80,7 @@ def build_web_app(
             await platform.start(app)
         tasks: list[asyncio.Task[None]] = [asyncio.create_task(work()) for work in background]
         if tick_every is not None:
-            tasks.append(asyncio.create_task(_tick_forever(app, tick_every)))
+            tasks.append(asyncio.create_task(_tick_forever(maintenance, tick_every)))
         try:
             yield
         finally:
@@ -94,10 +96,10 @@ def build_web_app(
     return web_app
 
 
-async def _tick_forever(app: CompactApp, every: timedelta) -> None:
+async def _tick_forever(maintenance: Maintenance, every: timedelta) -> None:
     while True:
         await asyncio.sleep(every.total_seconds())
         try:
-            await app.tick()
+            await maintenance.tick()
         except Exception:
             log.exception("the periodic tick failed; trying again in %s", every)

@@ -1,24 +1,5 @@
-"""Calling out a deviation from the compact: the record, its lifecycle and the facilitators' agenda.
-
-A call-out is raised privately, tabled for the next partnership meeting, discussed there with a
-shared-learning note, and resolved; its reporter may withdraw it while it is still live. The
-point is collective problem solving, never blame, and that only works if people feel safe to
-raise one. So anonymity is structural rather than a display rule:
-
-* An anonymous `Callout` never holds the reporter's `UserRef`. It holds only `reporter_key`, a
-  keyed hash (HMAC-SHA256 with `COMPACT_SECRET_KEY`) that the application computes outside the
-  domain. Nobody reading the record can tell who raised it; the reporter, presenting the same
-  identity again, can still be recognised (to withdraw it, or to be told about its progress).
-* Named call-outs carry the same key as well as the ref, so "is this mine?" is one rule.
-* What facilitators see (`AgendaItem`) has no key field at all, and for anonymous call-outs no
-  ref and only the day it was raised, not the minute (a timestamp next to a meeting or a burst
-  of chat activity is enough to guess a person).
-* Effects that address the reporter of an anonymous call-out carry only the key: effects may be
-  written to an outbox table, and the clear identity must not land in storage that way.
-
-Every transition is a pure function returning a `CalloutDecision(callout, effects)`; nothing
-here sends a message or reads the clock.
-"""
+"""Calling out a deviation from the compact: the record, its lifecycle and the facilitators'
+agenda, pure; anonymity is structural (docs/privacy.md, "How the domain keeps it")."""
 
 from __future__ import annotations
 

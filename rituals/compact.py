@@ -87,6 +87,22 @@ class RitualSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewThresholds:
+    """When the health view proposes a clause for review (docs/compact-file.md, `review:`)."""
+
+    callout_dates: int = 2
+    callout_organisations: int = 2
+    quiet_heading_citations: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """`min_group`: the fewest distinct people a shown figure may be about (rituals/groups.py)."""
+
+    min_group: int = 3
+
+
+@dataclass(frozen=True, slots=True)
 class Compact:
     """A whole partnership as authored in one compact file."""
 
@@ -100,10 +116,18 @@ class Compact:
     people: tuple[KnownPerson, ...] = ()
     facilitators: tuple[str, ...] = ()
     settings: RitualSettings = field(default_factory=RitualSettings)
+    review: ReviewThresholds = field(default_factory=ReviewThresholds)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
 
     def fingerprint(self) -> str:
         """A digest of the content; a changed file has a new fingerprint, hence a new version."""
-        canonical = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False)
+        content = asdict(self)
+        # Sections left at their defaults are left out, so a compact stored before they existed
+        # keeps its fingerprint (and does not become a new version on the next load).
+        for name, default in (("review", ReviewThresholds()), ("privacy", PrivacySettings())):
+            if getattr(self, name) == default:
+                del content[name]
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def clause(self, clause_id: str) -> Clause:

@@ -1,12 +1,5 @@
-"""Reading a compact from its YAML text, with errors that point at the line to fix.
-
-Compact files are written by hand by the people who run a partnership, so every mistake must be
-reported where they can act on it: the 1-based line, the dotted field path (list indexes count
-from 0, e.g. ``compact.clauses[3].theme``) and what would fix it. That is why this walks the node
-graph from ``yaml.compose`` instead of loading plain dicts: nodes remember where they stood in the
-file. It is also strict (unknown fields are rejected) because a misspelt key silently ignored is a
-clause nobody is held to. The function is pure; reading the file is the caller's business.
-"""
+"""Reading a compact from its YAML text, strictly, with errors that name the line and field
+to fix (why it walks nodes, in docs/compact-file.md)."""
 
 from __future__ import annotations
 
@@ -26,6 +19,8 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PrivacySettings,
+    ReviewThresholds,
     RitualSettings,
     Role,
     Theme,
@@ -60,7 +55,7 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
     is meant. Nothing is returned unless the whole file is valid, so a bad edit can never
     replace the stored compact with half of one.
     """
-    top = _fields(_compose(text, source), "", _TOP_FIELDS, ("rituals",))
+    top = _fields(_compose(text, source), "", _TOP_FIELDS, ("rituals", "review", "privacy"))
     partnership = _fields(
         top.need("partnership"), "partnership", ("slug", "name"), ("facilitators",)
     )
@@ -80,6 +75,8 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
         people=people,
         facilitators=_facilitators(partnership, people),
         settings=_settings(top),
+        review=_review(top),
+        privacy=_privacy(top),
     )
 
 
@@ -421,3 +418,45 @@ def _timeout(node: Node | None, path: str) -> int | None:
     if minutes <= 0:
         _fail(f"the turn timeout {wrong}, not {minutes}.", node, path)
     return minutes
+
+
+def _review(top: _Fields) -> ReviewThresholds:
+    """When a clause is proposed for review; an absent field keeps its default."""
+    node = top.get("review")
+    if node is None:
+        return ReviewThresholds()
+    names = ("callout_dates", "callout_organisations", "quiet_heading_citations")
+    review = _fields(node, "review", (), names)
+    default = ReviewThresholds()
+    return ReviewThresholds(
+        **{
+            name: _count(review, name, getattr(default, name), minimum=1, what="a threshold")
+            for name in names
+        }
+    )
+
+
+def _privacy(top: _Fields) -> PrivacySettings:
+    """The group-size rule's `min_group`; an absent field keeps the default."""
+    node = top.get("privacy")
+    if node is None:
+        return PrivacySettings()
+    privacy = _fields(node, "privacy", (), ("min_group",))
+    minimum = _count(
+        privacy, "min_group", PrivacySettings().min_group, minimum=1, what="the smallest group"
+    )
+    return PrivacySettings(min_group=minimum)
+
+
+def _count(fields: _Fields, name: str, default: int, *, minimum: int, what: str) -> int:
+    """A whole number of at least `minimum`, or `default` when the field is absent."""
+    if name not in fields.entries:
+        return default
+    node = fields.entries[name][1]
+    wrong = f"{what} must be a whole number of at least {minimum}"
+    if not isinstance(node, ScalarNode) or node.tag != _INT_TAG:
+        _fail(f"{wrong}, not {_describe(node)}.", node, fields.at(name))
+    value = SafeConstructor().construct_yaml_int(node)
+    if value < minimum:
+        _fail(f"{wrong}, not {value}.", node, fields.at(name))
+    return int(value)

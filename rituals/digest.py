@@ -1,24 +1,5 @@
-"""The weekly digest: what a partnership did with its compact, composed from plain facts.
-
-`compose_digest` is a pure function of the compact, the period and flat records the application
-has loaded; it returns data, not words, so each adapter renders it natively and the wording
-lives with the rest of the message templates.
-
-Privacy is decided here, by what the inputs can carry rather than by what a renderer chooses
-to leave out:
-
-* `CalloutFact` has no reporter of any kind (no ref, no key, no organisation) and none of the
-  free text the reporter wrote, which may identify them. Only the clause, the lifecycle dates
-  and the facilitators' shared-learning note reach the digest.
-* Call-outs are counted by clause only, never by organisation. A count for a clause *and* an
-  organisation could single a person out (one trust, one representative), so the digest
-  never makes that breakdown at all rather than trying to suppress small cells.
-* Withdrawn call-outs are left out entirely: the reporter took it back, and even "one was
-  raised about clause X" would keep it alive.
-
-All periods are half-open, `[period_start, period_end)`, so consecutive digests never count a
-moment twice. Datetimes must be timezone-aware.
-"""
+"""The weekly digest composed from plain facts, pure; privacy is decided by what the inputs can
+carry (docs/privacy.md and docs/digest.md, "What the digest is made of")."""
 
 from __future__ import annotations
 

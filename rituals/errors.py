@@ -41,3 +41,27 @@ class CompactFileError(RitualError):
             where.append(f"field '{field}'")
         prefix = f"{', '.join(where)}: " if where else ""
         super().__init__(f"{prefix}{problem}")
+
+
+class StorageConflict(Exception):
+    """Someone else changed the same thing first; reload, decide again, and retry.
+
+    Raised by whatever stores the application's data (the SQL repositories, the in-memory
+    fake): concurrency is a fact of the unit-of-work port, not of one database.
+    """
+
+
+class StaleRound(StorageConflict):
+    """The round was saved by another request since it was loaded (compare-and-swap failed)."""
+
+
+class StaleCallout(StorageConflict):
+    """The call-out was saved by another request since it was loaded (compare-and-swap failed)."""
+
+
+class RoundAlreadyOpen(StorageConflict):
+    """The channel already has a round that is not closed; at most one may run per channel."""
+
+
+class CompactLoadConflict(StorageConflict):
+    """Another process loaded a different compact version at the same moment; load again."""

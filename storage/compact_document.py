@@ -1,11 +1,5 @@
-"""The JSON document that stores a whole `Compact`, so any version can be rebuilt exactly.
-
-The mapping is written out field by field (not `dataclasses.asdict`) so that the stored format
-is a deliberate contract: renaming a domain field does not silently change old rows. The
-`format` key leaves room to read older documents if the format ever has to change.
-`compact_to_document` checks its own work, so a field added to `Compact` but forgotten here
-fails the load loudly instead of storing a version that cannot be rebuilt.
-"""
+"""The JSON document that stores a whole `Compact`, mapped field by field and self-checked, so
+any version can be rebuilt exactly (docs/compact-file.md, "How versions are stored")."""
 
 from __future__ import annotations
 
@@ -18,6 +12,8 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PrivacySettings,
+    ReviewThresholds,
     RitualSettings,
     Role,
     Theme,
@@ -63,6 +59,12 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "order": compact.settings.order.value,
             "turn_timeout_minutes": compact.settings.turn_timeout_minutes,
         },
+        "review": {
+            "callout_dates": compact.review.callout_dates,
+            "callout_organisations": compact.review.callout_organisations,
+            "quiet_heading_citations": compact.review.quiet_heading_citations,
+        },
+        "privacy": {"min_group": compact.privacy.min_group},
     }
     if compact_from_document(document) != compact:
         raise DocumentError(
@@ -111,4 +113,7 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
             order=OrderPolicy(settings["order"]),
             turn_timeout_minutes=settings["turn_timeout_minutes"],
         ),
+        # Documents stored before these sections existed lack them: the defaults applied then.
+        review=ReviewThresholds(**document.get("review", {})),
+        privacy=PrivacySettings(**document.get("privacy", {})),
     )

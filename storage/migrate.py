@@ -1,11 +1,5 @@
-"""Schema migrations, run from code (`compact-bot db upgrade`, tests, start-up) or the CLI.
-
-The Alembic configuration is built here rather than read from an ini file, so migrations
-work from an installed wheel, whatever the current directory is; `storage/alembic.ini`
-exists only for people who run the `alembic` command (e.g. to autogenerate a revision).
-The URL travels in `Config.attributes`, not the ini's `sqlalchemy.url`, because configparser
-would mangle a password containing `%`.
-"""
+"""Schema migrations run from code, with the Alembic configuration built here so they work
+from an installed wheel (docs/architecture.md, "Storage")."""
 
 from __future__ import annotations
 

@@ -24,15 +24,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Text,
-    Unicode,
     UniqueConstraint,
     func,
     text,
@@ -317,17 +314,6 @@ class DigestScheduleRow(Base):
     zone: Mapped[str] = mapped_column(String(KEY))
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]
-
-
-class SchedulerJobRow(Base):
-    """APScheduler 3's job store table (`SQLAlchemyJobStore`), created here by Alembic so the
-    schema has one owner; the scheduler pickles each job (a function reference and ids)."""
-
-    __tablename__ = "apscheduler_jobs"
-
-    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
-    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
-    job_state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DigestSentRow(Base):

@@ -1,23 +1,5 @@
-"""The `state` JSON of a round row: the snapshot a `Round` is rebuilt from.
-
-A round is only ever read whole (the engine decides on the whole round) and written whole
-(`save` compare-and-swaps it), so it is stored as one document: loading it is one row and
-one JSON parse, whatever the number of its turns and reflections, rather than a query per
-child table and an ORM object per child row. The row's own columns hold the rest of the
-round (id, conversation, status, opening and closing times), because queries filter and sort
-rounds by them; every field of a `Round` is stored in exactly one place.
-
-Reflections are also written as rows of their own (see `ReflectionRow`): the digest and the
-export query them across rounds by partnership, period and clause, which documents inside
-round rows cannot serve. That projection is derived from the snapshot in the same
-transaction; the snapshot is what a round is rebuilt from.
-
-Every field is mapped explicitly, never by introspection, so a renamed domain field breaks a
-test here instead of silently changing stored documents. Sets are written sorted, so equal
-rounds give equal documents; the order of tuples (queue, turns, reflections, a reflection's
-clauses) is kept as it is. Moments are ISO 8601 text in UTC, exact to the microsecond (a
-naive one is refused, as `UtcDateTime` refuses it), and come back as aware UTC datetimes.
-"""
+"""The `state` JSON of a round row, mapped field by field: the snapshot a `Round` is rebuilt
+from (why one document, and its format rules, in docs/architecture.md, "Storage")."""
 
 from __future__ import annotations
 

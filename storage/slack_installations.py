@@ -1,11 +1,5 @@
-"""Slack workspace installs kept in our database, with every token encrypted at rest.
-
-slack_sdk's SQLAlchemy stores do the reading and writing (so bolt's OAuth flow, token
-rotation and uninstall listeners work unchanged); we only swap their token columns for a type
-that encrypts on the way in and decrypts on the way out. The key is derived from
-`COMPACT_SECRET_KEY`, so a copy of the database alone does not give anyone a workspace's
-bot token. The tables themselves are created by Alembic (migration 0002), never by the store.
-"""
+"""Slack workspace installs in our database through slack_sdk's own stores, every token
+encrypted at rest (docs/slack.md, "Many workspaces")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Database fixtures: every test that asks for `database` runs on SQLite and on PostgreSQL.
+"""Database fixtures: every test that asks for `database` runs on SQLite and on PostgreSQL;
+`memory` is the in-memory unit of work (`tests/fakes/memory.py`) the application tests use.
 
 Each backend is migrated once per session (with the real Alembic migrations, so the tests
 also prove the migrations); each test then starts from empty tables, which is much faster
@@ -9,15 +10,22 @@ other's tables; without the right to create databases they fall back to the conf
 PostgreSQL is `postgresql+asyncpg://postgres@127.0.0.1:5432/test` unless `TEST_POSTGRES_URL`
 says otherwise. If it cannot be reached the PostgreSQL half is skipped with the reason, except
 when `CI` is set: CI starts the server, so there an unreachable server fails loudly.
+
+Every test is also kept on this machine (`network_guard`): a connection or a name look-up
+beyond loopback raises before any packet leaves, and fails the test even if caught.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import URL
@@ -27,9 +35,79 @@ from sqlalchemy.pool import NullPool
 from storage.database import Database, make_engine, normalise_url
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakes.memory import MemoryDatabase
+
+pytest_plugins = ["pytester"]  # tests of the test fixtures themselves
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SCRATCH_PREFIX = "compact_rituals_test_"
+
+
+class NetworkBlocked(OSError):
+    """A test reached for a host beyond loopback (see `network_guard`)."""
+
+
+@dataclass
+class NetworkGuard:
+    """What a test tried to reach beyond loopback; any of it fails the test at teardown."""
+
+    refused: list[str] = field(default_factory=list)
+
+    def check(self, family: int, address: Any, what: str) -> None:
+        if family == getattr(socket, "AF_UNIX", None) or not isinstance(address, tuple):
+            return  # unix sockets, and anything that is not a network address
+        if not _is_loopback(address[0]):
+            self.refused.append(f"{what} {address[:2]!r}")
+            raise NetworkBlocked(f"tests stay on loopback; refused {what} to {address[:2]!r}")
+
+
+def _is_loopback(host: object) -> bool:
+    """127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`; names are not resolved."""
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host is None or host in ("localhost", "localhost."):
+        return True
+    try:
+        ip = ipaddress.ip_address(str(host).split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+@pytest.fixture(autouse=True)
+def network_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """Refuse connects, datagrams and DNS look-ups beyond loopback, before they happen.
+    asyncio's `create_connection`/`sock_connect` and aiohttp's resolver go through these."""
+    guard = NetworkGuard()
+    real = socket.socket
+    real_connect, real_connect_ex, real_sendto = real.connect, real.connect_ex, real.sendto
+    real_getaddrinfo = socket.getaddrinfo
+
+    def connect(self: socket.socket, address: Any) -> None:
+        guard.check(self.family, address, "connect")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        guard.check(self.family, address, "connect_ex")
+        return real_connect_ex(self, address)
+
+    def sendto(self: socket.socket, data: Any, *rest: Any) -> int:
+        guard.check(self.family, rest[-1], "sendto")
+        return real_sendto(self, data, *rest)  # type: ignore[arg-type]
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        guard.check(socket.AF_INET, (host, port), "a look-up of")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(real, "connect", connect)
+    monkeypatch.setattr(real, "connect_ex", connect_ex)
+    monkeypatch.setattr(real, "sendto", sendto)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield guard
+    if guard.refused:
+        pytest.fail(f"the test reached beyond loopback: {guard.refused}", pytrace=False)
 
 
 def _render(url: URL) -> str:
@@ -121,3 +199,9 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+def memory() -> MemoryDatabase:
+    """An empty in-memory store implementing the unit-of-work port."""
+    return MemoryDatabase()

@@ -383,3 +383,33 @@ def test_a_forbidden_character_names_its_line() -> None:
 
     assert error.line == 6
     assert "character YAML does not allow" in error.problem
+
+
+def test_review_and_privacy_sections_are_read_with_defaults_for_what_is_left_out() -> None:
+    compact = parse_compact(base() + "review:\n  callout_dates: 4\nprivacy: {min_group: 5}\n")
+    assert (compact.review.callout_dates, compact.review.callout_organisations) == (4, 2)
+    assert compact.review.quiet_heading_citations == 3
+    assert compact.privacy.min_group == 5
+    assert parse_compact(base()).privacy.min_group == 3
+
+
+def test_default_review_and_privacy_sections_keep_the_fingerprint() -> None:
+    explicit = base() + "review: {callout_dates: 2}\nprivacy: {min_group: 3}\n"
+    assert parse_compact(explicit).fingerprint() == parse_compact(base()).fingerprint()
+    changed = base() + "privacy: {min_group: 4}\n"
+    assert parse_compact(changed).fingerprint() != parse_compact(base()).fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ("privacy:\n  min_group: 0\n", "privacy.min_group", "at least 1, not 0"),
+        ("privacy:\n  min_group: three\n", "privacy.min_group", "not 'three'"),
+        ("review:\n  callout_dates: 1.5\n", "review.callout_dates", "not '1.5'"),
+        ("review:\n  quiet_heading: 3\n", "review.quiet_heading", "did you mean"),
+    ],
+)
+def test_bad_review_and_privacy_values_name_their_line(extra: str, field: str, words: str) -> None:
+    error = error_in(base() + extra)
+    assert error.line == len(BASE_LINES) + 2
+    assert error.field == field and words in str(error)

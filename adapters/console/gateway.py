@@ -6,25 +6,21 @@ import itertools
 from collections.abc import Callable
 
 from adapters.console.renderer import render
-from bot import actions
-from bot.messages import Actions, BulletList, Mention, Message, Paragraph
+from bot.messages import BulletList, Mention, Message, Paragraph
 from rituals.refs import ConversationRef, UserRef
 
 Print = Callable[[str], None]
 
 
 class ConsoleGateway:
-    """Prints what the bot says; remembers who was just asked to answer (the console's
-    stand-in for an "Answer" button)."""
+    """Prints what the bot says."""
 
     def __init__(self, write: Print) -> None:
         self._write = write
         self._ids = itertools.count(1)
-        self.prompted: dict[UserRef, str] = {}
         self._shown: dict[str, list[str]] = {}
 
     async def post(self, conversation: ConversationRef, message: Message) -> str:
-        self._note_prompts(message)
         self._emit(f"[#{conversation.channel}] compact", render(message))
         message_id = f"m{next(self._ids)}"
         self._shown[message_id] = _people_lines(message)
@@ -50,20 +46,6 @@ class ConsoleGateway:
         self._write(f"{who}: {first}")
         for line in rest:
             self._write(f"    {line}")
-
-    def _note_prompts(self, message: Message) -> None:
-        answer = None
-        for block in message.blocks:
-            if isinstance(block, Actions):
-                answer = next((b for b in block.buttons if b.action == actions.ROUND_ANSWER), None)
-        if answer is None:
-            return
-        for block in message.blocks:
-            if isinstance(block, Paragraph):
-                for part in block.parts:
-                    if isinstance(part, Mention):
-                        self.prompted[part.user] = answer.value
-                        return
 
 
 def _people_lines(message: Message) -> list[str]:

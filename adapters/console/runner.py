@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from adapters.console.clock import ConsoleClock
 from adapters.console.gateway import ConsoleGateway
-from adapters.console.session import PLATFORM, ConsoleSession, console_channel
-from bot.app import CompactApp
+from adapters.console.session import PLATFORM, ConsoleSession, Tick, console_channel
+from bot.inbound import Inbound
 from bot.ports import ChatGateway
 
-Wire = Callable[[dict[str, ChatGateway], ConsoleClock], CompactApp]
+
+@dataclass(frozen=True)
+class ConsoleApp:
+    """What the composition root hands the console: the inbound port, the tick that times
+    turns out (run after every line), and the lines to greet with."""
+
+    inbound: Inbound
+    tick: Tick
+    greeting: Sequence[str] = ()
+
+
+Wire = Callable[[dict[str, ChatGateway], ConsoleClock], Awaitable[ConsoleApp]]
 
 
 async def run_console(
     wire: Wire,
     *,
-    prepare: Callable[[CompactApp], Awaitable[list[str]]],
     stdin: TextIO | None = None,
     write: Callable[[str], None] | None = None,
 ) -> None:
@@ -28,11 +39,11 @@ async def run_console(
     out = write or _printer(sys.stdout)
     clock = ConsoleClock()
     gateway = ConsoleGateway(out)
-    app = wire({PLATFORM: gateway}, clock)
+    app = await wire({PLATFORM: gateway}, clock)
     session = ConsoleSession(
-        app, gateway, out, advance_clock=clock.advance, channel=console_channel()
+        app.inbound, out, tick=app.tick, advance_clock=clock.advance, channel=console_channel()
     )
-    for line in await prepare(app):
+    for line in app.greeting:
         out(line)
     interactive = source.isatty()
     while True:

@@ -1,22 +1,23 @@
 """The console chat: read `@name: text` lines, translate them into neutral requests.
 
 Platform buttons are commands here, and a form (a Slack modal, a Teams card) is answered one
-`@name:` line per field. Everything else is the application's business.
+`@name:` line per field (the form in progress is the only state kept here). Everything else,
+such as whether a plain line is someone's answer, is the application's business.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from adapters.console.gateway import ConsoleGateway, Print
+from adapters.console.gateway import Print
 from adapters.console.renderer import render_form_intro, safe
 from bot import actions
-from bot.app import CompactApp
+from bot.inbound import Inbound
 from bot.messages import FieldKind, Form, FormField
-from bot.requests import ActionRequest, Actor, CommandRequest, FormSubmission
+from bot.requests import Actor, Chat, ChatMessage, CommandRequest, FormSubmission
 from rituals.refs import ConversationRef, UserRef
 
 PLATFORM = "console"
@@ -25,6 +26,7 @@ LINE = re.compile(r"^@(?P<name>[A-Za-z0-9_.-]+):[ \t]?(?P<text>.*)$")
 MENTION = re.compile(r"^@(?P<name>[A-Za-z0-9_.-]+)$")
 WAIT = re.compile(r"^:wait\s+(?P<amount>\d+)\s*(?P<unit>[smh])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+Tick = Callable[[], Awaitable[object]]
 
 
 def console_user(name: str) -> UserRef:
@@ -47,15 +49,15 @@ class FormInProgress:
 class ConsoleSession:
     def __init__(
         self,
-        app: CompactApp,
-        gateway: ConsoleGateway,
+        app: Inbound,
         write: Print,
         *,
+        tick: Tick,
         advance_clock: Callable[[timedelta], None],
         channel: ConversationRef | None = None,
     ) -> None:
         self._app = app
-        self._gateway = gateway
+        self._tick = tick
         self._write = write
         self._advance = advance_clock
         self.channel = channel or console_channel()
@@ -79,7 +81,7 @@ class ConsoleSession:
                 )
             return
         await self.say(match["name"], match["text"])
-        await self._app.tick()
+        await self._tick()
 
     async def say(self, name: str, text: str) -> None:
         """`name` says `text` in the channel."""
@@ -102,20 +104,12 @@ class ConsoleSession:
         if text.lower() == "pass":
             await self._command(actor, "/compact pass")
             return
-        value = self._gateway.prompted.pop(actor.user, None)
-        if value is not None and not await self._app.round_is_open(value.partition(":")[0]):
-            value = None  # that round has closed: this is just chat
-        if value is not None:
-            # The person asked starts answering: as if they pressed "Answer" and typed the
-            # first field.
-            form = await self._app.action(
-                ActionRequest(actor, self.channel, actions.ROUND_ANSWER, value)
-            )
-            if form is not None:
-                progress = self._open(actor.user, form, announce=False)
-                await self._fill(actor, progress, text)
-            return
-        # Plain chat; nothing for the bot to do.
+        # From the person asked, the line starts their answer (the form comes back, the line
+        # is its first field); from anyone else it is just chat.
+        form = await self._app.message(ChatMessage(actor, self.channel, text, chat=Chat.LINES))
+        if form is not None:
+            progress = self._open(actor.user, form, announce=False)
+            await self._fill(actor, progress, text)
 
     async def _command(self, actor: Actor, text: str) -> None:
         tokens = text.split()
@@ -133,15 +127,12 @@ class ConsoleSession:
         form = await self._app.command(
             CommandRequest(actor, self.channel, tuple(words_), tuple(mentions))
         )
-        if words_ and words_[0].lower() in ("pass", "skip", "next", "end"):
-            self._gateway.prompted.pop(actor.user, None)
         if form is not None:
             self._open(actor.user, form, announce=True)
 
     def _open(self, user: UserRef, form: Form, *, announce: bool) -> FormInProgress:
         progress = FormInProgress(form, list(form.fields))
         self._forms[user] = progress
-        self._gateway.prompted.pop(user, None)
         if announce:
             for line in render_form_intro(form):
                 self._private(user, line)
@@ -198,7 +189,7 @@ class ConsoleSession:
             amount = timedelta(**{UNITS[wait["unit"]]: int(wait["amount"])})
             self._advance(amount)
             self._write(f"(console) … {wait['amount']}{wait['unit']} later")
-            await self._app.tick()
+            await self._tick()
             return
         self._write(
             "(console) `@name: text` speaks as name; `/compact help` lists commands; "

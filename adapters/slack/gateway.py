@@ -8,7 +8,9 @@ paced per channel (`pacing.ChannelPacer`), so a burst waits instead of being ref
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -20,6 +22,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -33,6 +38,7 @@ log = logging.getLogger("compact.slack")
 
 TokenFor = Callable[[str], Awaitable[str | None]]
 """The bot token for a workspace (team id); None when the app is not installed there."""
+Sleep = Callable[[float], Awaitable[None]]
 
 # Slack answers these when an ephemeral message cannot reach the person in that channel
 # (not a member, an archived channel, a DM the bot is not in): a direct message still can.
@@ -43,12 +49,39 @@ RATE_LIMIT_RETRIES: Final = 10
 MAX_CLIENTS: Final = 1000
 
 
-def retry_handlers() -> list[AsyncRetryHandler]:
+class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's `429` handler (waits `Retry-After` plus up to a second of jitter), with the
+    wait itself injectable, so tests can count the waits instead of spending them."""
+
+    def __init__(self, *, max_retry_count: int, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self._sleep = sleep
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        if response is None:
+            raise error or RuntimeError("a 429 retry with no response")
+        state.next_attempt_requested = True
+        value = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), None)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        seconds = int(value) if value else 1  # Slack always sends it; a second if not
+        await self._sleep(seconds + random.random())  # noqa: S311 - jitter, not cryptography
+        state.increment_current_attempt()
+
+
+def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     """Retry what Slack asks us to retry: `429` after `Retry-After` (many times: a message
     must be delayed, not lost), 500/503 and dropped connections with backoff."""
     return [
         AsyncConnectionErrorRetryHandler(max_retry_count=3),
-        AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        RateLimitRetry(max_retry_count=RATE_LIMIT_RETRIES, sleep=sleep),
         AsyncServerErrorRetryHandler(max_retry_count=2),
     ]
 
@@ -61,11 +94,17 @@ class SlackGateway:
     """Posts, updates and private messages on Slack, for any installed workspace."""
 
     def __init__(
-        self, *, api_url: str, token_for: TokenFor, pacer: ChannelPacer | None = None
+        self,
+        *,
+        api_url: str,
+        token_for: TokenFor,
+        pacer: ChannelPacer | None = None,
+        retry_sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._api_url = api_url
         self._token_for = token_for
         self._pacer = pacer or ChannelPacer()
+        self._retry_sleep = retry_sleep
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, AsyncWebClient] = {}
 
@@ -76,7 +115,7 @@ class SlackGateway:
             token=token,
             base_url=self._api_url,
             session=self._shared_session(),
-            retry_handlers=retry_handlers(),
+            retry_handlers=retry_handlers(self._retry_sleep),
         )
 
     def _shared_session(self) -> aiohttp.ClientSession | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -31,10 +32,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks, translate
 from adapters.slack.gateway import SlackGateway
 from bot import actions, failpoints, words
-from bot.app import CompactApp
-from bot.inbox import defers
+from bot.inbound import Handling, Inbound
 from bot.messages import Form
-from bot.requests import ActionRequest, Actor, ChatMessage, CommandRequest, FormResult
+from bot.requests import ActionRequest, Actor, CommandRequest, FormResult
 from bot.views.rounds import escaped
 from rituals.refs import ConversationRef
 
@@ -96,7 +96,7 @@ class InFlight:
 
 
 def add_listeners(
-    bolt: AsyncApp, compact: CompactApp, gateway: SlackGateway, in_flight: InFlight
+    bolt: AsyncApp, compact: Inbound, gateway: SlackGateway, in_flight: InFlight
 ) -> None:
     """Register every listener on `bolt`, each handing its request to `compact`."""
     forms = _Forms(compact, gateway)
@@ -140,25 +140,25 @@ def add_listeners(
         context: dict[str, Any],
         next: Callable[[], Awaitable[None]],
     ) -> None:
-        """Before bolt acknowledges the event: record the reply in the inbox."""
+        """Before bolt acknowledges the event: record the reply (the application's inbox)."""
         said = translate.chat_message(translate.team_of(body), event, event_id=body.get("event_id"))
-        if said is not None and said.request_id is not None:
-            context[ACCEPTED] = said if await compact.inbox.accept(said) else None
-        else:
-            context[ACCEPTED] = said
+        if said is not None:
+            handling = (
+                await compact.accept(said)
+                if said.request_id is not None
+                else functools.partial(compact.message, said)
+            )
+            context[ACCEPTED] = (handling, said.actor.user.tenant)
         await next()
 
     @bolt.event("message", middleware=[accept_message])
     async def on_message(context: dict[str, Any]) -> None:
-        said = context.get(ACCEPTED)
-        if not isinstance(said, ChatMessage):
+        handling, team = context.get(ACCEPTED) or (None, "")
+        if handling is None:
             return
         await failpoints.after_ack()
-        async with in_flight, in_flight.slot(said.actor.user.tenant):
-            if said.request_id is None:
-                await compact.message(said)
-            else:
-                await compact.inbox.handle(said)
+        async with in_flight, in_flight.slot(team):
+            await handling()
 
     @bolt.event("app_home_opened")
     async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -176,36 +176,26 @@ def add_listeners(
 
 async def _durably(
     ack: AsyncAck,
-    compact: CompactApp,
+    compact: Inbound,
     in_flight: InFlight,
     request: CommandRequest | ActionRequest,
     team: str,
 ) -> None:
-    """Record then acknowledge then handle; or, for what is never deferred (call-outs),
-    handle then acknowledge."""
-    if not defers(request):
-        async with in_flight, in_flight.slot(team):
-            await (
-                compact.command(request)
-                if isinstance(request, CommandRequest)
-                else compact.action(request)
-            )
-        await ack()
-        return
-    fresh = await compact.inbox.accept(request)
+    """Recorded, acknowledged, then handled; or, for what is never deferred (call-outs),
+    handled (inside `accept`) then acknowledged."""
+    handling: Handling | None = await compact.accept(request)
     await ack()
-    if not fresh:
-        log.info("a repeated request was acknowledged again")
+    if handling is None:
         return
     await failpoints.after_ack()
     async with in_flight, in_flight.slot(team):
-        await compact.inbox.handle(request)
+        await handling()
 
 
 class _Forms:
     """Opening forms as modals and taking their submissions."""
 
-    def __init__(self, compact: CompactApp, gateway: SlackGateway) -> None:
+    def __init__(self, compact: Inbound, gateway: SlackGateway) -> None:
         self._compact = compact
         self._gateway = gateway
 

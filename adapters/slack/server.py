@@ -1,18 +1,9 @@
-"""Slack plugged into `compact-bot serve`: a bolt `AsyncApp` behind `POST /slack/events`,
-or over Socket Mode.
-
-Request verification is bolt's own (v0 signature, 5-minute window, 401 otherwise) and is
-never switched off: over HTTP the app is only built with a signing secret; over Socket Mode
-Slack authenticates the socket with the app-level token instead.
-
-Two ways to hold tokens: one workspace with `SLACK_BOT_TOKEN`, or any number installed
-through OAuth (`/slack/install`), kept by the installation store the composition root hands
-in (encrypted in our database). `app_uninstalled` and `tokens_revoked` remove a workspace's
-tokens through bolt's own listeners.
-"""
+"""Slack plugged into `compact-bot serve`: bolt behind `POST /slack/events`, or Socket Mode;
+verification is bolt's own and never off (docs/slack.md, "How it keeps Slack's rules")."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -26,11 +17,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
-from adapters.slack.gateway import SlackGateway
+from adapters.slack.gateway import SlackGateway, Sleep
 from adapters.slack.listeners import InFlight, add_listeners
 from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.pacing import ChannelPacer
 from adapters.slack.translate import PLATFORM
-from bot.app import CompactApp
+from bot.inbound import Inbound
 
 log = logging.getLogger("compact.slack")
 
@@ -65,14 +57,20 @@ class SlackServer:
         bot_token: str | None = None,
         app_token: str | None = None,
         oauth: SlackOAuth | None = None,
+        pacer: ChannelPacer | None = None,
+        retry_sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`pacer` and `retry_sleep` wait between posts and out a 429's `Retry-After` (tests
+        pass ones that count the waits instead of spending them)."""
         if bot_token is None and oauth is None:
             raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and _SECRET")
         self._signing_secret = signing_secret
         self._bot_token = bot_token
         self._app_token = app_token
         self._oauth = oauth
-        self._gateway = SlackGateway(api_url=api_url, token_for=self._token_for)
+        self._gateway = SlackGateway(
+            api_url=api_url, token_for=self._token_for, pacer=pacer, retry_sleep=retry_sleep
+        )
         self._bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._in_flight = InFlight()
@@ -97,7 +95,7 @@ class SlackServer:
             self._tokens[team] = (token, now + TOKEN_CACHE_SECONDS)
         return token
 
-    def bolt_app(self, compact: CompactApp) -> AsyncApp:
+    def bolt_app(self, compact: Inbound) -> AsyncApp:
         """The bolt app, its listeners handing every request to `compact`."""
         if self._bolt is not None:
             return self._bolt
@@ -125,7 +123,7 @@ class SlackServer:
         self._bolt = bolt
         return bolt
 
-    def routes(self, app: CompactApp) -> Sequence[web.RouteDef]:
+    def routes(self, app: Inbound) -> Sequence[web.RouteDef]:
         """`POST /slack/events` over HTTP (none in Socket Mode without a signing secret),
         and the OAuth install pages when installing into many workspaces."""
         bolt = self.bolt_app(app)
@@ -157,7 +155,7 @@ class SlackServer:
 
         return dispatch
 
-    async def start(self, app: CompactApp) -> None:
+    async def start(self, app: Inbound) -> None:
         if self._app_token is None:
             return
         self._socket = AsyncSocketModeHandler(self.bolt_app(app), self._app_token)

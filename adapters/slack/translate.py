@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any, Final
 
+from bot.request_keys import request_key
 from bot.requests import ActionRequest, Actor, ChatMessage, CommandRequest, FormSubmission
 from rituals.refs import ConversationRef, UserRef
 
@@ -46,7 +47,11 @@ def command_request(body: Payload) -> CommandRequest:
         conversation=conversation(team, str(body.get("channel_id", ""))),
         words=words,
         mentions=tuple(dict.fromkeys(mentions)),
-        request_id=f"slack:command:{body['trigger_id']}" if body.get("trigger_id") else None,
+        request_id=(
+            request_key(PLATFORM, "command", str(body["trigger_id"]))
+            if body.get("trigger_id")
+            else None
+        ),
     )
 
 
@@ -96,9 +101,9 @@ def action_key(body: Payload, action: Payload) -> str | None:
     if not message_ts:
         return None
     who = (body.get("user") or {}).get("id", "")
-    return (
-        f"slack:action:{team_of(body)}:{container.get('channel_id', '')}:{message_ts}:"
-        f"{action.get('action_id', '')}:{action.get('value', '')}:{who}"
+    parts = (container.get("channel_id", ""), message_ts, action.get("action_id", ""))
+    return request_key(
+        PLATFORM, "action", team_of(body), *map(str, parts), str(action.get("value", "")), who
     )
 
 
@@ -131,7 +136,9 @@ def form_submission(body: Payload) -> FormSubmission:
         form_id=str(view.get("callback_id", "")),
         values=values,
         context=context,
-        request_id=f"slack:view:{view.get('id', '')}:{view.get('hash', '')}",
+        request_id=request_key(
+            PLATFORM, "view", str(view.get("id", "")), str(view.get("hash", ""))
+        ),
     )
 
 
@@ -159,7 +166,7 @@ def chat_message(
         actor=Actor(who, who.user_id),
         conversation=conversation(team_id, str(event["channel"]), str(event["thread_ts"])),
         text=unescape(str(event.get("text", ""))),
-        request_id=f"slack:event:{event_id}" if event_id else None,
+        request_id=request_key(PLATFORM, "event", event_id) if event_id else None,
     )
 
 

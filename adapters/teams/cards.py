@@ -1,20 +1,5 @@
-"""Neutral messages and forms as Adaptive Cards, within what Teams accepts.
-
-Pure functions from the neutral model to Activity JSON: no SDK objects, no I/O.
-
-* Schema 1.5 at most (what Teams renders); the one 1.5 element used (a `Table`, for charts)
-  carries a `fallback`, and every card carries `fallbackText` for clients that cannot render
-  cards at all.
-* At most 28 KB per activity, counted as Teams counts (the payload in UTF-16): a long message
-  is posted as several cards rather than refused with a 413; an update, which must stay one
-  activity, is shortened with a visible note.
-* Mentions are real `<at>` mentions (they notify), declared in `msteams.entities`. Every other
-  piece of text, the bot's own words included, is neutralised first, so nothing anyone typed
-  can become a mention, a markdown link or an autolink (see `neutralise`).
-* Buttons are `Action.Submit` carrying `{"compact": "action", "action", "value"}`; buttons that
-  open a form ask Teams for a dialog (`msteams.type: task/fetch`), so the form opens for the
-  person who pressed it only.
-"""
+"""Neutral messages and forms as Adaptive Cards, within what Teams accepts: pure, no SDK
+objects (the limits and why, in docs/teams.md, "Inside adapters/teams")."""
 
 from __future__ import annotations
 

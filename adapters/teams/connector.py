@@ -1,17 +1,5 @@
-"""The Bot Connector REST calls the bot makes, on one aiohttp session, with back-off.
-
-botbuilder's `ConnectorClient` sends every call through msrest models and the `requests`
-library on a thread pool, and botbuilder builds a new client (new credentials, so a new
-token request, and a new TCP connection) for every turn. The bot makes four calls in all —
-post, reply, replace an activity; open a personal chat; list members — so they are made
-here directly: the same JSON on the wire, one connection pool, a token fetched once and
-reused, and no thread hop. Authentication is still botbuilder's: the credentials (and so the
-token endpoint, tenant and app type) come from its connector factory.
-
-Teams throttles (429, also 412, 502, 504 under load) and botbuilder has no retry: each call is
-retried with exponential back-off and jitter, honouring `Retry-After`, so a burst is delayed,
-not lost.
-"""
+"""The bot's Bot Connector REST calls, on one aiohttp session with a reused token and back-off,
+instead of botbuilder's client (why, in docs/teams.md, "Inside adapters/teams")."""
 
 from __future__ import annotations
 
@@ -21,20 +9,21 @@ import json
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
-from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import (
+from yarl import URL
+
+from adapters.teams.sdk import (
     AuthenticationConstants,
     BotFrameworkAuthentication,
     ClaimsIdentity,
+    ConnectorClient,
     ConnectorFactory,
 )
-from yarl import URL
 
 log = logging.getLogger("compact.teams")
 
@@ -55,11 +44,13 @@ class ConnectorError(Exception):
 class Backoff:
     """Exponential back-off with jitter: pauses of `first`, 2×, 4× … up to `cap` seconds,
     each drawn between half and all of that (so replicas hit by one 429 do not retry in
-    step), never shorter than the connector's `Retry-After`; `attempts` calls in all."""
+    step), never shorter than the connector's `Retry-After`; `attempts` calls in all.
+    `sleep` spends the pause (tests pass one that records it instead)."""
 
     first: float = 0.5
     cap: float = 30.0
     attempts: int = 10
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def pause(self, attempt: int, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.first * 2**attempt)
@@ -189,7 +180,7 @@ class BotConnector(ConnectorFactory):  # type: ignore[misc]  # untyped SDK
                 log.info(
                     "the Bot Connector did not answer (%r); retrying in %.2f s", problem, pause
                 )
-            await asyncio.sleep(pause)
+            await self._backoff.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _token(self, service_url: str) -> str | None:

@@ -1,11 +1,5 @@
-"""The Teams chat gateway: the application's `ChatGateway`, spoken to the Bot Connector.
-
-Everything the bot says goes through here, whether it answers someone or speaks on its own
-(a turn prompt after a timeout, a call-out's status change): every message is proactive in
-the Bot Framework sense, addressed with a conversation reference kept in the database
-(`AddressBook`), so any replica can send it, also after a restart. A missing reference is an
-error that says which conversation, never a silently dropped message.
-"""
+"""The Teams chat gateway: every message is proactive, addressed with a stored conversation
+reference, so any replica can send it (docs/teams.md, "Inside adapters/teams")."""
 
 from __future__ import annotations
 
@@ -162,8 +156,25 @@ class TeamsGateway:
         await self._replace(address, conversation.thread, card_id, payload)
 
     async def members(self, conversation: ConversationRef) -> list[Actor]:
-        """The people of the team (for a channel) or the chat, bots left out, at most 60."""
+        """The people of the team (for a channel) or the chat, bots left out, at most 60
+        (`Directory`); how to reach each of them privately is kept, as for anyone met."""
         address = await self._conversation(conversation)
+        people = await self._list_members(conversation, address)
+        base = {
+            "serviceUrl": address["serviceUrl"],
+            "tenantId": conversation.tenant,
+            "bot": dict(address.get("bot", {})),
+        }
+        for person in people:
+            await self._remember(
+                _user_key(person.user),
+                {**base, "id": person.user.user_id, "name": person.display_name},
+            )
+        return people
+
+    async def _list_members(
+        self, conversation: ConversationRef, address: Mapping[str, Any]
+    ) -> list[Actor]:
         bot_id = address.get("bot", {}).get("id")
         people: list[Actor] = []
         token: str | None = None

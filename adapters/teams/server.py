@@ -1,15 +1,5 @@
-"""`POST /api/messages`: the Teams endpoint of `compact-bot serve`.
-
-botbuilder's `CloudAdapter` authenticates each activity (the Bot Framework JWT: signature,
-issuer, audience = our app id, the `serviceUrl` claim) and runs the turn. Its own
-`process()` is not used, because it answers 500 to a malformed body, to an expired or
-badly signed token (PyJWT's errors are not `PermissionError`s) and to a missing
-Content-Type; here those are 400, 401 and 415, and nothing is stored for them.
-
-botbuilder turns authentication off whenever the app id is empty. So without
-`TEAMS_APP_ID` this endpoint is not served at all (404) unless `TEAMS_AUTH=off` asks for it
-explicitly, for local testing, and then every start says so loudly.
-"""
+"""`POST /api/messages`: botbuilder authenticates, malformed requests get 400/401/415 rather
+than its 500s, never served unauthenticated by accident (docs/teams.md)."""
 
 from __future__ import annotations
 
@@ -19,25 +9,24 @@ from typing import Any, Final
 
 import jwt
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
-from botbuilder.schema import Activity, CallerIdConstants
-from botframework.connector.auth import (
-    AuthenticationConstants,
-    ClaimsIdentity,
-    ServiceClientCredentialsFactory,
-)
 
 from adapters.teams import translate
 from adapters.teams.cards import DEFAULT_COMMAND_PREFIX, Renderer
 from adapters.teams.connector import Backoff, BotConnector
 from adapters.teams.gateway import TeamsGateway
-from adapters.teams.listener import RAW_ACTIVITY, Background, TeamsListener
-from bot.app import CompactApp
+from adapters.teams.listener import Answer, Background, TeamsListener
+from adapters.teams.sdk import (
+    Activity,
+    AuthenticationConstants,
+    CallerIdConstants,
+    ClaimsIdentity,
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+    ServiceClientCredentialsFactory,
+    TurnContext,
+)
 from bot.config import Settings
+from bot.inbound import Inbound
 from bot.ports import AddressBook, ChatGateway
 
 log = logging.getLogger("compact.teams")
@@ -126,11 +115,11 @@ class TeamsServer:
     def gateway(self) -> ChatGateway:
         return self._gateway
 
-    def routes(self, app: CompactApp) -> Sequence[web.RouteDef]:
+    def routes(self, app: Inbound) -> Sequence[web.RouteDef]:
         self._listener = TeamsListener(app, self._gateway, self._renderer, self._background)
         return [web.post(MESSAGES_PATH, self._messages)]
 
-    async def start(self, app: CompactApp) -> None:
+    async def start(self, app: Inbound) -> None:
         if self._auth_off:
             log.warning(AUTH_OFF_WARNING)
         else:
@@ -180,15 +169,19 @@ class TeamsServer:
         # The turn's connector client is ours, one per service URL (see `BotConnector`).
         authenticated.connector_factory = self._connector
 
-        async def turn(turn_context: TurnContext) -> None:
-            turn_context.turn_state[RAW_ACTIVITY] = body
-            await listener.on_turn(turn_context)
+        answers: list[Answer] = []
+
+        async def turn(_turn_context: TurnContext) -> None:
+            answer = await listener.on_activity(body)
+            answers.extend([answer] if answer is not None else [])
 
         try:
             invoke = await self._adapter.process_activity(authenticated, activity, turn)
         except Exception:
             log.exception("a Teams activity could not be handled")
             return _problem(500, "the activity could not be handled")
+        if answers:
+            return web.json_response(answers[0].body, status=answers[0].status)
         if invoke is not None:
             return web.json_response(invoke.body, status=invoke.status)
         return web.Response(status=201)

@@ -1,26 +1,25 @@
-"""Teams Activity JSON -> what happened, in the application's neutral terms.
-
-Pure functions over the activity as Teams sent it (a dict, not an SDK object: the Microsoft
-365 Agents SDK delivers the same JSON, and botbuilder's models drop fields we need, such as
-`conversation.tenantId` and the mention entities' details).
-
-People are `UserRef("teams", tenant, from.id)`: the id Teams gives the user for this bot
-(`29:…`). Mentions carry the same id, so naming someone needs no look-up, and it is the id
-a compact file lists under `ids: {teams: …}`. Places are `ConversationRef("teams", tenant,
-channel, thread)`: a channel's conversation id without its `;messageid=` suffix, and that
-suffix (the reply chain's first message) as the thread.
-"""
+"""Teams Activity JSON -> neutral requests: pure functions over the JSON as Teams sent it, not
+SDK objects (how people and places are named, in docs/teams.md)."""
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from adapters.teams.cards import FIELD_PREFIX, KIND, KIND_ACTION, KIND_FORM
-from bot.requests import Actor
+from bot.request_keys import request_key
+from bot.requests import (
+    ActionRequest,
+    Actor,
+    Chat,
+    ChatMessage,
+    CommandRequest,
+    FormSubmission,
+    Installation,
+)
 from rituals.refs import ConversationRef, UserRef
 
 TEAMS: Final = "teams"
@@ -57,11 +56,15 @@ class Origin:
     @property
     def key(self) -> str:
         """The idempotency key: Teams redelivers an activity with the same id."""
-        return f"teams:{self.conversation.channel}:{self.activity_id}"
+        return request_key(TEAMS, "activity", self.conversation.channel, self.activity_id)
 
     @property
     def channel(self) -> ConversationRef:
         return self.conversation.in_thread(None)
+
+    @property
+    def private_chat(self) -> bool:
+        return self.kind == PERSONAL
 
     @property
     def in_existing_thread(self) -> bool:
@@ -82,9 +85,9 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """Plain text in a conversation (a reply to a round). `thread_unknown`: a chat without
-    threads, where the round the text answers is looked up; `otherwise`: what to do when
-    there is no such round."""
+    """Plain text in a conversation (perhaps a reply to a round). `thread_unknown`: a chat
+    without threads; `otherwise`: the text read as a command, when it mentioned the bot
+    (the application decides which it is)."""
 
     origin: Origin
     text: str
@@ -184,9 +187,10 @@ def split_conversation_id(conversation_id: str) -> tuple[str, str | None]:
 
 
 # --- messages ---------------------------------------------------------------------------
-def read_message(activity: Mapping[str, Any], understands: Callable[[str], bool]) -> Inbound:
+def read_message(activity: Mapping[str, Any]) -> Inbound:
     """A message activity: a card's button or form (it carries `value`), a command to the
-    bot, or plain text in a conversation. `understands` says whether a word is a command."""
+    bot, or plain text in a conversation (which may still be a command: the application
+    knows its command words)."""
     origin = origin_of(activity)
     value = activity.get("value")
     if isinstance(value, Mapping) and value.get(KIND):
@@ -199,20 +203,20 @@ def read_message(activity: Mapping[str, Any], understands: Callable[[str], bool]
     command = _command(origin, text, mentions, bot_id)
     if origin.kind == PERSONAL:
         return command
-    if addressed and (not command.words or understands(command.words[0])):
-        return command
+    if addressed and not command.words:
+        return command  # the bot's name alone: the help
     if addressed and origin.kind == CHANNEL and not origin.in_existing_thread:
         return command  # a new post to the bot: unknown words get the help
     reply = plain_text(text, mentions, bot_id)
+    otherwise = command if addressed else None
     if not reply:
         return Ignored("an empty message")
     if origin.kind == CHANNEL:
         if origin.in_existing_thread:
-            return Reply(origin, reply)
+            return Reply(origin, reply, otherwise=otherwise)
         return Ignored("a channel post not addressed to the bot")
-    # Group and meeting chats have no threads: the text answers the chat's open round, if
-    # any; if there is none and the bot was addressed, it was a command after all.
-    return Reply(origin, reply, thread_unknown=True, otherwise=command if addressed else None)
+    # Group and meeting chats have no threads: the text may answer the chat's open round.
+    return Reply(origin, reply, thread_unknown=True, otherwise=otherwise)
 
 
 def read_card_data(
@@ -248,6 +252,77 @@ def read_installation(activity: Mapping[str, Any]) -> Installed | Ignored:
     if isinstance(added, list) and any(_mapping(m).get("id") == bot_id for m in added):
         return Installed(origin)
     return Ignored("members other than the bot changed")
+
+
+# --- as the application's neutral requests --------------------------------------------------
+def command_request(command: Command) -> CommandRequest:
+    """Typed commands cannot open a dialog in Teams, so their forms go to the personal chat."""
+    origin = command.origin
+    return CommandRequest(
+        origin.actor,
+        origin.conversation,
+        command.words,
+        command.mentions,
+        request_id=origin.key,
+        everyone=command.everyone,
+        private_chat=origin.private_chat,
+        forms_go_private=True,
+    )
+
+
+def chat_message(reply: Reply) -> ChatMessage:
+    origin = reply.origin
+    return ChatMessage(
+        origin.actor,
+        origin.conversation,
+        reply.text,
+        request_id=origin.key,
+        chat=Chat.NO_THREADS if reply.thread_unknown else Chat.THREADS,
+        command=command_request(reply.otherwise) if reply.otherwise is not None else None,
+    )
+
+
+def action_request(press: ButtonPress, *, keyed: bool = True) -> ActionRequest:
+    """`keyed`: a press sent as a message (Teams redelivers it); a dialog's fetch is not."""
+    origin = press.origin
+    return ActionRequest(
+        origin.actor,
+        origin.conversation,
+        press.action,
+        press.value,
+        request_id=origin.key if keyed else None,
+        private_chat=origin.private_chat,
+    )
+
+
+def form_submission(submission: Submission) -> FormSubmission:
+    """The submission keyed on its form card and person when it came from a card: a double
+    click sends two activities (two ids) from one card, and must table one call-out. (The
+    key is stored only with what the form changes, so correcting a refused form works.)"""
+    origin = submission.origin
+    key = (
+        request_key(
+            TEAMS, "card", submission.card_id, submission.form_id, origin.actor.user.user_id
+        )
+        if submission.card_id
+        else origin.key
+    )
+    return FormSubmission(
+        actor=origin.actor,
+        conversation=origin.conversation,
+        form_id=submission.form_id,
+        values=submission.values,
+        context=submission.context,
+        request_id=key,
+        private_chat=origin.private_chat,
+    )
+
+
+def installation(installed: Installed) -> Installation:
+    origin = installed.origin
+    return Installation(
+        origin.actor, origin.conversation, request_id=origin.key, private_chat=origin.private_chat
+    )
 
 
 def _command(

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot import words
 from bot.messages import Form
+from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import Place, known_person, make_reachable, place_of
@@ -20,9 +21,8 @@ from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
 from rituals.callout import Callout, CalloutDecision, NotifyReporter
-from rituals.errors import InvalidInput, NotAllowed, RitualError
+from rituals.errors import InvalidInput, NotAllowed, RitualError, StaleCallout
 from rituals.refs import ConversationRef
-from storage.errors import StaleCallout
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 YES = {"yes", "y", "true", "anonymous", "anonymously"}
@@ -66,8 +66,8 @@ class CalloutService:
         now = self._now()
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-            if request_id is not None and not await uow.requests.first_time(
-                f"callout-form:{request_id}", now
+            if request_id is not None and not await record_first_time(
+                uow, request_key(actor.user.platform, "callout-form", request_id), now
             ):
                 return FormResult()  # a retried submit: the first one was tabled
             callout_id = new_reference()
@@ -131,40 +131,64 @@ class CalloutService:
         await self._services.tell(actor.user, views.mine(own), near=conversation)
 
     async def discussed(
-        self, actor: Actor, conversation: ConversationRef, ref: str, note: str
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        note: str,
+        *,
+        request_key: str | None = None,
     ) -> FormResult:
         def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
             return lifecycle.mark_discussed(
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
 
-        return await self._change(actor, conversation, ref, step)
+        return await self._change(actor, conversation, ref, step, request_key)
 
     async def resolve(
-        self, actor: Actor, conversation: ConversationRef, ref: str, note: str
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        note: str,
+        *,
+        request_key: str | None = None,
     ) -> FormResult:
         def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
             return lifecycle.resolve(
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
 
-        return await self._change(actor, conversation, ref, step)
+        return await self._change(actor, conversation, ref, step, request_key)
 
     async def withdraw(
-        self, actor: Actor, conversation: ConversationRef, ref: str, _note: str = ""
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        _note: str = "",
+        *,
+        request_key: str | None = None,
     ) -> FormResult:
         def step(callout: Callout, _facilitator: bool, key: str) -> CalloutDecision:
             return lifecycle.withdraw(callout, reporter_key=key, now=self._now())
 
-        return await self._change(actor, conversation, ref, step)
+        return await self._change(actor, conversation, ref, step, request_key)
 
     async def _change(
-        self, actor: Actor, conversation: ConversationRef, ref: str, step: Step
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        step: Step,
+        request: str | None,
     ) -> FormResult:
         """Load, step the lifecycle, save with compare-and-swap; then tell the reporter.
 
         Someone who may not act gets the same words whether or not the call-out exists, so
-        trying references reveals nothing.
+        trying references reveals nothing. The `request`'s key is committed with the change
+        (a refusal commits nothing, so it may be tried again).
         """
         services = self._services
         wanted = ref.strip().upper()
@@ -172,6 +196,8 @@ class CalloutService:
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 async with services.database.unit_of_work() as uow:
+                    if request and not await record_first_time(uow, request, self._now()):
+                        return FormResult()  # a repeat: the first one was applied
                     place = await place_of(uow, conversation)
                     person = await known_person(uow, place, actor.user)
                     stored = await uow.callouts.get_stored(place.partnership_id, wanted)

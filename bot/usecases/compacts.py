@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import words
+from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Place, place_of
@@ -71,7 +72,12 @@ async def show_compact(
 
 
 async def link_channel(
-    services: Services, actor: Actor, conversation: ConversationRef, slug: str
+    services: Services,
+    actor: Actor,
+    conversation: ConversationRef,
+    slug: str,
+    *,
+    request_key: str | None = None,
 ) -> None:
     """`/compact link <partnership>`: hold the partnership's rituals in this channel.
 
@@ -81,6 +87,8 @@ async def link_channel(
     """
     channel = conversation.in_thread(None)
     async with services.database.unit_of_work() as uow:
+        if request_key and not await record_first_time(uow, request_key, services.clock.now()):
+            return  # a redelivery: the channel is linked already
         stored_all = await uow.compacts.latest_all()
         slugs = sorted(s.partnership_slug for s in stored_all)
         chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]

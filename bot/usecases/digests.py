@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.repositories import UnitOfWork
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Place, place_of
@@ -14,7 +15,6 @@ from bot.views import digest as views
 from rituals.digest import CalloutFact, Digest, WeekCounts, compose_digest, count_weeks
 from rituals.reflection import ReflectionRecord
 from rituals.refs import ConversationRef
-from storage.database import SqlUnitOfWork
 
 DEFAULT_ZONE = ZoneInfo("Europe/London")
 WEEK = timedelta(weeks=1)
@@ -50,7 +50,7 @@ def period_named(label: str, zone: ZoneInfo = DEFAULT_ZONE) -> Period:
     return week_containing(datetime.combine(monday, time(12), tzinfo=zone), zone)
 
 
-async def compose_for(uow: SqlUnitOfWork, place: Place, period: Period, now: datetime) -> Digest:
+async def compose_for(uow: UnitOfWork, place: Place, period: Period, now: datetime) -> Digest:
     """The digest of `period`, with the chart's earlier weeks counted from the same two loads
     (a constant number of queries, however many reflections there are)."""
     partnership = place.partnership_id

@@ -12,7 +12,7 @@ from bot.requests import Actor
 from bot.services import Services
 from rituals.callout import Callout
 from rituals.reflection import ReflectionRecord
-from storage.repositories.compacts import StoredCompact
+from rituals.stored import StoredCompact
 
 REFLECTIONS_SHOWN = 10
 

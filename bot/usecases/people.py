@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import actions, words
 from bot.messages import Actions, Button, Message, Paragraph
+from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Member, Place, member_of, place_of
@@ -24,11 +25,18 @@ class PeopleService:
             await self._services.tell(member.user, ask_organisation(place), near=near)
 
     async def set_organisation(
-        self, actor: Actor, conversation: ConversationRef, organisation_key: str
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        organisation_key: str,
+        *,
+        request_key: str | None = None,
     ) -> None:
         services = self._services
         key = organisation_key.strip().lower()
         async with services.database.unit_of_work() as uow:
+            if request_key and not await record_first_time(uow, request_key, services.clock.now()):
+                return  # a double-click: the first one was applied
             place = await place_of(uow, conversation)
             member = await member_of(uow, place, actor, services.clock.now())
             organisation = next((o for o in place.compact.organisations if o.id == key), None)

@@ -10,15 +10,14 @@ from datetime import datetime
 
 from bot import words
 from bot.messages import Message
+from bot.repositories import UnitOfWork
 from bot.requests import Actor
 from bot.views.rounds import said
 from rituals.compact import Compact
 from rituals.errors import NotFound
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Attendee
-from storage.database import SqlUnitOfWork
-from storage.repositories.compacts import StoredCompact
-from storage.repositories.people import Person
+from rituals.stored import Person, StoredCompact
 
 CONSOLE = "console"
 
@@ -41,7 +40,7 @@ class Place:
         return bool(handle) and handle in {h.lower() for h in self.compact.facilitators}
 
 
-async def place_of(uow: SqlUnitOfWork, conversation: ConversationRef) -> Place:
+async def place_of(uow: UnitOfWork, conversation: ConversationRef) -> Place:
     """The partnership bound to `conversation`; a clear error when there is none."""
     partnership_id = await uow.channels.partnership_of(conversation.in_thread(None))
     if partnership_id is None:
@@ -77,7 +76,7 @@ class Member:
         return Attendee(self.user, self.person.organisation_key, self.person.display_name)
 
 
-async def known_person(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Person | None:
+async def known_person(uow: UnitOfWork, place: Place, user: UserRef) -> Person | None:
     """Who `user` is, if we know them, without recording anything (reads leave no trace)."""
     person = await uow.people.find(place.partnership_id, user)
     if person is None and handle_of(user) is not None:
@@ -86,7 +85,7 @@ async def known_person(uow: SqlUnitOfWork, place: Place, user: UserRef) -> Perso
 
 
 async def _recorded(
-    uow: SqlUnitOfWork, place: Place, actor: Actor, *, created_at: datetime | None
+    uow: UnitOfWork, place: Place, actor: Actor, *, created_at: datetime | None
 ) -> Person:
     """`actor` as a person of the partnership: found, linked to the compact file's person of
     the same handle (console), or recorded new."""
@@ -103,7 +102,7 @@ async def _recorded(
     )
 
 
-async def make_reachable(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> None:
+async def make_reachable(uow: UnitOfWork, place: Place, actor: Actor, now: datetime) -> None:
     """Record `actor` so we can tell them things later (e.g. how their call-out went), without
     writing any moment finer than the day: a person created at the exact second an anonymous
     call-out was raised would say who raised it."""
@@ -111,7 +110,7 @@ async def make_reachable(uow: SqlUnitOfWork, place: Place, actor: Actor, now: da
     await _recorded(uow, place, actor, created_at=day)
 
 
-async def member_of(uow: SqlUnitOfWork, place: Place, actor: Actor, now: datetime) -> Member:
+async def member_of(uow: UnitOfWork, place: Place, actor: Actor, now: datetime) -> Member:
     """Find (or get to know) `actor` in the partnership."""
     person = await _recorded(uow, place, actor, created_at=now)
     first_contact = person.organisation_key is None and await uow.people.mark_asked(person.id, now)
@@ -132,7 +131,7 @@ def is_unknown_handle(user: UserRef, person: Person | None) -> bool:
 
 
 async def unknown_handles(
-    uow: SqlUnitOfWork, place: Place, people: tuple[Actor, ...] | list[Actor]
+    uow: UnitOfWork, place: Place, people: tuple[Actor, ...] | list[Actor]
 ) -> list[str]:
     """The handles among `people` that nobody has (see `is_unknown_handle`)."""
     return [

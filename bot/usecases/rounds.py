@@ -9,10 +9,12 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot import words
 from bot.messages import Form, Inline, Message
+from bot.repositories import UnitOfWork
+from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import (
@@ -30,20 +32,19 @@ from bot.usecases.place import (
 from bot.views import rounds as views
 from bot.views.names import mention
 from rituals.compact import Compact, OrderPolicy
+from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Attendee, Decision, Rejection, Round, decide
 from rituals.round import effects as fx
 from rituals.round import events as ev
-from storage.database import SqlUnitOfWork
-from storage.errors import RoundAlreadyOpen, StaleRound
-from storage.repositories.rounds import StoredRound
+from rituals.stored import StoredRound
 
 log = logging.getLogger("compact.rounds")
 
 MAX_ATTEMPTS = 5
 CLAUSE_ID = re.compile(r"\b[a-z][a-z0-9]*(?:-[a-z0-9]+)+\b")
 
-Locate = Callable[[SqlUnitOfWork], Awaitable[StoredRound | None]]
+Locate = Callable[[UnitOfWork], Awaitable[StoredRound | None]]
 EventFor = Callable[[Round, Mapping[UserRef, Attendee]], ev.RoundEvent | None]
 """Builds the event from the loaded round and, for people joining, who they are."""
 
@@ -74,6 +75,7 @@ class RoundService:
         mentioned: tuple[Actor, ...],
         *,
         order: OrderPolicy | None = None,
+        request_key: str | None = None,
     ) -> None:
         """`/compact reflect [@people]`: open a round here, or gather attendees first.
 
@@ -82,6 +84,8 @@ class RoundService:
         channel = conversation.in_thread(None)
         refusal: Message | None = None
         async with self._services.database.unit_of_work() as uow:
+            if request_key and not await record_first_time(uow, request_key, now):
+                return  # a redelivery: the round was started
             place = await place_of(uow, channel)
             unknown = await unknown_handles(uow, place, mentioned)
             if unknown:
@@ -117,7 +121,7 @@ class RoundService:
 
     async def _start_event(
         self,
-        uow: SqlUnitOfWork,
+        uow: UnitOfWork,
         place: Place,
         channel: ConversationRef,
         actor: Actor,
@@ -164,7 +168,7 @@ class RoundService:
         """Apply an event to the open round in `conversation`'s channel."""
         channel = conversation.in_thread(None)
 
-        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+        async def locate(uow: UnitOfWork) -> StoredRound | None:
             return await uow.rounds.open_in(channel)
 
         return await self._act(
@@ -217,7 +221,9 @@ class RoundService:
                 lead = min(REMIND_BEFORE, timeout / 2) if timeout else REMIND_BEFORE
                 if turn.deadline is None or now < turn.deadline - lead:
                     continue  # a short turn: not yet half-way
-                if not await uow.requests.first_time(f"reminder:{round_id}:{turn_no}", now):
+                platform = stored.round.conversation.platform
+                once = request_key(platform, "reminder", round_id, str(turn_no))
+                if not await record_first_time(uow, once, now):
                     continue
                 await uow.commit()
             reminded += 1
@@ -257,6 +263,7 @@ class RoundService:
         by: UserRef | None = None,
         deliver: bool = True,
         request_key: str | None = None,
+        commit_refusals: bool = True,
     ) -> Outcome | None:
         """Load the round, decide, save with compare-and-swap, commit; retry on a conflict.
 
@@ -265,7 +272,8 @@ class RoundService:
         trace; naming a console handle nobody has (a typo) is refused before deciding.
         Everyone else acting on a round is an attendee already, or the engine refuses them.
         `request_key` (a platform's delivery or click id) is recorded in the same transaction,
-        so a redelivered or double-clicked request changes nothing the second time.
+        so a redelivered or double-clicked request changes nothing the second time; without
+        `commit_refusals` (a form) a refused request records nothing, so it can be corrected.
         """
         for _attempt in range(MAX_ATTEMPTS):
             now = self._services.clock.now()
@@ -278,20 +286,15 @@ class RoundService:
                         stored.partnership_id,
                         await self._services.compact_version(uow, stored.compact_version_id),
                     )
-                    known = {a.user: await known_person(uow, place, a.user) for a in meet}
-                    strangers = [
-                        user.user_id
-                        for user, person in known.items()
-                        if user != by and is_unknown_handle(user, person)
-                    ]
-                    if strangers:
-                        refusal = unknown_people_notice(place, strangers)
-                        return Outcome(place, Decision(stored.round), {}, refusal=refusal)
-                    joining = {user: attendee_of(user, person) for user, person in known.items()}
+                    joining = await _joining(uow, place, stored, meet, by)
+                    if isinstance(joining, Outcome):
+                        return joining
                     event = event_for(stored.round, joining)
                     if event is None:
                         return None
-                    if request_key is not None and not await _first_handling(uow, request_key, now):
+                    if request_key is not None and not await record_first_time(
+                        uow, request_key, now
+                    ):
                         log.info("a repeated request was ignored")
                         return Outcome(place, Decision(stored.round), {})
                     decision = decide(stored.round, event, now)
@@ -305,7 +308,8 @@ class RoundService:
                         await uow.rounds.save(stored, decision.round)
                         delivery = await self._owe(uow, stored.round.id)
                     names = attendee_names(decision.round or stored.round)
-                    await uow.commit()
+                    if commit_refusals or not decision.rejected:
+                        await uow.commit()
             except StaleRound:
                 log.info("round changed underneath; retrying")
                 continue
@@ -366,6 +370,7 @@ class RoundService:
         valued: str,
         clause_ids: tuple[str, ...],
         edit: bool,
+        request_key: str | None = None,
     ) -> FormResult:
         """A filled reflection form; refusals come back as errors beside the fields."""
 
@@ -373,7 +378,13 @@ class RoundService:
             kind = ev.ReflectionEdited if edit else ev.ReflectionSubmitted
             return kind(actor.user, learned, valued, clause_ids)
 
-        outcome = await self._apply(_by_id(round_id), event_for, deliver=False)
+        outcome = await self._apply(
+            _by_id(round_id),
+            event_for,
+            deliver=False,
+            request_key=request_key,
+            commit_refusals=False,
+        )
         if outcome is None:
             return FormResult({"": words.NO_OPEN_ROUND})
         errors = _form_errors(outcome.decision)
@@ -400,23 +411,52 @@ class RoundService:
         if conversation.thread is None:
             return False
 
-        async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+        async def locate(uow: UnitOfWork) -> StoredRound | None:
             stored = await uow.rounds.open_in(conversation.in_thread(None))
             if stored and stored.round.conversation.thread == conversation.thread:
                 return stored
             return None
 
-        def event_for(round_: Round, _joining: Mapping[UserRef, Attendee]) -> ev.RoundEvent | None:
-            turn = round_.current_turn
-            if turn is None or turn.person != actor.user:
-                return None
-            cited = tuple(cid for cid in CLAUSE_ID.findall(text) if cid in round_.clause_ids)
-            return ev.ReflectionSubmitted(actor.user, text, "", cited)
+        return (
+            await self._apply(locate, _answer_by(actor, text), request_key=request_key) is not None
+        )
 
-        return await self._apply(locate, event_for, request_key=request_key) is not None
+    async def reply_in_chat(
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        text: str,
+        *,
+        request_key: str | None = None,
+    ) -> bool:
+        """A plain message in a chat without threads (Teams group and meeting chats) is a
+        reply to the chat's open round; False when no round is open there."""
+        found: list[StoredRound] = []
+
+        async def locate(uow: UnitOfWork) -> StoredRound | None:
+            stored = await uow.rounds.open_in(conversation.in_thread(None))
+            found.extend([stored] if stored is not None else [])
+            return stored
+
+        await self._apply(locate, _answer_by(actor, text), request_key=request_key)
+        return bool(found)
+
+    async def turn_form(self, actor: Actor, conversation: ConversationRef) -> Form | None:
+        """The answer form when `actor` is the person asked in the conversation's open
+        round (a plain line from them starts their answer, on a platform that fills forms
+        line by line); None when they are not, which is just chat."""
+        async with self._services.database.unit_of_work() as uow:
+            stored = await uow.rounds.open_in(conversation.in_thread(None))
+            turn = stored.round.current_turn if stored is not None else None
+            if stored is None or turn is None or turn.person != actor.user:
+                return None
+            compact = (await self._services.compact_version(uow, stored.compact_version_id)).compact
+        if stored.round.reflection_of(actor.user) is not None:
+            return None
+        return views.reflection_form(stored.round, compact)
 
     # --- effects -------------------------------------------------------------------------
-    async def _owe(self, uow: SqlUnitOfWork, round_id: str) -> int:
+    async def _owe(self, uow: UnitOfWork, round_id: str) -> int:
         """In the round's own transaction: its messages are owed until `_delivered`."""
         services = self._services
         return await uow.outbox.add(
@@ -564,11 +604,18 @@ REMIND_BEFORE = timedelta(minutes=2)
 NewcomerGreeter = Callable[[Place, list[Member], ConversationRef | None], Awaitable[None]]
 
 
-async def _first_handling(uow: SqlUnitOfWork, key: str, now: datetime) -> bool:
-    """Whether this transaction handles the request: its key is new, or it waits in the
-    inbox (recorded, with its key, when it was acknowledged), and the row goes with it."""
-    fresh = await uow.requests.first_time(key, now)
-    return await uow.inbox.take(key) or fresh
+def _answer_by(actor: Actor, text: str) -> EventFor:
+    """Text from the person asked is their answer (clause ids in it are cited); from anyone
+    else it is just chat."""
+
+    def event_for(round_: Round, _joining: Mapping[UserRef, Attendee]) -> ev.RoundEvent | None:
+        turn = round_.current_turn
+        if turn is None or turn.person != actor.user:
+            return None
+        cited = tuple(cid for cid in CLAUSE_ID.findall(text) if cid in round_.clause_ids)
+        return ev.ReflectionSubmitted(actor.user, text, "", cited)
+
+    return event_for
 
 
 def _timeout(turn_no: int) -> EventFor:
@@ -580,8 +627,29 @@ def attendee_names(round_: Round) -> dict[UserRef, str]:
     return {a.user: a.name or a.user.user_id for a in round_.attendees}
 
 
+async def _joining(
+    uow: UnitOfWork,
+    place: Place,
+    stored: StoredRound,
+    meet: tuple[Actor, ...],
+    by: UserRef | None,
+) -> dict[UserRef, Attendee] | Outcome:
+    """Who the people in `meet` are, as attendees; a refusal when one is a handle nobody
+    has (someone other than `by` named by a typo)."""
+    known = {a.user: await known_person(uow, place, a.user) for a in meet}
+    strangers = [
+        user.user_id
+        for user, person in known.items()
+        if user != by and is_unknown_handle(user, person)
+    ]
+    if strangers:
+        refusal = unknown_people_notice(place, strangers)
+        return Outcome(place, Decision(stored.round), {}, refusal=refusal)
+    return {user: attendee_of(user, person) for user, person in known.items()}
+
+
 def _by_id(round_id: str) -> Locate:
-    async def locate(uow: SqlUnitOfWork) -> StoredRound | None:
+    async def locate(uow: UnitOfWork) -> StoredRound | None:
         return await uow.rounds.get(round_id)
 
     return locate

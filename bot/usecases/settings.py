@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot import actions, words
 from bot.messages import Choice, FieldKind, Form, FormField, Message, Paragraph
+from bot.request_keys import record_first_time
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import known_person, place_of
@@ -39,6 +40,8 @@ async def save_settings(
     conversation: ConversationRef,
     values: dict[str, str],
     context: dict[str, str] | None = None,
+    *,
+    request_key: str | None = None,
 ) -> FormResult:
     try:
         schedule = parse_schedule(
@@ -58,7 +61,10 @@ async def save_settings(
         person = await known_person(uow, place, actor.user)
         if person is None or not place.is_facilitator(person):
             return FormResult({"": words.SETTINGS_ONLY_FACILITATORS})
-        await uow.schedules.save(place.partnership_id, schedule, services.clock.now())
+        now = services.clock.now()
+        if request_key and not await record_first_time(uow, request_key, now):
+            return FormResult()  # a retried submit: the first one was saved
+        await uow.schedules.save(place.partnership_id, schedule, now)
         await uow.channels.set_digest(conversation.in_thread(None), here)
         await uow.commit()
     await services.tell(actor.user, _shown(schedule, here, saved=True), near=conversation)

@@ -13,10 +13,6 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Final
 
-# A bare Figure draws with the Agg backend into memory: no pyplot, no display, no global state.
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from bot.messages import Chart
 
 log = logging.getLogger("compact.chart")
@@ -69,6 +65,11 @@ def _renderer() -> Executor:
 
 def chart_png(chart: Chart, *, dpi: int = 100) -> bytes:
     """Grouped bars, one group per week, one colour per series, with a legend."""
+    # Imported here: matplotlib costs most processes (every CLI command) a second to import,
+    # and only the chart workers draw. A bare Figure draws with Agg into memory, no pyplot.
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(6.4, 2.8), dpi=dpi)
     axes = figure.subplots()
     count = max(1, len(chart.series))

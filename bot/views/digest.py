@@ -68,47 +68,48 @@ def digest(
         )
         blocks.extend([Paragraph.of(words.DIGEST_CELEBRATED), BulletList(top)])
     if result.callouts:
-        blocks.append(
-            Paragraph.of(
-                words.DIGEST_CALLOUTS.format(
-                    raised=result.callouts_raised,
-                    discussed=result.callouts_discussed,
-                    resolved=result.callouts_resolved,
-                )
-            )
-        )
-        lines: list[tuple[Inline, ...]] = []
-        for row in result.callouts:
-            lines.append(
-                (
-                    f"{row.clause_id}: raised {row.raised}, discussed {row.discussed}, "
-                    f"resolved {row.resolved}",
-                )
-            )
-            lines.extend((words.DIGEST_LEARNING, UserText(note)) for note in row.learning_notes)
-        blocks.append(BulletList(tuple(lines)))
+        blocks.extend(_callouts(result))
     if result.quiet_clauses:
         quiet = ", ".join(q.clause_id for q in result.quiet_clauses[:QUIET_SHOWN])
         more = len(result.quiet_clauses) - QUIET_SHOWN
         suffix = words.DIGEST_QUIET_MORE.format(more=more) if more > 0 else ""
         blocks.append(Paragraph.of(words.DIGEST_QUIET.format(clauses=quiet) + suffix))
     if len(result.chart) >= 2:
-        blocks.append(
-            Chart(
-                words.DIGEST_CHART_TITLE,
-                tuple(point.week_start.date().isoformat() for point in result.chart),
-                (
-                    Series(
-                        words.DIGEST_CHART_CELEBRATED,
-                        tuple(p.clauses_celebrated for p in result.chart),
-                    ),
-                    Series(
-                        words.DIGEST_CHART_CALLOUTS, tuple(p.callouts_raised for p in result.chart)
-                    ),
-                ),
+        blocks.append(_chart(result))
+    return Message(f"{words.DIGEST_TITLE}: {start} to {end}", tuple(blocks))
+
+
+def _callouts(result: Digest) -> list[Block]:
+    """The week's call-outs: the counts, then each clause's, with its learning notes."""
+    counts = words.DIGEST_CALLOUTS.format(
+        raised=result.callouts_raised,
+        discussed=result.callouts_discussed,
+        resolved=result.callouts_resolved,
+    )
+    lines: list[tuple[Inline, ...]] = []
+    for row in result.callouts:
+        lines.append(
+            (
+                f"{row.clause_id}: raised {row.raised}, discussed {row.discussed}, "
+                f"resolved {row.resolved}",
             )
         )
-    return Message(f"{words.DIGEST_TITLE}: {start} to {end}", tuple(blocks))
+        lines.extend((words.DIGEST_LEARNING, UserText(note)) for note in row.learning_notes)
+    return [Paragraph.of(counts), BulletList(tuple(lines))]
+
+
+def _chart(result: Digest) -> Chart:
+    """Clauses celebrated and call-outs raised, week by week."""
+    return Chart(
+        words.DIGEST_CHART_TITLE,
+        tuple(point.week_start.date().isoformat() for point in result.chart),
+        (
+            Series(
+                words.DIGEST_CHART_CELEBRATED, tuple(p.clauses_celebrated for p in result.chart)
+            ),
+            Series(words.DIGEST_CHART_CALLOUTS, tuple(p.callouts_raised for p in result.chart)),
+        ),
+    )
 
 
 def _clause_text(compact: Compact, clause_id: str) -> str:

@@ -1,13 +1,22 @@
 """One repository per aggregate; each takes the unit of work's `AsyncSession`."""
 
-from storage.repositories.callouts import CalloutRepository, ExportedCallout, StoredCallout
+from rituals.stored import (
+    ANY_TENANT,
+    ExportedCallout,
+    ExportedReflection,
+    Person,
+    StoredCallout,
+    StoredCompact,
+    StoredRound,
+)
+from storage.repositories.callouts import CalloutRepository
 from storage.repositories.channels import ChannelRepository
-from storage.repositories.compacts import CompactRepository, StoredCompact
+from storage.repositories.compacts import CompactRepository
 from storage.repositories.digests import DigestRepository
-from storage.repositories.people import ANY_TENANT, PeopleRepository, Person
-from storage.repositories.reflections import ExportedReflection, ReflectionRepository
+from storage.repositories.people import PeopleRepository
+from storage.repositories.reflections import ReflectionRepository
 from storage.repositories.requests import RequestLog
-from storage.repositories.rounds import RoundRepository, StoredRound
+from storage.repositories.rounds import RoundRepository
 
 __all__ = [
     "ANY_TENANT",

@@ -1,21 +1,12 @@
-"""Call-outs: stored so that an anonymous reporter leaves no identity behind.
-
-For an anonymous call-out the reporter columns are NULL (a CHECK constraint makes any other
-row impossible) and only `reporter_key`, the application's keyed hash, is kept, so the
-reporter alone can still be recognised to withdraw it. Export rows carry neither the
-reporter nor the key.
-
-Saves use compare-and-swap on `version`, as rounds do: two facilitators marking the same
-call-out at once must not overwrite each other's learning note.
-"""
+"""Call-outs, stored so that an anonymous reporter leaves no identity behind
+(docs/privacy.md), with compare-and-swap saves as for rounds."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -34,9 +25,9 @@ from sqlalchemy.orm import aliased
 
 from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, StatusChange
 from rituals.digest import CalloutFact
-from rituals.errors import NotFound
+from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
-from storage.errors import StaleCallout
+from rituals.stored import ExportedCallout, StoredCallout
 from storage.models import (
     CalloutRow,
     CalloutStatusChangeRow,
@@ -75,39 +66,6 @@ def _facts_between() -> Select[*tuple[Any, ...]]:
 
 
 _FACTS_BETWEEN: Final = _facts_between()  # built once: composing a digest runs it every time
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCallout:
-    """A call-out as loaded, with the `version` a later `save` must still find."""
-
-    callout: Callout
-    partnership_id: int
-    compact_version_id: int
-    version: int
-
-
-@dataclass(frozen=True, slots=True)
-class ExportedCallout:
-    """One call-out for `compact-bot export`: what and about whom, never who raised it.
-
-    There is no reporter field and no reporter key; dates are days, not moments, because a
-    timestamp beside a meeting or a burst of chat can be enough to guess the reporter.
-    """
-
-    partnership_slug: str
-    callout_id: str
-    compact_version: int
-    clause_id: str
-    about_organisation_key: str
-    what_happened: str
-    what_would_help: str
-    anonymous: bool
-    status: str
-    learning_note: str
-    raised_on: date
-    discussed_on: date | None
-    resolved_on: date | None
 
 
 class CalloutRepository:

@@ -8,31 +8,18 @@ call-outs pointing at the wording they were made against.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.compact import Compact
-from rituals.errors import NotFound
+from rituals.errors import CompactLoadConflict, NotFound
+from rituals.stored import StoredCompact
 from storage.compact_document import compact_from_document, compact_to_document
-from storage.errors import CompactLoadConflict
 from storage.models import ClauseRow, CompactVersionRow, OrganisationRow, PartnershipRow
 from storage.repositories._sql import insert_if_absent
 from storage.repositories.people import sync_known_people
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCompact:
-    """A compact version as stored: the domain value plus the ids other rows refer to."""
-
-    partnership_id: int
-    partnership_slug: str
-    version_id: int
-    version: int
-    compact: Compact
-    loaded_at: datetime
 
 
 class CompactRepository:

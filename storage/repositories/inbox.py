@@ -10,35 +10,18 @@ and `claim_due` hands it to exactly one other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rituals.stored import PendingDelivery, PendingRequest
 from storage.models import InboxRow, OutboxRow
 from storage.repositories._sql import rowcount
 
 _INBOX: Final = cast(Table, InboxRow.__table__)
 _OUTBOX: Final = cast(Table, OutboxRow.__table__)
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRequest:
-    """An inbox row: the request's key, its kind and the neutral request as JSON."""
-
-    key: str
-    kind: str
-    request: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class PendingDelivery:
-    """An outbox row: round `round_id` changed and its messages may not have gone out."""
-
-    id: int
-    round_id: str
 
 
 class InboxRepository:

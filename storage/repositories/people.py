@@ -1,21 +1,9 @@
-"""People of a partnership, their platform identities and the organisation they speak for.
-
-A person comes from one of two places:
-* the compact file (`KnownPerson`): they have a handle, an organisation and, optionally,
-  platform user ids. A file cannot know the Slack workspace or Teams tenant a user id will
-  arrive from, so these identities are stored with the tenant `ANY_TENANT` (`"*"`), which
-  matches every tenant of that platform;
-* a platform, when someone the file does not name takes part: they are created with the
-  exact (platform, tenant, user id) they came with, no handle and no organisation, and are
-  asked once which organisation they are with.
-`find` prefers an exact-tenant identity over a `"*"` one. People are never deleted, since
-reflections refer to them.
-"""
+"""People of a partnership, their platform identities and organisations: from the compact
+file (tenant `"*"`) or first met on a platform (docs/architecture.md, "Storage")."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, cast
 
@@ -25,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rituals.compact import KnownPerson, Organisation
 from rituals.errors import NotFound
 from rituals.refs import UserRef
+from rituals.stored import ANY_TENANT, Person
 from storage.models import ChannelRow, OrganisationRow, PersonIdentityRow, PersonRow
 from storage.repositories._sql import rowcount
-
-ANY_TENANT: Final = "*"
 
 _IDENTITIES: Final = cast(Table, PersonIdentityRow.__table__)
 _PEOPLE: Final = cast(Table, PersonRow.__table__)
@@ -47,20 +34,6 @@ _DISPLAY_NAMES: Final = (
     # Exact-tenant identities come last so they win over file-declared ones.
     .order_by(case((_IDENTITIES.c.tenant == ANY_TENANT, 0), else_=1))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A person as the application sees them; `identities` may hold `ANY_TENANT` entries."""
-
-    id: int
-    partnership_id: int
-    handle: str | None
-    display_name: str
-    organisation_key: str | None
-    identities: tuple[UserRef, ...]
-    email: str | None = None
-    asked_organisation_at: datetime | None = None
 
 
 class PeopleRepository:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any, Final
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rituals.callout import CalloutStatus
 from rituals.reflection import ReflectionRecord
 from rituals.refs import UserRef
+from rituals.stored import ExportedReflection
 from storage.models import (
     CalloutRow,
     ClauseRow,
@@ -41,22 +41,6 @@ from storage.models import (
     ReflectionClauseRow,
     ReflectionRow,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ExportedReflection:
-    """One reflection as `compact-bot export` writes it (one row of CSV, one JSON object)."""
-
-    partnership_slug: str
-    round_id: str
-    compact_version: int
-    submitted_at: datetime
-    edited_at: datetime | None
-    organisation_key: str | None
-    author_name: str
-    learned: str
-    valued: str
-    clause_ids: tuple[str, ...]
 
 
 class ReflectionRepository:

@@ -1,30 +1,9 @@
-"""Reflection rounds: one row per round holding its snapshot, and compare-and-swap saves.
-
-A timer firing and a click can race on one round (on one replica or two). Every round row
-carries a `version`; `save` only succeeds against the version it was loaded at, so the loser
-gets `StaleRound`, reloads, decides again and retries, and no answer is lost or doubled.
-
-The round is stored whole in its row (`rounds.state`, see `storage.round_state`), because
-it is always loaded whole and saving it is the hottest write there is: loading is one
-SELECT of one row, saving one UPDATE. Nothing but the round reads its turns, so they live
-only there; the timer's question ("which open turns are due?") is answered by the
-`turn_no` and `turn_deadline` columns. Reflections are read elsewhere too (the digest, the
-export), so each save also writes the reflections that changed as rows, with their clause
-links, in the same transaction: new ones are inserted, edited ones updated, none ever
-deleted (the engine only appends, and an answer once stored must survive).
-
-Every statement on the load-decide-save path is a Core statement built once at import (SQL
-compilation and its cache key are then reused) and run on the session's connection, so no
-ORM objects are built for a round. The row ids a reflection row refers to (its author,
-organisation and clauses) are looked up inside the statements that write it, by scalar
-subquery or INSERT ... SELECT, rather than by queries of their own or by a cache of ids:
-the same statement count, and no cached id can outlive a rolled-back transaction.
-"""
+"""Reflection rounds: the whole round in one row, compare-and-swap saves, reflections written
+as rows in the same transaction (why, in docs/architecture.md, "Storage")."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Final, cast
@@ -43,10 +22,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from rituals.digest import RoundHeld
+from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.reflection import Reflection
 from rituals.refs import ConversationRef, UserRef
 from rituals.round.state import Round, RoundStatus
-from storage.errors import RoundAlreadyOpen, StaleRound
+from rituals.stored import ANY_TENANT, StoredRound
 from storage.models import (
     ClauseRow,
     CompactVersionRow,
@@ -58,7 +38,6 @@ from storage.models import (
     RoundRow,
 )
 from storage.repositories._sql import insert_if_absent, rowcount
-from storage.repositories.people import ANY_TENANT
 from storage.round_state import attendees_from_json, round_from_json, round_to_json
 from storage.types import UtcDateTime
 
@@ -195,16 +174,6 @@ _ENDING: Final = (
     .order_by(_ROUNDS.c.turn_deadline, _ROUNDS.c.id)
     .limit(bindparam("limit"))
 )
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRound:
-    """A round as loaded, with the `version` a later `save` must still find."""
-
-    round: Round
-    partnership_id: int
-    compact_version_id: int
-    version: int
 
 
 class RoundRepository:

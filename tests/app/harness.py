@@ -1,4 +1,5 @@
-"""A console chat wired to a real database, with a clock the test moves by hand."""
+"""A console chat wired to the in-memory unit of work (or a real database, for the few tests
+about what the database holds), with a clock the test moves by hand."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ from adapters.console.gateway import ConsoleGateway
 from adapters.console.session import ConsoleSession, console_channel
 from bot.bootstrap import Wiring, bootstrap
 from bot.config import Settings
+from bot.repositories import UnitOfWorkFactory
 from bot.usecases.compacts import load_compact_file
+from rituals.round.state import Round
+from rituals.stored import ExportedReflection
 from storage.database import Database
+from tests.fakes.memory import MemoryDatabase
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "compact.yaml"
@@ -72,7 +77,7 @@ class Chat:
         return "\n".join(_messages(lines or self.lines, f"[private to @{name}]"))
 
     @property
-    def database(self) -> Database:
+    def store(self) -> UnitOfWorkFactory:
         return self.wiring.database
 
 
@@ -88,16 +93,18 @@ def _messages(lines: list[str], prefix: str) -> list[str]:
     return picked
 
 
-async def open_chat(database: Database, compact: Path = EXAMPLE) -> Chat:
+async def open_chat(store: UnitOfWorkFactory, compact: Path = EXAMPLE) -> Chat:
     lines: list[str] = []
     clock = ManualClock()
     gateway = ConsoleGateway(lines.append)
     settings = Settings(DATABASE_URL="sqlite+aiosqlite://", COMPACT_FILE=compact)
     wiring = bootstrap(
-        settings, gateways={"console": gateway}, clock=clock, database=database, secret=SECRET
+        settings, gateways={"console": gateway}, clock=clock, database=store, secret=SECRET
     )
     await load_compact_file(wiring.services, compact, bind=(console_channel(),))
-    session = ConsoleSession(wiring.app, gateway, lines.append, advance_clock=clock.advance)
+    session = ConsoleSession(
+        wiring.app, lines.append, tick=wiring.maintenance.tick, advance_clock=clock.advance
+    )
     return Chat(session, wiring, clock, lines)
 
 
@@ -105,3 +112,19 @@ async def count_rows(database: Database, row: type) -> int:
     """How many rows a table holds (what a test means by "stored", or "nothing stored")."""
     async with database.unit_of_work() as uow:
         return int(await uow.session.scalar(select(func.count()).select_from(row)) or 0)
+
+
+async def reflections(store: UnitOfWorkFactory) -> list[ExportedReflection]:
+    """Every stored reflection, through the port (so any backend answers)."""
+    async with store.unit_of_work() as uow:
+        return await uow.reflections.export_rows(None)
+
+
+def stored_rounds(store: MemoryDatabase) -> list[Round]:
+    """Every round the in-memory store holds, open or closed (committed only)."""
+    return [stored.round for stored in store.tables.rounds.values()]
+
+
+def stored_names(store: MemoryDatabase) -> list[str]:
+    """The display name of everyone the in-memory store holds."""
+    return [person.display_name for person in store.tables.people.values()]

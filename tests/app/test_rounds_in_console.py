@@ -1,17 +1,15 @@
-"""A whole reflection round through the console, on SQLite and PostgreSQL: what people see
+"""A whole reflection round through the console, on the in-memory store: what people see
 and what is stored."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from adapters.console.session import console_channel, console_user
+from bot import words
 from bot.requests import Actor, ChatMessage
-from storage.database import Database
-from storage.models import PersonRow, ReflectionClauseRow, ReflectionRow, RoundRow
-from tests.app.harness import count_rows, open_chat
+from tests.app.harness import open_chat, reflections, stored_names, stored_rounds
+from tests.fakes.memory import MemoryDatabase
 
 ROUND_OF_THREE = """
 @alice: /compact reflect @alice @bob @carol
@@ -25,8 +23,8 @@ ROUND_OF_THREE = """
 """
 
 
-async def test_a_round_of_three_runs_to_its_summary_and_is_stored(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_a_round_of_three_runs_to_its_summary_and_is_stored(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play(ROUND_OF_THREE)
     channel = chat.channel(out)
     # Each attendee is prompted in turn, alternating between organisations.
@@ -39,15 +37,14 @@ async def test_a_round_of_three_runs_to_its_summary_and_is_stored(database: Data
     assert "Passed: @bob" in summary
     assert "env-h1 ×1" in summary and "lis-r2 ×1" in summary
     assert "Thank you — your reflection is recorded." in chat.private("alice", out)
-    assert await count_rows(database, ReflectionRow) == 2
-    assert await count_rows(database, ReflectionClauseRow) == 3
-    async with database.unit_of_work() as uow:
-        status = await uow.session.scalar(select(RoundRow.status))
-    assert status == "closed"
+    assert len(await reflections(memory)) == 2
+    assert sum(len(r.clause_ids) for r in await reflections(memory)) == 3
+    [stored] = stored_rounds(memory)
+    assert stored.is_closed
 
 
-async def test_a_turn_times_out_and_the_person_may_still_answer(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_a_turn_times_out_and_the_person_may_still_answer(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice @bob")
     out = await chat.play(":wait 6m")
     assert "@bob, your turn" in chat.channel(out)
@@ -61,11 +58,11 @@ async def test_a_turn_times_out_and_the_person_may_still_answer(database: Databa
 """
     )
     assert "“Late but here”" in chat.channel(out)
-    assert await count_rows(database, ReflectionRow) == 1
+    assert len(await reflections(memory)) == 1
 
 
-async def test_someone_who_answers_early_is_not_asked_again(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_someone_who_answers_early_is_not_asked_again(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play(
         """
 @alice: /compact reflect @alice @bob @carol
@@ -83,9 +80,9 @@ async def test_someone_who_answers_early_is_not_asked_again(database: Database) 
 
 
 async def test_only_the_facilitator_ends_and_bad_input_changes_nothing(
-    database: Database,
+    memory: MemoryDatabase,
 ) -> None:
-    chat = await open_chat(database)
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice @bob")
     out = await chat.play(
         """
@@ -99,23 +96,23 @@ async def test_only_the_facilitator_ends_and_bad_input_changes_nothing(
     assert "Only the round's facilitator can do that" in chat.private("bob", out)
     assert "I don't know `/compact frobnicate`" in chat.private("bob", out)
     assert "These clause ids aren't in the compact: nope-9" in chat.private("alice", out)
-    assert await count_rows(database, ReflectionRow) == 0
+    assert len(await reflections(memory)) == 0
     # The clause field is asked again; fixing it records the answer.
     out = await chat.play("@alice: env-h1")
-    assert await count_rows(database, ReflectionRow) == 1
+    assert len(await reflections(memory)) == 1
     assert "@bob, your turn" in chat.channel(out)
 
 
-async def test_over_long_answers_are_refused_with_the_limit(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_over_long_answers_are_refused_with_the_limit(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice")
     out = await chat.play(f"@alice: {'x' * 1600}\n@alice: ok\n@alice:")
     assert "please keep it under 1,500" in chat.private("alice", out)
-    assert await count_rows(database, ReflectionRow) == 0
+    assert len(await reflections(memory)) == 0
 
 
-async def test_answers_can_be_edited_until_the_round_closes(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_answers_can_be_edited_until_the_round_closes(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play(
         """
 @alice: /compact reflect @alice @bob
@@ -131,21 +128,21 @@ async def test_answers_can_be_edited_until_the_round_closes(database: Database) 
     )
     channel = chat.channel()
     assert "“second thought”" in channel and "first thought”" not in channel.split("==")[-1]
-    assert await count_rows(database, ReflectionRow) == 1
+    assert len(await reflections(memory)) == 1
     out = await chat.play("@alice: /compact edit")
     assert "There is no reflection round open here" in chat.private("alice", out)
 
 
-async def test_a_second_round_cannot_open_while_one_runs(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_a_second_round_cannot_open_while_one_runs(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice @bob")
     out = await chat.play("@bob: /compact reflect @bob")
     assert "already open here" in chat.private("bob", out)
-    assert await count_rows(database, RoundRow) == 1
+    assert len(stored_rounds(memory)) == 1
 
 
-async def test_gathering_with_im_here_then_start(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_gathering_with_im_here_then_start(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play(
         """
 @alice: /compact reflect
@@ -160,8 +157,8 @@ async def test_gathering_with_im_here_then_start(database: Database) -> None:
     assert "@bob, your turn" in chat.channel(out)
 
 
-async def test_a_newcomer_is_asked_their_organisation_once(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_a_newcomer_is_asked_their_organisation_once(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play(
         """
 @alice: /compact reflect
@@ -175,31 +172,29 @@ async def test_a_newcomer_is_asked_their_organisation_once(database: Database) -
     assert "representing Northgate" in chat.private("frank", out)
 
 
-async def test_naming_someone_unknown_changes_nothing(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_naming_someone_unknown_changes_nothing(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play("@alice: /compact reflect @alice @alcie")
     assert "I don't know @alcie; nothing was changed" in chat.private("alice", out)
-    assert await count_rows(database, RoundRow) == 0
+    assert len(stored_rounds(memory)) == 0
     await chat.play("@alice: /compact reflect @alice")
     out = await chat.play("@bob: /compact add @mallory")
     assert "I don't know @mallory" in chat.private("bob", out)
     out = await chat.play("@bob: /compact add @carol")
     assert "Only the round's facilitator can do that" in chat.private("bob", out)
-    async with database.unit_of_work() as uow:
-        names = (await uow.session.scalars(select(PersonRow.display_name))).all()
-    assert "mallory" not in names
+    assert "mallory" not in stored_names(memory)
 
 
-async def test_user_text_cannot_drive_the_terminal(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_user_text_cannot_drive_the_terminal(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play(
         "@alice: /compact reflect @alice\n@alice: evil \x1b[2J here\n@alice: x\n@alice:"
     )
     assert "\x1b" not in "\n".join(out)
 
 
-async def test_digest_preview_counts_the_week_privately(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_digest_preview_counts_the_week_privately(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play(ROUND_OF_THREE)
     out = await chat.play("@carol: /compact digest preview")
     digest = chat.private("carol", out)
@@ -210,8 +205,8 @@ async def test_digest_preview_counts_the_week_privately(database: Database) -> N
     assert "Quiet clauses" in digest
 
 
-async def test_show_the_compact_a_theme_and_a_clause(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_show_the_compact_a_theme_and_a_clause(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play("@dan: /compact show lead-h4\n@dan: /compact show fostering")
     shown = chat.private("dan", out)
     assert "lead-h4 (Leadership, Hospital): Acknowledge collective responsibility" in shown
@@ -220,8 +215,8 @@ async def test_show_the_compact_a_theme_and_a_clause(database: Database) -> None
     assert "Nothing in the compact matches 'nonsense'" in chat.private("dan", out)
 
 
-async def test_the_facilitator_reorders_who_is_next(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_the_facilitator_reorders_who_is_next(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play(
         """
 @alice: /compact reflect @alice @bob @carol @dan
@@ -236,11 +231,11 @@ async def test_the_facilitator_reorders_who_is_next(database: Database) -> None:
 
 
 async def test_a_reply_in_the_rounds_thread_by_the_person_asked_is_their_answer(
-    database: Database,
+    memory: MemoryDatabase,
 ) -> None:
-    chat = await open_chat(database)
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice @bob")
-    async with database.unit_of_work() as uow:
+    async with memory.unit_of_work() as uow:
         stored = await uow.rounds.open_in(console_channel())
     assert stored is not None and stored.round.conversation.thread is not None
     thread = stored.round.conversation
@@ -250,18 +245,17 @@ async def test_a_reply_in_the_rounds_thread_by_the_person_asked_is_their_answer(
     # The same words outside the round's thread are not an answer either.
     elsewhere = thread.in_thread("some-other-thread")
     await app.message(ChatMessage(Actor(console_user("alice"), "alice"), elsewhere, "hi"))
-    assert await count_rows(database, ReflectionRow) == 0
+    assert len(await reflections(memory)) == 0
     await app.message(
         ChatMessage(Actor(console_user("alice"), "alice"), thread, "Candour helped; see env-h1")
     )
-    async with database.unit_of_work() as uow:
-        reflection = (await uow.session.scalars(select(ReflectionRow))).one()
+    [reflection] = await reflections(memory)
     assert reflection.learned == "Candour helped; see env-h1"
     assert "@bob, your turn" in chat.channel()
 
 
-async def test_the_digest_draws_a_chart_once_there_are_two_weeks(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_the_digest_draws_a_chart_once_there_are_two_weeks(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play(ROUND_OF_THREE)
     out = await chat.play("@alice: /compact digest preview")
     assert "week by week" not in chat.private("alice", out)
@@ -274,8 +268,8 @@ async def test_the_digest_draws_a_chart_once_there_are_two_weeks(database: Datab
     assert "2026-11-23 celebrated ██████████████████████████████ 3" in digest
 
 
-async def test_someone_passed_over_is_told_they_may_still_answer(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_someone_passed_over_is_told_they_may_still_answer(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice @bob @carol")
     out = await chat.play(":wait 6m")
     assert "you can still share your reflection" in chat.private("alice", out)
@@ -285,8 +279,8 @@ async def test_someone_passed_over_is_told_they_may_still_answer(database: Datab
     assert "Everyone has had a turn" in chat.private("alice", out)
 
 
-async def test_an_organisation_given_after_answering_still_counts(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_an_organisation_given_after_answering_still_counts(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play(
         """
 @alice: /compact reflect
@@ -304,8 +298,8 @@ async def test_an_organisation_given_after_answering_still_counts(database: Data
     assert "Organisation not yet known" not in digest
 
 
-async def test_a_platform_failing_loses_no_stored_answer(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_a_platform_failing_loses_no_stored_answer(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect @alice @bob")
     gateways = chat.wiring.services.gateways
     assert isinstance(gateways, dict)
@@ -320,15 +314,15 @@ async def test_a_platform_failing_loses_no_stored_answer(database: Database) -> 
     gateways["console"] = Down()  # type: ignore[assignment]
     await chat.play("@alice: What I learned\n@alice: What I valued\n@alice:")
     gateways["console"] = working
-    assert await count_rows(database, ReflectionRow) == 1
-    async with database.unit_of_work() as uow:
+    assert len(await reflections(memory)) == 1
+    async with memory.unit_of_work() as uow:
         stored = await uow.rounds.open_in(console_channel())
     assert stored is not None and stored.round.current_turn is not None
     assert stored.round.current_turn.person == console_user("bob")
 
 
-async def test_the_speaking_order_can_be_chosen_per_round(database: Database) -> None:
-    chat = await open_chat(database)
+async def test_the_speaking_order_can_be_chosen_per_round(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
     out = await chat.play("@alice: /compact reflect as-gathered @dan @carol @bob")
     turn = chat.channel(out)
     assert "@dan, your turn" in turn
@@ -340,24 +334,45 @@ async def test_the_speaking_order_can_be_chosen_per_round(database: Database) ->
 
 
 async def test_the_person_asked_is_reminded_once_before_their_turn_moves_on(
-    database: Database,
+    memory: MemoryDatabase,
 ) -> None:
-    chat = await open_chat(database)
+    chat = await open_chat(memory)
     await chat.play("@alice: /compact reflect as-gathered @alice @bob")
     reminder = "A gentle reminder: it's still your turn"
-    app = chat.wiring.app
+    maintenance = chat.wiring.maintenance
     start = len(chat.lines)
     chat.clock.advance(timedelta(minutes=2))  # 3 minutes of the 5 left: too early
-    await app.tick()
+    await maintenance.tick()
     assert reminder not in chat.private("alice", chat.lines[start:])
     chat.clock.advance(timedelta(minutes=1, seconds=30))  # under 2 minutes left
-    await app.tick()
-    await app.tick()  # another tick (or another replica's): no second reminder
+    await maintenance.tick()
+    await maintenance.tick()  # another tick (or another replica's): no second reminder
     assert chat.private("alice", chat.lines[start:]).count(reminder) == 1
     assert reminder not in chat.private("bob", chat.lines[start:])
     chat.clock.advance(timedelta(minutes=2))  # the turn times out and moves on to Bob
-    assert await app.tick() == 1
-    await app.tick()
+    assert await maintenance.tick() == 1
+    await maintenance.tick()
     chat.clock.advance(timedelta(minutes=3, seconds=30))
-    await app.tick()
+    await maintenance.tick()
     assert chat.private("bob", chat.lines[start:]).count(reminder) == 1
+
+
+async def test_a_plain_line_is_an_answer_only_from_the_person_asked_now(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play("@alice: /compact reflect as-gathered @alice @bob")
+    await chat.play(":wait 6m")  # Alice's turn times out: Bob is asked now
+    out = await chat.play("@alice: I was away, sorry")
+    assert out == []  # once asked, but not now: just chat (no form, nothing said)
+    out = await chat.play("@bob: Learned from the trusts")
+    assert words.FIELD_VALUED in chat.private("bob", out)  # the line was the first field
+    await chat.play("@bob: Valued the candour\n@bob:")
+    (reflection,) = await reflections(memory)
+    assert (reflection.learned, reflection.valued) == (
+        "Learned from the trusts",
+        "Valued the candour",
+    )
+    await chat.play("@alice: /compact end")
+    out = await chat.play("@bob: anything more?")
+    assert out == []  # the round is closed: just chat

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import time
 
-from storage.database import Database
 from tests.app.harness import open_chat
+from tests.fakes.memory import MemoryDatabase
 
 
 async def test_facilitators_change_the_digest_schedule_and_others_only_see_it(
-    database: Database,
+    memory: MemoryDatabase,
 ) -> None:
-    chat = await open_chat(database)
+    chat = await open_chat(memory)
     out = await chat.play("@bob: /compact settings")
     assert "Mondays at 09:00 (Europe/London); this channel gets it." in chat.private("bob", out)
 
@@ -27,7 +27,7 @@ async def test_facilitators_change_the_digest_schedule_and_others_only_see_it(
         """
     )
     assert "'25:99' is not a time of day" in chat.private("alice", out)
-    async with database.unit_of_work() as uow:
+    async with memory.unit_of_work() as uow:
         pid = (await uow.compacts.latest_all())[0].partnership_id
         assert (await uow.schedules.get(pid)).weekday == 0
 
@@ -44,7 +44,7 @@ async def test_facilitators_change_the_digest_schedule_and_others_only_see_it(
     assert "Saved. The weekly digest goes out Thursdays at 16:30 (Europe/Paris)" in chat.private(
         "alice", out
     )
-    async with database.unit_of_work() as uow:
+    async with memory.unit_of_work() as uow:
         schedule = await uow.schedules.get(pid)
     assert (schedule.weekday, schedule.at, schedule.zone) == (3, time(16, 30), "Europe/Paris")
     out = await chat.play("@bob: /compact settings")

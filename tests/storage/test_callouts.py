@@ -19,9 +19,8 @@ from rituals.callout import (
     withdraw,
 )
 from rituals.digest import CalloutFact
-from rituals.errors import NotFound
+from rituals.errors import NotFound, StaleCallout
 from storage.database import Database
-from storage.errors import StaleCallout
 from storage.models import CalloutRow
 from storage.repositories import StoredCompact
 from tests.storage.builders import ALICE, BOB, T0, load_compact, make_compact

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from rituals.compact import KnownPerson, Organisation, PlatformIdentity
+from rituals.compact import (
+    KnownPerson,
+    Organisation,
+    PlatformIdentity,
+    PrivacySettings,
+    ReviewThresholds,
+)
 from rituals.compact_yaml import parse_compact
 from rituals.errors import NotFound
 from rituals.round import events as ev
+from storage.compact_document import compact_from_document, compact_to_document
 from storage.database import Database
 from storage.models import ClauseRow, CompactVersionRow, ReflectionClauseRow, ReflectionRow
 from tests.storage.builders import (
@@ -182,3 +190,16 @@ async def test_latest_by_partnership_id(database: Database) -> None:
         stored, _ = await uow.compacts.load(make_compact(), source_text="", now=T0)
         assert await uow.compacts.latest_for(stored.partnership_id) == stored
         assert await uow.compacts.latest_for(stored.partnership_id + 1000) is None
+
+
+def test_review_and_privacy_settings_survive_the_stored_document() -> None:
+    text = (Path(__file__).resolve().parents[2] / "examples" / "partnership-large.yaml").read_text()
+    compact = replace(
+        parse_compact(text), privacy=PrivacySettings(5), review=ReviewThresholds(4, 5, 6)
+    )
+    document = compact_to_document(compact)
+    assert compact_from_document(document) == compact
+    # A document stored before these sections existed reads back with their defaults.
+    del document["review"], document["privacy"]
+    older = compact_from_document(document)
+    assert (older.privacy, older.review) == (PrivacySettings(), ReviewThresholds())

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import event as sql_events
 from sqlalchemy import func, select
 
+from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.round import Round, RoundStatus
 from rituals.round import events as ev
 from rituals.round.state import Attendee
 from storage.database import Database
-from storage.errors import RoundAlreadyOpen, StaleRound
 from storage.models import ReflectionClauseRow, ReflectionRow, RoundRow
 from storage.repositories import StoredCompact
 from tests.storage.builders import (

@@ -1,12 +1,10 @@
 """The inbox (requests acknowledged before they were handled) and the outbox (rounds whose
 messages have not all gone out), so nothing acknowledged is lost to a crash.
 
-Written by hand to match storage/models.py (`InboxRow`, `OutboxRow`). Numbered 0007: 0006
-(the scheduler's job table dropped) is another change; until both are merged this revision
-follows 0005, and the merge relinks it to follow 0006.
+Written by hand to match storage/models.py (`InboxRow`, `OutboxRow`).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-27 10:00:00
 """
 
@@ -19,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0005'
+down_revision: str | Sequence[str] | None = '0006'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession, web
 
+from adapters.slack.pacing import ChannelPacer
 from adapters.slack.server import SlackServer
 from bot.bootstrap import Wiring, bootstrap
 from bot.config import Settings
@@ -37,6 +39,7 @@ class SlackWorld:
     wiring: Wiring
     clock: ManualClock
     base_url: str
+    retry_waits: list[float]
 
     @property
     def database(self) -> Database:
@@ -48,7 +51,25 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
     """Serve the bot's Slack endpoint on 127.0.0.1 and link #partners to the compact."""
     fake = await FakeSlack().start()
     clock = ManualClock()
-    server = SlackServer(api_url=fake.url, signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+    retry_waits: list[float] = []
+
+    async def wait_out(seconds: float) -> None:  # a 429's Retry-After, counted, not spent
+        retry_waits.append(seconds)
+        await asyncio.sleep(0)
+
+    paced = [0.0]  # the pacer's own clock: a wait for the channel's turn moves it on
+
+    async def pace(seconds: float) -> None:
+        paced[0] += seconds
+        await asyncio.sleep(0)
+
+    server = SlackServer(
+        api_url=fake.url,
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        pacer=ChannelPacer(monotonic=lambda: paced[0], sleep=pace),
+        retry_sleep=wait_out,
+    )
     wiring = bootstrap(
         Settings(),
         gateways={"slack": server.gateway},
@@ -57,7 +78,10 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
         secret=SECRET,
     )
     await load_compact_file(wiring.services, compact_with_slack_ids(folder))
-    runner = web.AppRunner(build_web_app(wiring.app, [server], tick_every=None), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
+        access_log=None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -66,7 +90,7 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
     try:
         async with ClientSession() as session:
             people = SlackPeople(f"{base_url}/slack/events", SIGNING_SECRET, session)
-            world = SlackWorld(fake, people, wiring, clock, base_url)
+            world = SlackWorld(fake, people, wiring, clock, base_url, retry_waits)
             status, _ = await people.command(ALICE, "link nhs-vmi", channel=CHANNEL)
             assert status == 200
             await fake.wait_for(lambda: fake.in_channel(CHANNEL), what="the link notice")

@@ -128,14 +128,14 @@ async def test_an_acknowledged_answer_is_handled_by_another_replica(
         assert len(prompts(world, header_ts)) == 1
 
         other = replica(world)
-        assert await other.app.inbox.recover() == 0  # the first process's lease still holds
+        assert await other.inbox.recover() == 0  # the first process's lease still holds
         world.clock.advance(LEASE + timedelta(seconds=1))
-        assert await other.app.inbox.recover() == 1
+        assert await other.inbox.recover() == 1
 
         assert await times_stored(database, kind, round_id, person) == 1
         assert len(prompts(world, header_ts)) == 2  # the next person was asked
         assert await unfinished(database) == 0
-        assert await other.app.inbox.recover() == 0
+        assert await other.inbox.recover() == 0
 
 
 @pytest.mark.parametrize("kind", ("reply", "form"))
@@ -149,7 +149,7 @@ async def test_two_replicas_recovering_at_once_handle_an_answer_once(
         world.clock.advance(LEASE + timedelta(seconds=1))
 
         handled = await asyncio.gather(
-            replica(world).app.inbox.recover(), replica(world).app.inbox.recover()
+            replica(world).inbox.recover(), replica(world).inbox.recover()
         )
 
         assert sorted(handled) == [0, 1]

@@ -39,7 +39,10 @@ async def test_install_use_and_uninstall_a_workspace(database: Database, tmp_pat
         secret=SECRET,
     )
     await load_compact_file(wiring.services, compact_with_slack_ids(tmp_path))
-    runner = web.AppRunner(build_web_app(wiring.app, [server], tick_every=None), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
+        access_log=None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -98,7 +98,7 @@ async def test_a_round_of_four_in_slack(database: Database, tmp_path: Path) -> N
                 await people.click(person, prompt, actions.ROUND_PASS)
             else:
                 world.clock.advance(timedelta(minutes=6))
-                assert await world.wiring.app.tick() == 1
+                assert await world.wiring.maintenance.tick() == 1
 
         # Everyone has been asked; the facilitator ends the round from the last prompt.
         last = await next_prompt(world, header, 4)

@@ -129,17 +129,18 @@ async def test_a_429_storm_delays_messages_but_drops_none(
 ) -> None:
     async with slack_world(database, tmp_path) as world:
         slack, people = world.slack, world.people
-        slack.rate_limit(4, retry_after=1)
-        started = time.monotonic()
+        slack.rate_limit(4, retry_after=2)
         await people.command(ALICE, f"reflect <@{ALICE}|alice> <@{BOB}|bob>", channel=CHANNEL)
         header = await slack.wait_for(lambda: header_of_or_none(world), within=20)
         await next_prompt(world, header, 1)
         assert len([c for c in slack.calls if c.status == 429]) == 4
         posts = [c for c in slack.method_calls("chat.postMessage") if c.status == 200]
         assert len(posts) >= 2  # header and first prompt, both delivered
-        assert time.monotonic() - started >= 3  # each 429 waited out its Retry-After
+        # Each 429 was waited out for its Retry-After (plus jitter), then tried again.
+        assert len(world.retry_waits) == 4
+        assert all(2 <= wait < 3 for wait in world.retry_waits)
         # And a call-out raised during a storm still gets its private acknowledgement.
-        slack.rate_limit(2, retry_after=1)
+        slack.rate_limit(2, retry_after=0)
         await people.command(BOB, "callout", channel=CHANNEL)
         modal = (await slack.wait_for(lambda: slack.forms()))[-1]
         await people.submit(
@@ -156,3 +157,5 @@ async def test_a_429_storm_delays_messages_but_drops_none(
             lambda: [m for m in slack.private_to(BOB) if "tabled" in m.all_text], within=20
         )
         assert await count_rows(database, CalloutRow) == 1
+        assert len([c for c in slack.calls if c.status == 429]) == 6
+        assert len(world.retry_waits) == 6

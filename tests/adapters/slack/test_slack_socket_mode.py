@@ -32,7 +32,10 @@ async def test_commands_arrive_and_are_acked_over_socket_mode(
         secret=SECRET,
     )
     await load_compact_file(wiring.services, compact_with_slack_ids(tmp_path))
-    runner = web.AppRunner(build_web_app(wiring.app, [server], tick_every=None), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
+        access_log=None,
+    )
     await runner.setup()  # starts the platforms: the socket opens here
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

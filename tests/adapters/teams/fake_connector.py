@@ -8,6 +8,7 @@ dropping a message.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable
@@ -94,6 +95,7 @@ class FakeConnector:
     members: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)  # statuses for the next sends
+    hold: asyncio.Event | None = None  # while set but not yet fired, sends wait for it
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -141,6 +143,8 @@ class FakeConnector:
 
     # --- the REST API ----------------------------------------------------------------------
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if self.hold is not None and "/activities" in request.path:
+            await self.hold.wait()
         body = await request.json() if request.can_read_body else None
         parts = [unquote(p) for p in request.raw_path.split("?")[0].split("/")]
         # /v3/conversations[/{id}[/activities[/{activityId}] | /pagedmembers | /members[/{m}]]]

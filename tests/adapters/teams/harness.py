@@ -3,6 +3,7 @@ database and a manual clock; plus people who send real Activity JSON to it."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import AsyncIterator
@@ -36,7 +37,15 @@ NAMES = {
     DAN: "Dan Dempsey",
     ERIN: "Erin Evans",
 }
-FAST_BACKOFF = Backoff(first=0.005, cap=0.02, attempts=6)
+PAUSES: list[float] = []  # every back-off pause asked for, recorded instead of slept
+
+
+async def _record_pause(seconds: float) -> None:
+    PAUSES.append(seconds)
+    await asyncio.sleep(0)
+
+
+FAST_BACKOFF = Backoff(first=0.005, cap=0.02, attempts=6, sleep=_record_pause)
 
 
 def compact_with_teams_ids(folder: Path) -> Path:
@@ -275,7 +284,10 @@ async def teams_world(
         secret=SECRET,
     )
     await load_compact_file(wiring.services, compact_with_teams_ids(folder))
-    runner = web.AppRunner(build_web_app(wiring.app, [server], tick_every=None), access_log=None)
+    runner = web.AppRunner(
+        build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
+        access_log=None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

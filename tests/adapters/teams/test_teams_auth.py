@@ -237,7 +237,9 @@ async def test_without_an_app_id_the_endpoint_is_not_served(
         is None
     )
     wiring = bootstrap(Settings(), gateways={}, database=sqlite_database, secret=b"x" * 32)
-    runner = web.AppRunner(build_web_app(wiring.app, [], tick_every=None))
+    runner = web.AppRunner(
+        build_web_app(wiring.app, [], maintenance=wiring.maintenance, tick_every=None)
+    )
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

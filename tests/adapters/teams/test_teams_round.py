@@ -128,7 +128,7 @@ async def test_a_round_of_four_in_a_channel(database: Database, tmp_path: Path) 
         four = fourth.mentioned[0]
         assert four not in (one, two, three)
         world.clock.advance(timedelta(minutes=6))
-        assert await world.wiring.app.tick() == 1
+        assert await world.wiring.maintenance.tick() == 1
         await world.idle()
         lapsed = [c for c in connector.to_chat(four) if "moved on" in c.text]
         assert lapsed, "the person passed over is told privately they may still answer"
@@ -268,3 +268,26 @@ async def test_redelivered_replies_and_presses_count_once(
         assert len(thanks) == 1
         async with world.database.unit_of_work() as uow:
             assert [r.learned for r in await uow.reflections.export_rows(None)] == ["Learned a lot"]
+
+
+async def test_a_redelivered_command_counts_once_and_a_command_word_in_the_thread_is_obeyed(
+    database: Database, tmp_path: Path
+) -> None:
+    async with teams_world(database, tmp_path) as world:
+        people, connector = world.people, world.connector
+        start = people.command_activity(ALICE, "reflect as-gathered", mentions=(ALICE, BOB))
+        for _ in range(2):  # Teams redelivers when it gets no answer in time
+            assert (await people.post(start))[0] == 201
+        await world.idle()
+        (header,) = connector.posts(lambda c: c.conversation == CHANNEL)
+        refused = words.ROUND_ALREADY_OPEN.split(".")[0]
+        assert not [c for c in connector.to_chat(ALICE) if refused in c.text]
+        # In the round's thread, "@Compact pass" from the person asked is the command, not
+        # an answer that happens to mention the bot.
+        thread = header.new_id or ""
+        status, _ = await people.command(ALICE, "pass", thread=thread)
+        assert status == 201
+        await world.idle()
+        assert [p.mentioned[0] for p in prompts(world, thread)] == [ALICE, BOB]
+        async with world.database.unit_of_work() as uow:
+            assert await uow.reflections.export_rows(None) == []

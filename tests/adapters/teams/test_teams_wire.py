@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ from bot import words
 from storage.database import Database
 from storage.models import PlatformAddressRow, ProcessedRequestRow
 from tests.adapters.teams.fake_connector import FakeConnector, personal_chat
-from tests.adapters.teams.harness import ALICE, BOB, CHANNEL, TENANT, teams_world
+from tests.adapters.teams.harness import ALICE, BOB, CHANNEL, PAUSES, TENANT, teams_world
 from tests.app.harness import ManualClock, count_rows
 
 
@@ -87,12 +88,12 @@ async def test_after_a_restart_the_bot_still_reaches_the_channel_and_people(
             # A new process that has received nothing yet: only the database knows Teams.
             async with world.database.unit_of_work() as uow:
                 (stored,) = await uow.compacts.latest_all()
-            await world.wiring.app.send_scheduled_digest(stored.partnership_id)
+            await world.wiring.maintenance.send_scheduled_digest(stored.partnership_id)
             (digest,) = connector.posts(lambda c: c.conversation == CHANNEL)
             assert words.DIGEST_TITLE in digest.text and digest.authorization is None
 
             clock.advance(timedelta(minutes=6))
-            assert await world.wiring.app.tick() == 1
+            assert await world.wiring.maintenance.tick() == 1
             await world.idle()
             thread = f"{CHANNEL};messageid={header.new_id}"
             (next_prompt,) = [
@@ -153,10 +154,12 @@ async def test_malformed_activities_are_refused_and_leave_no_trace(
 async def test_throttling_is_waited_out_not_dropped(database: Database, tmp_path: Path) -> None:
     async with teams_world(database, tmp_path) as world:
         world.connector.failures = [429, 412, 502, 504]
+        PAUSES.clear()
         assert await world.people.personal(BOB, "help") == 201
         await world.idle()
         attempts = [c for c in world.connector.calls if c.conversation == personal_chat(BOB)]
         assert [c.status for c in attempts] == [429, 412, 502, 504, 200]
+        assert len(PAUSES) == 4  # a back-off pause before each retry
         assert all(c.body == attempts[-1].body for c in attempts)
         assert "@Compact reflect" in attempts[-1].text
 
@@ -166,10 +169,11 @@ async def test_the_endpoint_answers_before_the_work_is_done(
 ) -> None:
     """The HTTP answer does not wait for the reply to reach Teams (it redelivers after ~15 s)."""
     async with teams_world(database, tmp_path) as world:
-        world.connector.failures = [429] * 3  # each retry waits a little
+        world.connector.hold = asyncio.Event()  # Teams takes its time over the reply
         status, _ = await world.people.command(ALICE, "help")
         assert status == 201
         assert not world.connector.sent  # answered; the reply is still on its way
+        world.connector.hold.set()
         await world.idle()
         assert world.connector.to_chat(ALICE)
 

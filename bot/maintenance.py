@@ -1,0 +1,96 @@
+"""Work nobody asks for in a request: the periodic tick, the weekly digests, the health check.
+
+Used by the scheduler (`bot.scheduler`), `compact-bot digest send` (`bot.cli`) and the web
+server's tick and `/healthz` (`bot.web`); adapters never see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import timedelta
+
+from bot.request_keys import REQUEST_KEYS_KEPT
+from bot.services import Services
+from bot.usecases.digest_send import (
+    DIGESTS_AT_ONCE,
+    SendResult,
+    catch_up,
+    resend_unfinished,
+    scheduled_period,
+    send_all,
+    send_digest,
+)
+from bot.usecases.digests import period_named, week_containing
+from bot.usecases.people import PeopleService
+from bot.usecases.rounds import RoundService
+from rituals.schedule import DigestSchedule, latest_due
+
+
+class Maintenance:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._rounds = RoundService(services, PeopleService(services).greet)
+        self._digests_at_once = asyncio.Semaphore(DIGESTS_AT_ONCE)
+
+    async def tick(self) -> int:
+        """Time out due turns, remind people whose turn is about to move on, and forget old
+        request keys; called every few seconds by every replica."""
+        timed_out = await self._rounds.time_out_due_turns()
+        await self._rounds.remind_turns_ending()
+        async with self.services.database.unit_of_work() as uow:
+            await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
+            await uow.commit()
+        return timed_out
+
+    async def ping(self) -> None:
+        """Raise unless the database answers (the health check)."""
+        await self.services.database.ping()
+
+    # --- the weekly digest (run by the scheduler and `compact-bot digest send`) ----------------
+    async def digest_schedules(self) -> dict[int, DigestSchedule]:
+        """Every partnership's digest schedule, by partnership id."""
+        async with self.services.database.unit_of_work() as uow:
+            ids = await uow.compacts.partnership_ids()
+            return await uow.schedules.all(ids)
+
+    async def send_scheduled_digest(self, partnership_id: int) -> SendResult:
+        """The scheduler's job: the period follows from the time it runs. Thousands of
+        partnerships due at the same minute go out `DIGESTS_AT_ONCE` at a time."""
+        async with self._digests_at_once:
+            async with self.services.database.unit_of_work() as uow:
+                schedule = await uow.schedules.get(partnership_id)
+            due = latest_due(schedule, self.services.clock.now())
+            period = scheduled_period(due, schedule.zone)
+            return await send_digest(self.services, partnership_id, period, scheduled=True)
+
+    async def send_digests(self, slug: str | None, period_label: str | None) -> list[SendResult]:
+        """`compact-bot digest send`: one partnership (by slug) or all; the current ISO week
+        unless a period is named. Idempotent: a period already sent is not sent again."""
+        async with self.services.database.unit_of_work() as uow:
+            stored_all = await uow.compacts.latest_all()
+            chosen = [s for s in stored_all if slug is None or s.partnership_slug == slug]
+            if not chosen:
+                raise LookupError(
+                    f"no partnership {slug!r}; there are: "
+                    + ", ".join(sorted(s.partnership_slug for s in stored_all))
+                )
+            schedules = await uow.schedules.all([s.partnership_id for s in chosen])
+        now = self.services.clock.now()
+        periods = {
+            s.partnership_id: period_named(label, schedules[s.partnership_id].tzinfo)
+            if (label := period_label)
+            else week_containing(now, schedules[s.partnership_id].tzinfo)
+            for s in chosen
+        }
+        return await send_all(self.services, periods, self._digests_at_once)
+
+    async def resend_unfinished_digests(self) -> list[SendResult]:
+        return await resend_unfinished(self.services)
+
+    async def catch_up_digests(
+        self, schedules: Mapping[int, DigestSchedule], grace: timedelta
+    ) -> list[SendResult]:
+        """Digests due within `grace` under `schedules` (as `digest_schedules` read them)
+        that nobody claimed (see `digest_send.catch_up`)."""
+        return await catch_up(self.services, schedules, grace, self._digests_at_once)

@@ -1,0 +1,334 @@
+"""The unit-of-work port: what the use cases may ask of storage, and nothing more.
+
+`storage.database.Database` implements it on SQL (SQLite, PostgreSQL); `tests/fakes/memory.py`
+implements it in memory, and `tests/contract/` runs the same cases on all three so they
+cannot drift. Each repository protocol lists exactly the methods the application calls.
+Conflicts surface as the errors in `rituals.errors` (`StaleRound`, `RoundAlreadyOpen`, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from rituals.callout import Callout
+from rituals.compact import Compact
+from rituals.digest import CalloutFact, RoundHeld
+from rituals.reflection import ReflectionRecord
+from rituals.refs import ConversationRef, UserRef
+from rituals.round.state import Round
+from rituals.schedule import DigestSchedule
+from rituals.stored import (
+    ExportedCallout,
+    ExportedReflection,
+    PendingDelivery,
+    PendingRequest,
+    Person,
+    StoredCallout,
+    StoredCompact,
+    StoredRound,
+)
+
+
+class Compacts(Protocol):
+    async def load(
+        self, compact: Compact, *, source_text: str, now: datetime
+    ) -> tuple[StoredCompact, bool]:
+        """Store `compact` (and its partnership, organisations and people); True when that
+        made a new version. The same content again creates nothing."""
+        ...
+
+    async def latest_for(self, partnership_id: int) -> StoredCompact | None: ...
+
+    async def partnership_ids(self) -> list[int]: ...
+
+    async def latest_all(self) -> list[StoredCompact]:
+        """The newest version of every partnership's compact, by partnership slug."""
+        ...
+
+    async def by_version_id(self, version_id: int) -> StoredCompact:
+        """Raises `NotFound` for an unknown version."""
+        ...
+
+
+class People(Protocol):
+    async def find(self, partnership_id: int, user: UserRef) -> Person | None: ...
+
+    async def partnerships_knowing(self, user: UserRef) -> list[int]: ...
+
+    async def display_names(
+        self, partnership_id: int, users: Iterable[UserRef]
+    ) -> dict[UserRef, str]: ...
+
+    async def find_by_handle(self, partnership_id: int, handle: str) -> Person | None: ...
+
+    async def create(
+        self, partnership_id: int, user: UserRef, display_name: str, *, now: datetime | None = None
+    ) -> Person: ...
+
+    async def link_identity(self, person_id: int, user: UserRef) -> None: ...
+
+    async def identities_for_handles(
+        self,
+        partnership_id: int,
+        handles: Iterable[str],
+        *,
+        platform: str | None = None,
+        tenant: str | None = None,
+    ) -> tuple[UserRef, ...]: ...
+
+    async def identities(self, partnership_id: int) -> tuple[UserRef, ...]: ...
+
+    async def set_organisation(self, person_id: int, organisation_key: str) -> None: ...
+
+    async def mark_asked(self, person_id: int, now: datetime) -> bool:
+        """True only the first time, even for two replicas at once."""
+        ...
+
+
+class Channels(Protocol):
+    async def bind(
+        self, partnership_id: int, conversation: ConversationRef, *, digest: bool = True
+    ) -> None: ...
+
+    async def partnership_of(self, conversation: ConversationRef) -> int | None: ...
+
+    async def channels_of(
+        self, partnership_id: int, *, digest_only: bool = False
+    ) -> list[ConversationRef]: ...
+
+    async def set_digest(self, conversation: ConversationRef, digest: bool) -> None: ...
+
+    async def receives_digest(self, conversation: ConversationRef) -> bool: ...
+
+
+class Rounds(Protocol):
+    async def add(
+        self, round_: Round, *, partnership_id: int, compact_version_id: int
+    ) -> StoredRound:
+        """Raises `RoundAlreadyOpen` if the channel already has a round not closed."""
+        ...
+
+    async def get(self, round_id: str) -> StoredRound | None: ...
+
+    async def open_in(self, conversation: ConversationRef) -> StoredRound | None: ...
+
+    async def save(self, stored: StoredRound, new: Round) -> StoredRound:
+        """Compare-and-swap: raises `StaleRound` if the round was saved since `stored`."""
+        ...
+
+    async def set_thread(self, round_id: str, thread_id: str | None) -> None: ...
+
+    async def due_turns(self, now: datetime, limit: int = 100) -> list[tuple[str, int]]: ...
+
+    async def turns_ending(
+        self, now: datetime, within: timedelta, limit: int = 100
+    ) -> list[tuple[str, int]]: ...
+
+    async def held_between(
+        self, partnership_id: int, start: datetime, end: datetime
+    ) -> list[RoundHeld]: ...
+
+
+class Reflections(Protocol):
+    async def records_between(
+        self, partnership_id: int, start: datetime, end: datetime
+    ) -> list[ReflectionRecord]: ...
+
+    async def latest_by(
+        self, partnership_id: int, author: UserRef, limit: int = 10
+    ) -> list[ReflectionRecord]: ...
+
+    async def clause_last_mentioned(
+        self, partnership_id: int, *, before: datetime | None = None, include_callouts: bool = True
+    ) -> dict[str, datetime]: ...
+
+    async def export_rows(self, partnership_id: int | None) -> list[ExportedReflection]: ...
+
+
+class Callouts(Protocol):
+    async def add(
+        self, callout: Callout, *, partnership_id: int, compact_version_id: int
+    ) -> StoredCallout: ...
+
+    async def get(self, partnership_id: int, callout_id: str) -> Callout | None: ...
+
+    async def get_stored(self, partnership_id: int, callout_id: str) -> StoredCallout | None: ...
+
+    async def save(self, callout: Callout, *, expected_version: int) -> StoredCallout:
+        """Compare-and-swap: raises `StaleCallout` if saved since `expected_version`."""
+        ...
+
+    async def open_agenda(self, partnership_id: int) -> list[Callout]: ...
+
+    async def facts_between(
+        self, partnership_id: int, start: datetime, end: datetime
+    ) -> list[CalloutFact]: ...
+
+    async def export_rows(
+        self, partnership_id: int | None, *, include_withdrawn: bool = False
+    ) -> list[ExportedCallout]: ...
+
+
+class Digests(Protocol):
+    async def claim(
+        self,
+        partnership_id: int,
+        period: str,
+        now: datetime,
+        *,
+        stale_after: timedelta | None = None,
+    ) -> bool: ...
+
+    async def mark_sent(
+        self, partnership_id: int, period: str, message_ids: Sequence[str], now: datetime
+    ) -> None: ...
+
+    async def was_sent(self, partnership_id: int, period: str) -> bool: ...
+
+    async def posted(self, partnership_id: int, period: str) -> list[str]: ...
+
+    async def record_post(
+        self, partnership_id: int, period: str, entry: str, now: datetime
+    ) -> None: ...
+
+    async def unsent(
+        self, claimed_before: datetime, claimed_after: datetime
+    ) -> list[tuple[int, str]]: ...
+
+    async def sent_periods(self, partnership_id: int) -> list[str]: ...
+
+    async def claimed_among(self, wanted: Sequence[tuple[int, str]]) -> set[tuple[int, str]]: ...
+
+
+class Schedules(Protocol):
+    async def get(self, partnership_id: int) -> DigestSchedule: ...
+
+    async def all(self, partnership_ids: list[int]) -> dict[int, DigestSchedule]: ...
+
+    async def save(self, partnership_id: int, schedule: DigestSchedule, now: datetime) -> None: ...
+
+
+class RequestKeys(Protocol):
+    async def first_time(self, key: str, now: datetime) -> bool:
+        """True the first time `key` is seen (and records it); False for a repeat."""
+        ...
+
+    async def forget_before(self, moment: datetime) -> int: ...
+
+
+class Addresses(Protocol):
+    async def remember(
+        self, platform: str, key: str, address: Mapping[str, Any], now: datetime
+    ) -> None: ...
+
+    async def recall(self, platform: str, key: str) -> dict[str, Any] | None: ...
+
+
+class Inbox(Protocol):
+    """Requests acknowledged before they are handled (docs/durability.md). Each row is leased
+    (`by`, `until`) to the process working on it; one whose lease ran out is claimable."""
+
+    async def put(
+        self,
+        key: str,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> None: ...
+
+    async def take(self, key: str) -> bool:
+        """Delete the request's row; True if it was there (this transaction handles it)."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingRequest]:
+        """Lease to `by` the rows whose lease ran out, oldest first; a row another unit of
+        work claims at the same moment is left to it."""
+        ...
+
+    async def renew(self, *, by: str, until: datetime) -> int:
+        """Extend the lease on every row `by` holds; how many."""
+        ...
+
+    async def count(self) -> int: ...
+
+
+class Outbox(Protocol):
+    """Rounds whose messages are owed after a committed change, leased like inbox rows."""
+
+    async def add(self, round_id: str, now: datetime, *, by: str, until: datetime) -> int: ...
+
+    async def done(self, delivery_id: int) -> bool: ...
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingDelivery]: ...
+
+    async def renew(self, *, by: str, until: datetime) -> int: ...
+
+    async def count(self) -> int: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: `async with factory.unit_of_work() as uow: ...; await uow.commit()`.
+
+    Nothing is visible to other units of work before `commit`; leaving the block without
+    committing discards everything since the last commit.
+    """
+
+    @property
+    def compacts(self) -> Compacts: ...
+    @property
+    def people(self) -> People: ...
+    @property
+    def channels(self) -> Channels: ...
+    @property
+    def rounds(self) -> Rounds: ...
+    @property
+    def reflections(self) -> Reflections: ...
+    @property
+    def callouts(self) -> Callouts: ...
+    @property
+    def digests(self) -> Digests: ...
+    @property
+    def schedules(self) -> Schedules: ...
+    @property
+    def requests(self) -> RequestKeys: ...
+    @property
+    def addresses(self) -> Addresses: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def outbox(self) -> Outbox: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Where the application's data lives: fresh units of work, a health check, shutdown."""
+
+    def unit_of_work(self) -> UnitOfWork: ...
+
+    async def ping(self) -> None:
+        """Raise unless the store answers (health checks)."""
+        ...
+
+    async def dispose(self) -> None: ...

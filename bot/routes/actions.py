@@ -1,0 +1,102 @@
+"""Button presses: one handler per neutral action id (`bot.actions`), found in `ACTIONS`.
+
+Each use case records the press's key in its own transaction, so a double-click is applied
+once; buttons that only open a form carry no key (opening it again is legitimate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final
+
+from bot import actions
+from bot.messages import Form
+from bot.requests import ActionRequest, Actor
+from bot.routes.base import UseCases
+from bot.routes.commands import join, simple
+from bot.usecases.rounds import EventFor
+from bot.views.callouts import note_form
+from bot.views.rounds import parse_turn_value
+from rituals.refs import UserRef
+from rituals.round import events as ev
+
+ActionHandler = Callable[[UseCases, ActionRequest], Awaitable[Form | None]]
+TurnEvent = Callable[[UserRef, int | None], ev.RoundEvent]
+
+
+def on_round(event_for: TurnEvent) -> ActionHandler:
+    """A round button: its value names the round (and the turn it was pressed for)."""
+
+    async def handle(uc: UseCases, request: ActionRequest) -> None:
+        round_id, turn_no = parse_turn_value(request.value)
+        await _press(uc, request, round_id, simple(event_for(request.actor.user, turn_no)))
+
+    return handle
+
+
+async def on_join(uc: UseCases, request: ActionRequest) -> None:
+    event = join(request.actor, request.actor)
+    await _press(uc, request, request.value, event, meet=(request.actor,))
+
+
+async def _press(
+    uc: UseCases,
+    request: ActionRequest,
+    round_id: str,
+    event_for: EventFor,
+    *,
+    meet: tuple[Actor, ...] = (),
+) -> None:
+    """Apply a button's event to its round, recording the press's key with the change."""
+    await uc.rounds.act_on(
+        request.actor,
+        round_id,
+        event_for,
+        meet=meet,
+        near=request.conversation,
+        request_key=request.request_id,
+    )
+
+
+def on_answer(*, edit: bool) -> ActionHandler:
+    async def handle(uc: UseCases, request: ActionRequest) -> Form | None:
+        round_id, _ = parse_turn_value(request.value)
+        return await uc.rounds.answer_form(request.actor, request.conversation, round_id, edit=edit)
+
+    return handle
+
+
+def on_note(*, resolving: bool) -> ActionHandler:
+    async def open_note_form(_uc: UseCases, request: ActionRequest) -> Form:
+        return note_form(request.value, resolving=resolving)
+
+    return open_note_form
+
+
+async def on_withdraw(uc: UseCases, request: ActionRequest) -> None:
+    result = await uc.callouts.withdraw(
+        request.actor, request.conversation, request.value, request_key=request.request_id
+    )
+    await uc.report(request.actor, request.conversation, result)
+
+
+async def on_organisation(uc: UseCases, request: ActionRequest) -> None:
+    await uc.people.set_organisation(
+        request.actor, request.conversation, request.value, request_key=request.request_id
+    )
+
+
+ACTIONS: Final[Mapping[str, ActionHandler]] = {
+    actions.ROUND_JOIN: on_join,
+    actions.ROUND_BEGIN: on_round(lambda by, _turn: ev.RoundBegun(by)),
+    actions.ROUND_ANSWER: on_answer(edit=False),
+    actions.ROUND_EDIT: on_answer(edit=True),
+    actions.ROUND_PASS: on_round(lambda by, turn: ev.TurnPassed(by, turn)),
+    actions.ROUND_SKIP: on_round(lambda by, turn: ev.TurnSkipped(by, None, turn)),
+    actions.ROUND_NEXT: on_round(lambda by, turn: ev.NextTurnRequested(by, turn)),
+    actions.ROUND_END: on_round(lambda by, _turn: ev.RoundEnded(by)),
+    actions.CALLOUT_DISCUSSED: on_note(resolving=False),
+    actions.CALLOUT_RESOLVE: on_note(resolving=True),
+    actions.CALLOUT_WITHDRAW: on_withdraw,
+    actions.CHOOSE_ORGANISATION: on_organisation,
+}

@@ -1,0 +1,227 @@
+"""`/compact <word> ...`: one handler per command word, found in `COMMANDS`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final
+
+from bot import words
+from bot.messages import Form
+from bot.requests import Actor, CommandRequest, FormResult
+from bot.routes.base import UseCases
+from bot.usecases.compacts import link_channel, show_compact
+from bot.usecases.digests import preview_digest
+from bot.usecases.rounds import EventFor
+from bot.usecases.settings import settings
+from bot.views.rounds import said
+from rituals.compact import OrderPolicy
+from rituals.round import events as ev
+
+CommandHandler = Callable[[UseCases, CommandRequest], Awaitable[Form | None]]
+CalloutStep = Callable[..., Awaitable[FormResult]]
+
+
+async def reflect(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact reflect [shuffled|alternating|as-gathered] [@people]`."""
+    orders = {policy.value.replace("_", "-"): policy for policy in OrderPolicy}
+    chosen = [orders.get(word.lower().replace("_", "-")) for word in request.words[1:]]
+    if None in chosen:
+        await uc.tell(
+            request.actor, request.conversation, words.REFLECT_HOW.format(orders=", ".join(orders))
+        )
+        return
+    await uc.rounds.start(
+        request.actor,
+        request.conversation,
+        request.mentions,
+        order=chosen[-1] if chosen else None,
+        request_key=request.request_id,
+    )
+
+
+async def here(uc: UseCases, request: CommandRequest) -> None:
+    event = join(request.actor, request.actor)
+    await _on_round(uc, request, event, meet=(request.actor,))
+
+
+async def add(uc: UseCases, request: CommandRequest) -> None:
+    if not request.mentions:
+        await uc.tell(request.actor, request.conversation, words.ADD_WHO)
+        return
+    for someone in request.mentions:
+        await uc.rounds.act_here(
+            request.actor, request.conversation, join(request.actor, someone), meet=(someone,)
+        )
+
+
+def round_event(event_of: Callable[[CommandRequest], ev.RoundEvent]) -> CommandHandler:
+    """A command that applies one event to the round open here."""
+
+    async def handle(uc: UseCases, request: CommandRequest) -> None:
+        await _on_round(uc, request, simple(event_of(request)))
+
+    return handle
+
+
+async def _on_round(
+    uc: UseCases, request: CommandRequest, event_for: EventFor, *, meet: tuple[Actor, ...] = ()
+) -> None:
+    await uc.rounds.act_here(
+        request.actor, request.conversation, event_for, meet=meet, request_key=request.request_id
+    )
+
+
+def answer_form(*, edit: bool) -> CommandHandler:
+    async def handle(uc: UseCases, request: CommandRequest) -> Form | None:
+        return await uc.rounds.answer_form(request.actor, request.conversation, None, edit=edit)
+
+    return handle
+
+
+async def callout(uc: UseCases, request: CommandRequest) -> Form:
+    return await uc.callouts.form(request.actor, request.conversation)
+
+
+async def agenda(uc: UseCases, request: CommandRequest) -> None:
+    await uc.callouts.agenda(request.actor, request.conversation)
+
+
+def callout_step(word: str, step_of: Callable[[UseCases], CalloutStep]) -> CommandHandler:
+    """`/compact <word> <ref> [note]`: move a call-out along its lifecycle."""
+
+    async def handle(uc: UseCases, request: CommandRequest) -> None:
+        rest = request.words[1:]
+        if not rest:
+            await uc.tell(
+                request.actor, request.conversation, words.NEEDS_REFERENCE.format(word=word)
+            )
+            return
+        step = step_of(uc)
+        result = await step(
+            request.actor,
+            request.conversation,
+            rest[0],
+            " ".join(rest[1:]),
+            request_key=request.request_id,
+        )
+        await uc.report(request.actor, request.conversation, result)
+
+    return handle
+
+
+async def mine(uc: UseCases, request: CommandRequest) -> None:
+    await uc.callouts.mine(request.actor, request.conversation)
+
+
+async def show(uc: UseCases, request: CommandRequest) -> None:
+    query = " ".join(request.words[1:])
+    await show_compact(uc.services, request.actor, request.conversation, query)
+
+
+async def digest(uc: UseCases, request: CommandRequest) -> None:
+    if len(request.words) > 1 and request.words[1].lower() == "preview":
+        await preview_digest(uc.services, request.actor, request.conversation)
+        return
+    await uc.tell(request.actor, request.conversation, words.DIGEST_HOW)
+
+
+async def iam(uc: UseCases, request: CommandRequest) -> None:
+    if len(request.words) < 2:
+        await uc.tell(request.actor, request.conversation, words.IAM_HOW)
+        return
+    await uc.people.set_organisation(
+        request.actor,
+        request.conversation,
+        " ".join(request.words[1:]),
+        request_key=request.request_id,
+    )
+
+
+async def open_settings(uc: UseCases, request: CommandRequest) -> Form | None:
+    return await settings(uc.services, request.actor, request.conversation)
+
+
+async def link(uc: UseCases, request: CommandRequest) -> None:
+    slug = request.words[1] if len(request.words) > 1 else ""
+    await link_channel(
+        uc.services, request.actor, request.conversation, slug, request_key=request.request_id
+    )
+
+
+async def show_help(uc: UseCases, request: CommandRequest) -> None:
+    await uc.tell(request.actor, request.conversation, words.HELP)
+
+
+async def unknown(uc: UseCases, request: CommandRequest) -> None:
+    text = said(words.UNKNOWN_SUBCOMMAND, word=request.word, help=words.HELP)
+    await uc.services.tell(request.actor.user, text, near=request.conversation)
+
+
+def simple(event: ev.RoundEvent) -> EventFor:
+    return lambda _round, _members: event
+
+
+def join(by: Actor, someone: Actor) -> EventFor:
+    """`someone` joining, with the organisation they represent (looked up in the transaction)."""
+    return lambda _round, joining: ev.AttendeeJoined(by.user, joining[someone.user])
+
+
+def _skipped(request: CommandRequest) -> ev.RoundEvent:
+    person = request.mentions[0].user if request.mentions else None
+    return ev.TurnSkipped(request.actor.user, person)
+
+
+def _reordered(request: CommandRequest) -> ev.RoundEvent:
+    return ev.QueueReordered(request.actor.user, tuple(m.user for m in request.mentions))
+
+
+COMMANDS: Final[Mapping[str, CommandHandler]] = {
+    "reflect": reflect,
+    "here": here,
+    "join": here,
+    "add": add,
+    "start": round_event(lambda r: ev.RoundBegun(r.actor.user)),
+    "answer": answer_form(edit=False),
+    "edit": answer_form(edit=True),
+    "pass": round_event(lambda r: ev.TurnPassed(r.actor.user)),
+    "skip": round_event(_skipped),
+    "next": round_event(lambda r: ev.NextTurnRequested(r.actor.user)),
+    "order": round_event(_reordered),
+    "end": round_event(lambda r: ev.RoundEnded(r.actor.user)),
+    "callout": callout,
+    "agenda": agenda,
+    "discussed": callout_step("discussed", lambda uc: uc.callouts.discussed),
+    "resolve": callout_step("resolve", lambda uc: uc.callouts.resolve),
+    "withdraw": callout_step("withdraw", lambda uc: uc.callouts.withdraw),
+    "mine": mine,
+    "show": show,
+    "digest": digest,
+    "iam": iam,
+    "link": link,
+    "settings": open_settings,
+    "help": show_help,
+}
+# Commands whose use case records the request's key in its own transaction; any other
+# command's key is recorded just before it runs (it reads, or changes several things).
+KEYED_IN_USE_CASE: Final = frozenset(
+    {
+        "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end",
+        "discussed", "resolve", "withdraw", "iam", "link",
+    }
+)  # fmt: skip
+
+
+def command_for(word: str) -> CommandHandler:
+    """The handler for a command word (`help` for none, `unknown` for a word we lack)."""
+    return COMMANDS.get(word or "help", unknown)
+
+
+def is_command(word: str) -> bool:
+    return word.lower() in COMMANDS
+
+
+def conversation_hint(request: CommandRequest) -> str:
+    """Where a form typed for in a shared conversation went (its private chat)."""
+    return (
+        words.TEAMS_CALLOUT_IN_PRIVATE if request.word == "callout" else words.TEAMS_FORM_IN_PRIVATE
+    )

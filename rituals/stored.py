@@ -1,0 +1,120 @@
+"""What the application reads back from storage: domain values with the ids and versions
+that stored them. Pure values, so the unit-of-work port (`bot.repositories`), the SQL
+repositories (`storage/`) and the in-memory fake all speak them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Final
+
+from rituals.callout import Callout
+from rituals.compact import Compact
+from rituals.refs import UserRef
+from rituals.round.state import Round
+
+# The tenant of an identity a compact file declares: it matches every tenant of its platform.
+ANY_TENANT: Final = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCompact:
+    """A compact version as stored: the domain value plus the ids other rows refer to."""
+
+    partnership_id: int
+    partnership_slug: str
+    version_id: int
+    version: int
+    compact: Compact
+    loaded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRound:
+    """A round as loaded, with the `version` a later `save` must still find."""
+
+    round: Round
+    partnership_id: int
+    compact_version_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCallout:
+    """A call-out as loaded, with the `version` a later `save` must still find."""
+
+    callout: Callout
+    partnership_id: int
+    compact_version_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person as the application sees them; `identities` may hold `ANY_TENANT` entries."""
+
+    id: int
+    partnership_id: int
+    handle: str | None
+    display_name: str
+    organisation_key: str | None
+    identities: tuple[UserRef, ...]
+    email: str | None = None
+    asked_organisation_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedCallout:
+    """One call-out for `compact-bot export`: what and about whom, never who raised it.
+
+    There is no reporter field and no reporter key; dates are days, not moments, because a
+    timestamp beside a meeting or a burst of chat can be enough to guess the reporter.
+    """
+
+    partnership_slug: str
+    callout_id: str
+    compact_version: int
+    clause_id: str
+    about_organisation_key: str
+    what_happened: str
+    what_would_help: str
+    anonymous: bool
+    status: str
+    learning_note: str
+    raised_on: date
+    discussed_on: date | None
+    resolved_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedReflection:
+    """One reflection as `compact-bot export` writes it (one row of CSV, one JSON object)."""
+
+    partnership_slug: str
+    round_id: str
+    compact_version: int
+    submitted_at: datetime
+    edited_at: datetime | None
+    organisation_key: str | None
+    author_name: str
+    learned: str
+    valued: str
+    clause_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRequest:
+    """An inbox row: a request acknowledged before it was handled, by its idempotency key;
+    `kind` and `request` are the neutral request as JSON (no platform payload, no token)."""
+
+    key: str
+    kind: str
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """An outbox row: round `round_id` changed and its messages may not have gone out."""
+
+    id: int
+    round_id: str
