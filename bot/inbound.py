@@ -45,9 +45,9 @@ class Inbound(Protocol):
 
     async def accept(self, request: Deferrable) -> Handling | None:
         """Before acknowledging `request` (a command, a button, a message): record it durably
-        and return its handling, to run after the acknowledgement; or, for what is never
-        deferred (call-outs), handle it now. None: nothing left to do (handled, or a
-        repeat). docs/durability.md."""
+        and return its handling, to run after the acknowledgement (it returns the form to
+        show, if any); what is never deferred (call-outs) is handled here, and its handling
+        only returns its form. None: a repeat, nothing to do. docs/durability.md."""
         ...
 
     async def message(self, message: ChatMessage) -> Form | None:

@@ -76,10 +76,10 @@ class Inbox:
         self._redeliver = redeliver
 
     async def accept(self, request: Deferrable) -> Handling | None:
-        """Record a deferrable request and return its handling; handle any other now."""
+        """Record a deferrable request and return its handling; handle any other now (its
+        "handling" then only hands back the form it returned)."""
         if not defers(request):
-            await self._dispatch(request)
-            return None
+            return functools.partial(_given, await self._dispatch(request))
         key = str(request.request_id)
         services = self._services
         now = services.clock.now()
@@ -146,6 +146,10 @@ class Inbox:
             touched += await uow.outbox.renew(by=services.worker, until=until)
             if touched:
                 await uow.commit()
+
+
+async def _given(form: Form | None) -> Form | None:
+    return form
 
 
 async def keep_up(
