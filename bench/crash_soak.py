@@ -63,6 +63,9 @@ class Counts:
     duplicated: int = 0
     round_stuck: int = 0
     pending_after_kill: int = 0
+    seconds: float = 0.0  # whole cycles
+    restarting: float = 0.0  # `serve` starting until /healthz answers
+    recovering: float = 0.0  # from healthy until the answer is stored and the next person asked
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
@@ -70,6 +73,9 @@ class Counts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.round_stuck += other.round_stuck
         self.pending_after_kill += other.pending_after_kill
+        self.seconds += other.seconds
+        self.restarting += other.restarting
+        self.recovering += other.recovering
         self.notes += other.notes
 
     def line(self, label: str) -> str:
@@ -78,6 +84,13 @@ class Counts:
             f"stored exactly once {self.exactly_once:4d}  lost {self.lost:3d}  "
             f"duplicated {self.duplicated:3d}  round stuck {self.round_stuck:3d}  "
             f"kills leaving work pending {self.pending_after_kill:4d}"
+            + (
+                f"  per cycle {self.seconds / self.cycles:.1f} s (restart "
+                f"{self.restarting / self.cycles:.1f} s, "
+                f"recovery {self.recovering / self.cycles:.1f} s)"
+                if self.cycles
+                else ""
+            )
         )
 
 
@@ -250,6 +263,12 @@ class Soak:
         raise AssertionError("the round did not close")
 
     async def cycle(self, kind: str, session: ClientSession, *, random_kill: bool) -> Counts:
+        started = time.monotonic()
+        counts = await self._cycle(kind, session, random_kill=random_kill)
+        counts.seconds = time.monotonic() - started
+        return counts
+
+    async def _cycle(self, kind: str, session: ClientSession, *, random_kill: bool) -> Counts:
         counts = Counts(cycles=1)
         header_ts, prompt, person = await self.open_round()
         round_id, _ = parse_turn_value(prompt.button(actions.ROUND_PASS)["value"])
@@ -264,7 +283,10 @@ class Soak:
             return counts
         counts.acknowledged = 1
         counts.pending_after_kill = 1 if await self.pending() else 0
+        restarted = time.monotonic()
         await self.server.start(session)
+        healthy = time.monotonic()
+        counts.restarting = healthy - restarted
         deadline = time.monotonic() + WAIT_AFTER_RESTART
         times = 0
         while time.monotonic() < deadline:
@@ -272,6 +294,7 @@ class Soak:
             if times and len(self.thread_prompts(header_ts)) >= 2:
                 break
             await asyncio.sleep(0.2)
+        counts.recovering = time.monotonic() - healthy
         counts.exactly_once = int(times == 1)
         counts.lost = int(times == 0)
         counts.duplicated = int(times > 1)

@@ -9,6 +9,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -52,6 +53,7 @@ def bootstrap(
         gateways=dict(gateways),
         clock=clock or SystemClock(),
         reporter_keys=ReporterKeys(secret or secret_key(settings)),
+        lease=timedelta(seconds=settings.work_lease_seconds),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
     app = CompactApp(services, directories)

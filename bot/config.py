@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     )
     teams_app_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_APP_TENANT_ID")
     teams_auth: Literal["on", "off"] = Field(default="on", validation_alias="TEAMS_AUTH")
+    work_lease_seconds: float = Field(
+        default=2.0, gt=0, validation_alias="COMPACT_WORK_LEASE_SECONDS"
+    )
+    """How long acknowledged work (an inbox or outbox row) stays with a process that stops
+    renewing it (renewed four times a lease): a crashed process's work is taken over this soon."""
 
     @field_validator("database_url")
     @classmethod

@@ -28,7 +28,7 @@ from rituals.refs import ConversationRef, UserRef
 
 log = logging.getLogger("compact.inbox")
 
-RENEW_EVERY: Final = timedelta(seconds=1)
+RENEWALS_PER_LEASE: Final = 4
 # Buttons whose handling may follow the acknowledgement (recorded in the inbox first).
 DEFERRED_ACTIONS: Final = frozenset(
     {
@@ -74,6 +74,10 @@ class Inbox:
         self._services = services
         self._entry = entry
         self._redeliver = redeliver
+
+    @property
+    def lease(self) -> timedelta:
+        return self._services.lease
 
     async def accept(self, request: Deferrable) -> Handling | None:
         """Record a deferrable request and return its handling; handle any other now (its
@@ -152,10 +156,10 @@ async def _given(form: Form | None) -> Form | None:
     return form
 
 
-async def keep_up(
-    inbox: Inbox, is_leader: Callable[[], bool], every: timedelta = RENEW_EVERY
-) -> None:
-    """Until cancelled: renew this process's claims; on the leader, recover others' work."""
+async def keep_up(inbox: Inbox, is_leader: Callable[[], bool]) -> None:
+    """Until cancelled: renew this process's claims four times a lease; on the leader,
+    recover others' work as often."""
+    every = inbox.lease / RENEWALS_PER_LEASE
     while True:
         try:
             await inbox.renew()

@@ -18,8 +18,9 @@ from rituals.stored import StoredCompact
 log = logging.getLogger("compact.delivery")
 
 # How long a process's claim on acknowledged work (an inbox or outbox row) lasts unless it
-# renews it (every second while it runs): a process killed mid-way frees its work this soon.
-LEASE: Final = timedelta(seconds=5)
+# renews it (four times a lease while it runs): a process killed mid-way frees its work this
+# soon. The default of the `COMPACT_WORK_LEASE_SECONDS` setting.
+LEASE: Final = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,10 @@ class Services:
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
     worker: str = field(default_factory=lambda: uuid.uuid4().hex)
     """This process's name on the work it claims (inbox and outbox rows)."""
+    lease: timedelta = LEASE
 
     def lease_until(self) -> datetime:
-        return self.clock.now() + LEASE
+        return self.clock.now() + self.lease
 
     async def compact_version(self, uow: UnitOfWork, version_id: int) -> StoredCompact:
         """A stored compact version; versions never change, so each is read once per process."""
