@@ -15,11 +15,14 @@ from crash_soak import Counts, soak_one
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("kind_of_database", ["sqlite", "postgresql"])
-async def test_no_acknowledged_answer_is_lost_to_kill_9(
-    kind_of_database: str, request: pytest.FixtureRequest
-) -> None:
-    request.getfixturevalue(f"{kind_of_database}_url")  # skips when PostgreSQL is absent
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def kind_of_database(request: pytest.FixtureRequest) -> str:
+    """Synchronous, as the session's database fixtures are (it skips without PostgreSQL)."""
+    request.getfixturevalue(f"{request.param}_url")
+    return str(request.param)
+
+
+async def test_no_acknowledged_answer_is_lost_to_kill_9(kind_of_database: str) -> None:
     results = await soak_one(kind_of_database, cycles=3, random_cycles=1)
     total = Counts()
     for counts in results.values():
