@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Mapping
 from typing import TypeVar
 
 from bot.directory import Directory
+from bot.inbound import Handling
+from bot.inbox import Inbox
 from bot.messages import Form, Message
 from bot.request_keys import record_first_time
 from bot.requests import (
@@ -21,6 +23,7 @@ from bot.requests import (
     Chat,
     ChatMessage,
     CommandRequest,
+    Deferrable,
     FormResult,
     FormSubmission,
     Installation,
@@ -50,6 +53,7 @@ class CompactApp:
         self._use_cases = UseCases.of(services)
         self._directories = dict(directories or {})
         self._adopted: set[ConversationRef] = set()
+        self.inbox = Inbox(services, self, self._use_cases.rounds.redeliver)
 
     async def command(self, request: CommandRequest) -> Form | None:
         return await self._guard(request.actor.user, request.conversation, self._command(request))
@@ -62,16 +66,25 @@ class CompactApp:
         work = self._action(request, handler)
         return await self._guard(request.actor.user, request.conversation, work)
 
-    async def submit(self, submission: FormSubmission) -> FormResult:
+    async def submit(
+        self, submission: FormSubmission, *, defer_effects: bool = False
+    ) -> FormResult:
         try:
             handler = FORMS.get(submission.form_id)
             if handler is None:
                 raise LookupError(f"unknown form id {submission.form_id!r}")
             if submission.private_chat:
                 await self._adopt(submission.actor, submission.conversation)
-            return await handler(self._use_cases, submission)
+            result = await handler(self._use_cases, submission)
         except Exception as problem:
             return FormResult({"": failure(problem)})
+        if result.then is not None and not defer_effects:
+            await result.then()
+            return FormResult(result.errors)
+        return result
+
+    async def accept(self, request: Deferrable) -> Handling | None:
+        return await self.inbox.accept(request)
 
     async def message(self, message: ChatMessage) -> Form | None:
         """A command when addressed to the bot with a command word; else a reply to a

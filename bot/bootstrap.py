@@ -9,6 +9,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -17,6 +18,7 @@ from bot.anonymity import ReporterKeys
 from bot.app import CompactApp
 from bot.config import Settings
 from bot.directory import Directory
+from bot.inbox import Inbox
 from bot.maintenance import Maintenance
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
@@ -32,6 +34,8 @@ class Wiring:
     maintenance: Maintenance
     database: UnitOfWorkFactory
     services: Services
+    inbox: Inbox
+    """Requests accepted before their acknowledgement: renewed and recovered by `serve`."""
 
 
 def bootstrap(
@@ -49,9 +53,11 @@ def bootstrap(
         gateways=dict(gateways),
         clock=clock or SystemClock(),
         reporter_keys=ReporterKeys(secret or secret_key(settings)),
+        lease=timedelta(seconds=settings.work_lease_seconds),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
-    return Wiring(CompactApp(services, directories), Maintenance(services), db, services)
+    app = CompactApp(services, directories)
+    return Wiring(app, Maintenance(services), db, services, app.inbox)
 
 
 def secret_key(settings: Settings, *, allow_generated: bool = True) -> bytes:

@@ -28,6 +28,7 @@ from adapters.console.gateway import ConsoleGateway
 from adapters.console.renderer import render
 from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
+from bot import failpoints, inbox
 from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
@@ -380,6 +381,7 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     await upgrade_async(settings.database_url)
     database = Database.from_url(settings.database_url)
     secret = secret_key(settings)
+    failpoints.configure()
     platforms = _platform_servers(settings, database, secret, socket_mode=socket_mode)
     if not platforms:
         log.warning(
@@ -394,8 +396,16 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     )
     await _store_compact(wiring, settings)
     scheduler = DigestScheduler(wiring.maintenance, settings.database_url)
+
+    async def keep_inbox() -> None:
+        # Claims renewed here; work a dead process left, recovered by the scheduler's leader.
+        await inbox.keep_up(wiring.inbox, lambda: scheduler.is_leader)
+
     web_app = build_web_app(
-        wiring.app, platforms, maintenance=wiring.maintenance, background=[scheduler.run]
+        wiring.app,
+        platforms,
+        maintenance=wiring.maintenance,
+        background=[scheduler.run, keep_inbox],
     )
 
     async def dispose(_app: web.Application) -> None:

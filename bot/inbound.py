@@ -7,6 +7,7 @@ application behind it is `bot.app.CompactApp`, which adapters never import.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.messages import Form, Message
@@ -15,10 +16,14 @@ from bot.requests import (
     Actor,
     ChatMessage,
     CommandRequest,
+    Deferrable,
     FormResult,
     FormSubmission,
     Installation,
 )
+
+Handling = Callable[[], Awaitable[Form | None]]
+"""A request's handling, to run after the platform has its acknowledgement."""
 
 
 class Inbound(Protocol):
@@ -30,8 +35,19 @@ class Inbound(Protocol):
         """A button press; returns a form when the button opens one."""
         ...
 
-    async def submit(self, submission: FormSubmission) -> FormResult:
-        """A filled form; problems come back beside the fields (the form stays open)."""
+    async def submit(
+        self, submission: FormSubmission, *, defer_effects: bool = False
+    ) -> FormResult:
+        """A filled form; problems come back beside the fields (the form stays open). With
+        `defer_effects`, an accepted form's messages are left to `result.then`, for the
+        adapter to run once it has acknowledged the (already committed) submission."""
+        ...
+
+    async def accept(self, request: Deferrable) -> Handling | None:
+        """Before acknowledging `request` (a command, a button, a message): record it durably
+        and return its handling, to run after the acknowledgement (it returns the form to
+        show, if any); what is never deferred (call-outs) is handled here, and its handling
+        only returns its form. None: a repeat, nothing to do. docs/durability.md."""
         ...
 
     async def message(self, message: ChatMessage) -> Form | None:

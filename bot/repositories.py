@@ -23,6 +23,8 @@ from rituals.schedule import DigestSchedule
 from rituals.stored import (
     ExportedCallout,
     ExportedReflection,
+    PendingDelivery,
+    PendingRequest,
     Person,
     StoredCallout,
     StoredCompact,
@@ -225,6 +227,55 @@ class Addresses(Protocol):
     async def recall(self, platform: str, key: str) -> dict[str, Any] | None: ...
 
 
+class Inbox(Protocol):
+    """Requests acknowledged before they are handled (docs/durability.md). Each row is leased
+    (`by`, `until`) to the process working on it; one whose lease ran out is claimable."""
+
+    async def put(
+        self,
+        key: str,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> None: ...
+
+    async def take(self, key: str) -> bool:
+        """Delete the request's row; True if it was there (this transaction handles it)."""
+        ...
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingRequest]:
+        """Lease to `by` the rows whose lease ran out, oldest first; a row another unit of
+        work claims at the same moment is left to it."""
+        ...
+
+    async def renew(self, *, by: str, until: datetime) -> int:
+        """Extend the lease on every row `by` holds; how many."""
+        ...
+
+    async def count(self) -> int: ...
+
+
+class Outbox(Protocol):
+    """Rounds whose messages are owed after a committed change, leased like inbox rows."""
+
+    async def add(self, round_id: str, now: datetime, *, by: str, until: datetime) -> int: ...
+
+    async def done(self, delivery_id: int) -> bool: ...
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingDelivery]: ...
+
+    async def renew(self, *, by: str, until: datetime) -> int: ...
+
+    async def count(self) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with factory.unit_of_work() as uow: ...; await uow.commit()`.
 
@@ -252,6 +303,10 @@ class UnitOfWork(Protocol):
     def requests(self) -> RequestKeys: ...
     @property
     def addresses(self) -> Addresses: ...
+    @property
+    def inbox(self) -> Inbox: ...
+    @property
+    def outbox(self) -> Outbox: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -25,7 +26,8 @@ class CommandRequest:
     words: tuple[str, ...]
     mentions: tuple[Actor, ...] = ()
     request_id: str | None = None
-    """The platform's key for this delivery (a Teams activity), so a redelivery applies once."""
+    """The platform's key for this delivery (a Slack `trigger_id`, a Teams activity), so a
+    redelivery applies once (and, deferred, the key of its inbox row)."""
     everyone: bool = False
     """"Everyone" was named: the conversation's people join `mentions` (looked up by the
     application through the platform's `Directory`)."""
@@ -114,7 +116,14 @@ class FormResult:
     """Empty `errors` means accepted; otherwise the form stays open with errors by its fields."""
 
     errors: dict[str, str] = field(default_factory=dict)
+    then: Callable[[], Awaitable[None]] | None = field(default=None, compare=False, repr=False)
+    """What the accepted form still has to tell people (its commit is done): an adapter that
+    asked for it runs it after acknowledging the submission."""
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+Deferrable = ChatMessage | ActionRequest | CommandRequest
+"""A request an adapter may acknowledge before it is handled (after `Inbound.accept`)."""

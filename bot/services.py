@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final
 
 from bot.anonymity import ReporterKeys
 from bot.messages import Message
@@ -14,6 +17,11 @@ from rituals.stored import StoredCompact
 
 log = logging.getLogger("compact.delivery")
 
+# How long a process's claim on acknowledged work (an inbox or outbox row) lasts unless it
+# renews it (four times a lease while it runs): a process killed mid-way frees its work this
+# soon. The default of the `COMPACT_WORK_LEASE_SECONDS` setting.
+LEASE: Final = timedelta(seconds=2)
+
 
 @dataclass(frozen=True)
 class Services:
@@ -22,6 +30,12 @@ class Services:
     clock: Clock
     reporter_keys: ReporterKeys
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
+    worker: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """This process's name on the work it claims (inbox and outbox rows)."""
+    lease: timedelta = LEASE
+
+    def lease_until(self) -> datetime:
+        return self.clock.now() + self.lease
 
     async def compact_version(self, uow: UnitOfWork, version_id: int) -> StoredCompact:
         """A stored compact version; versions never change, so each is read once per process."""

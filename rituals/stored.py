@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from rituals.callout import Callout
 from rituals.compact import Compact
@@ -100,3 +100,21 @@ class ExportedReflection:
     learned: str
     valued: str
     clause_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRequest:
+    """An inbox row: a request acknowledged before it was handled, by its idempotency key;
+    `kind` and `request` are the neutral request as JSON (no platform payload, no token)."""
+
+    key: str
+    kind: str
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingDelivery:
+    """An outbox row: round `round_id` changed and its messages may not have gone out."""
+
+    id: int
+    round_id: str

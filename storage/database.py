@@ -35,6 +35,7 @@ from storage.repositories import (
     RoundRepository,
 )
 from storage.repositories.addresses import AddressRepository
+from storage.repositories.inbox import InboxRepository, OutboxRepository
 from storage.repositories.schedules import ScheduleRepository
 
 _ASYNC_DRIVERS: Final = {
@@ -197,6 +198,8 @@ class SqlUnitOfWork:
     schedules: ScheduleRepository
     requests: RequestLog
     addresses: AddressRepository
+    inbox: InboxRepository
+    outbox: OutboxRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -224,6 +227,8 @@ class SqlUnitOfWork:
         self.schedules = ScheduleRepository(session)
         self.requests = RequestLog(session)
         self.addresses = AddressRepository(session)
+        self.inbox = InboxRepository(session)
+        self.outbox = OutboxRepository(session)
         await session.begin()
         return self
 

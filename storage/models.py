@@ -339,6 +339,36 @@ class ProcessedRequestRow(Base):
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class InboxRow(Base):
+    """A request acknowledged before it was handled: recorded (with its idempotency key in
+    `processed_requests`) before the acknowledgement, deleted once handled. `request` is the
+    neutral request as JSON, nothing more (no platform payload, no token). `claimed_until`
+    is the lease of the process working on it; recovery takes rows whose lease ran out."""
+
+    __tablename__ = "inbox"
+
+    request_key: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(STATUS))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(KEY))
+    claimed_until: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxRow(Base):
+    """A round changed and people have not all been told yet: written in the round's own
+    commit, deleted once its messages went out. Recovery re-derives what to send from the
+    round's state (its header, the current prompt), so the row holds only the round's id."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(KEY))
+    claimed_until: Mapped[datetime] = mapped_column(index=True)
+
+
 class PlatformAddressRow(Base):
     """How to reach a conversation or a person on a platform later (a Teams conversation
     reference, a person's personal chat), kept by adapters through the `AddressBook` port so

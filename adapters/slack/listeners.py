@@ -1,13 +1,14 @@
 """Bolt listeners: ack, translate, hand to the application — nothing more.
 
 Slack's rules kept here:
-* every command and button is acknowledged first (bolt answers the HTTP request at `ack()`
-  and the rest runs afterwards), so slow work never costs the 3-second deadline;
+* a command, button or message handled after its acknowledgement (bolt answers the HTTP
+  request at `ack()`, or before an event's listener runs) is first recorded in the
+  application's inbox, so a crash after the 200 loses nothing (docs/durability.md);
+  call-out commands and buttons are handled before their acknowledgement instead;
 * a form is opened with the request's fresh `trigger_id` as soon as the application returns
   it, before anything slow;
-* a modal submission is acknowledged within `SUBMIT_BUDGET`: with its errors beside the
-  fields when the application answers in time, else closed, with any late problem sent
-  privately;
+* a modal submission is acknowledged once it is validated and committed (errors beside the
+  fields, as Slack requires); the messages it causes go out after;
 * a retried event (`event_id`) or a double-clicked button (message, button, value, person) is
   applied once: bolt does not de-duplicate, so each request carries its key to the
   application, which records it with the change it makes.
@@ -18,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -29,17 +31,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks, translate
 from adapters.slack.gateway import SlackGateway
-from bot import actions, words
-from bot.inbound import Inbound
+from bot import actions, failpoints, words
+from bot.inbound import Handling, Inbound
 from bot.messages import Form
-from bot.requests import Actor, FormResult
+from bot.requests import ActionRequest, Actor, CommandRequest, FormResult
 from bot.views.rounds import escaped
 from rituals.refs import ConversationRef
 
 log = logging.getLogger("compact.slack")
 
 COMMAND: Final = "/compact"
-SUBMIT_BUDGET: Final = 2.0  # seconds; Slack closes the request at 3
+ACCEPTED: Final = "compact_accepted"  # bolt context key: the reply recorded in the inbox
 # Acknowledged requests worked on at once: in all (below the database pool's 20 connections
 # plus its queue) and per workspace, so one workspace waiting out Slack's rate limits or its
 # channels' pacing holds up only its own work.
@@ -101,40 +103,62 @@ def add_listeners(
 
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        await ack()
-        async with in_flight:
-            request = translate.command_request(body)
-            opens_form = request.word in actions.COMMANDS_OPENING_FORM
-            loading = await forms.hold(client, body) if opens_form else None
-            async with in_flight.slot(translate.team_of(body)):
-                form = await compact.command(request)
-            await forms.show(client, body, loading, form, request.actor, request.conversation)
+        request = translate.command_request(body)
+        if request.word in actions.COMMANDS_OPENING_FORM:
+            await ack()
+            async with in_flight:
+                loading = await forms.hold(client, body)
+                async with in_flight.slot(translate.team_of(body)):
+                    form = await compact.command(request)
+                await forms.show(client, body, loading, form, request.actor, request.conversation)
+            return
+        await _durably(ack, compact, in_flight, request, translate.team_of(body))
 
     @bolt.action(re.compile(".+"))
     async def on_action(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        await ack()
-        async with in_flight:
-            request = translate.action_request(body, action)
-            opens_form = request.action in actions.OPENS_FORM
-            loading = await forms.hold(client, body) if opens_form else None
-            async with in_flight.slot(translate.team_of(body)):
-                form = await compact.action(request)
-            await forms.show(client, body, loading, form, request.actor, request.conversation)
+        request = translate.action_request(body, action)
+        if request.action in actions.OPENS_FORM:
+            await ack()
+            async with in_flight:
+                loading = await forms.hold(client, body)
+                async with in_flight.slot(translate.team_of(body)):
+                    form = await compact.action(request)
+                await forms.show(client, body, loading, form, request.actor, request.conversation)
+            return
+        await _durably(ack, compact, in_flight, request, translate.team_of(body))
 
     @bolt.view(re.compile(".+"))
     async def on_submit(ack: AsyncAck, body: dict[str, Any]) -> None:
         async with in_flight:
             await forms.submitted(ack, body)
 
-    @bolt.event("message")
-    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def accept_message(
+        body: dict[str, Any],
+        event: dict[str, Any],
+        context: dict[str, Any],
+        next: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Before bolt acknowledges the event: record the reply (the application's inbox)."""
         said = translate.chat_message(translate.team_of(body), event, event_id=body.get("event_id"))
-        if said is None:
+        if said is not None:
+            handling = (
+                await compact.accept(said)
+                if said.request_id is not None
+                else functools.partial(compact.message, said)
+            )
+            context[ACCEPTED] = (handling, said.actor.user.tenant)
+        await next()
+
+    @bolt.event("message", middleware=[accept_message])
+    async def on_message(context: dict[str, Any]) -> None:
+        handling, team = context.get(ACCEPTED) or (None, "")
+        if handling is None:
             return
-        async with in_flight, in_flight.slot(said.actor.user.tenant):
-            await compact.message(said)
+        await failpoints.after_ack()
+        async with in_flight, in_flight.slot(team):
+            await handling()
 
     @bolt.event("app_home_opened")
     async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -148,6 +172,24 @@ def add_listeners(
     @bolt.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:
         log.error("Slack request of type %s failed", body.get("type"), exc_info=error)
+
+
+async def _durably(
+    ack: AsyncAck,
+    compact: Inbound,
+    in_flight: InFlight,
+    request: CommandRequest | ActionRequest,
+    team: str,
+) -> None:
+    """Recorded, acknowledged, then handled; or, for what is never deferred (call-outs),
+    handled (inside `accept`) then acknowledged."""
+    handling: Handling | None = await compact.accept(request)
+    await ack()
+    if handling is None:
+        return
+    await failpoints.after_ack()
+    async with in_flight, in_flight.slot(team):
+        await handling()
 
 
 class _Forms:
@@ -204,22 +246,17 @@ class _Forms:
             log.warning("could not update a modal: %s", problem.response.get("error"))
 
     async def submitted(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Acknowledged once validated and committed (a call-out's included: never
+        deferred); the messages an accepted form causes go out after the acknowledgement."""
         submission = translate.form_submission(body)
-        work = asyncio.ensure_future(self._compact.submit(submission))
-        done, _ = await asyncio.wait({work}, timeout=SUBMIT_BUDGET)
-        if not done:
-            # Slow (the database, or posting what it caused): close the modal now; a problem
-            # found later still reaches the person, privately.
-            await ack()
-            result = await work
-            for problem in result.errors.values():
-                await self._tell(submission.actor, submission.conversation, problem)
+        result = await self._compact.submit(submission, defer_effects=True)
+        if not result.ok:
+            await ack(response_action="errors", errors=modal_errors(result, body))
             return
-        result = work.result()
-        if result.ok:
-            await ack()
-            return
-        await ack(response_action="errors", errors=modal_errors(result, body))
+        await ack()
+        if result.then is not None:
+            await failpoints.after_ack()
+            await result.then()
 
     async def _tell(self, actor: Actor, where: ConversationRef, text: str) -> None:
         try:

@@ -47,6 +47,11 @@ def command_request(body: Payload) -> CommandRequest:
         conversation=conversation(team, str(body.get("channel_id", ""))),
         words=words,
         mentions=tuple(dict.fromkeys(mentions)),
+        request_id=(
+            request_key(PLATFORM, "command", str(body["trigger_id"]))
+            if body.get("trigger_id")
+            else None
+        ),
     )
 
 

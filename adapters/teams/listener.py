@@ -15,10 +15,10 @@ from typing import Any, Final
 from adapters.teams import translate as t
 from adapters.teams.cards import Renderer, form_from_spec
 from adapters.teams.gateway import TeamsGateway
-from bot import words
-from bot.inbound import Inbound
+from bot import failpoints, words
+from bot.inbound import Handling, Inbound
 from bot.messages import Form
-from bot.requests import Actor
+from bot.requests import Actor, FormResult
 from bot.views.rounds import escaped
 
 log = logging.getLogger("compact.teams")
@@ -103,8 +103,9 @@ class TeamsListener:
         self._background = background
 
     async def on_activity(self, raw: Mapping[str, Any]) -> Answer | None:
-        """Handle one authenticated activity; an `Answer` for a dialog, else None (the
-        work goes on after the response)."""
+        """Handle one authenticated activity; an `Answer` for a dialog, else None (Teams gets
+        201 once the activity is handled, or recorded in the application's inbox, and the
+        rest goes on after the response)."""
         match raw.get("type"):
             case "message":
                 inbound: t.Inbound = t.read_message(raw)
@@ -117,35 +118,41 @@ class TeamsListener:
                 return Answer(int(HTTPStatus.NOT_IMPLEMENTED), None)
             case _:
                 return None
-        self._background.spawn(self._handle(inbound), after=_conversation_of(inbound))
+        await self._before_response(inbound)
         return None
 
-    # --- after the response ---------------------------------------------------------------
-    async def _handle(self, inbound: t.Inbound) -> None:
+    # --- before the response: handled, or recorded to be handled after it ----------------
+    async def _before_response(self, inbound: t.Inbound) -> None:
         if isinstance(inbound, t.Ignored):
             log.debug("ignored a Teams activity: %s", inbound.reason)
             return
         # How to reach this conversation and these people later (the adapter's own
-        # addresses, kept through the `AddressBook` port; not the ritual's work).
+        # addresses, kept through the `AddressBook` port; not the ritual's work), before
+        # the work, which may run on another replica after a crash.
         await self._gateway.note(inbound.origin, _mentioned(inbound))
+        after = _conversation_of(inbound)
         match inbound:
             case t.Command():
-                await self._send_form(
-                    inbound.origin, await self._app.command(t.command_request(inbound))
-                )
+                handling = await self._app.accept(t.command_request(inbound))
             case t.Reply():
-                await self._send_form(
-                    inbound.origin, await self._app.message(t.chat_message(inbound))
-                )
+                handling = await self._app.accept(t.chat_message(inbound))
             case t.ButtonPress():
                 # A client that could not open the dialog sent the press as a message.
-                await self._send_form(
-                    inbound.origin, await self._app.action(t.action_request(inbound))
-                )
+                handling = await self._app.accept(t.action_request(inbound))
             case t.Submission():
-                await self._submit_card(inbound)
+                result = await self._app.submit(t.form_submission(inbound), defer_effects=True)
+                self._background.spawn(self._submitted(inbound, result), after=after)
+                return
             case t.Installed():
                 await self._app.installed(t.installation(inbound))
+                return
+        if handling is not None:
+            self._background.spawn(self._handle(inbound.origin, handling), after=after)
+
+    # --- after the response ---------------------------------------------------------------
+    async def _handle(self, origin: t.Origin, handling: Handling) -> None:
+        await failpoints.after_ack()
+        await self._send_form(origin, await handling())
 
     async def _send_form(self, origin: t.Origin, form: Form | None) -> None:
         """A form as a card in the person's personal chat (typed commands cannot open a
@@ -153,11 +160,16 @@ class TeamsListener:
         if form is not None:
             await self._gateway.send_form(origin.actor.user, form, near=origin.conversation)
 
-    async def _submit_card(self, submission: t.Submission) -> None:
-        """A form card in the personal chat was sent: the card becomes "sent", or shows the
-        problems beside its fields (only this person's chat has the card)."""
+    async def _submitted(self, submission: t.Submission, result: FormResult) -> None:
+        """A form card in the personal chat was sent (and committed): the card becomes
+        "sent", or shows the problems beside its fields (only this person's chat has the
+        card); then the messages an accepted form causes go out."""
+        await self._show_submitted(submission, result)
+        if result.then is not None:
+            await result.then()
+
+    async def _show_submitted(self, submission: t.Submission, result: FormResult) -> None:
         origin = submission.origin
-        result = await self._app.submit(t.form_submission(submission))
         if submission.card_id is None:
             return
         if result.ok:

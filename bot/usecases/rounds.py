@@ -31,7 +31,7 @@ from bot.usecases.place import (
 )
 from bot.views import rounds as views
 from bot.views.names import mention
-from rituals.compact import OrderPolicy
+from rituals.compact import Compact, OrderPolicy
 from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Attendee, Decision, Rejection, Round, decide
@@ -58,6 +58,8 @@ class Outcome:
     names: dict[UserRef, str]
     newcomers: tuple[Member, ...] = ()
     refusal: Message | None = None
+    delivery: int | None = None
+    """The outbox row that stands for this outcome's messages until they have gone out."""
 
 
 class RoundService:
@@ -107,6 +109,7 @@ class RoundService:
                 else:
                     names = attendee_names(decision.round)
                     names.setdefault(starter.user, starter.person.display_name)
+                    delivery = await self._owe(uow, decision.round.id)
                     await uow.commit()
         if refusal is not None:
             await self._services.tell(actor.user, refusal, near=conversation)
@@ -114,7 +117,7 @@ class RoundService:
         await self._greet(
             place, [m for m in (starter, *members) if m.first_contact], conversation.in_thread(None)
         )
-        await self._deliver(Outcome(place, decision, names))
+        await self._deliver(Outcome(place, decision, names, delivery=delivery))
 
     async def _start_event(
         self,
@@ -300,15 +303,18 @@ class RoundService:
                         if not decision.rejected
                         else []
                     )
+                    delivery = None
                     if decision.round is not None and decision.round != stored.round:
                         await uow.rounds.save(stored, decision.round)
+                        delivery = await self._owe(uow, stored.round.id)
                     names = attendee_names(decision.round or stored.round)
                     if commit_refusals or not decision.rejected:
                         await uow.commit()
             except StaleRound:
                 log.info("round changed underneath; retrying")
                 continue
-            outcome = Outcome(place, decision, names, tuple(m for m in members if m.first_contact))
+            newcomers = tuple(m for m in members if m.first_contact)
+            outcome = Outcome(place, decision, names, newcomers, delivery=delivery)
             await self._greet(
                 place, list(outcome.newcomers), stored.round.conversation.in_thread(None)
             )
@@ -382,9 +388,16 @@ class RoundService:
         if outcome is None:
             return FormResult({"": words.NO_OPEN_ROUND})
         errors = _form_errors(outcome.decision)
-        if not errors:
-            await self._deliver(outcome)
-        return FormResult(errors)
+        if errors:
+            return FormResult(errors)
+        # Committed: the messages it causes may follow the platform's acknowledgement (the
+        # outbox row stands for them until they have gone out).
+        accepted = outcome
+
+        async def deliver() -> None:
+            await self._deliver(accepted)
+
+        return FormResult(then=deliver)
 
     async def reply_in_thread(
         self,
@@ -443,6 +456,53 @@ class RoundService:
         return views.reflection_form(stored.round, compact)
 
     # --- effects -------------------------------------------------------------------------
+    async def _owe(self, uow: UnitOfWork, round_id: str) -> int:
+        """In the round's own transaction: its messages are owed until `_delivered`."""
+        services = self._services
+        return await uow.outbox.add(
+            round_id, services.clock.now(), by=services.worker, until=services.lease_until()
+        )
+
+    async def _delivered(self, delivery: int) -> None:
+        async with self._services.database.unit_of_work() as uow:
+            await uow.outbox.done(delivery)
+            await uow.commit()
+
+    async def redeliver(self, delivery: int, round_id: str) -> None:
+        """A process died owing a round's messages: say again what its state says now: the
+        header (posted, with its thread recorded, if it never was), the current turn's
+        prompt, or the summary of a closed round. Someone may see a message twice; nobody
+        is left unasked."""
+        services = self._services
+        async with services.database.unit_of_work() as uow:
+            stored = await uow.rounds.get(round_id)
+            compact = (
+                (await services.compact_version(uow, stored.compact_version_id)).compact
+                if stored is not None
+                else None
+            )
+        if stored is not None and compact is not None:
+            await self._announce(stored.round, compact)
+        await self._delivered(delivery)
+
+    async def _announce(self, round_: Round, compact: Compact) -> None:
+        gateway = self._services.gateway(round_.conversation.platform)
+        names = attendee_names(round_)
+        header = round_.conversation.thread
+        if header is None:
+            header = await gateway.post(round_.conversation, views.header(round_, names))
+            async with self._services.database.unit_of_work() as uow:
+                await uow.rounds.set_thread(round_.id, header)
+                await uow.commit()
+        else:
+            await gateway.update(round_.conversation, header, views.header(round_, names))
+        thread = round_.conversation.in_thread(header)
+        turn = round_.current_turn
+        if round_.is_closed:
+            await gateway.post(thread, views.summary(round_.summary(), compact, names))
+        elif turn is not None:
+            await gateway.post(thread, views.prompt(round_, turn.number, names))
+
     async def _deliver(self, outcome: Outcome) -> None:
         """Carry out the decision's effects, after the commit.
 
@@ -453,6 +513,11 @@ class RoundService:
         round_ = outcome.decision.round
         if round_ is None:
             return
+        await self._deliver_effects(outcome, round_)
+        if outcome.delivery is not None:
+            await self._delivered(outcome.delivery)
+
+    async def _deliver_effects(self, outcome: Outcome, round_: Round) -> None:
         header = _Header(round_.conversation.thread)
         for effect in outcome.decision.effects:
             try:

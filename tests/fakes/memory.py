@@ -9,6 +9,8 @@ the same cases on this and on SQLite and PostgreSQL):
   same task while the first holds it raises at once instead of hanging;
 * compare-and-swap on round and call-out versions (`StaleRound`, `StaleCallout`), one round
   not closed per channel (`RoundAlreadyOpen`), request keys recorded once;
+* inbox and outbox rows leased (`claimed_by`, `claimed_until`): only rows whose lease ran out
+  are claimed, oldest first, and a row is taken (deleted) by one unit of work only;
 * the orderings the SQL queries promise.
 Rows are frozen values, so copying a table is copying a dict.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
@@ -35,6 +38,8 @@ from rituals.stored import (
     ANY_TENANT,
     ExportedCallout,
     ExportedReflection,
+    PendingDelivery,
+    PendingRequest,
     Person,
     StoredCallout,
     StoredCompact,
@@ -94,6 +99,18 @@ class _DigestRow:
     message_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """An inbox row (`key` its request key) or an outbox row (`key` its round id)."""
+
+    key: str
+    kind: str
+    request: str  # the JSON text, as the SQL column round-trips it
+    received_at: datetime
+    claimed_by: str
+    claimed_until: datetime
+
+
 @dataclass
 class _Tables:
     """Every table; `copy()` is the snapshot a unit of work writes to."""
@@ -112,6 +129,8 @@ class _Tables:
     schedules: dict[int, DigestSchedule] = field(default_factory=dict)
     requests: dict[str, datetime] = field(default_factory=dict)
     addresses: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    inbox: dict[str, _Pending] = field(default_factory=dict)
+    outbox: dict[int, _Pending] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)})
@@ -156,6 +175,8 @@ class MemoryUnitOfWork:
         self.schedules = MemorySchedules(self)
         self.requests = MemoryRequestKeys(self)
         self.addresses = MemoryAddresses(self)
+        self.inbox = MemoryInbox(self)
+        self.outbox = MemoryOutbox(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:
@@ -1030,3 +1051,88 @@ class MemoryAddresses(_Repository):
         t = await self._uow.tables()
         stored = t.addresses.get((platform, key))
         return None if stored is None else dict(stored)
+
+
+# --- the inbox and the outbox (leased rows) -------------------------------------------------
+
+
+def _due(rows: Mapping[Any, _Pending], now: datetime, limit: int) -> list[Any]:
+    """Ids of rows whose lease ran out, in the order the SQL query gives."""
+    return [row_id for row_id, row in rows.items() if row.claimed_until < now][:limit]
+
+
+def _renew(rows: dict[Any, _Pending], by: str, until: datetime) -> int:
+    mine = [row_id for row_id, row in rows.items() if row.claimed_by == by]
+    for row_id in mine:
+        rows[row_id] = replace(rows[row_id], claimed_until=until)
+    return len(mine)
+
+
+class MemoryInbox(_Repository):
+    async def put(
+        self,
+        key: str,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> None:
+        t = await self._uow.tables()
+        if key in t.inbox:
+            raise KeyError(f"inbox row {key!r} exists")  # SQL: a primary-key violation
+        t.inbox[key] = _Pending(key, kind, json.dumps(request), now, by, until)
+
+    async def take(self, key: str) -> bool:
+        t = await self._uow.tables()
+        return t.inbox.pop(key, None) is not None
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingRequest]:
+        t = await self._uow.tables()
+        oldest = dict(sorted(t.inbox.items(), key=lambda item: item[1].received_at))
+        claimed = []
+        for key in _due(oldest, now, limit):
+            row = t.inbox[key] = replace(t.inbox[key], claimed_by=by, claimed_until=until)
+            claimed.append(PendingRequest(key, row.kind, json.loads(row.request)))
+        return claimed
+
+    async def renew(self, *, by: str, until: datetime) -> int:
+        return _renew((await self._uow.tables()).inbox, by, until)
+
+    async def count(self) -> int:
+        return len((await self._uow.tables()).inbox)
+
+
+class MemoryOutbox(_Repository):
+    async def add(self, round_id: str, now: datetime, *, by: str, until: datetime) -> int:
+        t = await self._uow.tables()
+        if round_id not in t.rounds:
+            raise KeyError(f"no round {round_id!r}")  # SQL: a foreign-key violation
+        delivery_id = t.new_id("outbox")
+        t.outbox[delivery_id] = _Pending(round_id, "round", "{}", now, by, until)
+        return delivery_id
+
+    async def done(self, delivery_id: int) -> bool:
+        t = await self._uow.tables()
+        return t.outbox.pop(delivery_id, None) is not None
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingDelivery]:
+        t = await self._uow.tables()
+        claimed = []
+        for delivery_id in _due(dict(sorted(t.outbox.items())), now, limit):
+            row = t.outbox[delivery_id] = replace(
+                t.outbox[delivery_id], claimed_by=by, claimed_until=until
+            )
+            claimed.append(PendingDelivery(delivery_id, row.key))
+        return claimed
+
+    async def renew(self, *, by: str, until: datetime) -> int:
+        return _renew((await self._uow.tables()).outbox, by, until)
+
+    async def count(self) -> int:
+        return len((await self._uow.tables()).outbox)

@@ -49,14 +49,18 @@ async def test_upgrade_from_inside_an_event_loop_is_a_no_op_at_head(database_url
 
 
 async def test_downgrade_to_base_and_back(database_url: str) -> None:
+    await asyncio.to_thread(downgrade, database_url, "0006")
+    assert not {"inbox", "outbox"} & await _tables(database_url)  # 0007 added them
     await asyncio.to_thread(downgrade, database_url, "0005")
     assert "apscheduler_jobs" in await _tables(database_url)  # the old pickled job store
     await asyncio.to_thread(downgrade, database_url, "base")
     assert await _tables(database_url) <= {"alembic_version"}
     await upgrade_async(database_url)
-    # At head, 0006 has dropped the job store: the tables are the models' tables.
+    # At head, 0006 has dropped the job store and 0007 added the inbox and outbox: the
+    # tables are the models' tables.
     assert await _tables(database_url) == {*Base.metadata.tables, "alembic_version"}
     assert "apscheduler_jobs" not in Base.metadata.tables
+    assert {"inbox", "outbox"} <= set(Base.metadata.tables)
     assert await _differences(database_url) == []
 
 

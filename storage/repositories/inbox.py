@@ -1,0 +1,163 @@
+"""The inbox and the outbox: work a platform was told is done, kept until it is.
+
+Inbox: a request acknowledged before it is handled is recorded first (`put`, beside its
+idempotency key) and deleted by the transaction that handles it (`take`). Outbox: a round's
+change and "its messages are still to go out" commit together (`OutboxRepository.add`); the
+row goes once they have (`done`). Rows carry a lease (`claimed_by`, `claimed_until`): the
+process working on one renews it; a row whose lease ran out belongs to a process that died,
+and `claim_due` hands it to exactly one other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final, cast
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from rituals.stored import PendingDelivery, PendingRequest
+from storage.models import InboxRow, OutboxRow
+from storage.repositories._sql import rowcount
+
+_INBOX: Final = cast(Table, InboxRow.__table__)
+_OUTBOX: Final = cast(Table, OutboxRow.__table__)
+
+
+class InboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def put(
+        self,
+        key: str,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> None:
+        """Record an acknowledged request, leased to `by` until `until`."""
+        connection = await self._session.connection()
+        await connection.execute(
+            insert(_INBOX).values(
+                request_key=key,
+                kind=kind,
+                request=request,
+                received_at=now,
+                claimed_by=by,
+                claimed_until=until,
+            )
+        )
+
+    async def take(self, key: str) -> bool:
+        """Delete the request's row; True if it was there (this transaction handles it)."""
+        return (
+            await rowcount(self._session, delete(InboxRow).where(InboxRow.request_key == key)) == 1
+        )
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingRequest]:
+        """Lease to `by` the requests whose lease ran out (their process died), oldest first;
+        a row another process claims at the same moment is left to it."""
+        connection = await self._session.connection()
+        due = (
+            (
+                await connection.execute(
+                    select(_INBOX.c.request_key)
+                    .where(_INBOX.c.claimed_until < now)
+                    .order_by(_INBOX.c.received_at)
+                    .limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        claimed: list[PendingRequest] = []
+        for key in due:
+            row = (
+                await connection.execute(
+                    update(_INBOX)
+                    .where(_INBOX.c.request_key == key, _INBOX.c.claimed_until < now)
+                    .values(claimed_by=by, claimed_until=until)
+                    .returning(_INBOX.c.request_key, _INBOX.c.kind, _INBOX.c.request)
+                )
+            ).first()
+            if row is not None:
+                claimed.append(PendingRequest(row.request_key, row.kind, dict(row.request)))
+        return claimed
+
+    async def renew(self, *, by: str, until: datetime) -> int:
+        """Extend the lease on every row `by` holds (it is still working on them)."""
+        return await rowcount(
+            self._session,
+            update(InboxRow).where(InboxRow.claimed_by == by).values(claimed_until=until),
+        )
+
+    async def count(self) -> int:
+        connection = await self._session.connection()
+        return len((await connection.execute(select(_INBOX.c.request_key))).all())
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, round_id: str, now: datetime, *, by: str, until: datetime) -> int:
+        """Note, in the round's own transaction, that its messages are still to go out."""
+        connection = await self._session.connection()
+        result = await connection.execute(
+            insert(_OUTBOX)
+            .values(round_id=round_id, created_at=now, claimed_by=by, claimed_until=until)
+            .returning(_OUTBOX.c.id)
+        )
+        return int(result.scalar_one())
+
+    async def done(self, delivery_id: int) -> bool:
+        """The messages went out; True if the row was still there."""
+        return (
+            await rowcount(self._session, delete(OutboxRow).where(OutboxRow.id == delivery_id)) == 1
+        )
+
+    async def claim_due(
+        self, now: datetime, *, by: str, until: datetime, limit: int = 50
+    ) -> list[PendingDelivery]:
+        """Lease to `by` the deliveries whose lease ran out, oldest first."""
+        connection = await self._session.connection()
+        due = (
+            (
+                await connection.execute(
+                    select(_OUTBOX.c.id)
+                    .where(_OUTBOX.c.claimed_until < now)
+                    .order_by(_OUTBOX.c.id)
+                    .limit(limit)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        claimed: list[PendingDelivery] = []
+        for delivery_id in due:
+            row = (
+                await connection.execute(
+                    update(_OUTBOX)
+                    .where(_OUTBOX.c.id == delivery_id, _OUTBOX.c.claimed_until < now)
+                    .values(claimed_by=by, claimed_until=until)
+                    .returning(_OUTBOX.c.id, _OUTBOX.c.round_id)
+                )
+            ).first()
+            if row is not None:
+                claimed.append(PendingDelivery(row.id, row.round_id))
+        return claimed
+
+    async def renew(self, *, by: str, until: datetime) -> int:
+        return await rowcount(
+            self._session,
+            update(OutboxRow).where(OutboxRow.claimed_by == by).values(claimed_until=until),
+        )
+
+    async def count(self) -> int:
+        connection = await self._session.connection()
+        return len((await connection.execute(select(_OUTBOX.c.id))).all())
