@@ -33,6 +33,8 @@ from storage.repositories import (
     RoundRepository,
 )
 from storage.repositories.addresses import AddressRepository
+from storage.repositories.health import HealthRepository
+from storage.repositories.reviews import ReviewTriggerRepository
 from storage.repositories.schedules import ScheduleRepository
 
 _ASYNC_DRIVERS: Final = {
@@ -162,6 +164,8 @@ class SqlUnitOfWork:
     schedules: ScheduleRepository
     requests: RequestLog
     addresses: AddressRepository
+    health: HealthRepository
+    reviews: ReviewTriggerRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -189,6 +193,8 @@ class SqlUnitOfWork:
         self.schedules = ScheduleRepository(session)
         self.requests = RequestLog(session)
         self.addresses = AddressRepository(session)
+        self.health = HealthRepository(session)
+        self.reviews = ReviewTriggerRepository(session)
         await session.begin()
         return self
 
