@@ -173,9 +173,10 @@ async def mark_review(
     """`/compact review <clause-id> discussed|revised [--quarter 2026-Q4]` (and the buttons on
     the health message): every trigger of that clause in the span takes the new status."""
     step_words = [w for w in arguments if w.lower() in REVIEW_STEPS]
-    others = [w for w in arguments if w.lower() not in REVIEW_STEPS]
-    query = parse_query(others)
-    if len(step_words) != 1 or not query.scope:
+    if len(step_words) != 1:
+        raise InvalidInput(words.REVIEW_HOW)
+    query = parse_query([w for w in arguments if w.lower() not in REVIEW_STEPS])
+    if not query.scope:
         raise InvalidInput(words.REVIEW_HOW)
     status = REVIEW_STEPS[step_words[0].lower()]
     now = services.clock.now()
