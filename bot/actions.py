@@ -16,6 +16,8 @@ CALLOUT_DISCUSSED: Final = "callout.discussed"
 CALLOUT_RESOLVE: Final = "callout.resolve"
 CALLOUT_WITHDRAW: Final = "callout.withdraw"
 CHOOSE_ORGANISATION: Final = "person.organisation"
+REVIEW_DISCUSSED: Final = "review.discussed"
+REVIEW_REVISED: Final = "review.revised"
 
 FORM_REFLECTION: Final = "reflection"
 FORM_REFLECTION_EDIT: Final = "reflection.edit"

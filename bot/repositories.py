@@ -9,15 +9,17 @@ Conflicts surface as the errors in `rituals.errors` (`StaleRound`, `RoundAlready
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from rituals.callout import Callout
 from rituals.compact import Compact
 from rituals.digest import CalloutFact, RoundHeld
+from rituals.health import HealthFacts
 from rituals.reflection import ReflectionRecord
 from rituals.refs import ConversationRef, UserRef
+from rituals.review import TriggerKey, TriggerState
 from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
 from rituals.stored import (
@@ -276,6 +278,37 @@ class Outbox(Protocol):
     async def count(self) -> int: ...
 
 
+class Health(Protocol):
+    async def facts(
+        self, partnership_id: int, start: datetime, end: datetime, zone: tzinfo
+    ) -> HealthFacts:
+        """What the health view is composed from, for `[start, end)` (callers pass the span and
+        the one before it): reflections, attendances and call-outs (raised in it, or changing
+        status in it, days read in `zone`), members, and each clause's last citation before
+        `start`. People are opaque keys; a call-out carries its reporter's organisation only
+        when it is not anonymous, never the reporter. A fixed number of statements."""
+        ...
+
+
+class ReviewTriggers(Protocol):
+    async def states(self, partnership_id: int, span_label: str) -> dict[TriggerKey, TriggerState]:
+        """What is stored about the triggers of one span (a quarter's label)."""
+        ...
+
+    async def record(
+        self, partnership_id: int, states: Sequence[TriggerState], now: datetime
+    ) -> None:
+        """Store each state (status, revised_in); `reported_in` once set is never changed."""
+        ...
+
+    async def close_revised(
+        self, partnership_id: int, clause_ids: Sequence[str], version: int, now: datetime
+    ) -> int:
+        """Every stored trigger of `clause_ids` not yet revised becomes revised in `version`;
+        how many did."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with factory.unit_of_work() as uow: ...; await uow.commit()`.
 
@@ -307,6 +340,10 @@ class UnitOfWork(Protocol):
     def inbox(self) -> Inbox: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def health(self) -> Health: ...
+    @property
+    def reviews(self) -> ReviewTriggers: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -259,6 +259,10 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "link": "`/compact link <partnership>` — facilitators: hold a partnership's rituals in "
     "this channel",
     "settings": "`/compact settings` — when the weekly digest goes out (facilitators change it)",
+    "health": "`/compact health [heading|clause-id] [--quarter 2026-Q4]` — is the compact "
+    "honoured both ways? privately",
+    "review": "`/compact review <clause-id> discussed|revised` — facilitators: move a clause "
+    "proposed for review along",
     "help": "`/compact help` — this list",
 }
 DIGEST_NO_PARTNERSHIP: Final = (
@@ -375,3 +379,67 @@ TERMS_PAGE: Final = (
     "It is provided as it is, without warranty; the installing organisation may change or "
     "withdraw it. Questions go to the people who installed it for your partnership.",
 )
+
+# --- The compact's health (`/compact health`, `/compact review`) ---------------------------------
+HEALTH_TITLE: Final = "Health of the compact"
+HEALTH_SPAN: Final = (
+    "{start} to {end}, with the change since {previous} in brackets. A figure about fewer than"
+    " {min_group} people is not shown (—), nor one that would give such a figure away."
+)
+HEALTH_COLUMN: Final = "{role}'s clauses: valued {valued}, called out {called}"
+HEALTH_BY: Final = "  ↳ by {side}: valued {valued}, called out {called}"
+HEALTH_ANONYMOUSLY: Final = "  ↳ anonymously: called out {called}"
+HEALTH_ABOUT: Final = "  ↳ about {side}: called out {called}"
+HEALTH_OTHER_PARTNERS: Final = "other partners"
+HEALTH_HIDDEN: Final = "—"
+HEALTH_QUIET_HEADING: Final = "Nothing to count under this heading yet."
+HEALTH_ANONYMOUS_NOTE: Final = (
+    "Some call-outs were anonymous: they count only in who was called out, never by side."
+)
+HEALTH_REVIEW_TITLE: Final = "Proposed for review"
+HEALTH_NO_REVIEW: Final = "No clause is proposed for review in {span}."
+HEALTH_REVIEW_STATUS: Final = {
+    "open": "open",
+    "discussed": "discussed",
+    "revised": "clause revised",
+}
+HEALTH_REWORDED: Final = "Closed: version {version} rewords it: "
+HEALTH_NARROW: Final = (
+    "Narrow it with `/compact health <heading>` or `/compact health <clause-id>`; another"
+    " quarter with `--quarter 2026-Q3`."
+)
+HEALTH_HOW: Final = "Use `/compact health [heading|clause-id] [--quarter 2026-Q4]`."
+HEALTH_QUARTER_MISSING: Final = "Name the quarter after `--quarter`, like 2026-Q4."
+HEALTH_BAD_QUARTER: Final = "'{label}' is not a quarter; write it like 2026-Q4."
+HEALTH_UNKNOWN_SCOPE: Final = (
+    "There is no heading or clause '{scope}' in the compact. The headings are: {headings};"
+    " clause ids look like env-r1 (`/compact show` lists them)."
+)
+HEALTH_ONLY_MEMBERS: Final = (
+    "Only the partnership's members and facilitators can see the compact's health."
+)
+HEALTH_TRIGGER: Final = {
+    "callouts_on_several_dates": "called out on {dates} different days ({days})",
+    "callouts_about_several_organisations": (
+        "called out about {organisations} different organisations' behaviour"
+    ),
+    "quiet_in_an_active_heading": (
+        "never cited, while the other clauses of its heading were cited {heading} times"
+    ),
+    "called_out_more_than_valued": "called out {raised} times, valued {valued} times",
+}
+BUTTON_REVIEW_DISCUSSED: Final = "Discussed"
+BUTTON_REVIEW_REVISED: Final = "Clause revised"
+REVIEW_HOW: Final = "Use `/compact review <clause-id> discussed` or `... revised`."
+REVIEW_ONLY_FACILITATORS: Final = (
+    "Only the partnership's facilitators can mark a review discussed or a clause revised."
+)
+REVIEW_UNKNOWN_CLAUSE: Final = (
+    "There is no clause '{clause}' in the compact (`/compact show` lists them)."
+)
+REVIEW_NO_TRIGGER: Final = "Clause {clause} is not proposed for review in {span}."
+REVIEW_MARKED: Final = {
+    "discussed": "Noted: the review of {clause} ({span}) was discussed.",
+    "revised": "Noted: clause {clause} was revised; its review for {span} is closed.",
+}
+DIGEST_REVIEW: Final = "Proposed for review: {clause} — {why}. See `/compact health {clause}`."

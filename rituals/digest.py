@@ -12,6 +12,7 @@ from typing import Final
 
 from rituals.callout import Callout, CalloutStatus
 from rituals.compact import Compact
+from rituals.health import ReviewTrigger
 from rituals.reflection import ReflectionRecord
 
 DEFAULT_QUIET_AFTER: Final = timedelta(weeks=6)
@@ -147,6 +148,8 @@ class Digest:
     quiet_clauses: tuple[QuietClause, ...]
     chart: tuple[WeekCounts, ...]
     week_counts: WeekCounts
+    # Clauses newly proposed for review (docs/health.md), set by the application.
+    review_triggers: tuple[ReviewTrigger, ...] = ()
 
     @property
     def reflections_shared(self) -> int:

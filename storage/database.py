@@ -35,7 +35,9 @@ from storage.repositories import (
     RoundRepository,
 )
 from storage.repositories.addresses import AddressRepository
+from storage.repositories.health import HealthRepository
 from storage.repositories.inbox import InboxRepository, OutboxRepository
+from storage.repositories.reviews import ReviewTriggerRepository
 from storage.repositories.schedules import ScheduleRepository
 
 _ASYNC_DRIVERS: Final = {
@@ -200,6 +202,8 @@ class SqlUnitOfWork:
     addresses: AddressRepository
     inbox: InboxRepository
     outbox: OutboxRepository
+    health: HealthRepository
+    reviews: ReviewTriggerRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -229,6 +233,8 @@ class SqlUnitOfWork:
         self.addresses = AddressRepository(session)
         self.inbox = InboxRepository(session)
         self.outbox = OutboxRepository(session)
+        self.health = HealthRepository(session)
+        self.reviews = ReviewTriggerRepository(session)
         await session.begin()
         return self
 

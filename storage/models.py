@@ -330,6 +330,26 @@ class DigestSentRow(Base):
     message_ids: Mapped[list[str]] = mapped_column(JSON)
 
 
+class ReviewTriggerRow(Base):
+    """A clause proposed for review in one span (a quarter), and what facilitators did about
+    it: `reported_in` is the digest period that first announced it, so each trigger reaches
+    one digest; `revised_in` the compact version whose new wording closed it."""
+
+    __tablename__ = "review_triggers"
+    __table_args__ = (UniqueConstraint("partnership_id", "span_label", "clause_key", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    span_label: Mapped[str] = mapped_column(String(32))
+    clause_key: Mapped[str] = mapped_column(String(KEY))
+    kind: Mapped[str] = mapped_column(String(KEY))
+    status: Mapped[str] = mapped_column(String(STATUS))
+    reported_in: Mapped[str | None] = mapped_column(String(32))
+    revised_in: Mapped[int | None] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class ProcessedRequestRow(Base):
     """An inbound request already handled (Slack event_id, action id + ts, Teams activity id)."""
 

@@ -36,6 +36,8 @@ BUTTON_COMMANDS: Final[dict[str, str]] = {
     actions.CALLOUT_RESOLVE: "/compact resolve {value} [note]",
     actions.CALLOUT_WITHDRAW: "/compact withdraw {value}",
     actions.CHOOSE_ORGANISATION: "/compact iam {value}",
+    actions.REVIEW_DISCUSSED: "/compact review {value} discussed",
+    actions.REVIEW_REVISED: "/compact review {value} revised",
 }
 BAR_WIDTH: Final = 30
 # Embeddings, overrides and isolates: they reorder what follows them on a terminal line.

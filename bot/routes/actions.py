@@ -14,6 +14,7 @@ from bot.messages import Form
 from bot.requests import ActionRequest, Actor
 from bot.routes.base import UseCases
 from bot.routes.commands import join, simple
+from bot.usecases.health import mark_review
 from bot.usecases.rounds import EventFor
 from bot.views.callouts import note_form
 from bot.views.rounds import parse_turn_value
@@ -86,6 +87,21 @@ async def on_organisation(uc: UseCases, request: ActionRequest) -> None:
     )
 
 
+def on_review(step: str) -> ActionHandler:
+    """A health message's button: its value names the clause (and the quarter)."""
+
+    async def handle(uc: UseCases, request: ActionRequest) -> None:
+        await mark_review(
+            uc.services,
+            request.actor,
+            request.conversation,
+            [*request.value.split(), step],
+            request_key=request.request_id,
+        )
+
+    return handle
+
+
 ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.ROUND_JOIN: on_join,
     actions.ROUND_BEGIN: on_round(lambda by, _turn: ev.RoundBegun(by)),
@@ -99,4 +115,6 @@ ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.CALLOUT_RESOLVE: on_note(resolving=True),
     actions.CALLOUT_WITHDRAW: on_withdraw,
     actions.CHOOSE_ORGANISATION: on_organisation,
+    actions.REVIEW_DISCUSSED: on_review("discussed"),
+    actions.REVIEW_REVISED: on_review("revised"),
 }

@@ -11,6 +11,7 @@ from bot.requests import Actor, CommandRequest, FormResult
 from bot.routes.base import UseCases
 from bot.usecases.compacts import link_channel, show_compact
 from bot.usecases.digests import preview_digest
+from bot.usecases.health import mark_review, show_health
 from bot.usecases.rounds import EventFor
 from bot.usecases.settings import settings
 from bot.views.rounds import said
@@ -125,6 +126,22 @@ async def digest(uc: UseCases, request: CommandRequest) -> None:
     await uc.tell(request.actor, request.conversation, words.DIGEST_HOW)
 
 
+async def health(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact health [heading|clause-id] [--quarter 2026-Q4]`, privately."""
+    await show_health(uc.services, request.actor, request.conversation, request.words[1:])
+
+
+async def review(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact review <clause-id> discussed|revised [--quarter 2026-Q4]` (facilitators)."""
+    await mark_review(
+        uc.services,
+        request.actor,
+        request.conversation,
+        request.words[1:],
+        request_key=request.request_id,
+    )
+
+
 async def iam(uc: UseCases, request: CommandRequest) -> None:
     if len(request.words) < 2:
         await uc.tell(request.actor, request.conversation, words.IAM_HOW)
@@ -196,6 +213,8 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "mine": mine,
     "show": show,
     "digest": digest,
+    "health": health,
+    "review": review,
     "iam": iam,
     "link": link,
     "settings": open_settings,
@@ -206,7 +225,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
 KEYED_IN_USE_CASE: Final = frozenset(
     {
         "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end",
-        "discussed", "resolve", "withdraw", "iam", "link",
+        "discussed", "resolve", "withdraw", "iam", "link", "review",
     }
 )  # fmt: skip
 

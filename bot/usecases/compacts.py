@@ -11,6 +11,7 @@ from bot import words
 from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
+from bot.usecases.health import close_reworded
 from bot.usecases.place import Place, place_of
 from bot.views import compact as views
 from bot.views.rounds import notice
@@ -18,6 +19,7 @@ from rituals.compact import Compact
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError, NotAllowed, NotFound
 from rituals.refs import ConversationRef
+from rituals.review import reworded_clauses
 
 log = logging.getLogger("compact.load")
 
@@ -43,12 +45,18 @@ async def load_compact_file(
     """
     text = await asyncio.to_thread(read_compact_text, path)
     compact = parse_compact(text, source=str(path))
+    now = services.clock.now()
     async with services.database.unit_of_work() as uow:
-        stored, created = await uow.compacts.load(
-            compact, source_text=text, now=services.clock.now()
+        before = next(
+            (c for c in await uow.compacts.latest_all() if c.partnership_slug == compact.slug),
+            None,
         )
+        stored, created = await uow.compacts.load(compact, source_text=text, now=now)
         for conversation in bind:
             await uow.channels.bind(stored.partnership_id, conversation)
+        if created:
+            reworded = reworded_clauses(None if before is None else before.compact, compact)
+            await close_reworded(uow, stored, reworded, now)
         await uow.commit()
     log.info(
         "compact %s is at version %d (%s)",

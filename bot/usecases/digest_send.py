@@ -124,7 +124,8 @@ async def _post_claimed(services: Services, place: Place, period: Period) -> Sen
         channels = await uow.channels.channels_of(partnership_id, digest_only=True)
         already = await uow.digests.posted(partnership_id, period.label)
         missed = _missed(await uow.digests.sent_periods(partnership_id), period)
-        digest = await compose_for(uow, place, period, now)
+        digest = await compose_for(uow, place, period, now, announce=True)
+        await uow.commit()  # the review triggers it announces, announced once
     message = views.digest(digest, place.compact, missed=missed)
     posted = list(already)
     unreached = 0

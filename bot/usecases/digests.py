@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.repositories import UnitOfWork
 from bot.requests import Actor
 from bot.services import Services
+from bot.usecases.health import triggers_to_announce
 from bot.usecases.place import Place, place_of
 from bot.views import digest as views
 from rituals.digest import CalloutFact, Digest, WeekCounts, compose_digest, count_weeks
@@ -50,9 +52,12 @@ def period_named(label: str, zone: ZoneInfo = DEFAULT_ZONE) -> Period:
     return week_containing(datetime.combine(monday, time(12), tzinfo=zone), zone)
 
 
-async def compose_for(uow: UnitOfWork, place: Place, period: Period, now: datetime) -> Digest:
+async def compose_for(
+    uow: UnitOfWork, place: Place, period: Period, now: datetime, *, announce: bool = False
+) -> Digest:
     """The digest of `period`, with the chart's earlier weeks counted from the same two loads
-    (a constant number of queries, however many reflections there are)."""
+    (a constant number of queries, however many reflections there are), and the clauses newly
+    proposed for review; `announce` records them as announced (the caller commits)."""
     partnership = place.partnership_id
     history_start = period.start - CHART_WEEKS * WEEK
     rounds = await uow.rounds.held_between(partnership, period.start, period.end)
@@ -60,7 +65,7 @@ async def compose_for(uow: UnitOfWork, place: Place, period: Period, now: dateti
     callouts = await uow.callouts.facts_between(partnership, history_start, period.end)
     # As of the period's end, so a digest sent late says what it would have said on time.
     last_mentioned = await uow.reflections.clause_last_mentioned(partnership, before=period.end)
-    return compose_digest(
+    digest = compose_digest(
         compact=place.compact,
         period_start=period.start,
         period_end=period.end,
@@ -71,6 +76,8 @@ async def compose_for(uow: UnitOfWork, place: Place, period: Period, now: dateti
         now=now,
         weekly_history=_weeks_with_data(history_start, period.start, reflections, callouts),
     )
+    triggers = await triggers_to_announce(uow, place, period.label, period.end, record=announce)
+    return dataclasses.replace(digest, review_triggers=triggers)
 
 
 def _weeks_with_data(

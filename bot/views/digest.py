@@ -14,6 +14,7 @@ from bot.messages import (
     Series,
     UserText,
 )
+from bot.views.health import trigger_reason
 from rituals.compact import Compact
 from rituals.digest import Digest
 
@@ -74,6 +75,10 @@ def digest(
         more = len(result.quiet_clauses) - QUIET_SHOWN
         suffix = words.DIGEST_QUIET_MORE.format(more=more) if more > 0 else ""
         blocks.append(Paragraph.of(words.DIGEST_QUIET.format(clauses=quiet) + suffix))
+    blocks.extend(
+        Paragraph.of(words.DIGEST_REVIEW.format(clause=t.clause_id, why=trigger_reason(t)))
+        for t in result.review_triggers
+    )
     if len(result.chart) >= 2:
         blocks.append(_chart(result))
     return Message(f"{words.DIGEST_TITLE}: {start} to {end}", tuple(blocks))

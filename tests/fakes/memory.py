@@ -22,7 +22,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Self
 
@@ -30,8 +30,16 @@ from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus
 from rituals.compact import Compact, KnownPerson
 from rituals.digest import CalloutFact, RoundHeld
 from rituals.errors import NotFound, RoundAlreadyOpen, StaleCallout, StaleRound
+from rituals.health import (
+    AttendanceFact,
+    CalloutHealthFact,
+    Disclosure,
+    HealthFacts,
+    ReflectionFact,
+)
 from rituals.reflection import Reflection, ReflectionRecord
 from rituals.refs import ConversationRef, UserRef
+from rituals.review import ReviewStatus, TriggerKey, TriggerState
 from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
 from rituals.stored import (
@@ -45,6 +53,7 @@ from rituals.stored import (
     StoredCompact,
     StoredRound,
 )
+from storage.repositories.health import person_key
 
 # --- rows ---------------------------------------------------------------------------------------
 
@@ -131,6 +140,7 @@ class _Tables:
     addresses: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     inbox: dict[str, _Pending] = field(default_factory=dict)
     outbox: dict[int, _Pending] = field(default_factory=dict)
+    reviews: dict[tuple[int, str, str, str], TriggerState] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)})
@@ -177,6 +187,8 @@ class MemoryUnitOfWork:
         self.addresses = MemoryAddresses(self)
         self.inbox = MemoryInbox(self)
         self.outbox = MemoryOutbox(self)
+        self.health = MemoryHealth(self)
+        self.reviews = MemoryReviews(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:
@@ -1136,3 +1148,137 @@ class MemoryOutbox(_Repository):
 
     async def count(self) -> int:
         return len((await self._uow.tables()).outbox)
+
+
+# --- the compact's health and its review triggers -----------------------------------------------
+
+
+class MemoryHealth(_Repository):
+    async def facts(
+        self, partnership_id: int, start: datetime, end: datetime, zone: tzinfo
+    ) -> HealthFacts:
+        t = await self._uow.tables()
+        return HealthFacts(
+            reflections=[
+                _reflection_fact(t, row)
+                for row in _reflection_rows(t, partnership_id)
+                if start <= row.reflection.submitted_at < end
+            ],
+            attendances=_attendances(t, partnership_id, start, end),
+            callouts=[
+                _callout_fact(t, partnership_id, c, zone)
+                for c in _callouts(t, partnership_id)
+                if c.raised_at < end and (c.raised_at >= start or c.status_changed_at >= start)
+            ],
+            members=_members(t, partnership_id),
+            last_cited=_last_cited(t, partnership_id, start, zone),
+        )
+
+
+def _organisation_of(t: _Tables, person_id: int | None) -> str | None:
+    row = None if person_id is None else t.people.get(person_id)
+    return None if row is None else row.organisation_key
+
+
+def _reflection_fact(t: _Tables, row: _ReflectionRow) -> ReflectionFact:
+    reflection = row.reflection
+    return ReflectionFact(
+        person_key(row.person_id, reflection.author),
+        reflection.organisation_id or _organisation_of(t, row.person_id),
+        reflection.clause_ids,
+        reflection.submitted_at,
+    )
+
+
+def _attendances(
+    t: _Tables, partnership_id: int, start: datetime, end: datetime
+) -> list[AttendanceFact]:
+    found = []
+    for stored in t.rounds.values():
+        held = stored.round.opened_at
+        if stored.partnership_id != partnership_id or not start <= held < end:
+            continue
+        for attendee in stored.round.attendees:
+            person_id = _person_id(t, partnership_id, attendee.user)
+            organisation = attendee.organisation_id or _organisation_of(t, person_id)
+            found.append(AttendanceFact(person_key(person_id, attendee.user), organisation, held))
+    return found
+
+
+def _callout_fact(
+    t: _Tables, partnership_id: int, callout: Callout, zone: tzinfo
+) -> CalloutHealthFact:
+    reporter = None
+    if callout.reporter is not None:
+        reporter = _organisation_of(t, _person_id(t, partnership_id, callout.reporter))
+    discussed = callout.changed_to_at(CalloutStatus.DISCUSSED)
+    resolved = callout.changed_to_at(CalloutStatus.RESOLVED)
+    notes = [step.note for step in callout.history] + [callout.learning_note]
+    return CalloutHealthFact(
+        clause_id=callout.clause_id,
+        about_organisation_id=callout.about_organisation_id,
+        disclosure=Disclosure.ANONYMOUS if callout.anonymous else Disclosure.NAMED,
+        reporter_organisation_id=reporter,
+        status=callout.status,
+        raised_on=callout.raised_at.astimezone(zone).date(),
+        discussed_on=None if discussed is None else discussed.astimezone(zone).date(),
+        resolved_on=None if resolved is None else resolved.astimezone(zone).date(),
+        learning_notes=tuple(dict.fromkeys(n for n in notes if n.strip())),
+    )
+
+
+def _members(t: _Tables, partnership_id: int) -> dict[str, frozenset[str]]:
+    members: dict[str, set[str]] = {}
+    for pid, row in t.people.items():
+        if row.partnership_id == partnership_id and row.organisation_key is not None:
+            members.setdefault(row.organisation_key, set()).add(f"person-{pid}")
+    return {organisation: frozenset(keys) for organisation, keys in members.items()}
+
+
+def _last_cited(t: _Tables, partnership_id: int, before: datetime, zone: tzinfo) -> dict[str, date]:
+    last: dict[str, date] = {}
+    for row in _reflection_rows(t, partnership_id):
+        if row.reflection.submitted_at >= before:
+            continue
+        day = row.reflection.submitted_at.astimezone(zone).date()
+        for clause in row.reflection.clause_ids:
+            if clause not in last or last[clause] < day:
+                last[clause] = day
+    return last
+
+
+class MemoryReviews(_Repository):
+    async def states(self, partnership_id: int, span_label: str) -> dict[TriggerKey, TriggerState]:
+        t = await self._uow.tables()
+        return {
+            state.key: state
+            for (pid, label, _, _), state in sorted(t.reviews.items())
+            if (pid, label) == (partnership_id, span_label)
+        }
+
+    async def record(
+        self, partnership_id: int, states: Sequence[TriggerState], now: datetime
+    ) -> None:
+        t = await self._uow.tables()
+        for state in states:
+            key = (partnership_id, state.span_label, state.clause_id, state.kind.value)
+            before = t.reviews.get(key)
+            reported = state.reported_in if before is None else before.reported_in
+            t.reviews[key] = replace(state, reported_in=reported or state.reported_in)
+
+    async def close_revised(
+        self, partnership_id: int, clause_ids: Sequence[str], version: int, now: datetime
+    ) -> int:
+        t = await self._uow.tables()
+        closing = [
+            key
+            for key, state in t.reviews.items()
+            if key[0] == partnership_id
+            and state.clause_id in clause_ids
+            and state.status is not ReviewStatus.REVISED
+        ]
+        for key in closing:
+            t.reviews[key] = replace(
+                t.reviews[key], status=ReviewStatus.REVISED, revised_in=version
+            )
+        return len(closing)

@@ -49,6 +49,8 @@ async def test_upgrade_from_inside_an_event_loop_is_a_no_op_at_head(database_url
 
 
 async def test_downgrade_to_base_and_back(database_url: str) -> None:
+    await asyncio.to_thread(downgrade, database_url, "0007")
+    assert "review_triggers" not in await _tables(database_url)  # 0008 added it
     await asyncio.to_thread(downgrade, database_url, "0006")
     assert not {"inbox", "outbox"} & await _tables(database_url)  # 0007 added them
     await asyncio.to_thread(downgrade, database_url, "0005")
@@ -60,7 +62,7 @@ async def test_downgrade_to_base_and_back(database_url: str) -> None:
     # tables are the models' tables.
     assert await _tables(database_url) == {*Base.metadata.tables, "alembic_version"}
     assert "apscheduler_jobs" not in Base.metadata.tables
-    assert {"inbox", "outbox"} <= set(Base.metadata.tables)
+    assert {"inbox", "outbox", "review_triggers"} <= set(Base.metadata.tables)
     assert await _differences(database_url) == []
 
 
