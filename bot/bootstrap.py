@@ -17,6 +17,7 @@ from bot.anonymity import ReporterKeys
 from bot.app import CompactApp
 from bot.config import Settings
 from bot.directory import Directory
+from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
@@ -44,11 +45,13 @@ def bootstrap(
 ) -> Wiring:
     # Tests pass an in-memory store; otherwise the SQL database at DATABASE_URL.
     db = database or Database.from_url(settings.database_url)
+    key = secret or secret_key(settings)
     services = Services(
         database=db,
         gateways=dict(gateways),
         clock=clock or SystemClock(),
-        reporter_keys=ReporterKeys(secret or secret_key(settings)),
+        reporter_keys=ReporterKeys(key),
+        links=PageLinks(key, settings.public_url),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
     return Wiring(CompactApp(services, directories), Maintenance(services), db, services)

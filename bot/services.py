@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.anonymity import ReporterKeys
+from bot.links import PageLinks
 from bot.messages import Message
 from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
 from rituals.refs import ConversationRef, UserRef
@@ -21,6 +22,8 @@ class Services:
     gateways: Mapping[str, ChatGateway]
     clock: Clock
     reporter_keys: ReporterKeys
+    links: PageLinks | None = None
+    """Signed links to the partnership's pages (the dashboard, meeting papers)."""
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
 
     async def compact_version(self, uow: UnitOfWork, version_id: int) -> StoredCompact:

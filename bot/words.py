@@ -221,7 +221,8 @@ HELP: Final = """Compact Rituals keeps your partnership's compact alive.
 • In a round: `pass`, `answer`, `edit`, `here`; facilitators: `start`, `skip [@x]`, `next`, `add @x`, `order @x @y`, `end`
 • `/compact mine` — your call-outs; `/compact withdraw <ref>` to withdraw one
 • `/compact settings` — when the weekly digest goes out (facilitators change it)
-• `/compact link <partnership>` — hold a partnership's rituals in this channel (facilitators)"""
+• `/compact link <partnership>` — hold a partnership's rituals in this channel (facilitators)
+• `/compact dashboard` — a private link to the partnership's health page; `/compact minutes [YYYY-MM-DD]` — a meeting's papers"""
 DIGEST_PERIOD: Final = "Week of {start} (until {end})."
 SETTINGS_TITLE: Final = "Weekly digest"
 SETTINGS_SUBMIT: Final = "Save"
@@ -299,3 +300,20 @@ TEAMS_NOTHING_TO_FILL: Final = (
     "There is nothing to fill in just now; I've sent you a note in our personal chat."
 )
 TEAMS_CARD_TOO_LONG: Final = "(Shortened: the full text is too long for one Teams card.)"
+
+# --- the partnership's pages (docs/dashboard.md) ---------------------------------------------
+DASHBOARD_LINK: Final = (
+    "Here is your link to the partnership's dashboard. It is for you and works for 24 hours; "
+    "anyone you forward it to sees only what every member may see."
+)
+MINUTES_LINK: Final = (
+    "Here is your link to the papers of the meeting of {day}; it works for 24 hours."
+)
+MINUTES_WHICH_DAY: Final = "'{text}' is not a day; write it like 2026-11-24."
+PAGE_NO_PARTNERSHIP: Final = "There is no partnership called '{slug}'."
+PAGE_EXPIRED_TITLE: Final = "This link has expired"
+PAGE_EXPIRED: Final = "This link has expired — ask the bot for a new one."
+PAGE_EXPIRED_HOW: Final = (
+    "Links to the partnership's pages work for 24 hours. In the partnership's channel, "
+    "type `/compact dashboard` (or `/compact minutes`) and the bot sends you a fresh one, privately."
+)
