@@ -87,7 +87,8 @@ class PageLinks:
         """The grant `token` carries, if it is genuine, unexpired and for this very page."""
         version, _, rest = token.partition(".")
         payload, _, signature = rest.partition(".")
-        if version != _VERSION or not hmac.compare_digest(self._sign(payload), signature):
+        expected = self._sign(payload).encode("utf-8")
+        if version != _VERSION or not hmac.compare_digest(expected, signature.encode("utf-8")):
             raise LinkRefused("the link's signature does not match")
         try:
             claims = json.loads(_unb64(payload))

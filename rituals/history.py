@@ -112,6 +112,8 @@ def weekly_activity(
     steps = {name: [0] * weeks for name in ("raised", "discussed", "resolved")}
 
     def week_of(moment: datetime) -> int | None:
+        if moment >= end:  # the last week may reach past the span: it stops at its end
+            return None
         day = moment.astimezone(zone).date()
         return index.get(day - timedelta(days=day.weekday()))
 

@@ -39,8 +39,10 @@ def shown(value: int | None) -> str:
 
 def trend_text(figure: Figure) -> str:
     trend = figure.trend
-    if trend is None or trend == 0:
-        return "" if trend is None else "±0"
+    if trend is None or (trend == 0 and figure.value == 0):
+        return ""
+    if trend == 0:
+        return "±0"
     return f"▲{trend}" if trend > 0 else f"▼{-trend}"
 
 
