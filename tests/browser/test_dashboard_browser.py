@@ -24,9 +24,10 @@ from rituals.health import quarter
 from storage.database import Database
 from storage.migrate import upgrade_async
 from tests.app.harness import ROOT, Chat
-from tests.pages_seed import NOTES, SLUG, link_from, seeded_chat
+from tests.pages_seed import NOTES, link_from, seeded_chat
 
 CHROMIUM = Path("/usr/bin/chromium")
+HAVE_CHROMIUM = CHROMIUM.exists()
 SCREENSHOT = ROOT / "docs" / "dashboard.png"
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
@@ -53,7 +54,7 @@ class Site:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    if not CHROMIUM.exists():
+    if not HAVE_CHROMIUM:
         _need("Debian's chromium package at /usr/bin/chromium (apt-get install chromium)")
     try:
         from playwright.async_api import async_playwright
@@ -92,9 +93,7 @@ async def test_the_page_loads_and_its_heat_map_matches_the_facts(site: Site) -> 
     assert response.status == 200
     assert await page.locator("h1").inner_text() == "NHS–VMI partnership: the compact's health"
     report = await health_report(site.chat.wiring.services, 1)
-    shown = {
-        (c.theme_id, c.from_side, c.to_role): c.valued.value for c in report.matrix.roles
-    }
+    shown = {(c.theme_id, c.from_side, c.to_role): c.valued.value for c in report.matrix.roles}
     cells = page.locator("svg[data-kind=valued] g.cell")
     assert await cells.count() == 4 * 4  # four headings, regulators/hospitals both ways
     independent = await _valued_counts(site.chat, report.span.label)
