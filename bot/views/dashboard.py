@@ -294,11 +294,13 @@ def _evidence(trigger: ReviewTrigger) -> tuple[str, ...]:
             f"Called out {trigger.callouts_raised} times, valued {trigger.times_valued} times."
         ),
     }
-    return (
-        by_kind[trigger.kind],
-        f"In the span: {trigger.callouts_raised} call-outs raised, "
-        f"valued {trigger.times_valued} times.",
-    )
+    if trigger.kind in (TriggerKind.CALLOUT_DATES, TriggerKind.CALLOUT_ORGANISATIONS):
+        totals = (
+            f"In the span: {trigger.callouts_raised} call-outs raised, "
+            f"valued {trigger.times_valued} times."
+        )
+        return (by_kind[trigger.kind], totals)
+    return (by_kind[trigger.kind],)
 
 
 # --- Activity over time ---------------------------------------------------------------------------
