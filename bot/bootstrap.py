@@ -19,6 +19,7 @@ from bot.app import CompactApp
 from bot.config import Settings
 from bot.directory import Directory
 from bot.inbox import Inbox
+from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
@@ -48,12 +49,14 @@ def bootstrap(
 ) -> Wiring:
     # Tests pass an in-memory store; otherwise the SQL database at DATABASE_URL.
     db = database or Database.from_url(settings.database_url)
+    key = secret or secret_key(settings)
     services = Services(
         database=db,
         gateways=dict(gateways),
         clock=clock or SystemClock(),
-        reporter_keys=ReporterKeys(secret or secret_key(settings)),
+        reporter_keys=ReporterKeys(key),
         lease=timedelta(seconds=settings.work_lease_seconds),
+        links=PageLinks(key, settings.public_url),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
     app = CompactApp(services, directories)

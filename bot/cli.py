@@ -605,5 +605,70 @@ async def _store_compact(wiring: Wiring, settings: Settings) -> None:
     log.info("compact %s: version %d", result.slug, result.version)
 
 
+# --- The partnership's pages: operator links and meeting papers (docs/dashboard.md) ---------------
+dashboard_cli = typer.Typer(help="The partnership's dashboard page.", no_args_is_help=True)
+cli.add_typer(dashboard_cli, name="dashboard")
+PartnershipOption = Annotated[str, typer.Option("--partnership", help="The partnership's slug.")]
+
+
+@dashboard_cli.command("link")
+def dashboard_link(
+    partnership: PartnershipOption,
+    person: Annotated[str, typer.Option("--for", help="The e-mail of the person it is for.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print a signed link to the partnership's dashboard, for one person, valid 24 hours."""
+    from bot.usecases.dashboard import operator_link
+
+    settings = _settings(database_url=database_url)
+
+    async def link() -> str:
+        await upgrade_async(settings.database_url)
+        wiring = bootstrap(settings, gateways={})
+        try:
+            async with wiring.database.unit_of_work() as uow:
+                if await uow.compacts.partnership_id(partnership) is None:
+                    raise LookupError(f"There is no partnership called '{partnership}'.")
+            return operator_link(wiring.services, partnership, person)
+        finally:
+            await wiring.database.dispose()
+
+    try:
+        typer.echo(asyncio.run(link()))
+    except LookupError as problem:
+        typer.echo(str(problem).strip("'\""), err=True)
+        raise typer.Exit(2) from None
+
+
+@cli.command("minutes")
+def minutes_command(
+    partnership: PartnershipOption,
+    day: Annotated[str, typer.Option("--date", help="The meeting's day, e.g. 2026-11-24.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Print a meeting's papers as Markdown: the reflections and the call-outs discussed."""
+    from bot.usecases.dashboard import minutes_data, parse_day
+    from bot.views.minutes import minutes_markdown
+    from rituals.errors import RitualError
+
+    settings = _settings(database_url=database_url)
+
+    async def papers() -> str:
+        await upgrade_async(settings.database_url)
+        wiring = bootstrap(settings, gateways={})
+        try:
+            return minutes_markdown(
+                await minutes_data(wiring.services, partnership, parse_day(day))
+            )
+        finally:
+            await wiring.database.dispose()
+
+    try:
+        typer.echo(asyncio.run(papers()), nl=False)
+    except RitualError as problem:
+        typer.echo(str(problem), err=True)
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     cli()

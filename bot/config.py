@@ -19,6 +19,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     port: int = Field(default=3000, validation_alias="PORT")
+    # Where people reach `compact-bot serve`: the base of the dashboard and minutes links.
+    public_url: str = Field(default="http://localhost:3000", validation_alias="PUBLIC_URL")
     compact_file: Path | None = Field(default=None, validation_alias="COMPACT_FILE")
     compact_secret_key: SecretStr | None = Field(
         default=None, validation_alias="COMPACT_SECRET_KEY"

@@ -54,6 +54,14 @@ class Compacts(Protocol):
         """Raises `NotFound` for an unknown version."""
         ...
 
+    async def partnership_id(self, slug: str) -> int | None:
+        """The partnership called `slug`, or None if no compact was ever loaded for it."""
+        ...
+
+    async def versions(self, partnership_id: int) -> list[StoredCompact]:
+        """Every version of the partnership's compact, oldest first (its history)."""
+        ...
+
 
 class People(Protocol):
     async def find(self, partnership_id: int, user: UserRef) -> Person | None: ...

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.anonymity import ReporterKeys
+from bot.links import PageLinks
 from bot.messages import Message
 from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
 from rituals.refs import ConversationRef, UserRef
@@ -29,6 +30,8 @@ class Services:
     gateways: Mapping[str, ChatGateway]
     clock: Clock
     reporter_keys: ReporterKeys
+    links: PageLinks | None = None
+    """Signed links to the partnership's pages (the dashboard, meeting papers)."""
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)
     worker: str = field(default_factory=lambda: uuid.uuid4().hex)
     """This process's name on the work it claims (inbox and outbox rows)."""

@@ -21,6 +21,7 @@ from aiohttp import web
 from bot import words
 from bot.inbound import Inbound
 from bot.maintenance import Maintenance
+from bot.pages import page_routes
 from bot.ports import ChatGateway
 
 log = logging.getLogger("compact.web")
@@ -95,6 +96,8 @@ def build_web_app(
     web_app.router.add_get("/terms", page(words.TERMS_PAGE))
     for platform in platforms:
         web_app.router.add_routes(platform.routes(app))
+    # The partnership's pages behind signed links: /p/<slug>, /p/<slug>/minutes/<day>.
+    web_app.router.add_routes(page_routes(maintenance.services))
 
     async def lifecycle(_web_app: web.Application) -> AsyncIterator[None]:
         for platform in platforms:

@@ -263,6 +263,8 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "honoured both ways? privately",
     "review": "`/compact review <clause-id> discussed|revised` — facilitators: move a clause "
     "proposed for review along",
+    "dashboard": "`/compact dashboard` — a private link to the partnership's health page",
+    "minutes": "`/compact minutes [YYYY-MM-DD]` — a private link to a meeting's papers",
     "help": "`/compact help` — this list",
 }
 DIGEST_NO_PARTNERSHIP: Final = (
@@ -443,3 +445,20 @@ REVIEW_MARKED: Final = {
     "revised": "Noted: clause {clause} was revised; its review for {span} is closed.",
 }
 DIGEST_REVIEW: Final = "Proposed for review: {clause} — {why}. See `/compact health {clause}`."
+
+# --- the partnership's pages (docs/dashboard.md) ---------------------------------------------
+DASHBOARD_LINK: Final = (
+    "Here is your link to the partnership's dashboard. It is for you and works for 24 hours; "
+    "anyone you forward it to sees only what every member may see."
+)
+MINUTES_LINK: Final = (
+    "Here is your link to the papers of the meeting of {day}; it works for 24 hours."
+)
+MINUTES_WHICH_DAY: Final = "'{text}' is not a day; write it like 2026-11-24."
+PAGE_NO_PARTNERSHIP: Final = "There is no partnership called '{slug}'."
+PAGE_EXPIRED_TITLE: Final = "This link has expired"
+PAGE_EXPIRED: Final = "This link has expired — ask the bot for a new one."
+PAGE_EXPIRED_HOW: Final = (
+    "Links to the partnership's pages work for 24 hours. In the partnership's channel, "
+    "type `/compact dashboard` (or `/compact minutes`) and the bot sends you a fresh one, privately."
+)

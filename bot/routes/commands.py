@@ -10,6 +10,7 @@ from bot.messages import Form
 from bot.requests import Actor, CommandRequest, FormResult
 from bot.routes.base import UseCases
 from bot.usecases.compacts import link_channel, show_compact
+from bot.usecases.dashboard import send_page_link
 from bot.usecases.digests import preview_digest
 from bot.usecases.health import mark_review, show_health
 from bot.usecases.rounds import EventFor
@@ -165,6 +166,17 @@ async def link(uc: UseCases, request: CommandRequest) -> None:
     )
 
 
+async def dashboard(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact dashboard`: a private, signed link to the partnership's page."""
+    await send_page_link(uc.services, request.actor, request.conversation, None)
+
+
+async def minutes(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact minutes [YYYY-MM-DD]`: a private link to a meeting's papers (today's)."""
+    day = request.words[1] if len(request.words) > 1 else ""
+    await send_page_link(uc.services, request.actor, request.conversation, day)
+
+
 async def show_help(uc: UseCases, request: CommandRequest) -> None:
     await uc.tell(request.actor, request.conversation, help_text())
 
@@ -218,6 +230,8 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "iam": iam,
     "link": link,
     "settings": open_settings,
+    "dashboard": dashboard,
+    "minutes": minutes,
     "help": show_help,
 }
 # Commands whose use case records the request's key in its own transaction; any other

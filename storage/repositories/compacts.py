@@ -148,6 +148,16 @@ class CompactRepository:
             raise NotFound(f"There is no stored compact version {version_id}.")
         return _rebuilt(found[0], found[1])
 
+    async def versions(self, partnership_id: int) -> list[StoredCompact]:
+        """Every version of the partnership's compact, oldest first (the dashboard's history)."""
+        statement = (
+            select(CompactVersionRow, PartnershipRow.slug)
+            .join(PartnershipRow, PartnershipRow.id == CompactVersionRow.partnership_id)
+            .where(CompactVersionRow.partnership_id == partnership_id)
+            .order_by(CompactVersionRow.version)
+        )
+        return [_rebuilt(row, slug) for row, slug in (await self._session.execute(statement)).all()]
+
     async def clause_row_ids(self, version_id: int) -> dict[str, int]:
         """Clause id (e.g. `env-r1`) to the row id of its wording in that version."""
         statement = select(ClauseRow.clause_key, ClauseRow.id).where(

@@ -50,6 +50,23 @@ async def test_every_partnership_newest_version_by_slug(store: UnitOfWorkFactory
         )
 
 
+async def test_a_partnership_is_found_by_slug_with_its_history_oldest_first(
+    store: UnitOfWorkFactory,
+) -> None:
+    first, _ = await load(store, slug="alpha")
+    second, _ = await load(store, slug="alpha", env_r1="Reworded")
+    other, _ = await load(store, slug="zeta")
+    async with store.unit_of_work() as uow:
+        assert await uow.compacts.partnership_id("alpha") == first.partnership_id
+        assert await uow.compacts.partnership_id("zeta") == other.partnership_id
+        assert await uow.compacts.partnership_id("nobody") is None
+        history = await uow.compacts.versions(first.partnership_id)
+        assert [v.version for v in history] == [1, 2]
+        assert history[0].compact == make_compact(slug="alpha")
+        assert history[1] == second
+        assert await uow.compacts.versions(first.partnership_id + 99) == []
+
+
 async def test_people_from_the_file_are_found_in_any_tenant(store: UnitOfWorkFactory) -> None:
     stored, _ = await load(store)
     pid = stored.partnership_id

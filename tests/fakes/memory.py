@@ -288,6 +288,17 @@ class MemoryCompacts(_Repository):
             raise NotFound(f"There is no stored compact version {version_id}.")
         return _stored_compact(t, version_id)
 
+    async def partnership_id(self, slug: str) -> int | None:
+        t = await self._uow.tables()
+        return next((pid for pid, (s, _) in t.partnerships.items() if s == slug), None)
+
+    async def versions(self, partnership_id: int) -> list[StoredCompact]:
+        t = await self._uow.tables()
+        mine = [
+            (v.version, vid) for vid, v in t.versions.items() if v.partnership_id == partnership_id
+        ]
+        return [_stored_compact(t, vid) for _, vid in sorted(mine)]
+
 
 def _newest_version(t: _Tables, partnership_id: int) -> int | None:
     mine = [(v.version, vid) for vid, v in t.versions.items() if v.partnership_id == partnership_id]
