@@ -84,7 +84,9 @@ def main(args: argparse.Namespace) -> None:
     for name in drawers:
         p50, p99, most = percentiles(times[name])
         size = statistics.median(sizes[name]) / 1024
-        print(f"  {name:20} p50 {p50:6.1f} ms, p99 {p99:6.1f} ms, max {most:6.1f} ms; {size:.1f} KiB")
+        print(
+            f"  {name:20} p50 {p50:6.1f} ms, p99 {p99:6.1f} ms, max {most:6.1f} ms; {size:.1f} KiB"
+        )
     if args.write:
         folder = Path(args.write)
         folder.mkdir(parents=True, exist_ok=True)
