@@ -77,6 +77,26 @@ async def create_database(kind: str, folder: Path, name: str) -> str:
     return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
 
 
+async def kept_database(name: str) -> tuple[str, bool]:
+    """`name` on PostgreSQL, created if missing (never dropped): the URL, and whether it was
+    there already (a benchmark run with `--keep` then skips its seeding)."""
+    from sqlalchemy.engine import make_url
+
+    from storage.database import make_engine
+
+    engine = make_engine(make_url(POSTGRES))
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = await autocommit.exec_driver_sql(
+            f"SELECT 1 FROM pg_database WHERE datname = '{name}'"
+        )
+        existed = rows.first() is not None
+        if not existed:
+            await autocommit.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    await engine.dispose()
+    return make_url(POSTGRES).set(database=name).render_as_string(hide_password=False), existed
+
+
 async def drop_database(url: str) -> None:
     """Drop a scratch PostgreSQL database made by `create_database` (SQLite: nothing to do)."""
     from sqlalchemy.engine import make_url

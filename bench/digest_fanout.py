@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from common import ROOT, create_database, drop_database
+from common import ROOT, create_database, drop_database, kept_database
 from sqlalchemy import event, text
 
 from adapters.slack.server import SlackServer
@@ -266,18 +266,33 @@ async def clone(database: Database, partnerships: int) -> None:
     print(f"  VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
 
 
+async def seed(database: Database, args: argparse.Namespace, period_end: datetime) -> None:
+    started = time.perf_counter()
+    await play_a_year(database, args.rounds, period_end)
+    print(
+        f"seeded partnership 1 with {args.rounds} real rounds in {time.perf_counter() - started:.1f} s"
+    )
+    await clone(database, args.partnerships)
+
+
 async def main(args: argparse.Namespace) -> None:
-    url = await create_database("postgresql", Path(), f"compact_fanout_{os.getpid()}")
+    if args.keep:  # seeded once, kept; each run sends the digests afresh
+        url, seeded = await kept_database(args.keep)
+    else:
+        url, seeded = (
+            await create_database("postgresql", Path(), f"compact_fanout_{os.getpid()}"),
+            False,
+        )
     await upgrade_async(url)
     database = Database.from_url(url)
     period = period_named(PERIOD)
     try:
-        started = time.perf_counter()
-        await play_a_year(database, args.rounds, period.end)
-        print(
-            f"seeded partnership 1 with {args.rounds} real rounds in {time.perf_counter() - started:.1f} s"
-        )
-        await clone(database, args.partnerships)
+        if seeded:
+            async with database.engine.begin() as connection:
+                await connection.execute(text("DELETE FROM digests_sent"))
+            print(f"reusing the database {args.keep} (seeded before; its sent digests forgotten)")
+        else:
+            await seed(database, args, period.end)
         async with database.unit_of_work() as uow:
             total = await uow.session.scalar(text("SELECT count(*) FROM reflections"))
             links = await uow.session.scalar(text("SELECT count(*) FROM reflection_clauses"))
@@ -356,7 +371,8 @@ async def main(args: argparse.Namespace) -> None:
         await runner.cleanup()
     finally:
         await database.dispose()
-        await drop_database(url)
+        if not args.keep:
+            await drop_database(url)
 
 
 if __name__ == "__main__":
@@ -368,4 +384,11 @@ if __name__ == "__main__":
     parser.add_argument("--compose-samples", type=int, default=300)
     parser.add_argument("--workspace-rate", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--keep",
+        metavar="DATABASE",
+        default="",
+        help="seed this PostgreSQL database once and keep it; later runs reuse it "
+        "(its partnership and round options are then those it was seeded with)",
+    )
     asyncio.run(main(parser.parse_args()))
