@@ -3,6 +3,7 @@ encrypts the Slack tokens and signs page links, so a guessable key undoes all th
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import zlib
 from typing import Final
@@ -60,5 +61,5 @@ def _repeats_itself(key: bytes) -> bool:
 def _counts_along(key: bytes) -> bool:
     """Half the neighbouring characters or more equal or one apart (`aaaa`, `1234`); random
     hex has under a fifth."""
-    steps = sum(abs(a - b) <= 1 for a, b in zip(key, key[1:], strict=False))
+    steps = sum(abs(a - b) <= 1 for a, b in itertools.pairwise(key))
     return steps * 2 >= len(key) - 1

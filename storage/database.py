@@ -9,6 +9,7 @@ commit, so a conflict or a crash never announces something that was not stored.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -133,10 +134,8 @@ def _create_private_file(database: str) -> None:
     path = Path(database)
     if path.exists() or not path.parent.is_dir():
         return  # an existing database keeps its mode; a missing folder fails on connect
-    try:
+    with contextlib.suppress(FileExistsError):  # another process created it just now
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # another process created it just now
 
 
 def _ping_if_idle(engine: AsyncEngine) -> None:

@@ -131,7 +131,9 @@ async def test_rotate_moves_tokens_and_reporters_to_the_new_key(
     assert "Re-encrypted 0 Slack token(s) (3 already" in again.stdout, again.stderr
     assert "re-keyed 0 call-out reporter(s) (1 already" in again.stdout
 
-    new_store = EncryptedInstallationStore(client_id="C1", database=database, secret=NEW_KEY.encode())
+    new_store = EncryptedInstallationStore(
+        client_id="C1", database=database, secret=NEW_KEY.encode()
+    )
     bot = await new_store.async_find_bot(enterprise_id=None, team_id="T1")
     found = await new_store.async_find_installation(enterprise_id=None, team_id="T1", user_id="U1")
     assert bot is not None and bot.bot_token == "xoxb-the-bot-token"
