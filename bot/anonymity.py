@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from rituals.refs import UserRef
 
@@ -29,3 +29,19 @@ class ReporterKeys:
             if hmac.compare_digest(self.key_for(partnership_slug, callout_id, user), key):
                 return user
         return None
+
+
+def reporter_rekey(
+    old: ReporterKeys, new: ReporterKeys
+) -> Callable[[str, str, str, Sequence[UserRef]], str | None]:
+    """For a key rotation: a call-out's reporter key under `new`, found (as status notices
+    find an anonymous reporter) by recomputing it under `old` for each candidate; the key
+    itself when it is already under `new`; None when it matches nobody."""
+
+    def rekeyed(slug: str, callout_id: str, key: str, candidates: Sequence[UserRef]) -> str | None:
+        if new.find(slug, callout_id, key, candidates) is not None:
+            return key
+        reporter = old.find(slug, callout_id, key, candidates)
+        return None if reporter is None else new.key_for(slug, callout_id, reporter)
+
+    return rekeyed

@@ -19,6 +19,7 @@ from bot.app import CompactApp
 from bot.config import Settings
 from bot.directory import Directory
 from bot.inbox import Inbox
+from bot.keys import weak_key_message
 from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
@@ -64,16 +65,20 @@ def bootstrap(
 
 
 def secret_key(settings: Settings, *, allow_generated: bool = True) -> bytes:
-    """`COMPACT_SECRET_KEY`, or for a local SQLite database a key generated once and kept
-    beside it (mode 0600), so anonymous reporters can still withdraw after a restart."""
+    """`COMPACT_SECRET_KEY` (refused, naming the way out, when obviously weak), or for a
+    local SQLite database a key generated once and kept beside it (mode 0600), so anonymous
+    reporters can still withdraw after a restart."""
     if settings.compact_secret_key is not None:
-        return settings.compact_secret_key.get_secret_value().encode("utf-8")
+        configured = settings.compact_secret_key.get_secret_value().encode("utf-8")
+        refusal = weak_key_message(configured)
+        if refusal is not None:
+            raise SystemExit(refusal)
+        return configured
     url = make_url(settings.database_url)
     if not allow_generated or not url.drivername.startswith("sqlite") or not url.database:
         raise SystemExit(
-            "COMPACT_SECRET_KEY is not set. Set it to a long random value (for example the "
-            "output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`); it "
-            "protects the anonymity of call-outs."
+            "COMPACT_SECRET_KEY is not set. Set it to the output of `compact-bot secret new` "
+            "(at least 32 random bytes); it protects the anonymity of call-outs."
         )
     key_file = Path(url.database).with_suffix(".secret-key")
     if key_file.exists():

@@ -670,5 +670,53 @@ def minutes_command(
         raise typer.Exit(2) from None
 
 
+# --- The secret key: a good new one, and moving the data onto it (docs/privacy.md) ------------
+secret_cli = typer.Typer(help="COMPACT_SECRET_KEY: make one, rotate to it.", no_args_is_help=True)
+cli.add_typer(secret_cli, name="secret")
+
+
+@secret_cli.command("new")
+def secret_new() -> None:
+    """Print a new random key for COMPACT_SECRET_KEY (48 random bytes)."""
+    from bot.keys import new_secret_key
+
+    typer.echo(new_secret_key())
+
+
+@secret_cli.command("rotate")
+def secret_rotate(
+    old_key_file: Annotated[
+        Path, typer.Option("--old-key-file", help="A file holding the key used until now.")
+    ],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Move the stored data from the old key to COMPACT_SECRET_KEY, in one transaction: the
+    Slack tokens are encrypted again, the call-outs' reporter keys recomputed. Safe to rerun."""
+    from bot.anonymity import ReporterKeys, reporter_rekey
+    from storage.rekey import rekey
+
+    settings = _settings(database_url=database_url)
+    new = secret_key(settings, allow_generated=False)
+    try:
+        old = old_key_file.read_bytes().strip()
+        old_keys = ReporterKeys(old)
+    except (OSError, ValueError) as problem:
+        typer.echo(f"Cannot use the old key in {old_key_file}: {_first_line(problem)}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+    async def rotate() -> str:
+        await upgrade_async(settings.database_url)
+        database = Database.from_url(settings.database_url)
+        try:
+            done = await rekey(
+                database, old=old, new=new, reporter=reporter_rekey(old_keys, ReporterKeys(new))
+            )
+        finally:
+            await database.dispose()
+        return done.summary()
+
+    typer.echo(_run(settings, lambda: asyncio.run(rotate())))
+
+
 def main() -> None:
     cli()

@@ -9,7 +9,10 @@ commit, so a conflict or a crash never announces something that was not stored.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -92,6 +95,8 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
     """
     target = normalise_url(url)
     if is_sqlite(target):
+        if _is_file_database(target):
+            _create_private_file(target.database or "")
         engine = create_async_engine(
             target,
             **{
@@ -119,6 +124,18 @@ def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, **options: 
     if not options.get("pool_pre_ping"):
         _ping_if_idle(engine)
     return engine
+
+
+def _create_private_file(database: str) -> None:
+    """Create a new SQLite file readable by its owner only (0600): it holds call-outs and
+    encrypted tokens. SQLite gives its -wal and -shm files the database file's mode."""
+    if database.startswith("file:"):
+        return  # a URI filename: SQLite parses it; left to the operator
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return  # an existing database keeps its mode; a missing folder fails on connect
+    with contextlib.suppress(FileExistsError):  # another process created it just now
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _ping_if_idle(engine: AsyncEngine) -> None:

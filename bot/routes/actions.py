@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
-from bot import actions
+from bot import actions, words
 from bot.messages import Form
 from bot.requests import ActionRequest, Actor
 from bot.routes.base import UseCases
 from bot.routes.commands import join, simple
+from bot.usecases.boundaries import round_belongs_here
 from bot.usecases.health import mark_review
 from bot.usecases.rounds import EventFor
 from bot.views.callouts import note_form
@@ -49,6 +50,8 @@ async def _press(
     meet: tuple[Actor, ...] = (),
 ) -> None:
     """Apply a button's event to its round, recording the press's key with the change."""
+    if not await _round_here(uc, request, round_id):
+        return
     await uc.rounds.act_on(
         request.actor,
         round_id,
@@ -62,9 +65,25 @@ async def _press(
 def on_answer(*, edit: bool) -> ActionHandler:
     async def handle(uc: UseCases, request: ActionRequest) -> Form | None:
         round_id, _ = parse_turn_value(request.value)
+        if not await _round_here(uc, request, round_id):
+            return None
         return await uc.rounds.answer_form(request.actor, request.conversation, round_id, edit=edit)
 
     return handle
+
+
+async def _round_here(uc: UseCases, request: ActionRequest, round_id: str) -> bool:
+    """A button naming a round of another conversation is refused, in the words for no round."""
+    if await round_belongs_here(
+        uc.services,
+        round_id,
+        request.actor,
+        request.conversation,
+        private_chat=request.private_chat,
+    ):
+        return True
+    await uc.tell(request.actor, request.conversation, words.NO_OPEN_ROUND)
+    return False
 
 
 def on_note(*, resolving: bool) -> ActionHandler:

@@ -10,9 +10,10 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
-from bot import actions
+from bot import actions, words
 from bot.requests import FormResult, FormSubmission
 from bot.routes.base import UseCases
+from bot.usecases.boundaries import round_belongs_here
 from bot.usecases.settings import save_settings
 
 SEPARATORS: Final = re.compile(r"[\s,;]+")
@@ -23,9 +24,18 @@ FormHandler = Callable[[UseCases, FormSubmission], Awaitable[FormResult]]
 def reflection(*, edit: bool) -> FormHandler:
     async def handle(uc: UseCases, submission: FormSubmission) -> FormResult:
         values = submission.values
+        round_id = submission.context.get("round_id", "")
+        if not await round_belongs_here(
+            uc.services,
+            round_id,
+            submission.actor,
+            submission.conversation,
+            private_chat=submission.private_chat,
+        ):
+            return FormResult({"": words.NO_OPEN_ROUND})
         return await uc.rounds.submit_form(
             submission.actor,
-            submission.context.get("round_id", ""),
+            round_id,
             learned=text(values.get("learned")),
             valued=text(values.get("valued")),
             clause_ids=choices(values.get("clauses")),

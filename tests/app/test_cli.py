@@ -20,7 +20,7 @@ COMPACT_BOT = Path(sys.executable).with_name("compact-bot")
 
 def run(args: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COMPACT_FILE")}
-    env["COMPACT_SECRET_KEY"] = "cli-test-secret-key-0123456789"
+    env["COMPACT_SECRET_KEY"] = "t6_p2ToH4bscq71IyF0bTmLCrJOBj2Uf-EDbLtbK2Nc"
     return subprocess.run(
         [str(COMPACT_BOT), *args],
         cwd=cwd,

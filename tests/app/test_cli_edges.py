@@ -108,7 +108,7 @@ def test_the_console_keeps_a_compact_loaded_since(tmp_path: Path) -> None:
 def test_ctrl_c_ends_the_interactive_console_at_once(tmp_path: Path) -> None:
     """Bug 9: the console waited for one more line before it would stop."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COMPACT_FILE")}
-    env["COMPACT_SECRET_KEY"] = "cli-test-secret-key-0123456789"
+    env["COMPACT_SECRET_KEY"] = "t6_p2ToH4bscq71IyF0bTmLCrJOBj2Uf-EDbLtbK2Nc"
     process = subprocess.Popen(
         [str(COMPACT_BOT), "console"],
         cwd=tmp_path,

@@ -9,7 +9,7 @@ from bot.links import DASHBOARD, PageLinks
 from tests.app.test_cli import run
 from tests.pages_seed import LARGE, SLUG
 
-SECRET = b"cli-test-secret-key-0123456789"  # what `run` sets as COMPACT_SECRET_KEY
+SECRET = b"t6_p2ToH4bscq71IyF0bTmLCrJOBj2Uf-EDbLtbK2Nc"  # what `run` sets as COMPACT_SECRET_KEY
 
 
 def test_the_operator_gets_a_signed_link_and_the_papers(tmp_path: Path) -> None:
