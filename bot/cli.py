@@ -32,6 +32,7 @@ from bot import failpoints, inbox
 from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
+from bot.logs import configure_logging
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
 from bot.services import Services
@@ -43,12 +44,15 @@ from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from rituals.stored import ExportedCallout, ExportedReflection
 from storage.database import Database
-from storage.migrate import upgrade, upgrade_async
+from storage.migrate import schema_problem, upgrade, upgrade_async
 
 if TYPE_CHECKING:
     from adapters.slack.server import SlackServer
 
 log = logging.getLogger("compact.cli")
+# How long `serve` waits on SIGTERM for requests being answered (work acknowledged already
+# has each platform's own bounded wait after this).
+SHUTDOWN_TIMEOUT_SECONDS: Final = 10.0
 T = TypeVar("T")
 
 cli = typer.Typer(
@@ -342,11 +346,11 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: $PORT, else 3000).")] = None,
 ) -> None:
-    """Serve Slack (`/slack/events`), Teams (`/api/messages`) and `/healthz` over HTTP."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Serve Slack (`/slack/events`), Teams (`/api/messages`), `/healthz`, `/readyz` and
+    `/metrics` over HTTP. On SIGTERM: stop taking requests, finish acknowledged work (a
+    bounded wait), release the scheduler's lease, exit 0."""
     settings = _settings()
+    configure_logging(settings.log_format)
     host = _teams_safe_host(settings, host)
     web.run_app(
         _serving(settings, socket_mode=socket_mode),
@@ -354,7 +358,9 @@ def serve(
         port=port if port is not None else settings.port,
         print=lambda text: log.info("%s", text.strip()),
         access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
     )
+    log.info("stopped")
 
 
 def _teams_safe_host(settings: Settings, host: str | None) -> str:
@@ -401,11 +407,19 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         # Claims renewed here; work a dead process left, recovered by the scheduler's leader.
         await inbox.keep_up(wiring.inbox, lambda: scheduler.is_leader)
 
+    wiring.services.metrics.leader.set_function(lambda: float(scheduler.is_leader))
+    token = settings.metrics_token
+
+    async def readiness() -> str | None:
+        return await schema_problem(database.engine)
+
     web_app = build_web_app(
         wiring.app,
         platforms,
         maintenance=wiring.maintenance,
         background=[scheduler.run, keep_inbox],
+        readiness=readiness,
+        metrics_token=token.get_secret_value() if token is not None else None,
     )
 
     async def dispose(_app: web.Application) -> None:
