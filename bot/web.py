@@ -33,7 +33,7 @@ TICK_EVERY: Final = timedelta(seconds=5)
 MAINTENANCE_KEY: Final = web.AppKey("compact_maintenance", Maintenance)
 Readiness = Callable[[], Awaitable[str | None]]
 """Why this process should not be sent traffic yet (e.g. the schema is behind), or None."""
-READINESS_KEY: Final = web.AppKey("compact_readiness", Readiness)
+READINESS_KEY: Final[web.AppKey[Readiness]] = web.AppKey("compact_readiness")
 METRICS_TOKEN_KEY: Final = web.AppKey("compact_metrics_token", str)
 # Where a request's path says which platform (or which kind of page) it is for.
 PLATFORM_PATHS: Final = (("/slack/", "slack"), ("/api/messages", "teams"), ("/p/", "pages"))
