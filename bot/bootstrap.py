@@ -21,6 +21,7 @@ from bot.directory import Directory
 from bot.inbox import Inbox
 from bot.links import PageLinks
 from bot.maintenance import Maintenance
+from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
 from storage.database import Database
@@ -46,6 +47,7 @@ def bootstrap(
     clock: Clock | None = None,
     database: UnitOfWorkFactory | None = None,
     secret: bytes | None = None,
+    metrics: Metrics | None = None,
 ) -> Wiring:
     # Tests pass an in-memory store; otherwise the SQL database at DATABASE_URL.
     db = database or Database.from_url(settings.database_url)
@@ -57,6 +59,7 @@ def bootstrap(
         reporter_keys=ReporterKeys(key),
         lease=timedelta(seconds=settings.work_lease_seconds),
         links=PageLinks(key, settings.public_url),
+        metrics=metrics or Metrics(),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
     app = CompactApp(services, directories)

@@ -14,7 +14,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
@@ -33,6 +33,7 @@ from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
 from bot.logs import configure_logging
+from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
 from bot.services import Services
@@ -388,7 +389,10 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     database = Database.from_url(settings.database_url)
     secret = secret_key(settings)
     failpoints.configure()
-    platforms = _platform_servers(settings, database, secret, socket_mode=socket_mode)
+    metrics = Metrics()
+    platforms = _platform_servers(
+        settings, database, secret, socket_mode=socket_mode, metrics=metrics
+    )
     if not platforms:
         log.warning(
             "No platform is configured: set SLACK_SIGNING_SECRET (or use --socket-mode with "
@@ -399,6 +403,7 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         gateways={p.platform: p.gateway for p in platforms},
         database=database,
         secret=secret,
+        metrics=metrics,
     )
     await _store_compact(wiring, settings)
     scheduler = DigestScheduler(wiring.maintenance, settings.database_url)
@@ -436,17 +441,25 @@ def _platform_servers(
     *,
     socket_mode: bool,
     sending_only: bool = False,
+    metrics: Metrics | None = None,
 ) -> list[PlatformServer]:
+    from adapters.teams.connector import Backoff
     from adapters.teams.server import teams_server
 
     platforms: list[PlatformServer] = []
     slack = slack_server(
-        settings, database, secret, socket_mode=socket_mode, sending_only=sending_only
+        settings,
+        database,
+        secret,
+        socket_mode=socket_mode,
+        sending_only=sending_only,
+        retry_sleep=metrics.counted_sleep("slack") if metrics else None,
     )
     if slack is not None:
         platforms.append(slack)
     # Teams keeps its conversation references in the database, through the AddressBook port.
-    teams = teams_server(settings, DatabaseAddressBook(database))
+    backoff = Backoff(sleep=metrics.counted_sleep("teams")) if metrics else None
+    teams = teams_server(settings, DatabaseAddressBook(database), backoff=backoff)
     if teams is not None:
         platforms.append(teams)
     return platforms
@@ -459,6 +472,7 @@ def slack_server(
     *,
     socket_mode: bool,
     sending_only: bool = False,
+    retry_sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> SlackServer | None:
     """Slack, if configured: HTTP needs the signing secret, Socket Mode the app token; tokens
     come from SLACK_BOT_TOKEN, or from OAuth installs kept (encrypted) in our database.
@@ -497,6 +511,7 @@ def slack_server(
         bot_token=token.get_secret_value() if token and oauth is None else None,
         app_token=app_token.get_secret_value() if socket_mode and app_token else None,
         oauth=oauth,
+        retry_sleep=retry_sleep or asyncio.sleep,
     )
 
 

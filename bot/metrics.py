@@ -8,11 +8,12 @@ they fall in one "private" bucket, so a scrape cannot time a call-out.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import ipaddress
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Final
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
@@ -129,6 +130,19 @@ class Metrics:
 
     def rate_limited(self, platform: str) -> None:
         self._rate_limited.labels(platform=platform).inc()
+
+    def counted_sleep(
+        self, platform: str, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    ) -> Callable[[float], Awaitable[None]]:
+        """A sleep for an adapter's rate-limit waits (Slack's 429 `Retry-After`, Teams'
+        back-off) that counts each one: adapters report through the waits they are given,
+        and never import this module."""
+
+        async def counted(seconds: float) -> None:
+            self.rate_limited(platform)
+            await sleep(seconds)
+
+        return counted
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -54,6 +54,7 @@ async def test_metrics_count_what_a_slack_round_and_a_callout_did(
 ) -> None:
     async with slack_world(database, tmp_path) as world:
         slack, people = world.slack, world.people
+        slack.rate_limit(2, retry_after=0)  # the header waits out two 429s
         status, _ = await people.command(
             ALICE, f"reflect <@{ALICE}|alice> <@{BOB}|bob>", channel=CHANNEL
         )
@@ -91,6 +92,8 @@ async def test_metrics_count_what_a_slack_round_and_a_callout_did(
     assert value(samples, "compact_rounds_open") == 1
     assert value(samples, "compact_work_queued", where="inbox") == 0
     assert value(samples, "compact_digests_total", outcome="sent") == 0
+    assert value(samples, "compact_rate_limit_retries_total", platform="slack") == 2
+    assert value(samples, "compact_scheduler_leader") == 0  # no scheduler in the harness
 
 
 def test_metrics_answer_loopback_freely_and_others_only_with_the_token() -> None:

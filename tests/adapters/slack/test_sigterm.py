@@ -85,6 +85,16 @@ async def test_sigterm_in_a_burst_of_answers_loses_none_and_exits_0(tmp_path: Pa
         async with ClientSession() as session:
             people = SlackPeople(f"{base}/slack/events", SIGNING_SECRET, session)
             prompts = await open_rounds(people, fake)
+            reflect = 'compact_requests_total{kind="command:reflect",outcome="ok",platform="slack"}'
+            for _ in range(100):  # a command is counted once its last message is out
+                async with session.get(f"{base}/metrics") as scraped:
+                    metrics = await scraped.text()
+                if f"{reflect} {float(ROUNDS)}" in metrics:
+                    break
+                await asyncio.sleep(0.05)
+            assert f"{reflect} {float(ROUNDS)}" in metrics, metrics
+            assert "compact_scheduler_leader 1.0" in metrics  # the one process leads
+            assert f"compact_rounds_open {float(ROUNDS)}" in metrics
             acknowledged = await burst_then_sigterm(people, prompts, process)
         output = (await process.communicate())[0].decode()
     finally:
