@@ -57,7 +57,8 @@ class CompactApp:
         self.inbox = Inbox(services, self, self._use_cases.rounds.redeliver)
 
     async def command(self, request: CommandRequest) -> Form | None:
-        kind = request_kind("command", request.word, private=request.private_chat)
+        word = request.word if is_command(request.word) or not request.word else "other"
+        kind = request_kind("command", word, private=request.private_chat)
         work = self._command(request)
         return await self._guard(request.actor.user, request.conversation, work, kind)
 
@@ -73,7 +74,8 @@ class CompactApp:
     async def submit(
         self, submission: FormSubmission, *, defer_effects: bool = False
     ) -> FormResult:
-        kind = request_kind("form", submission.form_id, private=submission.private_chat)
+        form = submission.form_id if submission.form_id in FORMS else "other"
+        kind = request_kind("form", form, private=submission.private_chat)
         with self.services.metrics.request(submission.conversation.platform, kind) as outcome:
             result = await self._submit(submission, defer_effects=defer_effects)
             if result.errors:

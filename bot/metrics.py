@@ -30,7 +30,8 @@ __all__ = ["CONTENT_TYPE", "Metrics", "may_scrape", "request_kind"]
 
 def request_kind(kind: str, name: str, *, private: bool = False) -> str:
     """The label a request is counted under: `command:reflect`, `action:round.pass`,
-    `form:reflection`, `message`; anything about a call-out, or private, is "private"."""
+    `form:reflection`, `message`; anything about a call-out, or private, is "private".
+    Callers pass only names the routing tables know (else "other"): labels stay bounded."""
     if private or name in CALLOUT_WORDS or name.startswith("callout"):
         return PRIVATE
     if name == actions.FORM_LEARNING_NOTE:

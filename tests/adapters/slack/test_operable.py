@@ -3,6 +3,7 @@ did and never times a call-out by kind; JSON log lines; `/readyz` on an old sche
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -77,7 +78,20 @@ async def test_metrics_count_what_a_slack_round_and_a_callout_did(
             what="the call-out's acknowledgement",
         )
 
-        samples = await scrape(world)
+        await people.command(ALICE, "xyzzy-not-a-command", channel=CHANNEL)
+        await slack.wait_for(
+            lambda: (
+                [m for m in slack.private_to(ALICE) if "xyzzy" in m.all_text.lower()]
+                or slack.private_to(ALICE)
+            ),
+            what="the help for an unknown word",
+        )
+        other = {"platform": "slack", "kind": "command:other", "outcome": "ok"}
+        for _ in range(100):  # a request is counted once its last message is out
+            samples = await scrape(world)
+            if value(samples, "compact_requests_total", **other) == 1:
+                break
+            await asyncio.sleep(0.02)
 
     requests = "compact_requests_total"
     assert value(samples, requests, platform="slack", kind="command:link", outcome="ok") == 1
@@ -86,6 +100,9 @@ async def test_metrics_count_what_a_slack_round_and_a_callout_did(
     assert value(samples, requests, platform="slack", kind="private", outcome="ok") == 2
     kinds = {dict(labels).get("kind", "") for (_, labels) in samples}
     assert not any("callout" in kind for kind in kinds), kinds
+    # Words nobody knows are one label, so labels stay bounded whatever people type.
+    assert not any("xyzzy" in kind for kind in kinds), kinds
+    assert value(samples, requests, **other) == 1
     assert value(samples, "compact_request_seconds_count", platform="slack", kind="private") == 2
     # Every HTTP request to Slack's endpoint (link, reflect, callout, its submission).
     assert value(samples, "compact_http_requests_total", platform="slack", outcome="2xx") >= 4
