@@ -16,6 +16,7 @@ from bot.directory import Directory
 from bot.inbound import Handling
 from bot.inbox import Inbox
 from bot.messages import Form, Message
+from bot.metrics import request_kind
 from bot.request_keys import record_first_time
 from bot.requests import (
     ActionRequest,
@@ -56,7 +57,10 @@ class CompactApp:
         self.inbox = Inbox(services, self, self._use_cases.rounds.redeliver)
 
     async def command(self, request: CommandRequest) -> Form | None:
-        return await self._guard(request.actor.user, request.conversation, self._command(request))
+        word = request.word if is_command(request.word) or not request.word else "other"
+        kind = request_kind("command", word, private=request.private_chat)
+        work = self._command(request)
+        return await self._guard(request.actor.user, request.conversation, work, kind)
 
     async def action(self, request: ActionRequest) -> Form | None:
         handler = ACTIONS.get(request.action)
@@ -64,11 +68,21 @@ class CompactApp:
             log.warning("unknown action id %r", request.action)
             return None
         work = self._action(request, handler)
-        return await self._guard(request.actor.user, request.conversation, work)
+        kind = request_kind("action", request.action, private=request.private_chat)
+        return await self._guard(request.actor.user, request.conversation, work, kind)
 
     async def submit(
         self, submission: FormSubmission, *, defer_effects: bool = False
     ) -> FormResult:
+        form = submission.form_id if submission.form_id in FORMS else "other"
+        kind = request_kind("form", form, private=submission.private_chat)
+        with self.services.metrics.request(submission.conversation.platform, kind) as outcome:
+            result = await self._submit(submission, defer_effects=defer_effects)
+            if result.errors:
+                outcome("refused")
+            return result
+
+    async def _submit(self, submission: FormSubmission, *, defer_effects: bool) -> FormResult:
         try:
             handler = FORMS.get(submission.form_id)
             if handler is None:
@@ -93,7 +107,9 @@ class CompactApp:
         command = message.command
         if command is not None and (not command.words or is_command(command.word)):
             return await self.command(command)
-        taken = await self._guard(message.actor.user, message.conversation, self._reply(message))
+        kind = request_kind("message", "", private=False)
+        work = self._reply(message)
+        taken = await self._guard(message.actor.user, message.conversation, work, kind)
         if isinstance(taken, Form):
             return taken
         if taken is False and command is not None:
@@ -177,11 +193,14 @@ class CompactApp:
             log.exception("could not post a notice in a %s conversation", conversation.platform)
 
     async def _guard(
-        self, user: UserRef, conversation: ConversationRef, work: Awaitable[T]
+        self, user: UserRef, conversation: ConversationRef, work: Awaitable[T], kind: str
     ) -> T | None:
-        """The one catch-all: the person gets a clear private message, the log the detail."""
-        try:
-            return await work
-        except Exception as problem:
-            await self.services.tell(user, escaped(failure(problem)), near=conversation)
+        """The one catch-all: the person gets a clear private message, the log the detail;
+        and the one place requests are counted and timed (`kind` from `request_kind`)."""
+        with self.services.metrics.request(conversation.platform, kind) as outcome:
+            try:
+                return await work
+            except Exception as problem:
+                outcome("failed")
+                await self.services.tell(user, escaped(failure(problem)), near=conversation)
         return None

@@ -22,6 +22,7 @@ from bot.inbox import Inbox
 from bot.keys import weak_key_message
 from bot.links import PageLinks
 from bot.maintenance import Maintenance
+from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.services import Services
 from storage.database import Database
@@ -47,6 +48,7 @@ def bootstrap(
     clock: Clock | None = None,
     database: UnitOfWorkFactory | None = None,
     secret: bytes | None = None,
+    metrics: Metrics | None = None,
 ) -> Wiring:
     # Tests pass an in-memory store; otherwise the SQL database at DATABASE_URL.
     db = database or Database.from_url(settings.database_url)
@@ -58,6 +60,7 @@ def bootstrap(
         reporter_keys=ReporterKeys(key),
         lease=timedelta(seconds=settings.work_lease_seconds),
         links=PageLinks(key, settings.public_url),
+        metrics=metrics or Metrics(),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
     app = CompactApp(services, directories)

@@ -14,7 +14,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
@@ -32,6 +32,8 @@ from bot import failpoints, inbox
 from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
+from bot.logs import configure_logging
+from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
 from bot.services import Services
@@ -43,12 +45,15 @@ from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from rituals.stored import ExportedCallout, ExportedReflection
 from storage.database import Database
-from storage.migrate import upgrade, upgrade_async
+from storage.migrate import schema_problem, upgrade, upgrade_async
 
 if TYPE_CHECKING:
     from adapters.slack.server import SlackServer
 
 log = logging.getLogger("compact.cli")
+# How long `serve` waits on SIGTERM for requests being answered (work acknowledged already
+# has each platform's own bounded wait after this).
+SHUTDOWN_TIMEOUT_SECONDS: Final = 10.0
 T = TypeVar("T")
 
 cli = typer.Typer(
@@ -342,11 +347,11 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: $PORT, else 3000).")] = None,
 ) -> None:
-    """Serve Slack (`/slack/events`), Teams (`/api/messages`) and `/healthz` over HTTP."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Serve Slack (`/slack/events`), Teams (`/api/messages`), `/healthz`, `/readyz` and
+    `/metrics` over HTTP. On SIGTERM: stop taking requests, finish acknowledged work (a
+    bounded wait), release the scheduler's lease, exit 0."""
     settings = _settings()
+    configure_logging(settings.log_format)
     host = _teams_safe_host(settings, host)
     web.run_app(
         _serving(settings, socket_mode=socket_mode),
@@ -354,7 +359,9 @@ def serve(
         port=port if port is not None else settings.port,
         print=lambda text: log.info("%s", text.strip()),
         access_log=None,
+        shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS,
     )
+    log.info("stopped")
 
 
 def _teams_safe_host(settings: Settings, host: str | None) -> str:
@@ -382,7 +389,10 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     database = Database.from_url(settings.database_url)
     secret = secret_key(settings)
     failpoints.configure()
-    platforms = _platform_servers(settings, database, secret, socket_mode=socket_mode)
+    metrics = Metrics()
+    platforms = _platform_servers(
+        settings, database, secret, socket_mode=socket_mode, metrics=metrics
+    )
     if not platforms:
         log.warning(
             "No platform is configured: set SLACK_SIGNING_SECRET (or use --socket-mode with "
@@ -393,6 +403,7 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         gateways={p.platform: p.gateway for p in platforms},
         database=database,
         secret=secret,
+        metrics=metrics,
     )
     await _store_compact(wiring, settings)
     scheduler = DigestScheduler(wiring.maintenance, settings.database_url)
@@ -401,11 +412,19 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         # Claims renewed here; work a dead process left, recovered by the scheduler's leader.
         await inbox.keep_up(wiring.inbox, lambda: scheduler.is_leader)
 
+    wiring.services.metrics.leader.set_function(lambda: float(scheduler.is_leader))
+    token = settings.metrics_token
+
+    async def readiness() -> str | None:
+        return await schema_problem(database.engine)
+
     web_app = build_web_app(
         wiring.app,
         platforms,
         maintenance=wiring.maintenance,
         background=[scheduler.run, keep_inbox],
+        readiness=readiness,
+        metrics_token=token.get_secret_value() if token is not None else None,
     )
 
     async def dispose(_app: web.Application) -> None:
@@ -422,17 +441,25 @@ def _platform_servers(
     *,
     socket_mode: bool,
     sending_only: bool = False,
+    metrics: Metrics | None = None,
 ) -> list[PlatformServer]:
+    from adapters.teams.connector import Backoff
     from adapters.teams.server import teams_server
 
     platforms: list[PlatformServer] = []
     slack = slack_server(
-        settings, database, secret, socket_mode=socket_mode, sending_only=sending_only
+        settings,
+        database,
+        secret,
+        socket_mode=socket_mode,
+        sending_only=sending_only,
+        retry_sleep=metrics.counted_sleep("slack") if metrics else None,
     )
     if slack is not None:
         platforms.append(slack)
     # Teams keeps its conversation references in the database, through the AddressBook port.
-    teams = teams_server(settings, DatabaseAddressBook(database))
+    backoff = Backoff(sleep=metrics.counted_sleep("teams")) if metrics else None
+    teams = teams_server(settings, DatabaseAddressBook(database), backoff=backoff)
     if teams is not None:
         platforms.append(teams)
     return platforms
@@ -445,6 +472,7 @@ def slack_server(
     *,
     socket_mode: bool,
     sending_only: bool = False,
+    retry_sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> SlackServer | None:
     """Slack, if configured: HTTP needs the signing secret, Socket Mode the app token; tokens
     come from SLACK_BOT_TOKEN, or from OAuth installs kept (encrypted) in our database.
@@ -483,6 +511,7 @@ def slack_server(
         bot_token=token.get_secret_value() if token and oauth is None else None,
         app_token=app_token.get_secret_value() if socket_mode and app_token else None,
         oauth=oauth,
+        retry_sleep=retry_sleep or asyncio.sleep,
     )
 
 

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     )
     """How long acknowledged work (an inbox or outbox row) stays with a process that stops
     renewing it (renewed four times a lease): a crashed process's work is taken over this soon."""
+    # --- operating (docs/operations.md) ---
+    metrics_token: SecretStr | None = Field(default=None, validation_alias="METRICS_TOKEN")
+    """`GET /metrics` from anywhere but loopback needs `Authorization: Bearer` this."""
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
+    """"json": one JSON object a line (bot/logs.py)."""
 
     @field_validator("database_url")
     @classmethod

@@ -103,7 +103,8 @@ class Inbox:
         case's transaction (`record_first_time`); one that changed nothing (a reply from
         someone not asked) leaves it, so it goes here."""
         try:
-            return await self._dispatch(request)
+            with self._services.metrics.in_process():
+                return await self._dispatch(request)
         finally:
             async with self._services.database.unit_of_work() as uow:
                 if await uow.inbox.take(str(request.request_id)):

@@ -10,11 +10,12 @@ import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot import words
+from bot import metrics, words
 from bot.request_keys import REQUEST_KEYS_KEPT
 from bot.services import Services
 from bot.usecases.digest_send import (
     DIGESTS_AT_ONCE,
+    Outcome,
     SendResult,
     catch_up,
     resend_unfinished,
@@ -63,7 +64,8 @@ class Maintenance:
                 schedule = await uow.schedules.get(partnership_id)
             due = latest_due(schedule, self.services.clock.now())
             period = scheduled_period(due, schedule.zone)
-            return await send_digest(self.services, partnership_id, period, scheduled=True)
+            result = await send_digest(self.services, partnership_id, period, scheduled=True)
+        return self._counted([result])[0]
 
     async def send_digests(self, slug: str | None, period_label: str | None) -> list[SendResult]:
         """`compact-bot digest send`: one partnership (by slug) or all; the current ISO week
@@ -87,16 +89,46 @@ class Maintenance:
             else week_containing(now, schedules[s.partnership_id].tzinfo)
             for s in chosen
         }
-        return await send_all(
-            self.services, periods, self._digests_at_once, unattended=slug is None
+        return self._counted(
+            await send_all(self.services, periods, self._digests_at_once, unattended=slug is None)
         )
 
     async def resend_unfinished_digests(self) -> list[SendResult]:
-        return await resend_unfinished(self.services)
+        return self._counted(await resend_unfinished(self.services))
 
     async def catch_up_digests(
         self, schedules: Mapping[int, DigestSchedule], grace: timedelta
     ) -> list[SendResult]:
         """Digests due within `grace` under `schedules` (as `digest_schedules` read them)
         that nobody claimed (see `digest_send.catch_up`)."""
-        return await catch_up(self.services, schedules, grace, self._digests_at_once)
+        return self._counted(await catch_up(self.services, schedules, grace, self._digests_at_once))
+
+    def _counted(self, results: list[SendResult]) -> list[SendResult]:
+        """Count digests sent, failed and skipped (`/metrics`); one already sent or being
+        sent elsewhere is nobody's news."""
+        for result in results:
+            outcome = DIGEST_OUTCOMES.get(result.outcome)
+            if outcome is not None:
+                self.services.metrics.digest(outcome)
+        return results
+
+    async def measure(self) -> None:
+        """Refresh the gauges read from the database, for a scrape of `/metrics`."""
+        async with self.services.database.unit_of_work() as uow:
+            inbox, outbox = await uow.inbox.count(), await uow.outbox.count()
+            rounds_open = await uow.rounds.count_open()
+        gauges = self.services.metrics
+        gauges.work_queued.labels(where="inbox").set(inbox)
+        gauges.work_queued.labels(where="outbox").set(outbox)
+        gauges.rounds_open.set(rounds_open)
+
+
+DIGEST_OUTCOMES = {
+    Outcome.SENT: metrics.SENT,
+    Outcome.FAILED: metrics.FAILED,
+    Outcome.INCOMPLETE: metrics.FAILED,
+    Outcome.NOWHERE: metrics.SKIPPED,
+    Outcome.OFF: metrics.SKIPPED,
+    Outcome.SKIPPED_OFF: metrics.SKIPPED,
+    Outcome.SKIPPED_NOWHERE: metrics.SKIPPED,
+}

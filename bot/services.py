@@ -12,6 +12,7 @@ from typing import Final
 from bot.anonymity import ReporterKeys
 from bot.links import PageLinks
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
 from rituals.refs import ConversationRef, UserRef
 from rituals.stored import StoredCompact
@@ -36,6 +37,8 @@ class Services:
     worker: str = field(default_factory=lambda: uuid.uuid4().hex)
     """This process's name on the work it claims (inbox and outbox rows)."""
     lease: timedelta = LEASE
+    metrics: Metrics = field(default_factory=Metrics, repr=False)
+    """This process's measures (`GET /metrics`), on a registry of their own."""
 
     def lease_until(self) -> datetime:
         return self.clock.now() + self.lease

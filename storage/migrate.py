@@ -12,7 +12,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.autogenerate.api import AutogenContext
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.models import Base
 from storage.types import UtcDateTime
@@ -85,3 +87,23 @@ def schema_differences(connection: Connection) -> list[Any]:
     """
     migration_context = MigrationContext.configure(connection, opts=context_options())
     return list(compare_metadata(migration_context, Base.metadata))
+
+
+def head_revision() -> str | None:
+    """The newest revision the packaged migrations know."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def _database_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def schema_problem(engine: AsyncEngine) -> str | None:
+    """Why the database's schema is not the one this code expects (None when it is): its
+    Alembic revision must be the packaged head (`/readyz`)."""
+    async with engine.connect() as connection:
+        current = await connection.run_sync(_database_revision)
+    head = head_revision()
+    if current == head:
+        return None
+    return f"database schema at {current or 'nothing'}, this code needs {head}"

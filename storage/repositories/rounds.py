@@ -15,6 +15,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    func,
     insert,
     select,
     update,
@@ -78,6 +79,7 @@ _OPEN_IN: Final = (
     .order_by(_ROUNDS.c.opened_at.desc())
     .limit(1)
 )
+_COUNT_OPEN: Final = select(func.count()).select_from(_ROUNDS).where(_ROUNDS.c.status != _CLOSED)
 # Compare-and-swap: SET columns come from the parameters, by column name.
 _SWAP: Final = update(_ROUNDS).where(
     _ROUNDS.c.id == bindparam("round_id"), _ROUNDS.c.version == bindparam("read_version")
@@ -237,6 +239,11 @@ class RoundRepository:
             )
         ).first()
         return None if row is None else _stored(row)
+
+    async def count_open(self) -> int:
+        """How many rounds are not yet closed (everywhere): a gauge for `/metrics`."""
+        connection = await self._session.connection()
+        return int((await connection.execute(_COUNT_OPEN)).scalar_one())
 
     async def save(self, stored: StoredRound, new: Round) -> StoredRound:
         """Replace `stored.round` by `new`, unless someone saved the round since it was loaded.

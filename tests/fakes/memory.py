@@ -636,6 +636,10 @@ class MemoryRounds(_Repository):
         ]
         return max(found, key=lambda s: s.round.opened_at) if found else None
 
+    async def count_open(self) -> int:
+        t = await self._uow.tables()
+        return sum(1 for s in t.rounds.values() if not s.round.is_closed)
+
     async def save(self, stored: StoredRound, new: Round) -> StoredRound:
         t = await self._uow.tables()
         old = stored.round

@@ -14,6 +14,7 @@ from adapters.slack.pacing import ChannelPacer
 from adapters.slack.server import SlackServer
 from bot.bootstrap import Wiring, bootstrap
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.usecases.compacts import load_compact_file
 from bot.web import build_web_app
 from storage.database import Database
@@ -63,12 +64,13 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
         paced[0] += seconds
         await asyncio.sleep(0)
 
+    metrics = Metrics()  # the 429 waits counted as `serve` counts them
     server = SlackServer(
         api_url=fake.url,
         signing_secret=SIGNING_SECRET,
         bot_token=BOT_TOKEN,
         pacer=ChannelPacer(monotonic=lambda: paced[0], sleep=pace),
-        retry_sleep=wait_out,
+        retry_sleep=metrics.counted_sleep("slack", wait_out),
     )
     wiring = bootstrap(
         Settings(),
@@ -76,6 +78,7 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
         clock=clock,
         database=database,
         secret=SECRET,
+        metrics=metrics,
     )
     await load_compact_file(wiring.services, compact_with_slack_ids(folder))
     runner = web.AppRunner(
