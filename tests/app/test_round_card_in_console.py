@@ -162,3 +162,15 @@ async def test_cancel_closes_a_mistaken_round_without_a_summary(memory: MemoryDa
     assert round_.is_closed and round_.cancelled
     out = await chat.play("@alice: /compact reflect @alice @bob")
     assert "@alice, your turn" in chat.channel(out)
+
+
+async def test_a_plain_line_from_the_speaker_is_named_as_their_answer_to_both_questions(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play("@alice: /compact reflect @alice @bob")
+    out = await chat.play("@alice: Candour about the backlog")
+    private = chat.private("alice", out)
+    assert private.index("What did you learn today? — your line is that answer.") < (
+        private.index("What did you especially value?")
+    )
