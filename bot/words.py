@@ -87,6 +87,7 @@ REJECTION: Final[dict[Rejection, str]] = {
     Rejection.ANSWER_TOO_LATE: "The round closed more than 2 minutes before you sent your "
     "answer, so it was not kept. If it matters, share it with the facilitator directly.",
 }
+STILL_WAITING: Final = "Still waiting: "
 ORDER_CHANGED: Final = "Done — the new speaking order: "
 ROUND_NOTHING_SHARED: Final = (
     "The round is closed. Nobody shared a reflection, so nothing was posted in the channel."

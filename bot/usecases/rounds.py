@@ -601,6 +601,10 @@ class RoundService:
                 thread = round_.conversation.in_thread(header.message_id)
                 summary = views.summary(effect.summary, outcome.place.compact, names)
                 await gateway.post(thread, summary)
+            case fx.Rejected(reason=Rejection.INVALID_ORDER):
+                still = words.REJECTION[Rejection.INVALID_ORDER] + " " + words.STILL_WAITING
+                message = views.with_people(still, round_.queue, names, ".")
+                await services.tell(effect.to, message, near=round_.conversation)
             case fx.Rejected():
                 await services.tell(
                     effect.to,

@@ -32,6 +32,8 @@ async def test_the_card_lists_people_in_speaking_order_and_a_reorder_is_confirme
 """
     )
     assert "Done — the new speaking order: @dan, @carol, @bob" in chat.private("alice", out)
+    refused = await chat.play("@alice: /compact order @carol @dan")
+    assert "Still waiting: @dan, @carol, @bob." in chat.private("alice", refused)
     card = _last_card(chat.channel(out))
     assert _listed(card) == ["@alice", "@dan", "@carol", "@bob"]
     out = await chat.play("@alice: pass")
