@@ -92,6 +92,13 @@ ORDER_CHANGED: Final = "Done — the new speaking order: "
 ROUND_NOTHING_SHARED: Final = (
     "The round is closed. Nobody shared a reflection, so nothing was posted in the channel."
 )
+ROUND_NOTHING_YET: Final = (
+    "The round is closed and nobody had shared a reflection, so nothing was posted in the "
+    "channel. Still answering, and posted if sent within 2 minutes: "
+)
+ACK_LATE_REFLECTION: Final = (
+    "Thank you — your reflection is kept and added to the round, though it had closed."
+)
 ROUND_CANCELLED: Final = (
     "The round is cancelled: it is closed and no summary was posted in the channel."
 )

@@ -531,7 +531,7 @@ class RoundService:
     async def _deliver_effects(self, outcome: Outcome, round_: Round) -> None:
         header = _Header(round_.conversation.thread)
         for effect in outcome.decision.effects:
-            if isinstance(effect, fx.PromptAttendee | fx.PostSummary | fx.LateReflectionKept):
+            if isinstance(effect, _AFTER_THE_CARD):
                 # The card first, then what follows it in the thread (the next prompt).
                 await self._refresh_header(round_, outcome, header)
             try:
@@ -622,14 +622,17 @@ class RoundService:
         near = round_.conversation
         names = outcome.names
         match effect:
-            case fx.NothingShared(facilitators=chairs) | fx.CancelledQuietly(facilitators=chairs):
-                text = (
-                    words.ROUND_CANCELLED
-                    if isinstance(effect, fx.CancelledQuietly)
-                    else words.ROUND_NOTHING_SHARED
+            case fx.CancelledQuietly():
+                for facilitator in effect.facilitators:
+                    await tell(facilitator, views.notice(words.ROUND_CANCELLED), near=near)
+            case fx.NothingShared():
+                message = (
+                    views.with_people(words.ROUND_NOTHING_YET, effect.answering, names, ".")
+                    if effect.answering
+                    else views.notice(words.ROUND_NOTHING_SHARED)
                 )
-                for facilitator in chairs:
-                    await tell(facilitator, views.notice(text), near=near)
+                for facilitator in effect.facilitators:
+                    await tell(facilitator, message, near=near)
             case fx.OrderChanged():
                 await tell(
                     effect.to,
@@ -651,6 +654,7 @@ class RoundService:
                 )
             case fx.LateReflectionKept():
                 reflection = round_.reflection_of(effect.person)
+                await tell(effect.person, views.notice(words.ACK_LATE_REFLECTION), near=near)
                 if reflection is not None:
                     thread = round_.conversation.in_thread(header.message_id)
                     gateway = self._services.gateway(round_.conversation.platform)
@@ -666,6 +670,16 @@ class _Header:
     message_id: str | None
     stale: bool = False
 
+
+# Effects shown after the round's card is redrawn: the card first, then what follows it.
+_AFTER_THE_CARD = (
+    fx.PromptAttendee,
+    fx.PostSummary,
+    fx.LateReflectionKept,
+    fx.NothingShared,
+    fx.CancelledQuietly,
+    fx.AnswerCutOff,
+)
 
 # How long before a turn times out its person gets a reminder (half the turn, if shorter).
 REMIND_BEFORE = timedelta(minutes=2)

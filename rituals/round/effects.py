@@ -95,6 +95,8 @@ class NothingShared:
 
     round_id: str
     facilitators: tuple[UserRef, ...]
+    answering: tuple[UserRef, ...] = ()
+    """Cut off mid-answer: what they send within the grace period will still be posted."""
 
 
 @dataclass(frozen=True, slots=True)

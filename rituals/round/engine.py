@@ -146,14 +146,14 @@ def _close(round_: Round, now: datetime, *, cancelled: bool = False) -> Decision
         status=RoundStatus.CLOSED, queue=(), closed_at=now, turns=turns, cancelled=cancelled
     )
     chairs = tuple(sorted(closed.facilitators))
-    ending: fx.RoundEffect
-    if cancelled:
-        ending = fx.CancelledQuietly(closed.id, chairs)
-    elif closed.reflections:
-        ending = fx.PostSummary(closed.id, closed.summary())
-    else:
-        ending = fx.NothingShared(closed.id, chairs)
+    ending: fx.RoundEffect = (
+        fx.CancelledQuietly(closed.id, chairs)
+        if cancelled
+        else fx.PostSummary(closed.id, closed.summary())
+    )
     cut_off = () if cancelled else closed.mid_answer()
+    if not cancelled and not closed.reflections:
+        ending = fx.NothingShared(closed.id, chairs, cut_off)
     notes = tuple(fx.AnswerCutOff(closed.id, user, now + ANSWER_GRACE) for user in cut_off)
     return Decision(closed, (fx.RoundStatusChanged(closed.id), ending, *notes))
 
@@ -192,11 +192,7 @@ def _keep_late(round_: Round, event: ev.ReflectionSubmitted, now: datetime) -> D
     kept = round_.evolve(reflections=(*round_.reflections, reflection))
     return Decision(
         kept,
-        (
-            fx.ReflectionRecorded(round_.id, event.by, early=False, edited=False),
-            fx.RoundStatusChanged(round_.id),
-            fx.LateReflectionKept(round_.id, event.by),
-        ),
+        (fx.RoundStatusChanged(round_.id), fx.LateReflectionKept(round_.id, event.by)),
     )
 
 

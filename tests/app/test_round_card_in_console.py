@@ -98,6 +98,7 @@ async def test_ending_while_someone_answers_asks_to_confirm_and_keeps_a_prompt_a
     out = await chat.play("@alice: /compact end")
     assert stored_rounds(memory)[0].is_closed
     assert "ended while you were answering" in chat.private("bob", out)
+    assert "posted if sent within 2 minutes: @bob." in chat.private("alice", out)
     out = await chat.play(
         """
 @bob: Valued the candour
@@ -105,6 +106,7 @@ async def test_ending_while_someone_answers_asks_to_confirm_and_keeps_a_prompt_a
 """
     )
     assert "Added after the round closed: @bob" in chat.channel(out)
+    assert "your reflection is kept and added to the round" in chat.private("bob", out)
     assert "“What I learned while the round ended”" in chat.channel(out)
     [kept] = await reflections(memory)
     assert kept.learned == "What I learned while the round ended"
