@@ -232,6 +232,9 @@ async def test_who_is_answering_a_warned_end_and_a_late_answer_come_back_as_save
     async with store.unit_of_work() as uow:
         again = await uow.rounds.get("round-2")
     assert again is not None and again.round.cancelled and again.round.is_closed
+    async with store.unit_of_work() as uow:
+        held = await uow.rounds.held_between(stored.partnership_id, T0, T0 + 60 * MINUTE)
+    assert [h.round_id for h in held] == [stored.round.id]  # the cancelled one was not held
 
 
 async def _compact_of(store: UnitOfWorkFactory, stored: StoredRound) -> StoredCompact:
