@@ -510,7 +510,8 @@ class RoundService:
         thread = round_.conversation.in_thread(header)
         turn = round_.current_turn
         if round_.is_closed:
-            await gateway.post(thread, views.summary(round_.summary(), compact, names))
+            if round_.reflections and not round_.cancelled:  # else nothing goes to the channel
+                await gateway.post(thread, views.summary(round_.summary(), compact, names))
         elif turn is not None:
             await gateway.post(thread, views.prompt(round_, turn.number, names))
 

@@ -3,6 +3,8 @@ confirmed, ending with nothing shared or with someone mid-answer, status and can
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.routes.commands import help_text
 from tests.app.harness import open_chat, reflections, stored_rounds
 from tests.fakes.memory import MemoryDatabase
@@ -178,3 +180,27 @@ async def test_a_plain_line_from_the_speaker_is_named_as_their_answer_to_both_qu
     assert private.index("What did you learn today? — your line is that answer.") < (
         private.index("What did you especially value?")
     )
+
+
+async def test_re_sending_after_a_crash_posts_no_summary_for_a_round_nobody_answered(
+    memory: MemoryDatabase,
+) -> None:
+    """What a dead process owed is said again from the round's state: for a round closed
+    with nothing shared, that is still nothing in the channel."""
+    chat = await open_chat(memory)
+    await chat.play(
+        """
+@alice: /compact reflect @alice @bob
+@alice: /compact end
+"""
+    )
+    [round_] = stored_rounds(memory)
+    async with memory.unit_of_work() as uow:
+        await uow.outbox.add(
+            round_.id, chat.clock.now(), by="a-dead-process", until=chat.clock.now()
+        )
+        await uow.commit()
+    chat.clock.advance(timedelta(minutes=1))
+    start = len(chat.lines)
+    assert await chat.wiring.inbox.recover() == 1
+    assert "What we learned and valued" not in "\n".join(chat.lines[start:])
