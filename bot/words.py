@@ -84,7 +84,42 @@ REJECTION: Final[dict[Rejection, str]] = {
     Rejection.ALREADY_RUNNING: "The round has already started.",
     Rejection.NO_CURRENT_TURN: "Nobody is being asked right now.",
     Rejection.INVALID_ORDER: "The new order must list exactly the people still waiting.",
+    Rejection.ANSWER_TOO_LATE: "The round closed more than 2 minutes before you sent your "
+    "answer, so it was not kept. If it matters, share it with the facilitator directly.",
 }
+STILL_WAITING: Final = "Still waiting: "
+ORDER_CHANGED: Final = "Done — the new speaking order: "
+ROUND_NOTHING_SHARED: Final = (
+    "The round is closed. Nobody shared a reflection, so nothing was posted in the channel."
+)
+ROUND_NOTHING_YET: Final = (
+    "The round is closed and nobody had shared a reflection, so nothing was posted in the "
+    "channel. Still answering, and posted if sent within 2 minutes: "
+)
+ACK_LATE_REFLECTION: Final = (
+    "Thank you — your reflection is kept and added to the round, though it had closed."
+)
+ROUND_CANCELLED: Final = (
+    "The round is cancelled: it is closed and no summary was posted in the channel."
+)
+END_NEEDS_CONFIRMING: Final = "Still answering: "
+END_NEEDS_CONFIRMING_END: Final = (
+    ". Their answers are kept if they send them within 2 minutes of the end. "
+    "To end the round now, `/compact end` again (or press *End round* again)."
+)
+ANSWER_CUT_OFF: Final = (
+    "The round has been ended while you were answering. Send your answer before {until} "
+    "(within 2 minutes) and it is still kept; after that it cannot be."
+)
+LATE_REFLECTION_KEPT: Final = "Added after the round closed: "
+STATUS_NONE: Final = "There is no reflection round open here."
+STATUS_GATHERING: Final = "A round is gathering here. "
+STATUS_RUNNING: Final = "A round is open here. "
+STATUS_SPOKEN: Final = "Spoken: "
+STATUS_NOBODY_YET: Final = "nobody yet"
+STATUS_NOW: Final = "Speaking now: "
+STATUS_NEXT: Final = "Next: "
+STATUS_STILL_TO_ANSWER: Final = "Still welcome to answer: "
 
 NO_OPEN_ROUND: Final = (
     "There is no reflection round open here. Start one with `/compact reflect @name @name`."
@@ -245,6 +280,9 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "next": "`/compact next` — facilitators: move on to the next person",
     "order": "`/compact order @x @y` — facilitators: who speaks next, in this order",
     "end": "`/compact end` — facilitators: close the round and post the summary",
+    "status": "`/compact status` — the round open here: who has spoken, who is next",
+    "cancel": "`/compact cancel` — facilitators: close a round started by mistake, "
+    "without posting a summary",
     "callout": "`/compact callout` — privately call out a behaviour that didn't match the "
     "compact (no blame; anonymous if you wish)",
     "agenda": "`/compact agenda` — facilitators: the call-outs tabled for the meeting",

@@ -65,6 +65,10 @@ def round_to_json(round_: Round) -> dict[str, Any]:
         "turns": [_turn_to_json(t) for t in round_.turns],
         "reflections": [reflection_to_json(r) for r in round_.reflections],
         "passed": [user_to_json(u) for u in sorted(round_.passed)],
+        # Added later (issue 13): absent from older snapshots, read with a default.
+        "answering": [user_to_json(u) for u in sorted(round_.answering)],
+        "end_asked": round_.end_asked,
+        "cancelled": round_.cancelled,
     }
 
 
@@ -97,6 +101,9 @@ def round_from_json(
         reflections=tuple(reflection_from_json(r) for r in state["reflections"]),
         passed=frozenset(user_from_json(u) for u in state["passed"]),
         closed_at=closed_at,
+        answering=frozenset(user_from_json(u) for u in state.get("answering", ())),
+        end_asked=bool(state.get("end_asked", False)),
+        cancelled=bool(state.get("cancelled", False)),
     )
 
 

@@ -39,6 +39,7 @@ abstract_event = st.one_of(
     st.builds(ev.AttendeeJoined, actor, st.sampled_from(NAMES).map(attendee)),
     st.builds(ev.RoundBegun, actor),
     st.builds(ev.RoundEnded, actor),
+    st.builds(ev.AnswerStarted, actor),
 )
 starts = st.builds(
     lambda names, order, seed: start(*names, order=order, seed=seed),
@@ -97,7 +98,8 @@ def test_random_sequences_keep_every_promise(start_event, events) -> None:
                 )
 
     absorb(round_, start_event, decision.effects)
-    for raw in [*events, ev.RoundEnded(CHAIR)]:
+    # Ending with someone mid-answer asks to confirm first: the second "end" ends it.
+    for raw in [*events, ev.RoundEnded(CHAIR), ev.RoundEnded(CHAIR)]:
         now += timedelta(seconds=20)
         event = resolve(round_, raw)
         decision = decide(round_, event, now)
@@ -119,12 +121,54 @@ def test_random_sequences_keep_every_promise(start_event, events) -> None:
     # No answer lost or duplicated: exactly the accepted answers, each once, latest content.
     stored = {r.author: (r.learned, r.valued, r.clause_ids) for r in round_.reflections}
     assert stored == expected
-    # The summary holds exactly the stored answers, and is posted exactly once.
+    # The summary holds exactly the stored answers, and is posted exactly once; a round
+    # nobody answered posts none and tells the facilitators instead.
     summaries = [e.summary for e in all_effects if isinstance(e, fx.PostSummary)]
-    assert len(summaries) == 1
+    nothing = [e for e in all_effects if isinstance(e, fx.NothingShared)]
+    if not round_.reflections:
+        assert summaries == [] and len(nothing) == 1
+        return
+    assert len(summaries) == 1 and nothing == []
     assert summaries[0].reflections == round_.reflections
     cited = sum(len(r.clause_ids) for r in round_.reflections)
     assert sum(count for _, count in summaries[0].celebrated) == cited
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    starts,
+    st.lists(abstract_event, max_size=25),
+    st.lists(st.tuples(st.sampled_from(ACTORS).map(person), st.integers(0, 400)), max_size=6),
+)
+def test_after_the_end_only_an_answer_begun_before_it_and_sent_in_time_is_kept(
+    start_event, events, late
+) -> None:
+    """The 2-minute grace: kept iff begun before the end (and not given) and sent within
+    120 s of it; everyone else is refused, and a refusal changes nothing."""
+    now = T0
+    round_ = decide(None, start_event, now).round
+    assert round_ is not None
+    for raw in [*events, ev.RoundEnded(CHAIR), ev.RoundEnded(CHAIR)]:
+        now += timedelta(seconds=20)
+        decided = decide(round_, resolve(round_, raw), now).round
+        assert decided is not None
+        round_ = decided
+    assert round_.is_closed and round_.closed_at is not None
+    cut_off = set(round_.mid_answer())
+    closed_at = round_.closed_at
+    for who, seconds in sorted(late, key=lambda pair: pair[1]):
+        at = closed_at + timedelta(seconds=seconds)
+        before = round_
+        decision = decide(round_, ev.ReflectionSubmitted(who, "late words", ""), at)
+        assert decision.round is not None
+        round_ = decision.round
+        first = before.reflection_of(who) is None
+        kept = first and round_.reflection_of(who) is not None
+        assert kept == (first and who in cut_off and seconds <= 120)
+        if decision.rejected:
+            assert round_ == before
+        check_state(round_)
+    assert round_.is_closed
 
 
 @settings(max_examples=200, deadline=None)

@@ -34,7 +34,9 @@ class ConsoleGateway:
         lines = _people_lines(message)
         if lines and lines != self._shown.get(message_id):
             self._shown[message_id] = lines
-            self._emit(f"[#{conversation.channel}] compact (round updated)", ["", *lines])
+            self._emit(
+                f"[#{conversation.channel}] compact (round updated)", [message.summary, *lines]
+            )
 
     async def send_private(
         self, user: UserRef, message: Message, *, near: ConversationRef | None = None

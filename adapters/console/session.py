@@ -112,6 +112,8 @@ class ConsoleSession:
         form = await self._app.message(ChatMessage(actor, self.channel, text, chat=Chat.LINES))
         if form is not None:
             progress = self._open(actor.user, form, announce=False)
+            # Say which question the line answered, so the next prompt is not a non sequitur.
+            self._private(actor.user, f"{form.fields[0].label} — your line is that answer.")
             await self._fill(actor, progress, text)
         elif SLASH_WORD.match(text):
             self._private(actor.user, "Commands start with /compact — try /compact help.")

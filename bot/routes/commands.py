@@ -13,6 +13,7 @@ from bot.usecases.compacts import link_channel, show_compact
 from bot.usecases.dashboard import send_page_link
 from bot.usecases.digests import preview_digest
 from bot.usecases.health import mark_review, show_health
+from bot.usecases.round_status import show_status
 from bot.usecases.rounds import EventFor
 from bot.usecases.settings import settings
 from bot.views.rounds import said
@@ -177,6 +178,11 @@ async def minutes(uc: UseCases, request: CommandRequest) -> None:
     await send_page_link(uc.services, request.actor, request.conversation, day)
 
 
+async def status(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact status`: where the round open here stands, privately."""
+    await show_status(uc.services, request.actor, request.conversation)
+
+
 async def show_help(uc: UseCases, request: CommandRequest) -> None:
     await uc.tell(request.actor, request.conversation, help_text())
 
@@ -217,6 +223,8 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "next": round_event(lambda r: ev.NextTurnRequested(r.actor.user)),
     "order": round_event(_reordered),
     "end": round_event(lambda r: ev.RoundEnded(r.actor.user)),
+    "status": status,
+    "cancel": round_event(lambda r: ev.RoundCancelled(r.actor.user)),
     "callout": callout,
     "agenda": agenda,
     "discussed": callout_step("discussed", lambda uc: uc.callouts.discussed),
@@ -238,7 +246,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
 # command's key is recorded just before it runs (it reads, or changes several things).
 KEYED_IN_USE_CASE: Final = frozenset(
     {
-        "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end",
+        "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end", "cancel",
         "discussed", "resolve", "withdraw", "iam", "link", "review",
     }
 )  # fmt: skip

@@ -7,6 +7,7 @@ from bot import words
 from bot.messages import Inline, Message, Paragraph
 from bot.requests import Actor
 from bot.services import Services
+from bot.views import rounds as views
 from bot.views.names import mention
 from rituals.refs import ConversationRef, UserRef
 from rituals.round import Round
@@ -16,6 +17,17 @@ async def open_round(services: Services, conversation: ConversationRef) -> Round
     async with services.database.unit_of_work() as uow:
         stored = await uow.rounds.open_in(conversation.in_thread(None))
     return stored.round if stored is not None else None
+
+
+async def show_status(services: Services, actor: Actor, conversation: ConversationRef) -> None:
+    """`/compact status`, privately: the open round, who has spoken, who is speaking and next."""
+    round_ = await open_round(services, conversation)
+    if round_ is None:
+        message = Message(words.STATUS_NONE, (Paragraph.of(words.STATUS_NONE),))
+    else:
+        names = {a.user: a.name or a.user.user_id for a in round_.attendees}
+        message = views.status(round_, names)
+    await services.tell(actor.user, message, near=conversation)
 
 
 def round_standing(round_: Round) -> Message:

@@ -359,7 +359,17 @@ class RoundService:
                 actor.user, views.rejection(Rejection.ALREADY_ANSWERED), near=conversation
             )
             return None
+        if not edit:
+            await self._mark_answering(actor, stored.round.id)
         return views.reflection_form(stored.round, compact, existing=existing)
+
+    async def _mark_answering(self, actor: Actor, round_id: str) -> None:
+        """Remember that `actor` has begun an answer, so ending the round asks to confirm."""
+
+        def event_for(_round: Round, _joining: Mapping[UserRef, Attendee]) -> ev.RoundEvent:
+            return ev.AnswerStarted(actor.user)
+
+        await self._apply(_by_id(round_id), event_for)
 
     async def submit_form(
         self,
@@ -453,6 +463,7 @@ class RoundService:
             compact = (await self._services.compact_version(uow, stored.compact_version_id)).compact
         if stored.round.reflection_of(actor.user) is not None:
             return None
+        await self._mark_answering(actor, stored.round.id)
         return views.reflection_form(stored.round, compact)
 
     # --- effects -------------------------------------------------------------------------
@@ -499,7 +510,8 @@ class RoundService:
         thread = round_.conversation.in_thread(header)
         turn = round_.current_turn
         if round_.is_closed:
-            await gateway.post(thread, views.summary(round_.summary(), compact, names))
+            if round_.reflections and not round_.cancelled:  # else nothing goes to the channel
+                await gateway.post(thread, views.summary(round_.summary(), compact, names))
         elif turn is not None:
             await gateway.post(thread, views.prompt(round_, turn.number, names))
 
@@ -520,17 +532,26 @@ class RoundService:
     async def _deliver_effects(self, outcome: Outcome, round_: Round) -> None:
         header = _Header(round_.conversation.thread)
         for effect in outcome.decision.effects:
+            if isinstance(effect, _AFTER_THE_CARD):
+                # The card first, then what follows it in the thread (the next prompt).
+                await self._refresh_header(round_, outcome, header)
             try:
                 await self._carry_out(effect, round_, outcome, header)
             except Exception:
                 log.exception("could not deliver %s for round %s", type(effect).__name__, round_.id)
-        if header.stale and header.message_id is not None:
-            try:
-                await self._services.gateway(round_.conversation.platform).update(
-                    round_.conversation, header.message_id, views.header(round_, outcome.names)
-                )
-            except Exception:
-                log.exception("could not update the header of round %s", round_.id)
+        await self._refresh_header(round_, outcome, header)
+
+    async def _refresh_header(self, round_: Round, outcome: Outcome, header: _Header) -> None:
+        """Redraw the round's card once, if the round changed since it was last drawn."""
+        if not header.stale or header.message_id is None:
+            return
+        header.stale = False
+        try:
+            await self._services.gateway(round_.conversation.platform).update(
+                round_.conversation, header.message_id, views.header(round_, outcome.names)
+            )
+        except Exception:
+            log.exception("could not update the header of round %s", round_.id)
 
     async def _carry_out(
         self, effect: fx.RoundEffect, round_: Round, outcome: Outcome, header: _Header
@@ -581,12 +602,65 @@ class RoundService:
                 thread = round_.conversation.in_thread(header.message_id)
                 summary = views.summary(effect.summary, outcome.place.compact, names)
                 await gateway.post(thread, summary)
+            case fx.Rejected(reason=Rejection.INVALID_ORDER):
+                still = words.REJECTION[Rejection.INVALID_ORDER] + " " + words.STILL_WAITING
+                message = views.with_people(still, round_.queue, names, ".")
+                await services.tell(effect.to, message, near=round_.conversation)
             case fx.Rejected():
                 await services.tell(
                     effect.to,
                     views.rejection(effect.reason, effect.detail),
                     near=round_.conversation,
                 )
+            case _:
+                await self._carry_out_private(effect, round_, outcome, header)
+
+    async def _carry_out_private(
+        self, effect: fx.RoundEffect, round_: Round, outcome: Outcome, header: _Header
+    ) -> None:
+        """The effects added for facilitators and people cut off (issue 13)."""
+        tell = self._services.tell
+        near = round_.conversation
+        names = outcome.names
+        match effect:
+            case fx.CancelledQuietly():
+                for facilitator in effect.facilitators:
+                    await tell(facilitator, views.notice(words.ROUND_CANCELLED), near=near)
+            case fx.NothingShared():
+                message = (
+                    views.with_people(words.ROUND_NOTHING_YET, effect.answering, names, ".")
+                    if effect.answering
+                    else views.notice(words.ROUND_NOTHING_SHARED)
+                )
+                for facilitator in effect.facilitators:
+                    await tell(facilitator, message, near=near)
+            case fx.OrderChanged():
+                await tell(
+                    effect.to,
+                    views.with_people(words.ORDER_CHANGED, effect.order, names),
+                    near=near,
+                )
+            case fx.EndNeedsConfirming():
+                message = views.with_people(
+                    words.END_NEEDS_CONFIRMING,
+                    effect.answering,
+                    names,
+                    words.END_NEEDS_CONFIRMING_END,
+                )
+                await tell(effect.to, message, near=near)
+            case fx.AnswerCutOff():
+                until = effect.keep_until.strftime("%H:%M:%S UTC")
+                await tell(
+                    effect.person, views.notice(words.ANSWER_CUT_OFF.format(until=until)), near=near
+                )
+            case fx.LateReflectionKept():
+                reflection = round_.reflection_of(effect.person)
+                await tell(effect.person, views.notice(words.ACK_LATE_REFLECTION), near=near)
+                if reflection is not None:
+                    thread = round_.conversation.in_thread(header.message_id)
+                    gateway = self._services.gateway(round_.conversation.platform)
+                    message = views.late_reflection(reflection, outcome.place.compact, names)
+                    await gateway.post(thread, message)
 
 
 @dataclass
@@ -597,6 +671,16 @@ class _Header:
     message_id: str | None
     stale: bool = False
 
+
+# Effects shown after the round's card is redrawn: the card first, then what follows it.
+_AFTER_THE_CARD = (
+    fx.PromptAttendee,
+    fx.PostSummary,
+    fx.LateReflectionKept,
+    fx.NothingShared,
+    fx.CancelledQuietly,
+    fx.AnswerCutOff,
+)
 
 # How long before a turn times out its person gets a reminder (half the turn, if shorter).
 REMIND_BEFORE = timedelta(minutes=2)

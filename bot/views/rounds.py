@@ -15,6 +15,7 @@ from bot.messages import (
     FormField,
     Heading,
     Inline,
+    Mention,
     Message,
     Paragraph,
     UserText,
@@ -22,6 +23,7 @@ from bot.messages import (
 from bot.views.names import Names, mention
 from rituals.compact import Compact
 from rituals.reflection import Reflection
+from rituals.refs import UserRef
 from rituals.round import Rejection, Round, RoundStatus, RoundSummary
 from rituals.text import MAX_ANSWER_CHARS
 
@@ -61,8 +63,7 @@ def header(round_: Round, names: Names) -> Message:
     blocks.append(Paragraph.of(words.ROUND_INTRO))
     items: list[tuple[Inline, ...]] = []
     current = round_.current_turn
-    for attendee in round_.attendees:
-        user = attendee.user
+    for user in round_.speaking_order():
         if round_.reflection_of(user) is not None:
             state = "shared a reflection"
         elif user in round_.passed:
@@ -222,6 +223,61 @@ def _organisation_name(compact: Compact, organisation_id: str) -> str:
 
 def _clause_text(compact: Compact, clause_id: str) -> str:
     return compact.clause(clause_id).text if compact.has_clause(clause_id) else clause_id
+
+
+def people(users: tuple[UserRef, ...], names: Names) -> tuple[Inline, ...]:
+    """Mentions of `users`, separated by commas."""
+    parts: list[Inline] = []
+    for i, user in enumerate(users):
+        parts.extend([", "] if i else [])
+        parts.append(mention(user, names))
+    return tuple(parts)
+
+
+def with_people(before: str, users: tuple[UserRef, ...], names: Names, after: str = "") -> Message:
+    """A private note: `before`, then mentions of `users`, then `after`."""
+    parts = (before, *people(users, names), *((after,) if after else ()))
+    plain = before + ", ".join(f"@{names.get(u, u.user_id)}" for u in users) + after
+    return Message(plain, (Paragraph(parts),))
+
+
+def late_reflection(reflection: Reflection, compact: Compact, names: Names) -> Message:
+    """A reflection kept after the summary went out (begun before the end, sent in time)."""
+    block = _reflection_block(reflection, compact, names)
+    return Message(
+        f"{words.LATE_REFLECTION_KEPT}{names.get(reflection.author, reflection.author.user_id)}",
+        (Paragraph((words.LATE_REFLECTION_KEPT, *block.parts)),),
+    )
+
+
+def status(round_: Round, names: Names) -> Message:
+    """`/compact status`: where the round stands, who has spoken, who is next."""
+    spoken = tuple(u for u in round_.speaking_order() if round_.has_spoken(u))
+    opening = (
+        words.STATUS_GATHERING if round_.status is RoundStatus.GATHERING else words.STATUS_RUNNING
+    )
+    lines: list[tuple[Inline, ...]] = [
+        (opening, words.STATUS_SPOKEN, *(people(spoken, names) or (words.STATUS_NOBODY_YET,)))
+    ]
+    turn = round_.current_turn
+    if turn is not None:
+        lines.append((words.STATUS_NOW, mention(turn.person, names)))
+    if round_.queue:
+        lines.append((words.STATUS_NEXT, *people(round_.queue, names)))
+    asked = {t.person for t in round_.turns}
+    late = tuple(
+        u for u in round_.waiting_on() if u in asked and (turn is None or u != turn.person)
+    )
+    if late:
+        lines.append((words.STATUS_STILL_TO_ANSWER, *people(late, names)))
+    plain = " ".join("".join(_plain(part) for part in line) for line in lines)
+    return Message(plain, tuple(Paragraph(line) for line in lines))
+
+
+def _plain(part: Inline) -> str:
+    if isinstance(part, Mention):
+        return f"@{part.name}"
+    return part if isinstance(part, str) else part.text
 
 
 def everyone_asked(waiting: tuple[Inline, ...]) -> Message:

@@ -26,6 +26,7 @@ class Rejection(StrEnum):
     ALREADY_RUNNING = "already_running"
     NO_CURRENT_TURN = "no_current_turn"
     INVALID_ORDER = "invalid_order"
+    ANSWER_TOO_LATE = "answer_too_late"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,61 @@ class PostSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class NothingShared:
+    """The round closed with no reflection: nothing goes to the channel; the facilitators
+    are told privately."""
+
+    round_id: str
+    facilitators: tuple[UserRef, ...]
+    answering: tuple[UserRef, ...] = ()
+    """Cut off mid-answer: what they send within the grace period will still be posted."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderChanged:
+    """Confirm a reorder to the facilitator who made it, with who speaks next."""
+
+    round_id: str
+    to: UserRef
+    order: tuple[UserRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EndNeedsConfirming:
+    """`to` asked to end the round while `answering` are mid-answer: ask them to confirm."""
+
+    round_id: str
+    to: UserRef
+    answering: tuple[UserRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerCutOff:
+    """The round ended while `person` was answering: their answer is kept until `keep_until`."""
+
+    round_id: str
+    person: UserRef
+    keep_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LateReflectionKept:
+    """An answer begun before the end and submitted within the grace period: add it to what
+    the round shared."""
+
+    round_id: str
+    person: UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledQuietly:
+    """The round was cancelled: no summary; the facilitators are told privately."""
+
+    round_id: str
+    facilitators: tuple[UserRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """Tell only `to` why their action did nothing; `detail` adds specifics (e.g. a text
     limit) and `field` names the answer field at fault, if any."""
@@ -106,5 +162,11 @@ RoundEffect = (
     | TurnLapsed
     | EveryoneAsked
     | PostSummary
+    | NothingShared
+    | OrderChanged
+    | EndNeedsConfirming
+    | AnswerCutOff
+    | LateReflectionKept
+    | CancelledQuietly
     | Rejected
 )

@@ -8,7 +8,7 @@ makes platform retries and double-clicks harmless.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rituals.errors import InvalidInput
 from rituals.reflection import Reflection
@@ -18,6 +18,9 @@ from rituals.round import events as ev
 from rituals.round.ordering import speaking_order
 from rituals.round.state import Round, RoundStatus, Turn, TurnOutcome
 from rituals.text import MAX_ANSWER_CHARS, MAX_CLAUSES_PER_ANSWER, clean_text
+
+ANSWER_GRACE = timedelta(minutes=2)
+"""How long after the end an answer begun before it is still kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +42,7 @@ def decide(current: Round | None, event: ev.RoundEvent, now: datetime) -> Decisi
     if current is None:
         raise ValueError("only RoundStartRequested can act on a round that does not exist")
     if current.is_closed:
-        if isinstance(event, ev.TurnTimedOut):
-            return Decision(current)
-        return _reject(current, event.by, fx.Rejection.ROUND_CLOSED)
+        return _after_close(current, event, now)
     match event:
         case ev.AttendeeJoined():
             return _join(current, event, now)
@@ -63,6 +64,10 @@ def decide(current: Round | None, event: ev.RoundEvent, now: datetime) -> Decisi
             return _time_out(current, event, now)
         case ev.RoundEnded():
             return _end(current, event, now)
+        case ev.AnswerStarted():
+            return _answer_started(current, event)
+        case ev.RoundCancelled():
+            return _cancel(current, event, now)
     raise TypeError(f"unknown round event {event!r}")  # pragma: no cover
 
 
@@ -133,11 +138,61 @@ def _advance(round_: Round, now: datetime) -> Decision:
     )
 
 
-def _close(round_: Round, now: datetime) -> Decision:
+def _close(round_: Round, now: datetime, *, cancelled: bool = False) -> Decision:
+    """Close the round: the summary in its thread, or (nothing shared, or cancelled) a
+    private word to the facilitators; anyone mid-answer is told how long their answer keeps."""
     turns = _ended_turns(round_, TurnOutcome.SKIPPED, now) if round_.current_turn else round_.turns
-    closed = round_.evolve(status=RoundStatus.CLOSED, queue=(), closed_at=now, turns=turns)
+    closed = round_.evolve(
+        status=RoundStatus.CLOSED, queue=(), closed_at=now, turns=turns, cancelled=cancelled
+    )
+    chairs = tuple(sorted(closed.facilitators))
+    ending: fx.RoundEffect = (
+        fx.CancelledQuietly(closed.id, chairs)
+        if cancelled
+        else fx.PostSummary(closed.id, closed.summary())
+    )
+    cut_off = () if cancelled else closed.mid_answer()
+    if not cancelled and not closed.reflections:
+        ending = fx.NothingShared(closed.id, chairs, cut_off)
+    notes = tuple(fx.AnswerCutOff(closed.id, user, now + ANSWER_GRACE) for user in cut_off)
+    return Decision(closed, (fx.RoundStatusChanged(closed.id), ending, *notes))
+
+
+def _after_close(round_: Round, event: ev.RoundEvent, now: datetime) -> Decision:
+    """A closed round only takes the answer of someone cut off mid-answer, within the grace
+    period; stale timers and form openings change nothing; anything else is refused."""
+    if isinstance(event, ev.TurnTimedOut | ev.AnswerStarted):
+        return Decision(round_)
+    cut_off = not round_.cancelled and event.by in round_.mid_answer()
+    if isinstance(event, ev.ReflectionSubmitted) and cut_off:
+        assert round_.closed_at is not None
+        if now > round_.closed_at + ANSWER_GRACE:
+            return _reject(round_, event.by, fx.Rejection.ANSWER_TOO_LATE)
+        return _keep_late(round_, event, now)
+    if isinstance(event, ev.ReflectionSubmitted) and round_.reflection_of(event.by) is not None:
+        return _submit(round_, event, now)  # a retried late submission changes nothing
+    return _reject(round_, event.by, fx.Rejection.ROUND_CLOSED)
+
+
+def _keep_late(round_: Round, event: ev.ReflectionSubmitted, now: datetime) -> Decision:
+    attendee = round_.attendee(event.by)
+    assert attendee is not None
+    checked = _validated(round_, event.by, event.learned, event.valued, event.clause_ids)
+    if isinstance(checked, fx.Rejected):
+        return Decision(round_, (checked,))
+    learned, valued, clause_ids = checked
+    reflection = Reflection(
+        author=event.by,
+        organisation_id=attendee.organisation_id,
+        learned=learned,
+        valued=valued,
+        clause_ids=clause_ids,
+        submitted_at=now,
+    )
+    kept = round_.evolve(reflections=(*round_.reflections, reflection))
     return Decision(
-        closed, (fx.RoundStatusChanged(closed.id), fx.PostSummary(closed.id, closed.summary()))
+        kept,
+        (fx.RoundStatusChanged(round_.id), fx.LateReflectionKept(round_.id, event.by)),
     )
 
 
@@ -357,7 +412,10 @@ def _reorder(round_: Round, event: ev.QueueReordered) -> Decision:
         return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
     if sorted(event.order) != sorted(round_.queue) or len(set(event.order)) != len(event.order):
         return _reject(round_, event.by, fx.Rejection.INVALID_ORDER)
-    return Decision(round_.evolve(queue=event.order), (fx.RoundStatusChanged(round_.id),))
+    return Decision(
+        round_.evolve(queue=event.order),
+        (fx.RoundStatusChanged(round_.id), fx.OrderChanged(round_.id, event.by, event.order)),
+    )
 
 
 def _time_out(round_: Round, event: ev.TurnTimedOut, now: datetime) -> Decision:
@@ -368,6 +426,28 @@ def _time_out(round_: Round, event: ev.TurnTimedOut, now: datetime) -> Decision:
 
 
 def _end(round_: Round, event: ev.RoundEnded, now: datetime) -> Decision:
+    """End the round; with someone mid-answer, the first "end" only asks to confirm."""
     if not round_.is_facilitator(event.by):
         return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    answering = round_.mid_answer()
+    if answering and not round_.end_asked:
+        return Decision(
+            round_.evolve(end_asked=True),
+            (fx.EndNeedsConfirming(round_.id, event.by, answering),),
+        )
     return _close(round_, now)
+
+
+def _cancel(round_: Round, event: ev.RoundCancelled, now: datetime) -> Decision:
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    return _close(round_, now, cancelled=True)
+
+
+def _answer_started(round_: Round, event: ev.AnswerStarted) -> Decision:
+    """Remember who is answering; nobody is told (the form itself is the response)."""
+    if round_.attendee(event.by) is None or round_.has_spoken(event.by):
+        return Decision(round_)
+    if event.by in round_.answering:
+        return Decision(round_)
+    return Decision(round_.evolve(answering=round_.answering | {event.by}))

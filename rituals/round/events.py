@@ -103,6 +103,21 @@ class RoundEnded:
     by: UserRef
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerStarted:
+    """`by` opened the answer form (or began answering line by line): ending the round now
+    would cut them off, so the facilitator is asked to confirm."""
+
+    by: UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class RoundCancelled:
+    """`/compact cancel`: a round started by mistake is closed without a summary."""
+
+    by: UserRef
+
+
 RoundEvent = (
     RoundStartRequested
     | AttendeeJoined
@@ -115,4 +130,6 @@ RoundEvent = (
     | QueueReordered
     | TurnTimedOut
     | RoundEnded
+    | AnswerStarted
+    | RoundCancelled
 )

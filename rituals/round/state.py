@@ -67,6 +67,12 @@ class Round:
     reflections: tuple[Reflection, ...] = ()
     passed: frozenset[UserRef] = frozenset()
     closed_at: datetime | None = None
+    answering: frozenset[UserRef] = frozenset()
+    """Who has opened the answer form (or begun a line-by-line answer) in this round."""
+    end_asked: bool = False
+    """The facilitator was warned that someone is mid-answer; the next "end" ends it."""
+    cancelled: bool = False
+    """Closed by `/compact cancel`: started by mistake, so no summary was posted."""
 
     def evolve(self, **changes: object) -> Round:
         """A copy with `changes`; like `dataclasses.replace`, at a third of its cost (the
@@ -101,6 +107,22 @@ class Round:
     def has_spoken(self, user: UserRef) -> bool:
         """Answered or passed: either way they are not asked again."""
         return user in self.passed or self.reflection_of(user) is not None
+
+    def mid_answer(self) -> tuple[UserRef, ...]:
+        """Attendees who began answering and have neither answered nor passed yet."""
+        return tuple(
+            a.user
+            for a in self.attendees
+            if a.user in self.answering and not self.has_spoken(a.user)
+        )
+
+    def speaking_order(self) -> tuple[UserRef, ...]:
+        """Everyone in the order they speak: those already asked (in turn order), the queue,
+        then anyone never asked (they answered early, or were skipped before their turn)."""
+        asked = [t.person for t in self.turns]
+        order = list(dict.fromkeys([*asked, *self.queue]))
+        order.extend(a.user for a in self.attendees if a.user not in order)
+        return tuple(order)
 
     def waiting_on(self) -> tuple[UserRef, ...]:
         """Attendees who have neither answered nor passed, in attendee order."""

@@ -314,14 +314,15 @@ class RoundRepository:
     async def held_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[RoundHeld]:
-        """Closed rounds opened in `[start, end)`, with their attendees' organisations (for
-        someone who said which only later, the one they have said since)."""
+        """Closed rounds opened in `[start, end)`, not cancelled ones, with their attendees'
+        organisations (for someone who said which only later, the one they have said since)."""
         rows = await (await self._session.connection()).execute(
             _HELD_BETWEEN, {"partnership_id": partnership_id, "start": start, "end": end}
         )
         held = [
             (round_id, opened_at, attendees_from_json(state))
             for round_id, opened_at, state in rows.all()
+            if not state.get("cancelled", False)  # started by mistake: not a round held
         ]
         unplaced = {a.user for _, _, attendees in held for a in attendees if not a.organisation_id}
         since = await self._organisations_now(partnership_id, unplaced)

@@ -199,3 +199,46 @@ async def test_a_reflection_citing_a_clause_not_in_the_version_is_refused(
     async with store.unit_of_work() as uow:
         with pytest.raises(ValueError):
             await uow.rounds.save(stored, replace(answered, reflections=(bad,)))
+
+
+async def test_who_is_answering_a_warned_end_and_a_late_answer_come_back_as_saved(
+    store: UnitOfWorkFactory,
+) -> None:
+    """Issue 13: the form opened, the end asked to confirm, the answer kept after the end,
+    and a cancelled round, all survive a save and a load."""
+    stored = await added(store)
+    answering = step(stored.round, ev.AnswerStarted(BOB), T0)
+    warned = step(answering, ev.RoundEnded(ALICE), T0 + MINUTE)
+    assert warned.answering == {BOB} and warned.end_asked and not warned.is_closed
+    closed = step(warned, ev.RoundEnded(ALICE), T0 + 2 * MINUTE)
+    late = step(closed, ev.ReflectionSubmitted(BOB, "late", "kept", ()), T0 + 3 * MINUTE)
+    assert late.reflection_of(BOB) is not None
+    async with store.unit_of_work() as uow:
+        saved = await uow.rounds.save(stored, warned)
+        saved = await uow.rounds.save(saved, closed)
+        saved = await uow.rounds.save(saved, late)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        loaded = await uow.rounds.get(stored.round.id)
+        rows = await uow.reflections.export_rows(None)
+    assert loaded is not None and loaded.round == late
+    assert [row.learned for row in rows] == ["late"]
+    compact = await _compact_of(store, stored)
+    second = await add(store, compact, "round-2")
+    cancelled = step(second.round, ev.RoundCancelled(ALICE), T0 + MINUTE)
+    async with store.unit_of_work() as uow:
+        await uow.rounds.save(second, cancelled)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        again = await uow.rounds.get("round-2")
+    assert again is not None and again.round.cancelled and again.round.is_closed
+    async with store.unit_of_work() as uow:
+        held = await uow.rounds.held_between(stored.partnership_id, T0, T0 + 60 * MINUTE)
+    assert [h.round_id for h in held] == [stored.round.id]  # the cancelled one was not held
+
+
+async def _compact_of(store: UnitOfWorkFactory, stored: StoredRound) -> StoredCompact:
+    async with store.unit_of_work() as uow:
+        compact = await uow.compacts.latest_for(stored.partnership_id)
+    assert compact is not None
+    return compact

@@ -696,7 +696,7 @@ class MemoryRounds(_Repository):
                 ),
             )
             for r in held
-            if r.is_closed and start <= r.opened_at < end
+            if r.is_closed and not r.cancelled and start <= r.opened_at < end
         ]
 
 
