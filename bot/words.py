@@ -160,6 +160,9 @@ CALLOUT_CANNOT_CHANGE: Final = (
     "You can't change call-out {ref}: facilitators move call-outs on from `/compact agenda`, "
     "and only the person who raised one can withdraw it (`/compact mine` lists yours)."
 )
+CALLOUT_NOT_ON_AGENDA: Final = (
+    "There is no call-out {ref} on the agenda; `/compact agenda` lists the references."
+)
 CALLOUT_BUSY: Final = "Call-out {ref} was being changed by someone else; please try again."
 CALLOUT_ANONYMOUS_REQUIRED: Final = (
     "Please answer yes (nobody will know it was you) or no (facilitators see your name)."

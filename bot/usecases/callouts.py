@@ -200,12 +200,15 @@ class CalloutService:
                         return FormResult()  # a repeat: the first one was applied
                     place = await place_of(uow, conversation)
                     person = await known_person(uow, place, actor.user)
+                    facilitator = person is not None and place.is_facilitator(person)
                     stored = await uow.callouts.get_stored(place.partnership_id, wanted)
                     if stored is None:
-                        return _refused(cannot)
+                        # A facilitator sees the agenda anyway, so naming the slip costs
+                        # nothing; anyone else learns nothing about whether it exists.
+                        missing = words.CALLOUT_NOT_ON_AGENDA.format(ref=wanted)
+                        return _refused(missing if facilitator else cannot)
                     callout = stored.callout
                     key = services.reporter_keys.key_for(place.slug, callout.id, actor.user)
-                    facilitator = person is not None and place.is_facilitator(person)
                     try:
                         decision = step(callout, facilitator, key)
                     except NotAllowed:

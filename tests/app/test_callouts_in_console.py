@@ -160,3 +160,18 @@ async def test_a_retried_callout_submission_is_tabled_once(memory: MemoryDatabas
     assert (await app.submit(submission)).ok
     assert (await app.submit(submission)).ok
     assert len(await callouts(memory)) == 1
+
+
+async def test_a_facilitator_naming_an_unknown_callout_is_told_it_is_not_on_the_agenda(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play(ANONYMOUS_CALLOUT)
+    out = await chat.play("@alice: /compact discussed ZZZZZZ We talked")
+    told = chat.private("alice", out)
+    assert "no call-out ZZZZZZ on the agenda" in told
+    assert "facilitators move call-outs on" not in told
+    # Anyone else keeps the words that say nothing about whether it exists.
+    out = await chat.play("@carol: /compact discussed ZZZZZZ We talked")
+    assert "You can't change call-out ZZZZZZ" in chat.private("carol", out)
+    assert "on the agenda;" not in chat.private("carol", out)
