@@ -286,7 +286,9 @@ SETTINGS_ZONE_HINT: Final = "A name like Europe/London; summer time is taken car
 SETTINGS_ENABLED: Final = "Send the weekly digest?"
 SETTINGS_THIS_CHANNEL: Final = "Send it to this channel?"
 SETTINGS_SHOWN: Final = "The weekly digest goes out {when}; {here}"
-SETTINGS_OFF: Final = "never (switched off)"
+SETTINGS_SHOWN_OFF: Final = (
+    "The weekly digest is switched off, so none goes out; when it is switched on, {here}"
+)
 SETTINGS_HERE: Final = "this channel gets it."
 SETTINGS_NOT_HERE: Final = "this channel does not get it."
 SETTINGS_SAVED: Final = "Saved."
@@ -303,16 +305,27 @@ DIGEST_MISSED: Final = (
 DIGEST_QUIET_WEEK: Final = (
     "A quiet week: no rounds, reflections or call-outs. The compact is still here when you meet."
 )
-DIGEST_ROUNDS: Final = "{rounds} reflection round(s) held; {reflections} reflection(s) shared."
+DIGEST_ROUNDS: Final = "{rounds} held; {reflections} shared."
+DIGEST_ROUND_WORD: Final = ("reflection round", "reflection rounds")
+DIGEST_REFLECTION_WORD: Final = ("reflection", "reflections")
+DIGEST_ATTENDED: Final = "{rounds}, {reflections}"
+DIGEST_ROUND_SHORT: Final = ("round", "rounds")
 DIGEST_PARTICIPATION: Final = "Participation by organisation:"
 DIGEST_NO_ORGANISATION: Final = "Organisation not yet known"
 DIGEST_HIGHLIGHTS: Final = "What people especially valued:"
 DIGEST_CELEBRATED: Final = "Clauses celebrated most:"
-DIGEST_CALLOUTS: Final = (
-    "Call-outs: {raised} raised, {discussed} discussed, {resolved} resolved. "
-    "Counted by clause only — never who raised them."
-)
-DIGEST_LEARNING: Final = "  learning: "
+DIGEST_CALLOUTS_WEEK: Final = "Call-outs this week: {counts}."
+DIGEST_CALLOUTS_NONE_THIS_WEEK: Final = "Call-outs this week: none raised, discussed or resolved."
+DIGEST_CALLOUTS_STILL_OPEN: Final = "Still open: {counts}."
+DIGEST_CALLOUTS_NONE_OPEN: Final = "None still open."
+DIGEST_CALLOUTS_PRIVACY: Final = "Counted by clause only — never who raised them."
+DIGEST_RAISED: Final = "{n} raised"
+DIGEST_DISCUSSED: Final = "{n} discussed"
+DIGEST_RESOLVED: Final = "{n} resolved"
+DIGEST_AWAITING_DISCUSSION: Final = "{n} waiting to be discussed"
+DIGEST_AWAITING_RESOLUTION: Final = "{n} discussed and waiting to be resolved"
+DIGEST_LEARNING: Final = "  learning ({day}): "
+DIGEST_LEARNING_UNDATED: Final = "  learning: "
 DIGEST_QUIET: Final = "Quiet clauses — nobody has mentioned them for a while: {clauses}"
 DIGEST_QUIET_MORE: Final = " and {more} more"
 DIGEST_CHART_TITLE: Final = "Clauses celebrated and call-outs raised, week by week"
@@ -429,10 +442,11 @@ HEALTH_TRIGGER: Final = {
         "called out about {organisations} different organisations' behaviour"
     ),
     "quiet_in_an_active_heading": (
-        "never cited, while the other clauses of its heading were cited {heading} times"
+        "never cited, while the other clauses of its heading were cited {heading}"
     ),
-    "called_out_more_than_valued": "called out {raised} times, valued {valued} times",
+    "called_out_more_than_valued": "called out {raised}, valued {valued}",
 }
+HEALTH_TIMES: Final = ("time", "times")
 BUTTON_REVIEW_DISCUSSED: Final = "Discussed"
 BUTTON_REVIEW_REVISED: Final = "Clause revised"
 REVIEW_HOW: Final = "Use `/compact review <clause-id> discussed` or `... revised`."

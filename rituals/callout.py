@@ -137,6 +137,11 @@ class Callout:
         """When the call-out entered `status`, or None if it never did."""
         return next((step.at for step in self.history if step.to_status is status), None)
 
+    @property
+    def learning_notes(self) -> tuple[tuple[datetime, str], ...]:
+        """Every learning note ever set, with when: discussing and resolving may each add one."""
+        return tuple((step.at, step.note) for step in self.history if step.note)
+
     def raised_by(self, reporter_key: str) -> bool:
         """Whether `reporter_key` is the reporter's; constant-time since it guards anonymity."""
         return hmac.compare_digest(self.reporter_key.encode(), reporter_key.encode())

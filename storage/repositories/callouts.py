@@ -27,7 +27,7 @@ from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, StatusChange
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
-from rituals.stored import ExportedCallout, StoredCallout
+from rituals.stored import ExportedCallout, StoredCallout, dated_notes
 from storage.models import (
     CalloutRow,
     CalloutStatusChangeRow,
@@ -54,6 +54,7 @@ def _facts_between() -> Select[*tuple[Any, ...]]:
             CalloutRow.learning_note,
             CalloutStatusChangeRow.to_status,
             CalloutStatusChangeRow.at,
+            CalloutStatusChangeRow.note,
         )
         .join(ClauseRow, ClauseRow.id == CalloutRow.clause_id)
         .outerjoin(CalloutStatusChangeRow, CalloutStatusChangeRow.callout_id == CalloutRow.id)
@@ -193,7 +194,7 @@ class CalloutRepository:
             _FACTS_BETWEEN, {"partnership_id": partnership_id, "start": start, "end": end}
         )
         facts: dict[str, CalloutFact] = {}
-        for callout_id, clause_key, status, raised_at, note, to_status, at in rows.all():
+        for callout_id, clause_key, status, raised_at, note, to_status, at, step_note in rows.all():
             fact = facts.get(callout_id) or CalloutFact(
                 clause_id=clause_key,
                 status=CalloutStatus(status),
@@ -205,6 +206,8 @@ class CalloutRepository:
                 fact = dataclasses.replace(fact, discussed_at=at)
             elif to_status == CalloutStatus.RESOLVED.value and fact.resolved_at is None:
                 fact = dataclasses.replace(fact, resolved_at=at)
+            if step_note:
+                fact = dataclasses.replace(fact, notes=(*fact.notes, (at, step_note)))
             facts[callout_id] = fact
         return list(facts.values())
 
@@ -355,4 +358,5 @@ def _exported(callout: Callout) -> ExportedCallout:
         raised_on=callout.raised_at.date(),
         discussed_on=None if discussed is None else discussed.date(),
         resolved_on=None if resolved is None else resolved.date(),
+        learning_notes=dated_notes(callout),
     )

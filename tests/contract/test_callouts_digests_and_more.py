@@ -107,7 +107,15 @@ async def test_digest_facts_and_export_leave_the_reporter_out(store: UnitOfWorkF
         exported = await uow.callouts.export_rows(None)
         assert await uow.callouts.export_rows(pid + 9) == []
     assert late == [
-        CalloutFact("env-h1", CalloutStatus.DISCUSSED, T0, T0 + 5 * DAY, None, "agreed")
+        CalloutFact(
+            "env-h1",
+            CalloutStatus.DISCUSSED,
+            T0,
+            T0 + 5 * DAY,
+            None,
+            "agreed",
+            notes=((T0 + 5 * DAY, "agreed"),),
+        )
     ]
     assert [(f.clause_id, f.raised_at) for f in early] == [("env-h1", T0)]
     assert [(e.callout_id, e.status, e.discussed_on) for e in exported] == [
@@ -186,3 +194,28 @@ async def test_addresses_are_remembered_and_replaced(store: UnitOfWorkFactory) -
     async with store.unit_of_work() as uow:
         assert await uow.addresses.recall("teams", "conv-1") == {"serviceUrl": "https://b"}
         assert await uow.addresses.recall("slack", "conv-1") is None
+
+
+async def test_every_learning_note_is_kept_dated_in_facts_and_export(
+    store: UnitOfWorkFactory,
+) -> None:
+    """Discussed with one note, resolved with another: both reach the digest and the export."""
+    compact = await with_callouts(store)
+    pid = compact.partnership_id
+    discussed = mark_discussed(
+        raised(compact), by_is_facilitator=True, learning_note="agreed", now=T0 + 2 * DAY
+    ).callout
+    done = resolve(
+        discussed, by_is_facilitator=True, learning_note="notice given", now=T0 + 3 * DAY
+    ).callout
+    async with store.unit_of_work() as uow:
+        await uow.callouts.save(done, expected_version=1)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        [fact] = await uow.callouts.facts_between(pid, T0 + DAY + DAY, T0 + 4 * DAY)
+        exported = await uow.callouts.export_rows(pid)
+    assert fact.notes == ((T0 + 2 * DAY, "agreed"), (T0 + 3 * DAY, "notice given"))
+    assert exported[0].learning_notes == (
+        f"{(T0 + 2 * DAY).date()}: agreed",
+        f"{(T0 + 3 * DAY).date()}: notice given",
+    )

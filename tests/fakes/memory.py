@@ -52,6 +52,7 @@ from rituals.stored import (
     StoredCallout,
     StoredCompact,
     StoredRound,
+    dated_notes,
 )
 from storage.repositories.health import person_key
 
@@ -905,14 +906,7 @@ class MemoryCallouts(_Repository):
     ) -> list[CalloutFact]:
         t = await self._uow.tables()
         return [
-            CalloutFact(
-                clause_id=c.clause_id,
-                status=c.status,
-                raised_at=c.raised_at,
-                discussed_at=c.changed_to_at(CalloutStatus.DISCUSSED),
-                resolved_at=c.changed_to_at(CalloutStatus.RESOLVED),
-                learning_note=c.learning_note or "",
-            )
+            CalloutFact.from_callout(c)
             for c in _callouts(t, partnership_id)
             if start <= c.raised_at < end or any(start <= s.at < end for s in c.history)
         ]
@@ -954,6 +948,7 @@ def _exported(callout: Callout) -> ExportedCallout:
         raised_on=callout.raised_at.date(),
         discussed_on=None if discussed is None else discussed.date(),
         resolved_on=None if resolved is None else resolved.date(),
+        learning_notes=dated_notes(callout),
     )
 
 
