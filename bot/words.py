@@ -151,6 +151,10 @@ AGENDA_HOW_TO: Final = (
     "After discussing one: `/compact discussed <ref> <what we learned>`, then "
     "`/compact resolve <ref> [note]`."
 )
+AGENDA_WITHDRAWN: Final = (
+    "[{ref}] clause {clause}: withdrawn after it was discussed, so it is off the agenda."
+)
+AGENDA_LEARNING_KEPT: Final = "The learning stays: "
 BUTTON_DISCUSSED: Final = "Mark discussed"
 BUTTON_RESOLVE: Final = "Resolve"
 BUTTON_WITHDRAW: Final = "Withdraw"

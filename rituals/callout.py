@@ -7,7 +7,7 @@ import difflib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, NamedTuple
@@ -346,6 +346,47 @@ def agenda_view(callouts: Iterable[Callout], *, tz: tzinfo = UTC) -> tuple[Agend
         )
         for c in live
     )
+
+
+# How long facilitators' agendas mention a call-out withdrawn after it was discussed.
+WITHDRAWN_SHOWN_FOR: Final = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnItem:
+    """A call-out withdrawn after the meeting discussed it, as facilitators may know it: what
+    it was about and the learning that stays, never who withdrew it nor when."""
+
+    callout_id: str
+    clause_id: str
+    learning_note: str
+
+
+def withdrawn_after_discussion(
+    callouts: Iterable[Callout],
+    *,
+    now: datetime,
+    tz: tzinfo = UTC,
+    shown_for: timedelta = WITHDRAWN_SHOWN_FOR,
+) -> tuple[WithdrawnItem, ...]:
+    """Discussed call-outs since withdrawn, for the facilitators' agenda.
+
+    Shown from the day after the withdrawal (in `tz`), never the same day, so an agenda looked
+    at just before and just after cannot time it (docs/privacy.md); for `shown_for` after.
+    """
+    _require_aware(now, "now")
+    today = now.astimezone(tz).date()
+    shown: list[WithdrawnItem] = []
+    for callout in callouts:
+        if callout.status is not CalloutStatus.WITHDRAWN:
+            continue
+        if callout.changed_to_at(CalloutStatus.DISCUSSED) is None:
+            continue
+        day = callout.status_changed_at.astimezone(tz).date()
+        if day < today and today - day <= shown_for:
+            shown.append(WithdrawnItem(callout.id, callout.clause_id, callout.learning_note))
+    # By clause and random reference, never by time.
+    return tuple(sorted(shown, key=lambda item: (item.clause_id, item.callout_id)))
 
 
 def _move(callout: Callout, to: CalloutStatus, now: datetime, note: str) -> CalloutDecision:

@@ -241,9 +241,10 @@ def compose_digest(
     Inputs may hold records outside the period (they are filtered here), so the application
     can load generously. `clause_last_mentioned` is the last time each clause was cited by a
     reflection or call-out, from all history; mentions in `reflections` and `callouts` are
-    merged into it. `live_callouts` are those raised before the period and still on the agenda
-    (the period's own are in `callouts`), for the "still open" counts. Quiet clauses are judged at `period_end`, not `now`, so a digest sent late
-    after an outage says what it would have said on time; `now` is only recorded.
+    merged into it. `live_callouts` are those still on the agenda that are not in `callouts`,
+    for the "still open" counts. Quiet clauses are judged at `period_end`, not `now`, so a
+    digest sent late after an outage says what it would have said on time; `now` is only
+    recorded.
     """
     for moment, name in ((period_start, "period_start"), (period_end, "period_end"), (now, "now")):
         if moment.tzinfo is None or moment.utcoffset() is None:

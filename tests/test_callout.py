@@ -19,11 +19,13 @@ from rituals.callout import (
     InvalidTransitionError,
     NotifyReporter,
     StatusChange,
+    WithdrawnItem,
     agenda_view,
     mark_discussed,
     raise_callout,
     resolve,
     withdraw,
+    withdrawn_after_discussion,
 )
 from rituals.compact import Clause, Compact, Organisation, Role, Theme
 from rituals.errors import InvalidInput, NotAllowed, RitualError
@@ -579,3 +581,27 @@ def test_anonymous_callouts_never_expose_the_reporter(user_id: str, key: str) ->
     for item in agenda_view([callout, discussed]):
         assert key not in repr(item)
         assert item.reporter is None
+
+
+# --- Withdrawn after discussion ------------------------------------------------------------
+
+
+def test_a_discussed_callout_withdrawn_keeps_its_learning_and_shows_from_the_next_day() -> None:
+    discussed = discussed_callout(anonymous=True)
+    withdrawn_at = T0 + timedelta(days=2)
+    taken_back = withdraw(discussed, reporter_key=ALICE_KEY, now=withdrawn_at).callout
+    never_discussed = withdraw(
+        open_callout(callout_id="c-2"), reporter_key=ALICE_KEY, now=withdrawn_at
+    ).callout
+    assert taken_back.learning_note == "Agree a calendar."
+
+    def shown(now: datetime) -> tuple[WithdrawnItem, ...]:
+        return withdrawn_after_discussion([taken_back, never_discussed, discussed], now=now)
+
+    # Never on the day it happens, so nobody can time it; then for two weeks.
+    assert shown(withdrawn_at + timedelta(hours=1)) == ()
+    item = WithdrawnItem("c-1", "env-h1", "Agree a calendar.")
+    assert shown(withdrawn_at + timedelta(days=1)) == (item,)
+    assert shown(withdrawn_at + timedelta(days=14)) == (item,)
+    assert shown(withdrawn_at + timedelta(days=15)) == ()
+    assert "ALICE" not in repr(item)

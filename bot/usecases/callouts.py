@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import words
 from bot.messages import Form
+from bot.repositories import UnitOfWork
 from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
-from bot.usecases.place import Place, known_person, make_reachable, place_of
+from bot.usecases.place import Place, facilitators_of, known_person, make_reachable, place_of
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
-from rituals.callout import Callout, CalloutDecision, NotifyReporter
+from rituals.callout import Callout, CalloutDecision, CalloutStatus, NotifyReporter, WithdrawnItem
 from rituals.errors import InvalidInput, NotAllowed, RitualError, StaleCallout
-from rituals.refs import ConversationRef
+from rituals.refs import ConversationRef, UserRef
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 YES = {"yes", "y", "true", "anonymous", "anonymously"}
@@ -113,14 +114,22 @@ class CalloutService:
                 items = lifecycle.agenda_view(await uow.callouts.open_agenda(place.partnership_id))
                 named = [item.reporter for item in items if item.reporter is not None]
                 names = await uow.people.display_names(place.partnership_id, named)
+                withdrawn = await self._withdrawn(uow, place)
         if not allowed:
             await services.tell(
                 actor.user, notice(words.AGENDA_ONLY_FACILITATORS), near=conversation
             )
             return
         await services.tell(
-            actor.user, views.agenda(items, place.compact, names), near=conversation
+            actor.user, views.agenda(items, place.compact, names, withdrawn), near=conversation
         )
+
+    async def _withdrawn(self, uow: UnitOfWork, place: Place) -> tuple[WithdrawnItem, ...]:
+        """Discussed call-outs withdrawn lately, told on the agenda from the next day on."""
+        now = self._now()
+        since = now - lifecycle.WITHDRAWN_SHOWN_FOR - timedelta(days=2)  # whole days, any zone
+        recent = await uow.callouts.withdrawn_since(place.partnership_id, since)
+        return lifecycle.withdrawn_after_discussion(recent, now=now)
 
     async def mine(self, actor: Actor, conversation: ConversationRef) -> None:
         keys = self._services.reporter_keys
@@ -217,16 +226,36 @@ class CalloutService:
                         return _refused(str(problem))
                     if decision.callout != callout:
                         await uow.callouts.save(decision.callout, expected_version=stored.version)
+                    chairs = await facilitators_of(uow, place, actor.user) if facilitator else ()
                     await uow.commit()
             except StaleCallout:
                 continue
             await self._notify(place, decision.effects)
-            if decision.effects and not callout.raised_by(key):
-                status = decision.callout.status.value
-                text = words.CALLOUT_UPDATED.format(ref=callout.id, status=status)
-                await services.tell(actor.user, notice(text), near=conversation)
+            if decision.effects and facilitator:
+                await self._tell_facilitators(decision.callout, chairs, actor, key, conversation)
             return FormResult()
         return _refused(words.CALLOUT_BUSY.format(ref=wanted))
+
+    async def _tell_facilitators(
+        self,
+        callout: Callout,
+        chairs: tuple[UserRef, ...],
+        actor: Actor,
+        key: str,
+        conversation: ConversationRef,
+    ) -> None:
+        """Every facilitator (co-chairs too) hears that a facilitator moved a call-out on.
+
+        A withdrawal is never told at the moment it happens (docs/privacy.md): the agenda says
+        so from the next day. The acting facilitator who raised it has their reporter's notice.
+        """
+        if callout.status is CalloutStatus.WITHDRAWN:
+            return
+        text = words.CALLOUT_UPDATED.format(ref=callout.id, status=callout.status.value)
+        for chair in dict.fromkeys((*chairs, actor.user)):
+            if chair == actor.user and callout.raised_by(key):
+                continue
+            await self._services.tell(chair, notice(text), near=conversation)
 
     async def _notify(self, place: Place, effects: tuple[NotifyReporter, ...]) -> None:
         """Tell each reporter privately; an anonymous one is found through their key."""

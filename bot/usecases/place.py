@@ -84,6 +84,24 @@ async def known_person(uow: UnitOfWork, place: Place, user: UserRef) -> Person |
     return person
 
 
+async def facilitators_of(uow: UnitOfWork, place: Place, like: UserRef) -> tuple[UserRef, ...]:
+    """Every facilitator of the partnership (co-chairs too) on `like`'s platform and tenant,
+    so a facilitator-only notice reaches all of them."""
+    found = set(
+        await uow.people.identities_for_handles(
+            place.partnership_id,
+            place.compact.facilitators,
+            platform=like.platform,
+            tenant=like.tenant,
+        )
+    )
+    for handle in place.compact.facilitators:
+        same_person = handle_identity(like, handle)
+        if same_person is not None:
+            found.add(same_person)
+    return tuple(sorted(found, key=lambda user: (user.platform, user.tenant, user.user_id)))
+
+
 async def _recorded(
     uow: UnitOfWork, place: Place, actor: Actor, *, created_at: datetime | None
 ) -> Person:

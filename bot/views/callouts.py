@@ -19,7 +19,7 @@ from bot.messages import (
     UserText,
 )
 from bot.views.names import Names, mention
-from rituals.callout import AgendaItem, Callout, CalloutStatus
+from rituals.callout import AgendaItem, Callout, CalloutStatus, WithdrawnItem
 from rituals.compact import Compact
 from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS
 
@@ -93,11 +93,17 @@ def note_form(callout_id: str, *, resolving: bool) -> Form:
     )
 
 
-def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Message:
+def agenda(
+    items: tuple[AgendaItem, ...],
+    compact: Compact,
+    names: Names,
+    withdrawn: tuple[WithdrawnItem, ...] = (),
+) -> Message:
     """The facilitators' agenda; anonymous items carry no trace of who raised them."""
     if not items:
-        return Message(words.AGENDA_EMPTY, (Paragraph.of(words.AGENDA_EMPTY),))
-    blocks: list[Block] = [Heading(words.AGENDA_TITLE)]
+        blocks = [Paragraph.of(words.AGENDA_EMPTY), *_withdrawn(withdrawn)]
+        return Message(words.AGENDA_EMPTY, tuple(blocks))
+    blocks = [Heading(words.AGENDA_TITLE)]
     for item in items:
         clause = compact.clause(item.clause_id).text if compact.has_clause(item.clause_id) else ""
         about = next(
@@ -134,8 +140,23 @@ def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Mes
                 ),
             )
         blocks.append(Actions(tuple(buttons)))
+    blocks.extend(_withdrawn(withdrawn))
     blocks.append(Paragraph.of(words.AGENDA_HOW_TO))
     return Message(f"{words.AGENDA_TITLE}: {len(items)}", tuple(blocks))
+
+
+def _withdrawn(withdrawn: tuple[WithdrawnItem, ...]) -> list[Block]:
+    """Discussed call-outs since withdrawn: that they were, never by whom or when."""
+    blocks: list[Block] = []
+    for item in withdrawn:
+        text = words.AGENDA_WITHDRAWN.format(ref=item.callout_id, clause=item.clause_id)
+        if item.learning_note:
+            blocks.append(
+                Paragraph.of(text, " ", words.AGENDA_LEARNING_KEPT, UserText(item.learning_note))
+            )
+        else:
+            blocks.append(Paragraph.of(text))
+    return blocks
 
 
 def status_notice(callout: Callout) -> Message:

@@ -180,6 +180,15 @@ class CalloutRepository:
         )
         return [s.callout for s in stored]
 
+    async def withdrawn_since(self, partnership_id: int, since: datetime) -> list[Callout]:
+        """Call-outs withdrawn at or after `since` (`updated_at` is their last change)."""
+        stored = await self._load(
+            CalloutRow.partnership_id == partnership_id,
+            CalloutRow.status == CalloutStatus.WITHDRAWN.value,
+            CalloutRow.updated_at >= since,
+        )
+        return [s.callout for s in stored]
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from sqlalchemy import select
 
 from adapters.console.session import console_channel, console_user
@@ -9,7 +12,7 @@ from bot.requests import Actor, FormSubmission
 from rituals.callout import Callout, CalloutStatus
 from storage.database import Database
 from storage.models import CalloutRow, PersonRow
-from tests.app.harness import Chat, open_chat
+from tests.app.harness import EXAMPLE, Chat, open_chat
 from tests.fakes.memory import MemoryDatabase
 
 
@@ -175,3 +178,54 @@ async def test_a_facilitator_naming_an_unknown_callout_is_told_it_is_not_on_the_
     out = await chat.play("@carol: /compact discussed ZZZZZZ We talked")
     assert "You can't change call-out ZZZZZZ" in chat.private("carol", out)
     assert "on the agenda;" not in chat.private("carol", out)
+
+
+def co_chaired(folder: Path) -> Path:
+    """The example compact with two facilitators, Alice and Dan."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "facilitators: [alice]", "facilitators: [alice, dan]"
+    )
+    path = folder / "compact.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def test_a_callout_withdrawn_after_discussion_is_told_on_the_next_days_agenda(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory, co_chaired(tmp_path))
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    await chat.play(f"@alice: /compact discussed {ref} We agreed a two-week notice")
+    out = await chat.play(f"@bob: /compact withdraw {ref}")
+    # Nobody but the reporter hears of it at the moment it happens.
+    assert chat.private("alice", out) == "" and chat.private("dan", out) == ""
+    out = await chat.play("@alice: /compact agenda")
+    assert ref not in chat.private("alice", out)
+    chat.clock.advance(timedelta(days=1))
+    for chair in ("alice", "dan"):
+        out = await chat.play(f"@{chair}: /compact agenda")
+        agenda = chat.private(chair, out)
+        assert f"[{ref}] clause lead-r1: withdrawn after it was discussed" in agenda
+        assert "The learning stays: “We agreed a two-week notice”" in agenda
+        assert "bob" not in agenda.lower()
+    [stored] = await callouts(memory)
+    assert stored.learning_note == "We agreed a two-week notice"
+
+
+async def test_co_chairs_both_see_the_agenda_and_hear_of_every_step(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory, co_chaired(tmp_path))
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    for chair in ("alice", "dan"):
+        out = await chat.play(f"@{chair}: /compact agenda")
+        assert "Expectations on pace changed twice without warning" in chat.private(chair, out)
+    out = await chat.play(f"@dan: /compact discussed {ref} We agreed a two-week notice")
+    for chair in ("alice", "dan"):
+        assert f"Call-out {ref} is now discussed" in chat.private(chair, out)
+    assert "now discussed" not in chat.private("carol", out)
+    out = await chat.play(f"@alice: /compact resolve {ref}")
+    for chair in ("alice", "dan"):
+        assert f"Call-out {ref} is now resolved" in chat.private(chair, out)

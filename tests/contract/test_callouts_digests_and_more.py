@@ -219,3 +219,22 @@ async def test_every_learning_note_is_kept_dated_in_facts_and_export(
         f"{(T0 + 2 * DAY).date()}: agreed",
         f"{(T0 + 3 * DAY).date()}: notice given",
     )
+
+
+async def test_withdrawn_since_lists_call_outs_withdrawn_from_a_moment(
+    store: UnitOfWorkFactory,
+) -> None:
+    compact = await with_callouts(store)
+    pid = compact.partnership_id
+    async with store.unit_of_work() as uow:
+        stored = await uow.callouts.get(pid, "co-1")
+        assert stored is not None
+        taken_back = withdraw(stored, reporter_key=ALICE_KEY, now=T0 + 2 * DAY).callout
+        await uow.callouts.save(taken_back, expected_version=1)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        recent = await uow.callouts.withdrawn_since(pid, T0 + DAY)
+        later = await uow.callouts.withdrawn_since(pid, T0 + 3 * DAY)
+        elsewhere = await uow.callouts.withdrawn_since(pid + 9, T0)
+    assert [c.id for c in recent] == ["co-1"] and recent[0].status is CalloutStatus.WITHDRAWN
+    assert later == [] and elsewhere == []

@@ -901,6 +901,14 @@ class MemoryCallouts(_Repository):
         t = await self._uow.tables()
         return [c for c in _callouts(t, partnership_id) if c.status in LIVE_STATUSES]
 
+    async def withdrawn_since(self, partnership_id: int, since: datetime) -> list[Callout]:
+        t = await self._uow.tables()
+        return [
+            c
+            for c in _callouts(t, partnership_id)
+            if c.status is CalloutStatus.WITHDRAWN and c.status_changed_at >= since
+        ]
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]:
