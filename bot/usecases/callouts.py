@@ -8,7 +8,7 @@ timestamp beside their name, nothing in the logs.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from bot import words
@@ -30,8 +30,10 @@ YES = {"yes", "y", "true", "anonymous", "anonymously"}
 NO = {"no", "n", "false", "named"}
 MAX_ATTEMPTS = 3
 
-Step = Callable[[Callout, bool, str], CalloutDecision]
-"""(call-out, actor is a facilitator, actor's key for this call-out) -> decision."""
+Step = Callable[[Callout, bool, str, Place], CalloutDecision]
+"""(call-out, actor is a facilitator, actor's key for this call-out, where) -> decision."""
+
+FOLLOW_UP_FIELDS = ("owner", "action", "review_on")
 
 
 def new_reference() -> str:
@@ -111,7 +113,9 @@ class CalloutService:
             person = await known_person(uow, place, actor.user)
             allowed = person is not None and place.is_facilitator(person)
             if allowed:
-                items = lifecycle.agenda_view(await uow.callouts.open_agenda(place.partnership_id))
+                live = await uow.callouts.open_agenda(place.partnership_id)
+                last_meeting = await self._last_meeting(uow, place, live)
+                items = lifecycle.agenda_view(live, last_meeting=last_meeting)
                 named = [item.reporter for item in items if item.reporter is not None]
                 names = await uow.people.display_names(place.partnership_id, named)
                 withdrawn = await self._withdrawn(uow, place)
@@ -123,6 +127,17 @@ class CalloutService:
         await services.tell(
             actor.user, views.agenda(items, place.compact, names, withdrawn), near=conversation
         )
+
+    async def _last_meeting(
+        self, uow: UnitOfWork, place: Place, live: list[Callout]
+    ) -> datetime | None:
+        """When the last round closed since the oldest live call-out was raised (None: none
+        has), so the agenda can say which items were carried over from a meeting."""
+        if not live:
+            return None
+        oldest = min(callout.raised_at for callout in live)
+        held = await uow.rounds.held_between(place.partnership_id, oldest, self._now())
+        return max((round_.held_at for round_ in held), default=None)
 
     async def _withdrawn(self, uow: UnitOfWork, place: Place) -> tuple[WithdrawnItem, ...]:
         """Discussed call-outs withdrawn lately, told on the agenda from the next day on."""
@@ -139,6 +154,14 @@ class CalloutService:
         own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
         await self._services.tell(actor.user, views.mine(own), near=conversation)
 
+    async def note_form(
+        self, actor: Actor, conversation: ConversationRef, ref: str, *, resolving: bool
+    ) -> Form:
+        """The learning-note form; marking discussed also offers the optional follow-up."""
+        async with self._services.database.unit_of_work() as uow:
+            place = await place_of(uow, conversation)
+        return views.note_form(ref.strip().upper(), resolving=resolving, compact=place.compact)
+
     async def discussed(
         self,
         actor: Actor,
@@ -147,10 +170,29 @@ class CalloutService:
         note: str,
         *,
         request_key: str | None = None,
+        follow_up: Mapping[str, str] | None = None,
     ) -> FormResult:
-        def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
+        """Mark discussed with the learning note; `follow_up` holds the note form's optional
+        owner, action and review_on answers."""
+        typed = follow_up or {}
+
+        def step(callout: Callout, facilitator: bool, _key: str, place: Place) -> CalloutDecision:
+            now = self._now()
+            agreed = lifecycle.NO_FOLLOW_UP
+            if facilitator and any(typed.get(name) for name in FOLLOW_UP_FIELDS):
+                agreed = lifecycle.follow_up_from(
+                    place.compact,
+                    owner=typed.get("owner"),
+                    action=typed.get("action"),
+                    review_on=typed.get("review_on"),
+                    today=now.date(),
+                )
             return lifecycle.mark_discussed(
-                callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
+                callout,
+                by_is_facilitator=facilitator,
+                learning_note=note,
+                now=now,
+                follow_up=agreed,
             )
 
         return await self._change(actor, conversation, ref, step, request_key)
@@ -164,7 +206,7 @@ class CalloutService:
         *,
         request_key: str | None = None,
     ) -> FormResult:
-        def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
+        def step(callout: Callout, facilitator: bool, _key: str, _at: Place) -> CalloutDecision:
             return lifecycle.resolve(
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
@@ -180,7 +222,7 @@ class CalloutService:
         *,
         request_key: str | None = None,
     ) -> FormResult:
-        def step(callout: Callout, _facilitator: bool, key: str) -> CalloutDecision:
+        def step(callout: Callout, _facilitator: bool, key: str, _at: Place) -> CalloutDecision:
             return lifecycle.withdraw(callout, reporter_key=key, now=self._now())
 
         return await self._change(actor, conversation, ref, step, request_key)
@@ -219,7 +261,7 @@ class CalloutService:
                     callout = stored.callout
                     key = services.reporter_keys.key_for(place.slug, callout.id, actor.user)
                     try:
-                        decision = step(callout, facilitator, key)
+                        decision = step(callout, facilitator, key, place)
                     except NotAllowed:
                         return _refused(cannot)
                     except RitualError as problem:

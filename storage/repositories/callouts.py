@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, StatusChange
+from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, FollowUp, StatusChange
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
@@ -314,6 +314,9 @@ def _mutable_columns(callout: Callout) -> dict[str, Any]:
         "what_would_help": callout.what_would_help,
         "status": callout.status.value,
         "learning_note": callout.learning_note,
+        "follow_up_owner": callout.follow_up.owner_organisation_id,
+        "agreed_action": callout.follow_up.agreed_action,
+        "review_on": callout.follow_up.review_on,
         "updated_at": callout.status_changed_at,
     }
 
@@ -347,6 +350,7 @@ def _callout(
         raised_at=row.raised_at,
         learning_note=row.learning_note,
         history=tuple(history),
+        follow_up=FollowUp(row.follow_up_owner, row.agreed_action, row.review_on),
     )
 
 

@@ -13,6 +13,7 @@ from rituals.callout import Callout, CalloutStatus
 from storage.database import Database
 from storage.models import CalloutRow, PersonRow
 from tests.app.harness import EXAMPLE, Chat, open_chat
+from tests.app.test_rounds_in_console import ROUND_OF_THREE
 from tests.fakes.memory import MemoryDatabase
 
 
@@ -229,3 +230,54 @@ async def test_co_chairs_both_see_the_agenda_and_hear_of_every_step(
     out = await chat.play(f"@alice: /compact resolve {ref}")
     for chair in ("alice", "dan"):
         assert f"Call-out {ref} is now resolved" in chat.private(chair, out)
+
+
+async def test_discussed_with_a_follow_up_and_carried_over_on_the_agenda(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    out = await chat.play("@alice: /compact agenda")
+    assert "carried over" not in chat.private("alice", out)
+    # The meeting holds its round; the call-out waits past it.
+    await chat.play(ROUND_OF_THREE)
+    out = await chat.play(
+        f"""
+@alice: /compact discussed {ref}
+@alice: We agreed a two-week notice
+@alice: nhsei
+@alice: Share the target timetable in advance
+@alice: 2026-12-14
+"""
+    )
+    assert f"Call-out {ref} is now discussed" in chat.private("alice", out)
+    out = await chat.play("@alice: /compact agenda")
+    agenda = chat.private("alice", out)
+    assert f"[{ref}] discussed (carried over)" in agenda
+    assert "Owner: NHS England and Improvement." in agenda
+    assert "Agreed action: “Share the target timetable in advance”" in agenda
+    assert "Review on 2026-12-14." in agenda
+    # The short form still works, with no follow-up.
+    await chat.play(ANONYMOUS_CALLOUT)
+    second = await reference(chat, "bob")
+    out = await chat.play(f"@alice: /compact discussed {second} Noted for next time")
+    assert f"Call-out {second} is now discussed" in chat.private("alice", out)
+
+
+async def test_a_wrong_review_date_is_asked_again(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    out = await chat.play(
+        f"""
+@alice: /compact discussed {ref}
+@alice: We agreed a two-week notice
+@alice:
+@alice:
+@alice: soon
+"""
+    )
+    assert "'soon' is not a date" in chat.private("alice", out)
+    [stored] = await callouts(memory)
+    assert stored.status is CalloutStatus.OPEN

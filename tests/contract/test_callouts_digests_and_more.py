@@ -4,12 +4,12 @@ and from SQL."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
 from bot.repositories import UnitOfWorkFactory
-from rituals.callout import CalloutStatus, mark_discussed, resolve, withdraw
+from rituals.callout import CalloutStatus, FollowUp, mark_discussed, resolve, withdraw
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.schedule import DigestSchedule
@@ -238,3 +238,32 @@ async def test_withdrawn_since_lists_call_outs_withdrawn_from_a_moment(
         elsewhere = await uow.callouts.withdrawn_since(pid + 9, T0)
     assert [c.id for c in recent] == ["co-1"] and recent[0].status is CalloutStatus.WITHDRAWN
     assert later == [] and elsewhere == []
+
+
+async def test_the_follow_up_agreed_in_discussion_is_kept_through_resolution(
+    store: UnitOfWorkFactory,
+) -> None:
+    compact = await with_callouts(store)
+    pid = compact.partnership_id
+    agreed = FollowUp("trust-b", "Send papers a week ahead", date(2026, 12, 14))
+    discussed = mark_discussed(
+        raised(compact),
+        by_is_facilitator=True,
+        learning_note="agreed",
+        now=T0 + DAY,
+        follow_up=agreed,
+    ).callout
+    async with store.unit_of_work() as uow:
+        await uow.callouts.save(discussed, expected_version=1)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        [on_agenda] = [c for c in await uow.callouts.open_agenda(pid) if c.id == "co-1"]
+        done = resolve(on_agenda, by_is_facilitator=True, now=T0 + 2 * DAY).callout
+        await uow.callouts.save(done, expected_version=2)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = await uow.callouts.get(pid, "co-1")
+        untouched = await uow.callouts.get(pid, "co-2")
+    assert on_agenda.follow_up == agreed
+    assert stored is not None and stored.follow_up == agreed
+    assert untouched is not None and untouched.follow_up == FollowUp()

@@ -892,6 +892,7 @@ class MemoryCallouts(_Repository):
             status=callout.status,
             learning_note=callout.learning_note,
             history=callout.history,
+            follow_up=callout.follow_up,
         )
         saved = replace(current, callout=kept, version=expected_version + 1)
         t.callouts[callout.id] = saved
