@@ -106,6 +106,11 @@ UNKNOWN_PEOPLE: Final = (
     "I don't know {names}; nothing was changed. Known here: {known}. Someone new can join "
     "by speaking for themselves (e.g. `/compact here`)."
 )
+UNKNOWN_PEOPLE_NOT_STARTED: Final = (
+    "I don't know {names}; nothing was changed, so no round is open yet. Known here: {known}. "
+    "Start it with the people I know; once it is open, someone new can join by speaking for "
+    "themselves (e.g. `/compact here`)."
+)
 
 # --- compact ------------------------------------------------------------------------------------
 COMPACT_VISION: Final = "Shared vision"

@@ -159,7 +159,10 @@ async def unknown_handles(
     ]
 
 
-def unknown_people_notice(place: Place, handles: list[str]) -> Message:
+def unknown_people_notice(place: Place, handles: list[str], *, round_open: bool = True) -> Message:
+    """Who is unknown, and how someone new joins: by speaking for themselves, which they
+    can only do once a round is open (`round_open` False: the round was not started)."""
     known = ", ".join(f"@{p.handle}" for p in place.compact.people)
     names = ", ".join(f"@{h}" for h in handles)
-    return said(words.UNKNOWN_PEOPLE, names=names, known=known)
+    template = words.UNKNOWN_PEOPLE if round_open else words.UNKNOWN_PEOPLE_NOT_STARTED
+    return said(template, names=names, known=known)
