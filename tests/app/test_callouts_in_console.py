@@ -281,3 +281,15 @@ async def test_a_wrong_review_date_is_asked_again(memory: MemoryDatabase) -> Non
     assert "'soon' is not a date" in chat.private("alice", out)
     [stored] = await callouts(memory)
     assert stored.status is CalloutStatus.OPEN
+
+
+async def test_a_co_chair_runs_a_round_started_by_the_other_and_changes_the_settings(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory, co_chaired(tmp_path))
+    await chat.play("@alice: /compact reflect @alice @bob")
+    out = await chat.play("@dan: /compact next")
+    assert "Only the round's facilitator" not in chat.private("dan", out)
+    assert "@bob, your turn" in chat.channel(out)
+    out = await chat.play("@dan: /compact settings\n@dan:\n@dan:\n@dan:\n@dan: no\n@dan:")
+    assert "Saved. The weekly digest is switched off" in chat.private("dan", out)
