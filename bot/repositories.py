@@ -175,6 +175,10 @@ class Callouts(Protocol):
 
     async def open_agenda(self, partnership_id: int) -> list[Callout]: ...
 
+    async def withdrawn_since(self, partnership_id: int, since: datetime) -> list[Callout]:
+        """Call-outs withdrawn at or after `since` (their last change was the withdrawal)."""
+        ...
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]: ...

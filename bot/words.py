@@ -141,6 +141,11 @@ UNKNOWN_PEOPLE: Final = (
     "I don't know {names}; nothing was changed. Known here: {known}. Someone new can join "
     "by speaking for themselves (e.g. `/compact here`)."
 )
+UNKNOWN_PEOPLE_NOT_STARTED: Final = (
+    "I don't know {names}; nothing was changed, so no round is open yet. Known here: {known}. "
+    "Start it with the people I know; once it is open, someone new can join by speaking for "
+    "themselves (e.g. `/compact here`)."
+)
 
 # --- compact ------------------------------------------------------------------------------------
 COMPACT_VISION: Final = "Shared vision"
@@ -186,6 +191,18 @@ AGENDA_HOW_TO: Final = (
     "After discussing one: `/compact discussed <ref> <what we learned>`, then "
     "`/compact resolve <ref> [note]`."
 )
+AGENDA_WITHDRAWN: Final = (
+    "[{ref}] clause {clause}: withdrawn after it was discussed, so it is off the agenda."
+)
+AGENDA_LEARNING_KEPT: Final = "The learning stays: "
+AGENDA_CARRIED_OVER: Final = "carried over"
+AGENDA_OWNER: Final = "Owner: {owner}. "
+AGENDA_ACTION: Final = "Agreed action: "
+AGENDA_REVIEW_ON: Final = "Review on {day}."
+FIELD_OWNER: Final = "Which partner owns the next step?"
+FIELD_ACTION: Final = "What action was agreed?"
+FIELD_REVIEW_ON: Final = "When should it be reviewed?"
+FIELD_REVIEW_ON_HINT: Final = "A date like 2026-12-14."
 BUTTON_DISCUSSED: Final = "Mark discussed"
 BUTTON_RESOLVE: Final = "Resolve"
 BUTTON_WITHDRAW: Final = "Withdraw"
@@ -194,6 +211,9 @@ FIELD_NOTE: Final = "What did the partnership learn from discussing it?"
 CALLOUT_CANNOT_CHANGE: Final = (
     "You can't change call-out {ref}: facilitators move call-outs on from `/compact agenda`, "
     "and only the person who raised one can withdraw it (`/compact mine` lists yours)."
+)
+CALLOUT_NOT_ON_AGENDA: Final = (
+    "There is no call-out {ref} on the agenda; `/compact agenda` lists the references."
 )
 CALLOUT_BUSY: Final = "Call-out {ref} was being changed by someone else; please try again."
 CALLOUT_ANONYMOUS_REQUIRED: Final = (
@@ -321,7 +341,9 @@ SETTINGS_ZONE_HINT: Final = "A name like Europe/London; summer time is taken car
 SETTINGS_ENABLED: Final = "Send the weekly digest?"
 SETTINGS_THIS_CHANNEL: Final = "Send it to this channel?"
 SETTINGS_SHOWN: Final = "The weekly digest goes out {when}; {here}"
-SETTINGS_OFF: Final = "never (switched off)"
+SETTINGS_SHOWN_OFF: Final = (
+    "The weekly digest is switched off, so none goes out; when it is switched on, {here}"
+)
 SETTINGS_HERE: Final = "this channel gets it."
 SETTINGS_NOT_HERE: Final = "this channel does not get it."
 SETTINGS_SAVED: Final = "Saved."
@@ -338,16 +360,27 @@ DIGEST_MISSED: Final = (
 DIGEST_QUIET_WEEK: Final = (
     "A quiet week: no rounds, reflections or call-outs. The compact is still here when you meet."
 )
-DIGEST_ROUNDS: Final = "{rounds} reflection round(s) held; {reflections} reflection(s) shared."
+DIGEST_ROUNDS: Final = "{rounds} held; {reflections} shared."
+DIGEST_ROUND_WORD: Final = ("reflection round", "reflection rounds")
+DIGEST_REFLECTION_WORD: Final = ("reflection", "reflections")
+DIGEST_ATTENDED: Final = "{rounds}, {reflections}"
+DIGEST_ROUND_SHORT: Final = ("round", "rounds")
 DIGEST_PARTICIPATION: Final = "Participation by organisation:"
 DIGEST_NO_ORGANISATION: Final = "Organisation not yet known"
 DIGEST_HIGHLIGHTS: Final = "What people especially valued:"
 DIGEST_CELEBRATED: Final = "Clauses celebrated most:"
-DIGEST_CALLOUTS: Final = (
-    "Call-outs: {raised} raised, {discussed} discussed, {resolved} resolved. "
-    "Counted by clause only — never who raised them."
-)
-DIGEST_LEARNING: Final = "  learning: "
+DIGEST_CALLOUTS_WEEK: Final = "Call-outs this week: {counts}."
+DIGEST_CALLOUTS_NONE_THIS_WEEK: Final = "Call-outs this week: none raised, discussed or resolved."
+DIGEST_CALLOUTS_STILL_OPEN: Final = "Still open: {counts}."
+DIGEST_CALLOUTS_NONE_OPEN: Final = "None still open."
+DIGEST_CALLOUTS_PRIVACY: Final = "Counted by clause only — never who raised them."
+DIGEST_RAISED: Final = "{n} raised"
+DIGEST_DISCUSSED: Final = "{n} discussed"
+DIGEST_RESOLVED: Final = "{n} resolved"
+DIGEST_AWAITING_DISCUSSION: Final = "{n} waiting to be discussed"
+DIGEST_AWAITING_RESOLUTION: Final = "{n} discussed and waiting to be resolved"
+DIGEST_LEARNING: Final = "  learning ({day}): "
+DIGEST_LEARNING_UNDATED: Final = "  learning: "
 DIGEST_QUIET: Final = "Quiet clauses — nobody has mentioned them for a while: {clauses}"
 DIGEST_QUIET_MORE: Final = " and {more} more"
 DIGEST_CHART_TITLE: Final = "Clauses celebrated and call-outs raised, week by week"
@@ -464,10 +497,11 @@ HEALTH_TRIGGER: Final = {
         "called out about {organisations} different organisations' behaviour"
     ),
     "quiet_in_an_active_heading": (
-        "never cited, while the other clauses of its heading were cited {heading} times"
+        "never cited, while the other clauses of its heading were cited {heading}"
     ),
-    "called_out_more_than_valued": "called out {raised} times, valued {valued} times",
+    "called_out_more_than_valued": "called out {raised}, valued {valued}",
 }
+HEALTH_TIMES: Final = ("time", "times")
 BUTTON_REVIEW_DISCUSSED: Final = "Discussed"
 BUTTON_REVIEW_REVISED: Final = "Clause revised"
 REVIEW_HOW: Final = "Use `/compact review <clause-id> discussed` or `... revised`."

@@ -7,7 +7,7 @@ import difflib
 import hmac
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, NamedTuple
@@ -87,6 +87,23 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUp:
+    """What the meeting agreed when it discussed a call-out, all optional: the partner
+    organisation that owns the next step, the action agreed, and the day to review it."""
+
+    owner_organisation_id: str = ""
+    agreed_action: str = ""
+    review_on: date | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.owner_organisation_id or self.agreed_action or self.review_on)
+
+
+NO_FOLLOW_UP: Final = FollowUp()
+
+
+@dataclass(frozen=True, slots=True)
 class Callout:
     """A deviation from one clause, raised privately and tabled for the next meeting.
 
@@ -110,6 +127,7 @@ class Callout:
     raised_at: datetime
     learning_note: str = ""
     history: tuple[StatusChange, ...] = ()
+    follow_up: FollowUp = NO_FOLLOW_UP
 
     def __post_init__(self) -> None:
         # Enforced here, not only in raise_callout, so a storage mapping that loads a ref into
@@ -136,6 +154,11 @@ class Callout:
     def changed_to_at(self, status: CalloutStatus) -> datetime | None:
         """When the call-out entered `status`, or None if it never did."""
         return next((step.at for step in self.history if step.to_status is status), None)
+
+    @property
+    def learning_notes(self) -> tuple[tuple[datetime, str], ...]:
+        """Every learning note ever set, with when: discussing and resolving may each add one."""
+        return tuple((step.at, step.note) for step in self.history if step.note)
 
     def raised_by(self, reporter_key: str) -> bool:
         """Whether `reporter_key` is the reporter's; constant-time since it guards anonymity."""
@@ -238,18 +261,71 @@ def raise_callout(
 
 
 def mark_discussed(
-    callout: Callout, *, by_is_facilitator: bool, learning_note: str | None, now: datetime
+    callout: Callout,
+    *,
+    by_is_facilitator: bool,
+    learning_note: str | None,
+    now: datetime,
+    follow_up: FollowUp = NO_FOLLOW_UP,
 ) -> CalloutDecision:
-    """Record that the meeting discussed the call-out, with the learning it shared (required).
+    """Record that the meeting discussed the call-out, with the learning it shared (required)
+    and what it agreed to do next (optional, see `follow_up_from`).
 
-    Repeating the same step with the same note is a retry and changes nothing.
+    Repeating the same step with the same note and follow-up is a retry and changes nothing.
     """
     if not by_is_facilitator:
         raise NotAllowed("Only a facilitator can mark a call-out as discussed.")
     note = _learning_note(learning_note, required=True)
-    if callout.status is CalloutStatus.DISCUSSED and note == callout.learning_note:
+    if (
+        callout.status is CalloutStatus.DISCUSSED
+        and note == callout.learning_note
+        and follow_up == callout.follow_up
+    ):
         return CalloutDecision(callout, ())
-    return _move(callout, CalloutStatus.DISCUSSED, now, note)
+    moved = _move(callout, CalloutStatus.DISCUSSED, now, note)
+    return CalloutDecision(replace(moved.callout, follow_up=follow_up), moved.effects)
+
+
+def follow_up_from(
+    compact: Compact,
+    *,
+    owner: str | None,
+    action: str | None,
+    review_on: str | None,
+    today: date,
+) -> FollowUp:
+    """The follow-up as typed in the note form, checked: a partner of the compact, an action
+    within the note's limit, a review day as YYYY-MM-DD and not in the past."""
+    owner_id = (owner or "").strip()
+    organisations = {org.id for org in compact.organisations}
+    if owner_id and owner_id not in organisations:
+        names = ", ".join(org.id for org in compact.organisations)
+        raise InvalidInput(
+            f"There is no partner organisation '{owner_id}'. The partners are: {names}.",
+            field="owner",
+        )
+    agreed = clean_text(
+        action, field="agreed action", limit=MAX_NOTE_CHARS, required=False, key="action"
+    )
+    return FollowUp(owner_id, agreed, _review_day((review_on or "").strip(), today))
+
+
+def _review_day(text: str, today: date) -> date | None:
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"'{text}' is not a date; write the review date like {today.isoformat()}.",
+            field="review_on",
+        ) from None
+    if day < today:
+        raise InvalidInput(
+            f"The review date {day.isoformat()} has passed; choose today or a later day.",
+            field="review_on",
+        )
+    return day
 
 
 def resolve(
@@ -304,17 +380,24 @@ class AgendaItem:
     raised_on: date
     learning_note: str
     reporter: UserRef | None
+    follow_up: FollowUp = NO_FOLLOW_UP
+    # Raised before the partnership's last meeting and still waiting: it was carried over.
+    carried_over: bool = False
 
     @property
     def anonymous(self) -> bool:
         return self.reporter is None
 
 
-def agenda_view(callouts: Iterable[Callout], *, tz: tzinfo = UTC) -> tuple[AgendaItem, ...]:
+def agenda_view(
+    callouts: Iterable[Callout], *, tz: tzinfo = UTC, last_meeting: datetime | None = None
+) -> tuple[AgendaItem, ...]:
     """The facilitators' agenda: open call-outs first, then discussed ones awaiting resolution.
 
     `tz` is the partnership's time zone, so `raised_on` is the day people there would name.
     Within a status the oldest day comes first, so nothing waits for ever behind newer items.
+    `last_meeting` is when the partnership's last round closed: an item raised before it has
+    been carried over from that meeting.
     """
     # By day, then by the random reference: an order by the minute would place an anonymous
     # item between named ones and hint at who raised it.
@@ -338,9 +421,52 @@ def agenda_view(callouts: Iterable[Callout], *, tz: tzinfo = UTC) -> tuple[Agend
             raised_on=c.raised_at.astimezone(tz).date(),
             learning_note=c.learning_note,
             reporter=None if c.anonymous else c.reporter,
+            follow_up=c.follow_up,
+            carried_over=last_meeting is not None and c.raised_at < last_meeting,
         )
         for c in live
     )
+
+
+# How long facilitators' agendas mention a call-out withdrawn after it was discussed.
+WITHDRAWN_SHOWN_FOR: Final = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnItem:
+    """A call-out withdrawn after the meeting discussed it, as facilitators may know it: what
+    it was about and the learning that stays, never who withdrew it nor when."""
+
+    callout_id: str
+    clause_id: str
+    learning_note: str
+
+
+def withdrawn_after_discussion(
+    callouts: Iterable[Callout],
+    *,
+    now: datetime,
+    tz: tzinfo = UTC,
+    shown_for: timedelta = WITHDRAWN_SHOWN_FOR,
+) -> tuple[WithdrawnItem, ...]:
+    """Discussed call-outs since withdrawn, for the facilitators' agenda.
+
+    Shown from the day after the withdrawal (in `tz`), never the same day, so an agenda looked
+    at just before and just after cannot time it (docs/privacy.md); for `shown_for` after.
+    """
+    _require_aware(now, "now")
+    today = now.astimezone(tz).date()
+    shown: list[WithdrawnItem] = []
+    for callout in callouts:
+        if callout.status is not CalloutStatus.WITHDRAWN:
+            continue
+        if callout.changed_to_at(CalloutStatus.DISCUSSED) is None:
+            continue
+        day = callout.status_changed_at.astimezone(tz).date()
+        if day < today and today - day <= shown_for:
+            shown.append(WithdrawnItem(callout.id, callout.clause_id, callout.learning_note))
+    # By clause and random reference, never by time.
+    return tuple(sorted(shown, key=lambda item: (item.clause_id, item.callout_id)))
 
 
 def _move(callout: Callout, to: CalloutStatus, now: datetime, note: str) -> CalloutDecision:

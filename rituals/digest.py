@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -46,6 +46,9 @@ class CalloutFact:
     discussed_at: datetime | None = None
     resolved_at: datetime | None = None
     learning_note: str = ""
+    # Every learning note with when it was set (discussing and resolving may each add one);
+    # empty means only `learning_note` is known, dated by the last discussion or resolution.
+    notes: tuple[tuple[datetime, str], ...] = ()
 
     @classmethod
     def from_callout(cls, callout: Callout) -> CalloutFact:
@@ -57,12 +60,29 @@ class CalloutFact:
             discussed_at=callout.changed_to_at(CalloutStatus.DISCUSSED),
             resolved_at=callout.changed_to_at(CalloutStatus.RESOLVED),
             learning_note=callout.learning_note,
+            notes=callout.learning_notes,
         )
 
     @property
     def counted(self) -> bool:
-        """Whether the digest shows it at all (withdrawn call-outs are left out)."""
+        """Whether the digest counts it (withdrawn call-outs are not; their learning stays)."""
         return self.status is not CalloutStatus.WITHDRAWN
+
+    def dated_notes(self) -> tuple[tuple[datetime, str], ...]:
+        """Its learning notes with their moments (see `notes`)."""
+        if self.notes:
+            return self.notes
+        moments = [m for m in (self.discussed_at, self.resolved_at) if m is not None]
+        return ((max(moments), self.learning_note),) if moments and self.learning_note else ()
+
+    def is_live_at(self, moment: datetime) -> bool:
+        """Still waiting at `moment`: raised before it, not resolved or withdrawn by then."""
+        if self.raised_at >= moment or self.status is CalloutStatus.WITHDRAWN:
+            return False
+        return self.resolved_at is None or self.resolved_at >= moment
+
+    def discussed_by(self, moment: datetime) -> bool:
+        return self.discussed_at is not None and self.discussed_at < moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,13 +135,29 @@ class ClauseCount:
 
 @dataclass(frozen=True, slots=True)
 class CalloutSummary:
-    """Call-out activity on one clause in the period, with the learning shared about it."""
+    """Call-out activity on one clause in the period, with the learning shared about it.
+
+    `dated_notes` are `learning_notes` with the moment each was set, in the same order.
+    """
 
     clause_id: str
     raised: int
     discussed: int
     resolved: int
     learning_notes: tuple[str, ...]
+    dated_notes: tuple[tuple[datetime, str], ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StillOpen:
+    """Call-outs still waiting at the period's end, by state (none carries its clause)."""
+
+    awaiting_discussion: int = 0
+    awaiting_resolution: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.awaiting_discussion + self.awaiting_resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +186,7 @@ class Digest:
     week_counts: WeekCounts
     # Clauses newly proposed for review (docs/health.md), set by the application.
     review_triggers: tuple[ReviewTrigger, ...] = ()
+    still_open: StillOpen = StillOpen()
 
     @property
     def reflections_shared(self) -> int:
@@ -193,6 +230,7 @@ def compose_digest(
     callouts: Sequence[CalloutFact],
     clause_last_mentioned: Mapping[str, datetime],
     now: datetime,
+    live_callouts: Sequence[CalloutFact] = (),
     quiet_after: timedelta = DEFAULT_QUIET_AFTER,
     weekly_history: Sequence[WeekCounts] = (),
     highlight_limit: int = DEFAULT_HIGHLIGHTS,
@@ -203,8 +241,10 @@ def compose_digest(
     Inputs may hold records outside the period (they are filtered here), so the application
     can load generously. `clause_last_mentioned` is the last time each clause was cited by a
     reflection or call-out, from all history; mentions in `reflections` and `callouts` are
-    merged into it. Quiet clauses are judged at `period_end`, not `now`, so a digest sent late
-    after an outage says what it would have said on time; `now` is only recorded.
+    merged into it. `live_callouts` are those still on the agenda that are not in `callouts`,
+    for the "still open" counts. Quiet clauses are judged at `period_end`, not `now`, so a
+    digest sent late after an outage says what it would have said on time; `now` is only
+    recorded.
     """
     for moment, name in ((period_start, "period_start"), (period_end, "period_end"), (now, "now")):
         if moment.tzinfo is None or moment.utcoffset() is None:
@@ -238,7 +278,7 @@ def compose_digest(
         participation=_participation(compact, period_rounds, period_reflections),
         highlights=_highlights(compact, period_reflections, highlight_limit),
         clauses_celebrated=_celebrated(period_reflections, clause_rank),
-        callouts=_callout_summaries(counted_callouts, in_period, clause_rank),
+        callouts=_callout_summaries(callouts, in_period, clause_rank),
         quiet_clauses=_quiet(
             compact,
             _last_mentions(clause_last_mentioned, reflections, counted_callouts),
@@ -246,6 +286,7 @@ def compose_digest(
         ),
         chart=_chart(weekly_history, week, chart_weeks),
         week_counts=week,
+        still_open=_still_open((*callouts, *live_callouts), end_utc),
     )
 
 
@@ -391,22 +432,20 @@ def _callout_summaries(
     in_period: Callable[[datetime | None], bool],
     clause_rank: Callable[[str], tuple[int, str]],
 ) -> tuple[CalloutSummary, ...]:
+    """Counts per clause of the counted call-outs; learning notes from every call-out, a
+    withdrawn one included (what the meeting learned stays the partnership's)."""
     raised: Counter[str] = Counter()
     discussed: Counter[str] = Counter()
     resolved: Counter[str] = Counter()
     notes: defaultdict[str, list[tuple[datetime, str]]] = defaultdict(list)
     for fact in callouts:
-        raised[fact.clause_id] += int(in_period(fact.raised_at))
-        discussed[fact.clause_id] += int(in_period(fact.discussed_at))
-        resolved[fact.clause_id] += int(in_period(fact.resolved_at))
-        moments = [
-            m for m in (fact.discussed_at, fact.resolved_at) if m is not None and in_period(m)
-        ]
-        if moments and fact.learning_note:
-            # One note per call-out, even when discussed and resolved in the same period.
-            notes[fact.clause_id].append((max(moments), fact.learning_note))
+        if fact.counted:
+            raised[fact.clause_id] += int(in_period(fact.raised_at))
+            discussed[fact.clause_id] += int(in_period(fact.discussed_at))
+            resolved[fact.clause_id] += int(in_period(fact.resolved_at))
+        notes[fact.clause_id].extend(n for n in fact.dated_notes() if in_period(n[0]))
     clause_ids = {fact.clause_id for fact in callouts}
-    active = {c for c in clause_ids if raised[c] + discussed[c] + resolved[c]}
+    active = {c for c in clause_ids if raised[c] + discussed[c] + resolved[c] or notes[c]}
     return tuple(
         CalloutSummary(
             clause_id=clause_id,
@@ -414,9 +453,16 @@ def _callout_summaries(
             discussed=discussed[clause_id],
             resolved=resolved[clause_id],
             learning_notes=tuple(note for _, note in sorted(notes[clause_id])),
+            dated_notes=tuple(sorted(notes[clause_id])),
         )
         for clause_id in sorted(active, key=clause_rank)
     )
+
+
+def _still_open(callouts: Iterable[CalloutFact], end: datetime) -> StillOpen:
+    live = [fact for fact in callouts if fact.is_live_at(end)]
+    discussed = sum(1 for fact in live if fact.discussed_by(end))
+    return StillOpen(len(live) - discussed, discussed)
 
 
 def _last_mentions(

@@ -84,6 +84,8 @@ class ExportedCallout:
     raised_on: date
     discussed_on: date | None
     resolved_on: date | None
+    # Every learning note, oldest first, each as "YYYY-MM-DD: note" (days, as above).
+    learning_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +120,8 @@ class PendingDelivery:
 
     id: int
     round_id: str
+
+
+def dated_notes(callout: Callout) -> tuple[str, ...]:
+    """The call-out's learning notes for an export: each with its day, never its moment."""
+    return tuple(f"{at.date().isoformat()}: {note}" for at, note in callout.learning_notes)

@@ -16,13 +16,14 @@ Conventions:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, Final
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -283,6 +284,11 @@ class CalloutRow(Base):
     reporter_user_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
     status: Mapped[str] = mapped_column(String(STATUS))
     learning_note: Mapped[str] = mapped_column(Text)
+    # The follow-up agreed when it was discussed (all optional): the owning partner's key,
+    # the agreed action, and the day to review it.
+    follow_up_owner: Mapped[str] = mapped_column(String(KEY), server_default="")
+    agreed_action: Mapped[str] = mapped_column(Text, server_default="")
+    review_on: Mapped[date | None] = mapped_column(Date)
     raised_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer)

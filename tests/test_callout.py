@@ -16,14 +16,18 @@ from rituals.callout import (
     Callout,
     CalloutDecision,
     CalloutStatus,
+    FollowUp,
     InvalidTransitionError,
     NotifyReporter,
     StatusChange,
+    WithdrawnItem,
     agenda_view,
+    follow_up_from,
     mark_discussed,
     raise_callout,
     resolve,
     withdraw,
+    withdrawn_after_discussion,
 )
 from rituals.compact import Clause, Compact, Organisation, Role, Theme
 from rituals.errors import InvalidInput, NotAllowed, RitualError
@@ -579,3 +583,77 @@ def test_anonymous_callouts_never_expose_the_reporter(user_id: str, key: str) ->
     for item in agenda_view([callout, discussed]):
         assert key not in repr(item)
         assert item.reporter is None
+
+
+# --- Withdrawn after discussion ------------------------------------------------------------
+
+
+def test_a_discussed_callout_withdrawn_keeps_its_learning_and_shows_from_the_next_day() -> None:
+    discussed = discussed_callout(anonymous=True)
+    withdrawn_at = T0 + timedelta(days=2)
+    taken_back = withdraw(discussed, reporter_key=ALICE_KEY, now=withdrawn_at).callout
+    never_discussed = withdraw(
+        open_callout(callout_id="c-2"), reporter_key=ALICE_KEY, now=withdrawn_at
+    ).callout
+    assert taken_back.learning_note == "Agree a calendar."
+
+    def shown(now: datetime) -> tuple[WithdrawnItem, ...]:
+        return withdrawn_after_discussion([taken_back, never_discussed, discussed], now=now)
+
+    # Never on the day it happens, so nobody can time it; then for two weeks.
+    assert shown(withdrawn_at + timedelta(hours=1)) == ()
+    item = WithdrawnItem("c-1", "env-h1", "Agree a calendar.")
+    assert shown(withdrawn_at + timedelta(days=1)) == (item,)
+    assert shown(withdrawn_at + timedelta(days=14)) == (item,)
+    assert shown(withdrawn_at + timedelta(days=15)) == ()
+    assert "ALICE" not in repr(item)
+
+
+# --- Follow-up ------------------------------------------------------------------------------
+
+
+def test_the_follow_up_is_checked_and_kept_with_the_discussion() -> None:
+    today = T0.date()
+    agreed = follow_up_from(
+        COMPACT,
+        owner=" trust-b ",
+        action="Papers a week ahead",
+        review_on="2030-01-06",
+        today=today,
+    )
+    assert agreed == FollowUp("trust-b", "Papers a week ahead", date(2030, 1, 6))
+    assert follow_up_from(COMPACT, owner="", action=None, review_on="", today=today).is_empty
+    discussed = mark_discussed(
+        open_callout(), by_is_facilitator=True, learning_note="Agree.", now=T0, follow_up=agreed
+    ).callout
+    assert discussed.follow_up == agreed
+    # A retry with the same note and follow-up changes nothing; resolving keeps it.
+    again = mark_discussed(
+        discussed, by_is_facilitator=True, learning_note="Agree.", now=T0, follow_up=agreed
+    )
+    assert again.effects == () and again.callout == discussed
+    assert resolve(discussed, by_is_facilitator=True, now=T0).callout.follow_up == agreed
+
+
+@pytest.mark.parametrize(
+    ("owner", "review_on", "field", "words"),
+    [
+        ("atlantis", "", "owner", "There is no partner organisation 'atlantis'"),
+        ("", "next week", "review_on", "'next week' is not a date"),
+        ("", "2020-01-01", "review_on", "The review date 2020-01-01 has passed"),
+    ],
+)
+def test_a_wrong_follow_up_says_which_field_and_why(
+    owner: str, review_on: str, field: str, words: str
+) -> None:
+    with pytest.raises(InvalidInput) as problem:
+        follow_up_from(COMPACT, owner=owner, action="", review_on=review_on, today=T0.date())
+    assert problem.value.field == field and words in str(problem.value)
+
+
+def test_an_item_raised_before_the_last_meeting_is_carried_over() -> None:
+    old = open_callout(callout_id="c-1", now=T0)
+    new = open_callout(callout_id="c-2", now=T0 + timedelta(days=3))
+    items = agenda_view([old, new], last_meeting=T0 + timedelta(days=1))
+    assert [(i.callout_id, i.carried_over) for i in items] == [("c-1", True), ("c-2", False)]
+    assert not any(i.carried_over for i in agenda_view([old, new]))

@@ -29,6 +29,7 @@ from rituals.digest import (
     OrganisationParticipation,
     QuietClause,
     RoundHeld,
+    StillOpen,
     WeekCounts,
     compose_digest,
     count_week,
@@ -281,14 +282,15 @@ def test_callouts_are_counted_by_clause_with_their_learning_notes() -> None:
         # Outside the period: counted in no column.
         CalloutFact("lead-r1", RESOLVED, BEFORE, BEFORE, BEFORE, learning_note="Old news."),
         CalloutFact("lead-r1", OPEN, raised_at=AFTER),
-        # Withdrawn by the reporter: gone from the digest altogether.
-        CalloutFact("env-r1", WITHDRAWN, raised_at=IN, discussed_at=IN, learning_note="Hidden."),
+        # Withdrawn by the reporter after the meeting discussed it: counted in no column, but
+        # what the meeting learned stays.
+        CalloutFact("env-r1", WITHDRAWN, raised_at=IN, discussed_at=IN, learning_note="Kept."),
     ]
 
     result = digest(callouts=facts)
 
     assert result.callouts == (
-        CalloutSummary("env-r1", raised=0, discussed=0, resolved=1, learning_notes=("A",)),
+        CalloutSummary("env-r1", raised=0, discussed=0, resolved=1, learning_notes=("A", "Kept.")),
         CalloutSummary(
             "env-h1",
             raised=2,
@@ -344,6 +346,7 @@ def test_a_callout_fact_is_taken_from_a_callout_without_its_reporter() -> None:
         discussed_at=IN + timedelta(1),
         resolved_at=IN + timedelta(2),
         learning_note="Warn early.",
+        notes=((IN + timedelta(1), "Warn early."),),
     )
     for secret in (key, reporter.user_id, "trust-b", "Private words"):
         assert secret not in repr(fact)
@@ -624,3 +627,57 @@ def test_no_digest_ever_holds_a_reporter(
     for secret in secrets:
         assert secret not in text
     assert "T-TENANT" not in text
+
+
+def test_every_learning_note_reaches_the_digest_dated() -> None:
+    """Discussed with one note and resolved with another: both are shared, each with its day."""
+    callout, _ = raise_callout(
+        callout_id="c-1",
+        compact=COMPACT,
+        compact_version=2,
+        clause_id="env-h1",
+        about_organisation_id="trust-b",
+        what_happened="Targets moved.",
+        what_would_help="",
+        anonymous=True,
+        reporter=UserRef("slack", "T1", "U1"),
+        reporter_key="f00d" * 16,
+        now=IN,
+    )
+    discussed, _ = mark_discussed(
+        callout, by_is_facilitator=True, learning_note="Warn early.", now=IN + timedelta(hours=1)
+    )
+    resolved, _ = resolve(
+        discussed, by_is_facilitator=True, learning_note="Agreed a notice.", now=IN + timedelta(1)
+    )
+
+    [row] = digest(callouts=[CalloutFact.from_callout(resolved)]).callouts
+
+    assert row.learning_notes == ("Warn early.", "Agreed a notice.")
+    assert [at for at, _ in row.dated_notes] == [IN + timedelta(hours=1), IN + timedelta(1)]
+
+
+def test_still_open_counts_call_outs_waiting_at_the_end_of_the_period() -> None:
+    facts = [
+        CalloutFact("env-h1", OPEN, raised_at=IN),
+        CalloutFact("env-h1", DISCUSSED, raised_at=IN, discussed_at=IN),
+        CalloutFact("env-h1", RESOLVED, raised_at=IN, resolved_at=IN),
+        CalloutFact("env-h1", RESOLVED, raised_at=IN, discussed_at=IN, resolved_at=AFTER),
+        CalloutFact("env-h1", WITHDRAWN, raised_at=IN),
+        CalloutFact("env-h1", OPEN, raised_at=AFTER),
+    ]
+    older = [CalloutFact("lead-h1", OPEN, raised_at=BEFORE)]
+
+    result = compose_digest(
+        compact=COMPACT,
+        period_start=START,
+        period_end=END,
+        rounds=(),
+        reflections=(),
+        callouts=facts,
+        clause_last_mentioned={},
+        now=NOW,
+        live_callouts=older,
+    )
+
+    assert result.still_open == StillOpen(awaiting_discussion=2, awaiting_resolution=2)

@@ -17,7 +17,6 @@ from bot.routes.commands import join, simple
 from bot.usecases.boundaries import round_belongs_here
 from bot.usecases.health import mark_review
 from bot.usecases.rounds import EventFor
-from bot.views.callouts import note_form
 from bot.views.rounds import parse_turn_value
 from rituals.refs import UserRef
 from rituals.round import events as ev
@@ -87,8 +86,10 @@ async def _round_here(uc: UseCases, request: ActionRequest, round_id: str) -> bo
 
 
 def on_note(*, resolving: bool) -> ActionHandler:
-    async def open_note_form(_uc: UseCases, request: ActionRequest) -> Form:
-        return note_form(request.value, resolving=resolving)
+    async def open_note_form(uc: UseCases, request: ActionRequest) -> Form:
+        return await uc.callouts.note_form(
+            request.actor, request.conversation, request.value, resolving=resolving
+        )
 
     return open_note_form
 

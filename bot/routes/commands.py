@@ -92,13 +92,18 @@ async def agenda(uc: UseCases, request: CommandRequest) -> None:
 def callout_step(word: str, step_of: Callable[[UseCases], CalloutStep]) -> CommandHandler:
     """`/compact <word> <ref> [note]`: move a call-out along its lifecycle."""
 
-    async def handle(uc: UseCases, request: CommandRequest) -> None:
+    async def handle(uc: UseCases, request: CommandRequest) -> Form | None:
         rest = request.words[1:]
         if not rest:
             await uc.tell(
                 request.actor, request.conversation, words.NEEDS_REFERENCE.format(word=word)
             )
-            return
+            return None
+        if word == "discussed" and len(rest) == 1:
+            # No note typed: the form asks for it, with the optional follow-up.
+            return await uc.callouts.note_form(
+                request.actor, request.conversation, rest[0], resolving=False
+            )
         step = step_of(uc)
         result = await step(
             request.actor,
@@ -108,6 +113,7 @@ def callout_step(word: str, step_of: Callable[[UseCases], CalloutStep]) -> Comma
             request_key=request.request_id,
         )
         await uc.report(request.actor, request.conversation, result)
+        return None
 
     return handle
 

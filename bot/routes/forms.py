@@ -14,6 +14,7 @@ from bot import actions, words
 from bot.requests import FormResult, FormSubmission
 from bot.routes.base import UseCases
 from bot.usecases.boundaries import round_belongs_here
+from bot.usecases.callouts import FOLLOW_UP_FIELDS
 from bot.usecases.settings import save_settings
 
 SEPARATORS: Final = re.compile(r"[\s,;]+")
@@ -69,9 +70,18 @@ async def learning_note(uc: UseCases, submission: FormSubmission) -> FormResult:
     ref = submission.context.get("callout_id", "")
     note = text(submission.values.get("note"))
     resolving = submission.context.get("resolving") == "yes"
-    step = uc.callouts.resolve if resolving else uc.callouts.discussed
-    return await step(
-        submission.actor, submission.conversation, ref, note, request_key=submission.request_id
+    if resolving:
+        return await uc.callouts.resolve(
+            submission.actor, submission.conversation, ref, note, request_key=submission.request_id
+        )
+    follow_up = {name: text(submission.values.get(name)) for name in FOLLOW_UP_FIELDS}
+    return await uc.callouts.discussed(
+        submission.actor,
+        submission.conversation,
+        ref,
+        note,
+        request_key=submission.request_id,
+        follow_up=follow_up,
     )
 
 

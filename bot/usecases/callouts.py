@@ -8,29 +8,32 @@ timestamp beside their name, nothing in the logs.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 
 from bot import words
 from bot.messages import Form
+from bot.repositories import UnitOfWork
 from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
-from bot.usecases.place import Place, known_person, make_reachable, place_of
+from bot.usecases.place import Place, facilitators_of, known_person, make_reachable, place_of
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
-from rituals.callout import Callout, CalloutDecision, NotifyReporter
+from rituals.callout import Callout, CalloutDecision, CalloutStatus, NotifyReporter, WithdrawnItem
 from rituals.errors import InvalidInput, NotAllowed, RitualError, StaleCallout
-from rituals.refs import ConversationRef
+from rituals.refs import ConversationRef, UserRef
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 YES = {"yes", "y", "true", "anonymous", "anonymously"}
 NO = {"no", "n", "false", "named"}
 MAX_ATTEMPTS = 3
 
-Step = Callable[[Callout, bool, str], CalloutDecision]
-"""(call-out, actor is a facilitator, actor's key for this call-out) -> decision."""
+Step = Callable[[Callout, bool, str, Place], CalloutDecision]
+"""(call-out, actor is a facilitator, actor's key for this call-out, where) -> decision."""
+
+FOLLOW_UP_FIELDS = ("owner", "action", "review_on")
 
 
 def new_reference() -> str:
@@ -110,17 +113,38 @@ class CalloutService:
             person = await known_person(uow, place, actor.user)
             allowed = person is not None and place.is_facilitator(person)
             if allowed:
-                items = lifecycle.agenda_view(await uow.callouts.open_agenda(place.partnership_id))
+                live = await uow.callouts.open_agenda(place.partnership_id)
+                last_meeting = await self._last_meeting(uow, place, live)
+                items = lifecycle.agenda_view(live, last_meeting=last_meeting)
                 named = [item.reporter for item in items if item.reporter is not None]
                 names = await uow.people.display_names(place.partnership_id, named)
+                withdrawn = await self._withdrawn(uow, place)
         if not allowed:
             await services.tell(
                 actor.user, notice(words.AGENDA_ONLY_FACILITATORS), near=conversation
             )
             return
         await services.tell(
-            actor.user, views.agenda(items, place.compact, names), near=conversation
+            actor.user, views.agenda(items, place.compact, names, withdrawn), near=conversation
         )
+
+    async def _last_meeting(
+        self, uow: UnitOfWork, place: Place, live: list[Callout]
+    ) -> datetime | None:
+        """When the last round closed since the oldest live call-out was raised (None: none
+        has), so the agenda can say which items were carried over from a meeting."""
+        if not live:
+            return None
+        oldest = min(callout.raised_at for callout in live)
+        held = await uow.rounds.held_between(place.partnership_id, oldest, self._now())
+        return max((round_.held_at for round_ in held), default=None)
+
+    async def _withdrawn(self, uow: UnitOfWork, place: Place) -> tuple[WithdrawnItem, ...]:
+        """Discussed call-outs withdrawn lately, told on the agenda from the next day on."""
+        now = self._now()
+        since = now - lifecycle.WITHDRAWN_SHOWN_FOR - timedelta(days=2)  # whole days, any zone
+        recent = await uow.callouts.withdrawn_since(place.partnership_id, since)
+        return lifecycle.withdrawn_after_discussion(recent, now=now)
 
     async def mine(self, actor: Actor, conversation: ConversationRef) -> None:
         keys = self._services.reporter_keys
@@ -130,6 +154,14 @@ class CalloutService:
         own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
         await self._services.tell(actor.user, views.mine(own), near=conversation)
 
+    async def note_form(
+        self, actor: Actor, conversation: ConversationRef, ref: str, *, resolving: bool
+    ) -> Form:
+        """The learning-note form; marking discussed also offers the optional follow-up."""
+        async with self._services.database.unit_of_work() as uow:
+            place = await place_of(uow, conversation)
+        return views.note_form(ref.strip().upper(), resolving=resolving, compact=place.compact)
+
     async def discussed(
         self,
         actor: Actor,
@@ -138,10 +170,29 @@ class CalloutService:
         note: str,
         *,
         request_key: str | None = None,
+        follow_up: Mapping[str, str] | None = None,
     ) -> FormResult:
-        def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
+        """Mark discussed with the learning note; `follow_up` holds the note form's optional
+        owner, action and review_on answers."""
+        typed = follow_up or {}
+
+        def step(callout: Callout, facilitator: bool, _key: str, place: Place) -> CalloutDecision:
+            now = self._now()
+            agreed = lifecycle.NO_FOLLOW_UP
+            if facilitator and any(typed.get(name) for name in FOLLOW_UP_FIELDS):
+                agreed = lifecycle.follow_up_from(
+                    place.compact,
+                    owner=typed.get("owner"),
+                    action=typed.get("action"),
+                    review_on=typed.get("review_on"),
+                    today=now.date(),
+                )
             return lifecycle.mark_discussed(
-                callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
+                callout,
+                by_is_facilitator=facilitator,
+                learning_note=note,
+                now=now,
+                follow_up=agreed,
             )
 
         return await self._change(actor, conversation, ref, step, request_key)
@@ -155,7 +206,7 @@ class CalloutService:
         *,
         request_key: str | None = None,
     ) -> FormResult:
-        def step(callout: Callout, facilitator: bool, _key: str) -> CalloutDecision:
+        def step(callout: Callout, facilitator: bool, _key: str, _at: Place) -> CalloutDecision:
             return lifecycle.resolve(
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
@@ -171,7 +222,7 @@ class CalloutService:
         *,
         request_key: str | None = None,
     ) -> FormResult:
-        def step(callout: Callout, _facilitator: bool, key: str) -> CalloutDecision:
+        def step(callout: Callout, _facilitator: bool, key: str, _at: Place) -> CalloutDecision:
             return lifecycle.withdraw(callout, reporter_key=key, now=self._now())
 
         return await self._change(actor, conversation, ref, step, request_key)
@@ -200,30 +251,53 @@ class CalloutService:
                         return FormResult()  # a repeat: the first one was applied
                     place = await place_of(uow, conversation)
                     person = await known_person(uow, place, actor.user)
+                    facilitator = person is not None and place.is_facilitator(person)
                     stored = await uow.callouts.get_stored(place.partnership_id, wanted)
                     if stored is None:
-                        return _refused(cannot)
+                        # A facilitator sees the agenda anyway, so naming the slip costs
+                        # nothing; anyone else learns nothing about whether it exists.
+                        missing = words.CALLOUT_NOT_ON_AGENDA.format(ref=wanted)
+                        return _refused(missing if facilitator else cannot)
                     callout = stored.callout
                     key = services.reporter_keys.key_for(place.slug, callout.id, actor.user)
-                    facilitator = person is not None and place.is_facilitator(person)
                     try:
-                        decision = step(callout, facilitator, key)
+                        decision = step(callout, facilitator, key, place)
                     except NotAllowed:
                         return _refused(cannot)
                     except RitualError as problem:
                         return _refused(str(problem))
                     if decision.callout != callout:
                         await uow.callouts.save(decision.callout, expected_version=stored.version)
+                    chairs = await facilitators_of(uow, place, actor.user) if facilitator else ()
                     await uow.commit()
             except StaleCallout:
                 continue
             await self._notify(place, decision.effects)
-            if decision.effects and not callout.raised_by(key):
-                status = decision.callout.status.value
-                text = words.CALLOUT_UPDATED.format(ref=callout.id, status=status)
-                await services.tell(actor.user, notice(text), near=conversation)
+            if decision.effects and facilitator:
+                await self._tell_facilitators(decision.callout, chairs, actor, key, conversation)
             return FormResult()
         return _refused(words.CALLOUT_BUSY.format(ref=wanted))
+
+    async def _tell_facilitators(
+        self,
+        callout: Callout,
+        chairs: tuple[UserRef, ...],
+        actor: Actor,
+        key: str,
+        conversation: ConversationRef,
+    ) -> None:
+        """Every facilitator (co-chairs too) hears that a facilitator moved a call-out on.
+
+        A withdrawal is never told at the moment it happens (docs/privacy.md): the agenda says
+        so from the next day. The acting facilitator who raised it has their reporter's notice.
+        """
+        if callout.status is CalloutStatus.WITHDRAWN:
+            return
+        text = words.CALLOUT_UPDATED.format(ref=callout.id, status=callout.status.value)
+        for chair in dict.fromkeys((*chairs, actor.user)):
+            if chair == actor.user and callout.raised_by(key):
+                continue
+            await self._services.tell(chair, notice(text), near=conversation)
 
     async def _notify(self, place: Place, effects: tuple[NotifyReporter, ...]) -> None:
         """Tell each reporter privately; an anonymous one is found through their key."""

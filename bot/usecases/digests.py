@@ -63,6 +63,13 @@ async def compose_for(
     rounds = await uow.rounds.held_between(partnership, period.start, period.end)
     reflections = await uow.reflections.records_between(partnership, history_start, period.end)
     callouts = await uow.callouts.facts_between(partnership, history_start, period.end)
+    # Untouched since before the chart's weeks began (so not among `callouts`): only the
+    # "still open" counts need them.
+    live = [
+        CalloutFact.from_callout(c)
+        for c in await uow.callouts.open_agenda(partnership)
+        if c.status_changed_at < history_start
+    ]
     # As of the period's end, so a digest sent late says what it would have said on time.
     last_mentioned = await uow.reflections.clause_last_mentioned(partnership, before=period.end)
     digest = compose_digest(
@@ -74,6 +81,7 @@ async def compose_for(
         callouts=callouts,
         clause_last_mentioned=last_mentioned,
         now=now,
+        live_callouts=live,
         weekly_history=_weeks_with_data(history_start, period.start, reflections, callouts),
     )
     triggers = await triggers_to_announce(uow, place, period.label, period.end, record=announce)

@@ -84,6 +84,24 @@ async def known_person(uow: UnitOfWork, place: Place, user: UserRef) -> Person |
     return person
 
 
+async def facilitators_of(uow: UnitOfWork, place: Place, like: UserRef) -> tuple[UserRef, ...]:
+    """Every facilitator of the partnership (co-chairs too) on `like`'s platform and tenant,
+    so a facilitator-only notice reaches all of them."""
+    found = set(
+        await uow.people.identities_for_handles(
+            place.partnership_id,
+            place.compact.facilitators,
+            platform=like.platform,
+            tenant=like.tenant,
+        )
+    )
+    for handle in place.compact.facilitators:
+        same_person = handle_identity(like, handle)
+        if same_person is not None:
+            found.add(same_person)
+    return tuple(sorted(found, key=lambda user: (user.platform, user.tenant, user.user_id)))
+
+
 async def _recorded(
     uow: UnitOfWork, place: Place, actor: Actor, *, created_at: datetime | None
 ) -> Person:
@@ -141,7 +159,10 @@ async def unknown_handles(
     ]
 
 
-def unknown_people_notice(place: Place, handles: list[str]) -> Message:
+def unknown_people_notice(place: Place, handles: list[str], *, round_open: bool = True) -> Message:
+    """Who is unknown, and how someone new joins: by speaking for themselves, which they
+    can only do once a round is open (`round_open` False: the round was not started)."""
     known = ", ".join(f"@{p.handle}" for p in place.compact.people)
     names = ", ".join(f"@{h}" for h in handles)
-    return said(words.UNKNOWN_PEOPLE, names=names, known=known)
+    template = words.UNKNOWN_PEOPLE if round_open else words.UNKNOWN_PEOPLE_NOT_STARTED
+    return said(template, names=names, known=known)

@@ -89,7 +89,7 @@ class RoundService:
             place = await place_of(uow, channel)
             unknown = await unknown_handles(uow, place, mentioned)
             if unknown:
-                refusal = unknown_people_notice(place, unknown)
+                refusal = unknown_people_notice(place, unknown, round_open=False)
             elif await uow.rounds.open_in(channel) is not None:
                 refusal = views.notice(words.ROUND_ALREADY_OPEN)
             else:

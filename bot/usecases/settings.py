@@ -77,10 +77,11 @@ async def save_settings(
 
 
 def _shown(schedule: DigestSchedule, here: bool, *, saved: bool = False) -> Message:
-    when = schedule.describe() if schedule.enabled else words.SETTINGS_OFF
-    text = words.SETTINGS_SHOWN.format(
-        when=when, here=words.SETTINGS_HERE if here else words.SETTINGS_NOT_HERE
-    )
+    where = words.SETTINGS_HERE if here else words.SETTINGS_NOT_HERE
+    if schedule.enabled:
+        text = words.SETTINGS_SHOWN.format(when=schedule.describe(), here=where)
+    else:
+        text = words.SETTINGS_SHOWN_OFF.format(here=where)
     if saved:
         return notice(f"{words.SETTINGS_SAVED} {text}")
     return Message(text, (Paragraph.of(text), Paragraph.of(words.SETTINGS_WHO_CHANGES)))

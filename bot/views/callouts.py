@@ -19,7 +19,7 @@ from bot.messages import (
     UserText,
 )
 from bot.views.names import Names, mention
-from rituals.callout import AgendaItem, Callout, CalloutStatus
+from rituals.callout import AgendaItem, Callout, CalloutStatus, WithdrawnItem
 from rituals.compact import Compact
 from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS
 
@@ -75,29 +75,51 @@ def callout_form(compact: Compact) -> Form:
     )
 
 
-def note_form(callout_id: str, *, resolving: bool) -> Form:
+def note_form(callout_id: str, *, resolving: bool, compact: Compact | None = None) -> Form:
+    """The learning note; when marking discussed with the compact at hand, the optional
+    follow-up too (owner, agreed action, review date)."""
+    fields = [
+        FormField(
+            "note",
+            words.FIELD_NOTE,
+            required=not resolving,
+            multiline=True,
+            max_length=MAX_NOTE_CHARS,
+        )
+    ]
+    if compact is not None and not resolving:
+        fields.extend(_follow_up_fields(compact))
     return Form(
         form_id=actions.FORM_LEARNING_NOTE,
         title=words.FORM_NOTE_TITLE,
         submit_label=words.BUTTON_RESOLVE if resolving else words.BUTTON_DISCUSSED,
-        fields=(
-            FormField(
-                "note",
-                words.FIELD_NOTE,
-                required=not resolving,
-                multiline=True,
-                max_length=MAX_NOTE_CHARS,
-            ),
-        ),
+        fields=tuple(fields),
         context={"callout_id": callout_id, "resolving": "yes" if resolving else "no"},
     )
 
 
-def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Message:
+def _follow_up_fields(compact: Compact) -> tuple[FormField, ...]:
+    owners = tuple(
+        Choice(o.id, o.name, compact.role(o.role_id).name) for o in compact.organisations
+    )
+    return (
+        FormField("owner", words.FIELD_OWNER, kind=FieldKind.CHOICE, choices=owners),
+        FormField("action", words.FIELD_ACTION, multiline=True, max_length=MAX_NOTE_CHARS),
+        FormField("review_on", words.FIELD_REVIEW_ON, hint=words.FIELD_REVIEW_ON_HINT),
+    )
+
+
+def agenda(
+    items: tuple[AgendaItem, ...],
+    compact: Compact,
+    names: Names,
+    withdrawn: tuple[WithdrawnItem, ...] = (),
+) -> Message:
     """The facilitators' agenda; anonymous items carry no trace of who raised them."""
     if not items:
-        return Message(words.AGENDA_EMPTY, (Paragraph.of(words.AGENDA_EMPTY),))
-    blocks: list[Block] = [Heading(words.AGENDA_TITLE)]
+        blocks = [Paragraph.of(words.AGENDA_EMPTY), *_withdrawn(withdrawn)]
+        return Message(words.AGENDA_EMPTY, tuple(blocks))
+    blocks = [Heading(words.AGENDA_TITLE)]
     for item in items:
         clause = compact.clause(item.clause_id).text if compact.has_clause(item.clause_id) else ""
         about = next(
@@ -109,9 +131,10 @@ def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Mes
             if item.reporter is None
             else (f"{words.AGENDA_RAISED_BY} ", mention(item.reporter, names))
         )
+        carried = f" ({words.AGENDA_CARRIED_OVER})" if item.carried_over else ""
         blocks.append(
             Paragraph.of(
-                f"[{item.callout_id}] {item.status.value} — clause {item.clause_id}",
+                f"[{item.callout_id}] {item.status.value}{carried} — clause {item.clause_id}",
                 f" ({clause})" if clause else "",
                 f", about {about}; raised {item.raised_on.isoformat()}, ",
                 *who,
@@ -122,6 +145,7 @@ def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Mes
             blocks.append(Paragraph.of("What would help: ", UserText(item.what_would_help)))
         if item.learning_note:
             blocks.append(Paragraph.of("Learning so far: ", UserText(item.learning_note)))
+        blocks.extend(_follow_up(item, compact))
         buttons = [Button(words.BUTTON_RESOLVE, actions.CALLOUT_RESOLVE, item.callout_id)]
         if item.status is CalloutStatus.OPEN:
             buttons.insert(
@@ -134,8 +158,42 @@ def agenda(items: tuple[AgendaItem, ...], compact: Compact, names: Names) -> Mes
                 ),
             )
         blocks.append(Actions(tuple(buttons)))
+    blocks.extend(_withdrawn(withdrawn))
     blocks.append(Paragraph.of(words.AGENDA_HOW_TO))
     return Message(f"{words.AGENDA_TITLE}: {len(items)}", tuple(blocks))
+
+
+def _follow_up(item: AgendaItem, compact: Compact) -> list[Block]:
+    """What the meeting agreed to do next, if it said."""
+    agreed = item.follow_up
+    parts: list[Inline] = []
+    if agreed.owner_organisation_id:
+        parts.append(
+            words.AGENDA_OWNER.format(owner=_organisation(compact, agreed.owner_organisation_id))
+        )
+    if agreed.agreed_action:
+        parts.extend([words.AGENDA_ACTION, UserText(agreed.agreed_action), ". "])
+    if agreed.review_on is not None:
+        parts.append(words.AGENDA_REVIEW_ON.format(day=agreed.review_on.isoformat()))
+    return [Paragraph(tuple(parts))] if parts else []
+
+
+def _organisation(compact: Compact, organisation_id: str) -> str:
+    return next((o.name for o in compact.organisations if o.id == organisation_id), organisation_id)
+
+
+def _withdrawn(withdrawn: tuple[WithdrawnItem, ...]) -> list[Block]:
+    """Discussed call-outs since withdrawn: that they were, never by whom or when."""
+    blocks: list[Block] = []
+    for item in withdrawn:
+        text = words.AGENDA_WITHDRAWN.format(ref=item.callout_id, clause=item.clause_id)
+        if item.learning_note:
+            blocks.append(
+                Paragraph.of(text, " ", words.AGENDA_LEARNING_KEPT, UserText(item.learning_note))
+            )
+        else:
+            blocks.append(Paragraph.of(text))
+    return blocks
 
 
 def status_notice(callout: Callout) -> Message:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import words
 from bot.messages import (
     Block,
@@ -14,9 +16,10 @@ from bot.messages import (
     Series,
     UserText,
 )
+from bot.views.counting import count
 from bot.views.health import trigger_reason
 from rituals.compact import Compact
-from rituals.digest import Digest
+from rituals.digest import CalloutSummary, Digest
 
 TOP_CLAUSES = 5
 QUIET_SHOWN = 5
@@ -40,14 +43,18 @@ def digest(
         blocks.append(
             Paragraph.of(
                 words.DIGEST_ROUNDS.format(
-                    rounds=result.rounds_held, reflections=result.reflections_shared
+                    rounds=count(result.rounds_held, words.DIGEST_ROUND_WORD),
+                    reflections=count(result.reflections_shared, words.DIGEST_REFLECTION_WORD),
                 )
             )
         )
         rows = tuple(
             (
                 f"{row.organisation_name or words.DIGEST_NO_ORGANISATION}: "
-                f"{row.rounds_attended} round(s), {row.reflections_shared} reflection(s)",
+                + words.DIGEST_ATTENDED.format(
+                    rounds=count(row.rounds_attended, words.DIGEST_ROUND_SHORT),
+                    reflections=count(row.reflections_shared, words.DIGEST_REFLECTION_WORD),
+                ),
             )
             for row in result.participation
         )
@@ -68,7 +75,7 @@ def digest(
             for c in result.most_celebrated(TOP_CLAUSES)
         )
         blocks.extend([Paragraph.of(words.DIGEST_CELEBRATED), BulletList(top)])
-    if result.callouts:
+    if result.callouts or result.still_open.total:
         blocks.extend(_callouts(result))
     if result.quiet_clauses:
         quiet = ", ".join(q.clause_id for q in result.quiet_clauses[:QUIET_SHOWN])
@@ -85,22 +92,69 @@ def digest(
 
 
 def _callouts(result: Digest) -> list[Block]:
-    """The week's call-outs: the counts, then each clause's, with its learning notes."""
-    counts = words.DIGEST_CALLOUTS.format(
-        raised=result.callouts_raised,
-        discussed=result.callouts_discussed,
-        resolved=result.callouts_resolved,
-    )
+    """The call-outs: this week's steps, what is still open, then each clause's, with every
+    learning note and its day."""
     lines: list[tuple[Inline, ...]] = []
     for row in result.callouts:
-        lines.append(
-            (
-                f"{row.clause_id}: raised {row.raised}, discussed {row.discussed}, "
-                f"resolved {row.resolved}",
-            )
+        steps = _steps(row.raised, row.discussed, row.resolved)
+        if steps:
+            lines.append((f"{row.clause_id}: {steps}",))
+        lines.extend((_learning(at), UserText(note)) for at, note in _dated(row))
+    blocks: list[Block] = [Paragraph.of(_callout_counts(result))]
+    if lines:
+        blocks.append(BulletList(tuple(lines)))
+    return blocks
+
+
+def _callout_counts(result: Digest) -> str:
+    """ "Call-outs this week: 2 raised, 1 resolved. Still open: 1 waiting to be discussed." """
+    week = _steps(result.callouts_raised, result.callouts_discussed, result.callouts_resolved)
+    still = result.still_open
+    waiting = ", ".join(
+        template.format(n=n)
+        for template, n in (
+            (words.DIGEST_AWAITING_DISCUSSION, still.awaiting_discussion),
+            (words.DIGEST_AWAITING_RESOLUTION, still.awaiting_resolution),
         )
-        lines.extend((words.DIGEST_LEARNING, UserText(note)) for note in row.learning_notes)
-    return [Paragraph.of(counts), BulletList(tuple(lines))]
+        if n
+    )
+    return " ".join(
+        (
+            words.DIGEST_CALLOUTS_WEEK.format(counts=week)
+            if week
+            else words.DIGEST_CALLOUTS_NONE_THIS_WEEK,
+            words.DIGEST_CALLOUTS_STILL_OPEN.format(counts=waiting)
+            if waiting
+            else words.DIGEST_CALLOUTS_NONE_OPEN,
+            words.DIGEST_CALLOUTS_PRIVACY,
+        )
+    )
+
+
+def _steps(raised: int, discussed: int, resolved: int) -> str:
+    """The non-zero steps, e.g. "2 raised, 1 resolved" ("" when nothing moved)."""
+    return ", ".join(
+        template.format(n=n)
+        for template, n in (
+            (words.DIGEST_RAISED, raised),
+            (words.DIGEST_DISCUSSED, discussed),
+            (words.DIGEST_RESOLVED, resolved),
+        )
+        if n
+    )
+
+
+def _dated(row: CalloutSummary) -> tuple[tuple[datetime | None, str], ...]:
+    """The row's notes with their moments, or undated when only the notes are known."""
+    if row.dated_notes:
+        return row.dated_notes
+    return tuple((None, note) for note in row.learning_notes)
+
+
+def _learning(at: datetime | None) -> str:
+    if at is None:
+        return words.DIGEST_LEARNING_UNDATED
+    return words.DIGEST_LEARNING.format(day=at.date().isoformat())
 
 
 def _chart(result: Digest) -> Chart:

@@ -20,6 +20,7 @@ from bot.messages import (
     Message,
     Paragraph,
 )
+from bot.views.counting import count
 from rituals.compact import Compact
 from rituals.groups import OTHER_PARTNERS
 from rituals.health import (
@@ -160,9 +161,9 @@ def trigger_reason(trigger: ReviewTrigger) -> str:
         dates=len(trigger.raised_on),
         days=", ".join(day.isoformat() for day in trigger.raised_on),
         organisations=trigger.organisations_called_out,
-        heading=trigger.heading_citations,
-        raised=trigger.callouts_raised,
-        valued=trigger.times_valued,
+        heading=count(trigger.heading_citations, words.HEALTH_TIMES),
+        raised=count(trigger.callouts_raised, words.HEALTH_TIMES),
+        valued=count(trigger.times_valued, words.HEALTH_TIMES),
     )
 
 

@@ -23,11 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, StatusChange
+from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, FollowUp, StatusChange
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
-from rituals.stored import ExportedCallout, StoredCallout
+from rituals.stored import ExportedCallout, StoredCallout, dated_notes
 from storage.models import (
     CalloutRow,
     CalloutStatusChangeRow,
@@ -54,6 +54,7 @@ def _facts_between() -> Select[*tuple[Any, ...]]:
             CalloutRow.learning_note,
             CalloutStatusChangeRow.to_status,
             CalloutStatusChangeRow.at,
+            CalloutStatusChangeRow.note,
         )
         .join(ClauseRow, ClauseRow.id == CalloutRow.clause_id)
         .outerjoin(CalloutStatusChangeRow, CalloutStatusChangeRow.callout_id == CalloutRow.id)
@@ -179,6 +180,15 @@ class CalloutRepository:
         )
         return [s.callout for s in stored]
 
+    async def withdrawn_since(self, partnership_id: int, since: datetime) -> list[Callout]:
+        """Call-outs withdrawn at or after `since` (`updated_at` is their last change)."""
+        stored = await self._load(
+            CalloutRow.partnership_id == partnership_id,
+            CalloutRow.status == CalloutStatus.WITHDRAWN.value,
+            CalloutRow.updated_at >= since,
+        )
+        return [s.callout for s in stored]
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]:
@@ -193,7 +203,7 @@ class CalloutRepository:
             _FACTS_BETWEEN, {"partnership_id": partnership_id, "start": start, "end": end}
         )
         facts: dict[str, CalloutFact] = {}
-        for callout_id, clause_key, status, raised_at, note, to_status, at in rows.all():
+        for callout_id, clause_key, status, raised_at, note, to_status, at, step_note in rows.all():
             fact = facts.get(callout_id) or CalloutFact(
                 clause_id=clause_key,
                 status=CalloutStatus(status),
@@ -205,6 +215,8 @@ class CalloutRepository:
                 fact = dataclasses.replace(fact, discussed_at=at)
             elif to_status == CalloutStatus.RESOLVED.value and fact.resolved_at is None:
                 fact = dataclasses.replace(fact, resolved_at=at)
+            if step_note:
+                fact = dataclasses.replace(fact, notes=(*fact.notes, (at, step_note)))
             facts[callout_id] = fact
         return list(facts.values())
 
@@ -302,6 +314,9 @@ def _mutable_columns(callout: Callout) -> dict[str, Any]:
         "what_would_help": callout.what_would_help,
         "status": callout.status.value,
         "learning_note": callout.learning_note,
+        "follow_up_owner": callout.follow_up.owner_organisation_id,
+        "agreed_action": callout.follow_up.agreed_action,
+        "review_on": callout.follow_up.review_on,
         "updated_at": callout.status_changed_at,
     }
 
@@ -335,6 +350,7 @@ def _callout(
         raised_at=row.raised_at,
         learning_note=row.learning_note,
         history=tuple(history),
+        follow_up=FollowUp(row.follow_up_owner, row.agreed_action, row.review_on),
     )
 
 
@@ -355,4 +371,5 @@ def _exported(callout: Callout) -> ExportedCallout:
         raised_on=callout.raised_at.date(),
         discussed_on=None if discussed is None else discussed.date(),
         resolved_on=None if resolved is None else resolved.date(),
+        learning_notes=dated_notes(callout),
     )

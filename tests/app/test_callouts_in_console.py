@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 from sqlalchemy import select
 
 from adapters.console.session import console_channel, console_user
@@ -9,7 +12,8 @@ from bot.requests import Actor, FormSubmission
 from rituals.callout import Callout, CalloutStatus
 from storage.database import Database
 from storage.models import CalloutRow, PersonRow
-from tests.app.harness import Chat, open_chat
+from tests.app.harness import EXAMPLE, Chat, open_chat
+from tests.app.test_rounds_in_console import ROUND_OF_THREE
 from tests.fakes.memory import MemoryDatabase
 
 
@@ -160,3 +164,132 @@ async def test_a_retried_callout_submission_is_tabled_once(memory: MemoryDatabas
     assert (await app.submit(submission)).ok
     assert (await app.submit(submission)).ok
     assert len(await callouts(memory)) == 1
+
+
+async def test_a_facilitator_naming_an_unknown_callout_is_told_it_is_not_on_the_agenda(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play(ANONYMOUS_CALLOUT)
+    out = await chat.play("@alice: /compact discussed ZZZZZZ We talked")
+    told = chat.private("alice", out)
+    assert "no call-out ZZZZZZ on the agenda" in told
+    assert "facilitators move call-outs on" not in told
+    # Anyone else keeps the words that say nothing about whether it exists.
+    out = await chat.play("@carol: /compact discussed ZZZZZZ We talked")
+    assert "You can't change call-out ZZZZZZ" in chat.private("carol", out)
+    assert "on the agenda;" not in chat.private("carol", out)
+
+
+def co_chaired(folder: Path) -> Path:
+    """The example compact with two facilitators, Alice and Dan."""
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "facilitators: [alice]", "facilitators: [alice, dan]"
+    )
+    path = folder / "compact.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def test_a_callout_withdrawn_after_discussion_is_told_on_the_next_days_agenda(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory, co_chaired(tmp_path))
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    await chat.play(f"@alice: /compact discussed {ref} We agreed a two-week notice")
+    out = await chat.play(f"@bob: /compact withdraw {ref}")
+    # Nobody but the reporter hears of it at the moment it happens.
+    assert chat.private("alice", out) == "" and chat.private("dan", out) == ""
+    out = await chat.play("@alice: /compact agenda")
+    assert ref not in chat.private("alice", out)
+    chat.clock.advance(timedelta(days=1))
+    for chair in ("alice", "dan"):
+        out = await chat.play(f"@{chair}: /compact agenda")
+        agenda = chat.private(chair, out)
+        assert f"[{ref}] clause lead-r1: withdrawn after it was discussed" in agenda
+        assert "The learning stays: “We agreed a two-week notice”" in agenda
+        assert "bob" not in agenda.lower()
+    [stored] = await callouts(memory)
+    assert stored.learning_note == "We agreed a two-week notice"
+
+
+async def test_co_chairs_both_see_the_agenda_and_hear_of_every_step(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory, co_chaired(tmp_path))
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    for chair in ("alice", "dan"):
+        out = await chat.play(f"@{chair}: /compact agenda")
+        assert "Expectations on pace changed twice without warning" in chat.private(chair, out)
+    out = await chat.play(f"@dan: /compact discussed {ref} We agreed a two-week notice")
+    for chair in ("alice", "dan"):
+        assert f"Call-out {ref} is now discussed" in chat.private(chair, out)
+    assert "now discussed" not in chat.private("carol", out)
+    out = await chat.play(f"@alice: /compact resolve {ref}")
+    for chair in ("alice", "dan"):
+        assert f"Call-out {ref} is now resolved" in chat.private(chair, out)
+
+
+async def test_discussed_with_a_follow_up_and_carried_over_on_the_agenda(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    out = await chat.play("@alice: /compact agenda")
+    assert "carried over" not in chat.private("alice", out)
+    # The meeting holds its round; the call-out waits past it.
+    await chat.play(ROUND_OF_THREE)
+    out = await chat.play(
+        f"""
+@alice: /compact discussed {ref}
+@alice: We agreed a two-week notice
+@alice: nhsei
+@alice: Share the target timetable in advance
+@alice: 2026-12-14
+"""
+    )
+    assert f"Call-out {ref} is now discussed" in chat.private("alice", out)
+    out = await chat.play("@alice: /compact agenda")
+    agenda = chat.private("alice", out)
+    assert f"[{ref}] discussed (carried over)" in agenda
+    assert "Owner: NHS England and Improvement." in agenda
+    assert "Agreed action: “Share the target timetable in advance”" in agenda
+    assert "Review on 2026-12-14." in agenda
+    # The short form still works, with no follow-up.
+    await chat.play(ANONYMOUS_CALLOUT)
+    second = await reference(chat, "bob")
+    out = await chat.play(f"@alice: /compact discussed {second} Noted for next time")
+    assert f"Call-out {second} is now discussed" in chat.private("alice", out)
+
+
+async def test_a_wrong_review_date_is_asked_again(memory: MemoryDatabase) -> None:
+    chat = await open_chat(memory)
+    await chat.play(ANONYMOUS_CALLOUT)
+    ref = await reference(chat, "bob")
+    out = await chat.play(
+        f"""
+@alice: /compact discussed {ref}
+@alice: We agreed a two-week notice
+@alice:
+@alice:
+@alice: soon
+"""
+    )
+    assert "'soon' is not a date" in chat.private("alice", out)
+    [stored] = await callouts(memory)
+    assert stored.status is CalloutStatus.OPEN
+
+
+async def test_a_co_chair_runs_a_round_started_by_the_other_and_changes_the_settings(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory, co_chaired(tmp_path))
+    await chat.play("@alice: /compact reflect @alice @bob")
+    out = await chat.play("@dan: /compact next")
+    assert "Only the round's facilitator" not in chat.private("dan", out)
+    assert "@bob, your turn" in chat.channel(out)
+    out = await chat.play("@dan: /compact settings\n@dan:\n@dan:\n@dan:\n@dan: no\n@dan:")
+    assert "Saved. The weekly digest is switched off" in chat.private("dan", out)

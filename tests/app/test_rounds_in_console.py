@@ -199,8 +199,8 @@ async def test_digest_preview_counts_the_week_privately(memory: MemoryDatabase) 
     out = await chat.play("@carol: /compact digest preview")
     digest = chat.private("carol", out)
     assert chat.channel(out) == ""
-    assert "1 reflection round(s) held; 2 reflection(s) shared." in digest
-    assert "Northgate Hospitals NHS Trust: 1 round(s), 0 reflection(s)" in digest
+    assert "1 reflection round held; 2 reflections shared." in digest
+    assert "Northgate Hospitals NHS Trust: 1 round, 0 reflections" in digest
     assert "“The regulator advocating for us”" in digest
     assert "Quiet clauses" in digest
 
@@ -294,7 +294,7 @@ async def test_an_organisation_given_after_answering_still_counts(memory: Memory
     )
     out = await chat.play("@alice: /compact digest preview")
     digest = chat.private("alice", out)
-    assert "Highfield Valley Hospitals NHS Foundation Trust: 1 round(s), 1 reflection(s)" in digest
+    assert "Highfield Valley Hospitals NHS Foundation Trust: 1 round, 1 reflection" in digest
     assert "Organisation not yet known" not in digest
 
 

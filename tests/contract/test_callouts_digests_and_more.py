@@ -4,12 +4,12 @@ and from SQL."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
 from bot.repositories import UnitOfWorkFactory
-from rituals.callout import CalloutStatus, mark_discussed, resolve, withdraw
+from rituals.callout import CalloutStatus, FollowUp, mark_discussed, resolve, withdraw
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.schedule import DigestSchedule
@@ -107,7 +107,15 @@ async def test_digest_facts_and_export_leave_the_reporter_out(store: UnitOfWorkF
         exported = await uow.callouts.export_rows(None)
         assert await uow.callouts.export_rows(pid + 9) == []
     assert late == [
-        CalloutFact("env-h1", CalloutStatus.DISCUSSED, T0, T0 + 5 * DAY, None, "agreed")
+        CalloutFact(
+            "env-h1",
+            CalloutStatus.DISCUSSED,
+            T0,
+            T0 + 5 * DAY,
+            None,
+            "agreed",
+            notes=((T0 + 5 * DAY, "agreed"),),
+        )
     ]
     assert [(f.clause_id, f.raised_at) for f in early] == [("env-h1", T0)]
     assert [(e.callout_id, e.status, e.discussed_on) for e in exported] == [
@@ -186,3 +194,76 @@ async def test_addresses_are_remembered_and_replaced(store: UnitOfWorkFactory) -
     async with store.unit_of_work() as uow:
         assert await uow.addresses.recall("teams", "conv-1") == {"serviceUrl": "https://b"}
         assert await uow.addresses.recall("slack", "conv-1") is None
+
+
+async def test_every_learning_note_is_kept_dated_in_facts_and_export(
+    store: UnitOfWorkFactory,
+) -> None:
+    """Discussed with one note, resolved with another: both reach the digest and the export."""
+    compact = await with_callouts(store)
+    pid = compact.partnership_id
+    discussed = mark_discussed(
+        raised(compact), by_is_facilitator=True, learning_note="agreed", now=T0 + 2 * DAY
+    ).callout
+    done = resolve(
+        discussed, by_is_facilitator=True, learning_note="notice given", now=T0 + 3 * DAY
+    ).callout
+    async with store.unit_of_work() as uow:
+        await uow.callouts.save(done, expected_version=1)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        [fact] = await uow.callouts.facts_between(pid, T0 + DAY + DAY, T0 + 4 * DAY)
+        exported = await uow.callouts.export_rows(pid)
+    assert fact.notes == ((T0 + 2 * DAY, "agreed"), (T0 + 3 * DAY, "notice given"))
+    assert exported[0].learning_notes == (
+        f"{(T0 + 2 * DAY).date()}: agreed",
+        f"{(T0 + 3 * DAY).date()}: notice given",
+    )
+
+
+async def test_withdrawn_since_lists_call_outs_withdrawn_from_a_moment(
+    store: UnitOfWorkFactory,
+) -> None:
+    compact = await with_callouts(store)
+    pid = compact.partnership_id
+    async with store.unit_of_work() as uow:
+        stored = await uow.callouts.get(pid, "co-1")
+        assert stored is not None
+        taken_back = withdraw(stored, reporter_key=ALICE_KEY, now=T0 + 2 * DAY).callout
+        await uow.callouts.save(taken_back, expected_version=1)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        recent = await uow.callouts.withdrawn_since(pid, T0 + DAY)
+        later = await uow.callouts.withdrawn_since(pid, T0 + 3 * DAY)
+        elsewhere = await uow.callouts.withdrawn_since(pid + 9, T0)
+    assert [c.id for c in recent] == ["co-1"] and recent[0].status is CalloutStatus.WITHDRAWN
+    assert later == [] and elsewhere == []
+
+
+async def test_the_follow_up_agreed_in_discussion_is_kept_through_resolution(
+    store: UnitOfWorkFactory,
+) -> None:
+    compact = await with_callouts(store)
+    pid = compact.partnership_id
+    agreed = FollowUp("trust-b", "Send papers a week ahead", date(2026, 12, 14))
+    discussed = mark_discussed(
+        raised(compact),
+        by_is_facilitator=True,
+        learning_note="agreed",
+        now=T0 + DAY,
+        follow_up=agreed,
+    ).callout
+    async with store.unit_of_work() as uow:
+        await uow.callouts.save(discussed, expected_version=1)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        [on_agenda] = [c for c in await uow.callouts.open_agenda(pid) if c.id == "co-1"]
+        done = resolve(on_agenda, by_is_facilitator=True, now=T0 + 2 * DAY).callout
+        await uow.callouts.save(done, expected_version=2)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        stored = await uow.callouts.get(pid, "co-1")
+        untouched = await uow.callouts.get(pid, "co-2")
+    assert on_agenda.follow_up == agreed
+    assert stored is not None and stored.follow_up == agreed
+    assert untouched is not None and untouched.follow_up == FollowUp()

@@ -52,6 +52,7 @@ from rituals.stored import (
     StoredCallout,
     StoredCompact,
     StoredRound,
+    dated_notes,
 )
 from storage.repositories.health import person_key
 
@@ -895,6 +896,7 @@ class MemoryCallouts(_Repository):
             status=callout.status,
             learning_note=callout.learning_note,
             history=callout.history,
+            follow_up=callout.follow_up,
         )
         saved = replace(current, callout=kept, version=expected_version + 1)
         t.callouts[callout.id] = saved
@@ -904,19 +906,20 @@ class MemoryCallouts(_Repository):
         t = await self._uow.tables()
         return [c for c in _callouts(t, partnership_id) if c.status in LIVE_STATUSES]
 
+    async def withdrawn_since(self, partnership_id: int, since: datetime) -> list[Callout]:
+        t = await self._uow.tables()
+        return [
+            c
+            for c in _callouts(t, partnership_id)
+            if c.status is CalloutStatus.WITHDRAWN and c.status_changed_at >= since
+        ]
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]:
         t = await self._uow.tables()
         return [
-            CalloutFact(
-                clause_id=c.clause_id,
-                status=c.status,
-                raised_at=c.raised_at,
-                discussed_at=c.changed_to_at(CalloutStatus.DISCUSSED),
-                resolved_at=c.changed_to_at(CalloutStatus.RESOLVED),
-                learning_note=c.learning_note or "",
-            )
+            CalloutFact.from_callout(c)
             for c in _callouts(t, partnership_id)
             if start <= c.raised_at < end or any(start <= s.at < end for s in c.history)
         ]
@@ -958,6 +961,7 @@ def _exported(callout: Callout) -> ExportedCallout:
         raised_on=callout.raised_at.date(),
         discussed_on=None if discussed is None else discussed.date(),
         resolved_on=None if resolved is None else resolved.date(),
+        learning_notes=dated_notes(callout),
     )
 
 
