@@ -48,9 +48,11 @@ async def record_first_time(uow: RecordsRequests, key: str, now: datetime) -> bo
     """Record `key` in `uow`'s transaction; True when this transaction handles the request:
     its key is new, or it waits in the inbox (accepted before its acknowledgement), whose row
     goes with this transaction. False for a retry, a redelivery, a double-click."""
-    if await uow.requests.first_time(key, now):
-        return True  # a new key has no inbox row: the two are written together
-    return await uow.inbox.take(key)
+    # The inbox first: a request waiting there (most of those handled here: thread replies,
+    # buttons) has its key recorded already, so taking its row is the one statement it needs.
+    if await uow.inbox.take(key):
+        return True
+    return await uow.requests.first_time(key, now)
 
 
 async def record_accepted(

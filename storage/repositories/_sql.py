@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, Final, cast
 
 from sqlalchemy import CursorResult, Executable, Result, Table
@@ -52,17 +53,23 @@ async def insert_unless_present(
     `insert_if_absent`, on paths that run on every request. A concurrent insert of the same
     key waits for the other transaction and then does nothing, as a unique violation would.
     """
-    dialect = session.get_bind().dialect.name
-    statement: Executable
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    else:
-        raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
+    connection = await session.connection()
+    statement = _insert_ignoring_duplicates(table, connection.dialect.name)
     # On the session's connection: a Core statement needs none of the ORM's execution path.
-    result = await (await session.connection()).execute(statement)
+    result = await connection.execute(statement, dict(values))
     return result.rowcount == 1
+
+
+@cache
+def _insert_ignoring_duplicates(table: Table, dialect: str) -> Executable:
+    """`INSERT ... ON CONFLICT DO NOTHING` into `table`, built once per table and dialect: the
+    values go as parameters, so SQLAlchemy finds the compiled statement in its cache instead
+    of computing a new statement's cache key on every request."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no INSERT ... ON CONFLICT for the {dialect} dialect")
 
 
 async def rowcount(session: AsyncSession, statement: Executable) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.stored import PendingDelivery, PendingRequest
@@ -22,6 +22,9 @@ from storage.repositories._sql import rowcount
 
 _INBOX: Final = cast(Table, InboxRow.__table__)
 _OUTBOX: Final = cast(Table, OutboxRow.__table__)
+# Built once: both run on every deferred request (Core, on the session's connection).
+_PUT: Final = insert(_INBOX)
+_TAKE: Final = delete(_INBOX).where(_INBOX.c.request_key == bindparam("key"))
 
 
 class InboxRepository:
@@ -41,21 +44,21 @@ class InboxRepository:
         """Record an acknowledged request, leased to `by` until `until`."""
         connection = await self._session.connection()
         await connection.execute(
-            insert(_INBOX).values(
-                request_key=key,
-                kind=kind,
-                request=request,
-                received_at=now,
-                claimed_by=by,
-                claimed_until=until,
-            )
+            _PUT,
+            {
+                "request_key": key,
+                "kind": kind,
+                "request": request,
+                "received_at": now,
+                "claimed_by": by,
+                "claimed_until": until,
+            },
         )
 
     async def take(self, key: str) -> bool:
         """Delete the request's row; True if it was there (this transaction handles it)."""
-        return (
-            await rowcount(self._session, delete(InboxRow).where(InboxRow.request_key == key)) == 1
-        )
+        connection = await self._session.connection()
+        return (await connection.execute(_TAKE, {"key": key})).rowcount == 1
 
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50
