@@ -116,6 +116,9 @@ class Server:
             "SLACK_API_URL": api_url,
             "COMPACT_TEST_FAILPOINTS": "stall-after-ack",
             "COMPACT_TEST_ONLY": "yes",
+            # A dead process's work is taken over after this lease (15 s by default): short,
+            # so a cycle does not wait it out.
+            "COMPACT_WORK_LEASE_SECONDS": "2",
             "COMPACT_TEST_STALL_FILE": str(self.stall_file),
         }
         self.process: subprocess.Popen[bytes] | None = None

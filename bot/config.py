@@ -51,7 +51,7 @@ class Settings(BaseSettings):
         default=None, validation_alias="TEAMS_TEST_SIGNING_KEYS_URL"
     )
     work_lease_seconds: float = Field(
-        default=2.0, gt=0, validation_alias="COMPACT_WORK_LEASE_SECONDS"
+        default=15.0, gt=0, validation_alias="COMPACT_WORK_LEASE_SECONDS"
     )
     """How long acknowledged work (an inbox or outbox row) stays with a process that stops
     renewing it (renewed four times a lease): a crashed process's work is taken over this soon."""

@@ -21,8 +21,9 @@ log = logging.getLogger("compact.delivery")
 
 # How long a process's claim on acknowledged work (an inbox or outbox row) lasts unless it
 # renews it (four times a lease while it runs): a process killed mid-way frees its work this
-# soon. The default of the `COMPACT_WORK_LEASE_SECONDS` setting.
-LEASE: Final = timedelta(seconds=2)
+# soon. Long enough that a busy process's renewals never fall behind it (at 2 s, a loaded
+# leader re-sent its own live work). The default of the `COMPACT_WORK_LEASE_SECONDS` setting.
+LEASE: Final = timedelta(seconds=15)
 
 
 @dataclass(frozen=True)

@@ -177,8 +177,15 @@ def test_scripts_console_installs_only_when_the_project_changed(tmp_path: Path) 
         (bin_dir / name).chmod(0o755)
 
     def start() -> subprocess.CompletedProcess[str]:
+        # Its own .venv, whatever VENV the caller runs in (CI exports one for ./scripts/test).
+        env = {k: v for k, v in os.environ.items() if k != "VENV"}
         return subprocess.run(
-            ["bash", "scripts/console"], cwd=project, capture_output=True, text=True, check=True
+            ["bash", "scripts/console"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
 
     first = start()
