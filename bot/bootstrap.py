@@ -19,6 +19,7 @@ from bot.app import CompactApp
 from bot.config import Settings
 from bot.directory import Directory
 from bot.inbox import Inbox
+from bot.limits import PersonLimit, Rate
 from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
@@ -59,7 +60,8 @@ def bootstrap(
         links=PageLinks(key, settings.public_url),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
-    app = CompactApp(services, directories)
+    rate = Rate(settings.person_rate_per_minute, settings.person_burst)
+    app = CompactApp(services, directories, limit=PersonLimit(services.clock, rate))
     return Wiring(app, Maintenance(services), db, services, app.inbox)
 
 

@@ -483,6 +483,7 @@ def slack_server(
         bot_token=token.get_secret_value() if token and oauth is None else None,
         app_token=app_token.get_secret_value() if socket_mode and app_token else None,
         oauth=oauth,
+        max_queued_work=settings.max_queued_work,
     )
 
 

@@ -47,6 +47,10 @@ ACCEPTED: Final = "compact_accepted"  # bolt context key: the reply recorded in 
 # channels' pacing holds up only its own work.
 WORK_SLOTS: Final = 36
 WORK_SLOTS_PER_WORKSPACE: Final = 12
+# Acknowledged work waiting or running, past which new requests are refused (events 503 so
+# Slack retries them, commands and buttons a private "busy, try again"): the default of the
+# `COMPACT_MAX_QUEUED_WORK` setting.
+MAX_QUEUED_WORK: Final = 200
 
 
 class InFlight:
@@ -60,14 +64,24 @@ class InFlight:
     """
 
     def __init__(
-        self, slots: int = WORK_SLOTS, per_workspace: int = WORK_SLOTS_PER_WORKSPACE
+        self,
+        slots: int = WORK_SLOTS,
+        per_workspace: int = WORK_SLOTS_PER_WORKSPACE,
+        *,
+        bound: int = MAX_QUEUED_WORK,
     ) -> None:
         self._count = 0
+        self._bound = bound
         self._idle = asyncio.Event()
         self._idle.set()
         self._slots = asyncio.Semaphore(slots)
         self._per_workspace = per_workspace
         self._workspace_slots: dict[str, asyncio.Semaphore] = {}
+
+    @property
+    def full(self) -> bool:
+        """No room for more: refuse new requests (what was accepted still runs)."""
+        return self._count >= self._bound
 
     @contextlib.asynccontextmanager
     async def slot(self, team: str) -> AsyncIterator[None]:
@@ -104,6 +118,9 @@ def add_listeners(
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         request = translate.command_request(body)
+        if in_flight.full:
+            await ack(text=words.BUSY_TRY_AGAIN)  # private to the person, changes nothing
+            return
         if request.word in actions.COMMANDS_OPENING_FORM:
             await ack()
             async with in_flight:
@@ -119,6 +136,10 @@ def add_listeners(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         request = translate.action_request(body, action)
+        if in_flight.full:
+            await ack()
+            await forms.tell(request.actor, request.conversation, words.BUSY_TRY_AGAIN)
+            return
         if request.action in actions.OPENS_FORM:
             await ack()
             async with in_flight:
@@ -237,7 +258,7 @@ class _Forms:
                 await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
         except SlackApiError as problem:
             log.warning("could not show a form: %s", problem.response.get("error"))
-            await self._tell(actor, where, words.FORM_DID_NOT_OPEN)
+            await self.tell(actor, where, words.FORM_DID_NOT_OPEN)
 
     async def _replace(self, client: AsyncWebClient, view_id: str, view: Any) -> None:
         try:
@@ -258,7 +279,7 @@ class _Forms:
             await failpoints.after_ack()
             await result.then()
 
-    async def _tell(self, actor: Actor, where: ConversationRef, text: str) -> None:
+    async def tell(self, actor: Actor, where: ConversationRef, text: str) -> None:
         try:
             await self._gateway.send_private(actor.user, escaped(text), near=where)
         except Exception:
