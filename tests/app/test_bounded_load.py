@@ -22,8 +22,16 @@ BOB = Actor(console_user("bob"), "bob")
 CAROL = Actor(console_user("carol"), "carol")
 
 
-def command(actor: Actor, *words_: str, key: str | None = None, **more: object) -> CommandRequest:
-    return CommandRequest(actor, console_channel(), words_, request_id=key, **more)  # type: ignore[arg-type]
+def command(
+    actor: Actor,
+    *words_: str,
+    key: str | None = None,
+    mentions: tuple[Actor, ...] = (),
+    everyone: bool = False,
+) -> CommandRequest:
+    return CommandRequest(
+        actor, console_channel(), words_, mentions, request_id=key, everyone=everyone
+    )
 
 
 def slowed_down(chat: Chat, name: str) -> int:
@@ -136,9 +144,7 @@ async def test_everyone_is_paged_only_for_a_conversation_a_partnership_holds(
     directory = CountingDirectory([ALICE, BOB, CAROL])
     app = CompactApp(chat.wiring.services, {"console": directory})
     stranger = ConversationRef("console", "local", "not-linked", None)
-    await app.command(
-        CommandRequest(ALICE, stranger, ("reflect",), request_id=None, everyone=True)
-    )
+    await app.command(CommandRequest(ALICE, stranger, ("reflect",), request_id=None, everyone=True))
     assert directory.members_of == []  # no partnership holds it: nobody's members paged
     assert stored_rounds(memory) == []
     await app.command(command(ALICE, "reflect", "as-gathered", everyone=True))
