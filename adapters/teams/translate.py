@@ -33,6 +33,10 @@ SELF_WORDS: Final = frozenset({"compact", "/compact", "@compact"})
 # "@Compact reflect everyone": the people of the team or chat, looked up by the adapter.
 EVERYONE_WORDS: Final = frozenset({"everyone", "all", "@everyone", "@all"})
 MAX_TEXT: Final = 20_000
+# Mention entities read from one activity (a round has a handful of people; an activity may
+# carry thousands of entities, each costing work on the event loop).
+MAX_MENTIONS: Final = 200
+MAX_ENTITIES: Final = 1_000  # of any type (Teams adds a few others: client info, places)
 
 _BREAKS: Final = frozenset({"br", "/p", "/div"})  # tags read as a line break
 
@@ -375,7 +379,7 @@ def _mentions(activity: Mapping[str, Any], text: str) -> list[Mention]:
     places = _mention_tags(text)
     found: list[Mention] = []
     entities = activity.get("entities")
-    for entity in entities if isinstance(entities, list) else []:
+    for entity in entities[:MAX_ENTITIES] if isinstance(entities, list) else []:
         entity = _mapping(entity)
         if entity.get("type") != "mention":
             continue
@@ -388,6 +392,8 @@ def _mentions(activity: Mapping[str, Any], text: str) -> list[Mention]:
         waiting = places.get(tag)
         start = waiting.popleft() if waiting else -1  # the same tag twice: in the order written
         found.append(Mention(mentioned_id, name, tag, start))
+        if len(found) == MAX_MENTIONS:
+            break
     found.sort(key=lambda m: m.start if m.start >= 0 else len(text))
     return found
 

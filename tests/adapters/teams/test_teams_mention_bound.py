@@ -62,12 +62,12 @@ def test_a_megabyte_of_mention_tags_is_read_in_one_pass() -> None:
     assert len(cleaned) <= cleaned.scanned <= 2 * len(cleaned)
 
 
-def test_a_megabyte_activity_with_thousands_of_mentions_is_read_in_one_pass() -> None:
-    """1,000 people mentioned, 20,000 more entities the text does not have, and the text
-    padded to 1 MB with mention-like fragments: each entity is placed by a look-up, not a
-    search of the text, and the people come out once each, in the order written."""
-    people = [f"29:p{n}" for n in range(1_000)]
-    said = "<at>Compact</at> reflect " + " ".join(f"<at>P{n}</at>" for n in range(1_000))
+def test_a_megabyte_activity_with_many_mentions_is_read_in_one_pass() -> None:
+    """150 people mentioned, 20,000 more entities (past `MAX_ENTITIES`, not read), and the
+    text padded to 1 MB with mention-like fragments: each entity is placed by a look-up, not
+    a search of the text, and the people come out once each, in the order written."""
+    people = [f"29:p{n}" for n in range(150)]
+    said = "<at>Compact</at> reflect " + " ".join(f"<at>P{n}</at>" for n in range(150))
     text = said + " <at" * ((MB - len(said)) // 4)
     entities = [{"type": "mention", "text": "<at>Compact</at>", "mentioned": {"id": "28:bot"}}]
     entities += [
