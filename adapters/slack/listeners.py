@@ -23,6 +23,7 @@ import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -118,16 +119,13 @@ def add_listeners(
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         request = translate.command_request(body)
-        if in_flight.full:
-            await ack(text=words.BUSY_TRY_AGAIN)  # private to the person, changes nothing
+        if await _busy(in_flight, ack, forms, request):
             return
         if request.word in actions.COMMANDS_OPENING_FORM:
             await ack()
             async with in_flight:
-                loading = await forms.hold(client, body)
-                async with in_flight.slot(translate.team_of(body)):
-                    form = await compact.command(request)
-                await forms.show(client, body, loading, form, request.actor, request.conversation)
+                work = partial(compact.command, request)
+                await forms.open(client, body, request, work, in_flight)
             return
         await _durably(ack, compact, in_flight, request, translate.team_of(body))
 
@@ -136,17 +134,13 @@ def add_listeners(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         request = translate.action_request(body, action)
-        if in_flight.full:
-            await ack()
-            await forms.tell(request.actor, request.conversation, words.BUSY_TRY_AGAIN)
+        if await _busy(in_flight, ack, forms, request):
             return
         if request.action in actions.OPENS_FORM:
             await ack()
             async with in_flight:
-                loading = await forms.hold(client, body)
-                async with in_flight.slot(translate.team_of(body)):
-                    form = await compact.action(request)
-                await forms.show(client, body, loading, form, request.actor, request.conversation)
+                work = partial(compact.action, request)
+                await forms.open(client, body, request, work, in_flight)
             return
         await _durably(ack, compact, in_flight, request, translate.team_of(body))
 
@@ -195,6 +189,21 @@ def add_listeners(
         log.error("Slack request of type %s failed", body.get("type"), exc_info=error)
 
 
+async def _busy(
+    in_flight: InFlight, ack: AsyncAck, forms: _Forms, request: CommandRequest | ActionRequest
+) -> bool:
+    """Past the bound on waiting work, the person is told privately to try again (a command
+    in its answer; a button, acknowledged, by a private message) and nothing changes."""
+    if not in_flight.full:
+        return False
+    if isinstance(request, CommandRequest):
+        await ack(text=words.BUSY_TRY_AGAIN)
+    else:
+        await ack()
+        await forms.tell(request.actor, request.conversation, words.BUSY_TRY_AGAIN)
+    return True
+
+
 async def _durably(
     ack: AsyncAck,
     compact: Inbound,
@@ -219,6 +228,20 @@ class _Forms:
     def __init__(self, compact: Inbound, gateway: SlackGateway) -> None:
         self._compact = compact
         self._gateway = gateway
+
+    async def open(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        request: CommandRequest | ActionRequest,
+        form_for: Callable[[], Awaitable[Form | None]],
+        in_flight: InFlight,
+    ) -> None:
+        """Hold a modal open at once, work out the form in a work slot, then show it."""
+        loading = await self.hold(client, body)
+        async with in_flight.slot(translate.team_of(body)):
+            form = await form_for()
+        await self.show(client, body, loading, form, request.actor, request.conversation)
 
     async def hold(self, client: AsyncWebClient, body: dict[str, Any]) -> str | None:
         """Open a "loading" modal at once with the request's `trigger_id` (valid 3 s, once),
