@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeVar
 
+from bot import words
 from bot.directory import Directory
 from bot.inbound import Handling
 from bot.inbox import Inbox
+from bot.limits import PersonLimit
 from bot.messages import Form, Message
 from bot.metrics import request_kind
 from bot.request_keys import record_first_time
@@ -48,15 +50,26 @@ class CompactApp:
     """`Inbound`: neutral requests in, the ritual's work done, platforms told."""
 
     def __init__(
-        self, services: Services, directories: Mapping[str, Directory] | None = None
+        self,
+        services: Services,
+        directories: Mapping[str, Directory] | None = None,
+        *,
+        limit: PersonLimit | None = None,
     ) -> None:
         self.services = services
         self._use_cases = UseCases.of(services)
         self._directories = dict(directories or {})
         self._adopted: set[ConversationRef] = set()
-        self.inbox = Inbox(services, self, self._use_cases.rounds.redeliver)
+        self._limit = limit or PersonLimit(services.clock)
+        self.inbox = Inbox(services, _Admitted(self), self._use_cases.rounds.redeliver)
 
     async def command(self, request: CommandRequest) -> Form | None:
+        if not await self._admit(request.actor.user, request.conversation):
+            return None
+        return await self.admitted_command(request)
+
+    async def admitted_command(self, request: CommandRequest) -> Form | None:
+        """A command past the per-person limit (or accepted earlier, so never refused)."""
         word = request.word if is_command(request.word) or not request.word else "other"
         kind = request_kind("command", word, private=request.private_chat)
         work = self._command(request)
@@ -77,6 +90,9 @@ class CompactApp:
         form = submission.form_id if submission.form_id in FORMS else "other"
         kind = request_kind("form", form, private=submission.private_chat)
         with self.services.metrics.request(submission.conversation.platform, kind) as outcome:
+            if not await self._admit(submission.actor.user, submission.conversation, tell=False):
+                outcome("refused")
+                return FormResult({"": words.SLOW_DOWN})  # beside the form, privately
             result = await self._submit(submission, defer_effects=defer_effects)
             if result.errors:
                 outcome("refused")
@@ -98,22 +114,31 @@ class CompactApp:
         return result
 
     async def accept(self, request: Deferrable) -> Handling | None:
+        """A command counts against the person's limit here, once: refused, nothing is
+        recorded; accepted, its handling (or a recovery) is never refused."""
+        if _is_command(request) and not await self._admit(request.actor.user, request.conversation):
+            return None
         return await self.inbox.accept(request)
 
     async def message(self, message: ChatMessage) -> Form | None:
+        return await self.admitted_message(message, self.command)
+
+    async def admitted_message(
+        self, message: ChatMessage, command_door: Callable[[CommandRequest], Awaitable[Form | None]]
+    ) -> Form | None:
         """A command when addressed to the bot with a command word; else a reply to a
         round (in its thread, or in a chat without threads); else, if it was addressed to
         the bot, a command after all (the help for words it does not know)."""
         command = message.command
         if command is not None and (not command.words or is_command(command.word)):
-            return await self.command(command)
+            return await command_door(command)
         kind = request_kind("message", "", private=False)
         work = self._reply(message)
         taken = await self._guard(message.actor.user, message.conversation, work, kind)
         if isinstance(taken, Form):
             return taken
         if taken is False and command is not None:
-            return await self.command(command)
+            return await command_door(command)
         return None
 
     async def home(self, actor: Actor) -> Message:
@@ -172,12 +197,28 @@ class CompactApp:
         """ "Everyone": the conversation's people join those mentioned (a platform look-up,
         outside any transaction)."""
         directory = self._directories.get(request.conversation.platform)
-        if directory is None:
-            return request
+        if directory is None or not await self._holds_partnership(request.conversation):
+            return request  # the use case says the conversation is not linked
         named = {m.user for m in request.mentions}
         members = await directory.members(request.conversation.in_thread(None))
         extra = tuple(m for m in members if m.user not in named)
         return dataclasses.replace(request, mentions=(*request.mentions, *extra))
+
+    async def _holds_partnership(self, conversation: ConversationRef) -> bool:
+        """Page a conversation's members only once a partnership is known to hold it."""
+        async with self.services.database.unit_of_work() as uow:
+            return await uow.channels.partnership_of(conversation.in_thread(None)) is not None
+
+    async def _admit(
+        self, user: UserRef, conversation: ConversationRef, *, tell: bool = True
+    ) -> bool:
+        """The per-person limit (`bot/limits.py`); past it a polite private "slow down"."""
+        if self._limit.allow(user):
+            return True
+        log.info("a request over the per-person limit was refused")
+        if tell:
+            await self.services.tell(user, notice(words.SLOW_DOWN), near=conversation)
+        return False
 
     async def _adopt(self, actor: Actor, conversation: ConversationRef) -> None:
         """Link a personal chat to its partnership on first contact (an earlier, small
@@ -204,3 +245,28 @@ class CompactApp:
                 outcome("failed")
                 await self.services.tell(user, escaped(failure(problem)), near=conversation)
         return None
+
+
+def _is_command(request: Deferrable) -> bool:
+    """What counts against the per-person limit among accepted requests: commands, typed or
+    addressed to the bot in a message (not replies, not buttons)."""
+    if isinstance(request, CommandRequest):
+        return True
+    command = request.command if isinstance(request, ChatMessage) else None
+    return command is not None and (not command.words or is_command(command.word))
+
+
+class _Admitted:
+    """The doors an accepted request goes through (`Inbox`): already admitted, never limited."""
+
+    def __init__(self, app: CompactApp) -> None:
+        self._app = app
+
+    async def message(self, message: ChatMessage) -> Form | None:
+        return await self._app.admitted_message(message, self._app.admitted_command)
+
+    async def action(self, request: ActionRequest) -> Form | None:
+        return await self._app.action(request)
+
+    async def command(self, request: CommandRequest) -> Form | None:
+        return await self._app.admitted_command(request)

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.directory import Directory
 from bot.inbox import Inbox
 from bot.keys import weak_key_message
+from bot.limits import PersonLimit, Rate
 from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.metrics import Metrics
@@ -63,7 +64,8 @@ def bootstrap(
         metrics=metrics or Metrics(),
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
-    app = CompactApp(services, directories)
+    rate = Rate(settings.person_rate_per_minute, settings.person_burst)
+    app = CompactApp(services, directories, limit=PersonLimit(services.clock, rate))
     return Wiring(app, Maintenance(services), db, services, app.inbox)
 
 

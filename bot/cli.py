@@ -512,6 +512,7 @@ def slack_server(
         app_token=app_token.get_secret_value() if socket_mode and app_token else None,
         oauth=oauth,
         retry_sleep=retry_sleep or asyncio.sleep,
+        max_queued_work=settings.max_queued_work,
     )
 
 

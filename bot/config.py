@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     """`GET /metrics` from anywhere but loopback needs `Authorization: Bearer` this."""
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="LOG_FORMAT")
     """"json": one JSON object a line (bot/logs.py)."""
+    # --- bounded load (issue 12), per replica -------------------------------------------------
+    person_rate_per_minute: float = Field(
+        default=30.0, gt=0, validation_alias="COMPACT_PERSON_RATE_PER_MINUTE"
+    )
+    """Commands and form submissions a minute one person may keep up (a token bucket)."""
+    person_burst: int = Field(default=10, ge=1, validation_alias="COMPACT_PERSON_BURST")
+    """How many of them may come at once before the per-minute rate applies."""
+    max_queued_work: int = Field(default=200, ge=1, validation_alias="COMPACT_MAX_QUEUED_WORK")
+    """Acknowledged work waiting or running per platform; past it, requests are refused
+    (events and activities 503, commands and buttons a private "busy, try again")."""
 
     @field_validator("database_url")
     @classmethod

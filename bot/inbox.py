@@ -16,10 +16,10 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from bot import actions
-from bot.inbound import Handling, Inbound
+from bot.inbound import Handling
 from bot.messages import Form
 from bot.request_keys import record_accepted
 from bot.requests import ActionRequest, Actor, Chat, ChatMessage, CommandRequest, Deferrable
@@ -51,6 +51,17 @@ CALLOUT_COMMANDS: Final = frozenset(
 Redeliver = Callable[[int, str], Awaitable[None]]
 
 
+class Entry(Protocol):
+    """The inbound port's doors an accepted request goes through (already admitted: the
+    per-person limit was applied when it was accepted, so a replay is never refused)."""
+
+    async def message(self, message: ChatMessage) -> Form | None: ...
+
+    async def action(self, request: ActionRequest) -> Form | None: ...
+
+    async def command(self, request: CommandRequest) -> Form | None: ...
+
+
 def defers(request: Deferrable) -> bool:
     """Whether `request` may be handled after its acknowledgement (recorded first)."""
     if request.request_id is None:
@@ -70,7 +81,7 @@ class Inbox:
     """`Inbound.accept` and the recovery of what a dead process accepted; requests reach the
     application only through its inbound port (`entry`)."""
 
-    def __init__(self, services: Services, entry: Inbound, redeliver: Redeliver) -> None:
+    def __init__(self, services: Services, entry: Entry, redeliver: Redeliver) -> None:
         self._services = services
         self._entry = entry
         self._redeliver = redeliver

@@ -534,3 +534,12 @@ PAGE_EXPIRED_HOW: Final = (
     "Links to the partnership's pages work for 24 hours. In the partnership's channel, "
     "type `/compact dashboard` (or `/compact minutes`) and the bot sends you a fresh one, privately."
 )
+
+# --- bounded load (issue 12): said privately, and nothing changed --------------------------
+SLOW_DOWN: Final = (
+    "That was a lot of requests in a short time, so Compact did not act on this one. "
+    "Give it a few seconds and try again."
+)
+BUSY_TRY_AGAIN: Final = (
+    "Compact is very busy just now and did not act on this. Please try again in a moment."
+)

@@ -23,6 +23,7 @@ import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Any, Final
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -47,6 +48,10 @@ ACCEPTED: Final = "compact_accepted"  # bolt context key: the reply recorded in 
 # channels' pacing holds up only its own work.
 WORK_SLOTS: Final = 36
 WORK_SLOTS_PER_WORKSPACE: Final = 12
+# Acknowledged work waiting or running, past which new requests are refused (events 503 so
+# Slack retries them, commands and buttons a private "busy, try again"): the default of the
+# `COMPACT_MAX_QUEUED_WORK` setting.
+MAX_QUEUED_WORK: Final = 200
 
 
 class InFlight:
@@ -60,14 +65,24 @@ class InFlight:
     """
 
     def __init__(
-        self, slots: int = WORK_SLOTS, per_workspace: int = WORK_SLOTS_PER_WORKSPACE
+        self,
+        slots: int = WORK_SLOTS,
+        per_workspace: int = WORK_SLOTS_PER_WORKSPACE,
+        *,
+        bound: int = MAX_QUEUED_WORK,
     ) -> None:
         self._count = 0
+        self._bound = bound
         self._idle = asyncio.Event()
         self._idle.set()
         self._slots = asyncio.Semaphore(slots)
         self._per_workspace = per_workspace
         self._workspace_slots: dict[str, asyncio.Semaphore] = {}
+
+    @property
+    def full(self) -> bool:
+        """No room for more: refuse new requests (what was accepted still runs)."""
+        return self._count >= self._bound
 
     @contextlib.asynccontextmanager
     async def slot(self, team: str) -> AsyncIterator[None]:
@@ -104,13 +119,13 @@ def add_listeners(
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         request = translate.command_request(body)
+        if await _busy(in_flight, ack, forms, request):
+            return
         if request.word in actions.COMMANDS_OPENING_FORM:
             await ack()
             async with in_flight:
-                loading = await forms.hold(client, body)
-                async with in_flight.slot(translate.team_of(body)):
-                    form = await compact.command(request)
-                await forms.show(client, body, loading, form, request.actor, request.conversation)
+                work = partial(compact.command, request)
+                await forms.open(client, body, request, work, in_flight)
             return
         await _durably(ack, compact, in_flight, request, translate.team_of(body))
 
@@ -119,13 +134,13 @@ def add_listeners(
         ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
         request = translate.action_request(body, action)
+        if await _busy(in_flight, ack, forms, request):
+            return
         if request.action in actions.OPENS_FORM:
             await ack()
             async with in_flight:
-                loading = await forms.hold(client, body)
-                async with in_flight.slot(translate.team_of(body)):
-                    form = await compact.action(request)
-                await forms.show(client, body, loading, form, request.actor, request.conversation)
+                work = partial(compact.action, request)
+                await forms.open(client, body, request, work, in_flight)
             return
         await _durably(ack, compact, in_flight, request, translate.team_of(body))
 
@@ -174,6 +189,21 @@ def add_listeners(
         log.error("Slack request of type %s failed", body.get("type"), exc_info=error)
 
 
+async def _busy(
+    in_flight: InFlight, ack: AsyncAck, forms: _Forms, request: CommandRequest | ActionRequest
+) -> bool:
+    """Past the bound on waiting work, the person is told privately to try again (a command
+    in its answer; a button, acknowledged, by a private message) and nothing changes."""
+    if not in_flight.full:
+        return False
+    if isinstance(request, CommandRequest):
+        await ack(text=words.BUSY_TRY_AGAIN)
+    else:
+        await ack()
+        await forms.tell(request.actor, request.conversation, words.BUSY_TRY_AGAIN)
+    return True
+
+
 async def _durably(
     ack: AsyncAck,
     compact: Inbound,
@@ -198,6 +228,20 @@ class _Forms:
     def __init__(self, compact: Inbound, gateway: SlackGateway) -> None:
         self._compact = compact
         self._gateway = gateway
+
+    async def open(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        request: CommandRequest | ActionRequest,
+        form_for: Callable[[], Awaitable[Form | None]],
+        in_flight: InFlight,
+    ) -> None:
+        """Hold a modal open at once, work out the form in a work slot, then show it."""
+        loading = await self.hold(client, body)
+        async with in_flight.slot(translate.team_of(body)):
+            form = await form_for()
+        await self.show(client, body, loading, form, request.actor, request.conversation)
 
     async def hold(self, client: AsyncWebClient, body: dict[str, Any]) -> str | None:
         """Open a "loading" modal at once with the request's `trigger_id` (valid 3 s, once),
@@ -237,7 +281,7 @@ class _Forms:
                 await client.views_open(trigger_id=str(body.get("trigger_id", "")), view=view)
         except SlackApiError as problem:
             log.warning("could not show a form: %s", problem.response.get("error"))
-            await self._tell(actor, where, words.FORM_DID_NOT_OPEN)
+            await self.tell(actor, where, words.FORM_DID_NOT_OPEN)
 
     async def _replace(self, client: AsyncWebClient, view_id: str, view: Any) -> None:
         try:
@@ -258,7 +302,7 @@ class _Forms:
             await failpoints.after_ack()
             await result.then()
 
-    async def _tell(self, actor: Actor, where: ConversationRef, text: str) -> None:
+    async def tell(self, actor: Actor, where: ConversationRef, text: str) -> None:
         try:
             await self._gateway.send_private(actor.user, escaped(text), near=where)
         except Exception:

@@ -20,7 +20,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 
 from adapters.slack.gateway import SlackGateway, Sleep
-from adapters.slack.listeners import InFlight, add_listeners
+from adapters.slack.listeners import MAX_QUEUED_WORK, InFlight, add_listeners
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.pacing import ChannelPacer
 from adapters.slack.translate import PLATFORM
@@ -61,6 +61,7 @@ class SlackServer:
         oauth: SlackOAuth | None = None,
         pacer: ChannelPacer | None = None,
         retry_sleep: Sleep = asyncio.sleep,
+        max_queued_work: int = MAX_QUEUED_WORK,
     ) -> None:
         """`pacer` and `retry_sleep` wait between posts and out a 429's `Retry-After` (tests
         pass ones that count the waits instead of spending them)."""
@@ -75,7 +76,7 @@ class SlackServer:
         )
         self._bolt: AsyncApp | None = None
         self._socket: AsyncSocketModeHandler | None = None
-        self._in_flight = InFlight()
+        self._in_flight = InFlight(bound=max_queued_work)
 
     @property
     def gateway(self) -> SlackGateway:
@@ -123,7 +124,7 @@ class SlackServer:
         bolt = self.bolt_app(app)
         routes: list[web.RouteDef] = []
         if self._signing_secret is not None:
-            routes.append(web.post(EVENTS_PATH, self._dispatch(bolt)))
+            routes.append(web.post(EVENTS_PATH, self._dispatch(bolt, self._in_flight)))
         if self._oauth is not None and bolt.oauth_flow is not None:
             flow = bolt.oauth_flow
 
@@ -141,8 +142,12 @@ class SlackServer:
         return routes
 
     @staticmethod
-    def _dispatch(bolt: AsyncApp) -> Any:
+    def _dispatch(bolt: AsyncApp, in_flight: InFlight) -> Any:
         async def dispatch(request: web.Request) -> web.Response:
+            if in_flight.full and request.content_type == "application/json":
+                # An Events API request (commands and buttons are form-encoded, and told
+                # "busy" privately by their listeners): Slack retries a 503 later.
+                return web.Response(status=503, text="busy, try again later")
             return await to_aiohttp_response(
                 await bolt.async_dispatch(await to_bolt_request(request))
             )

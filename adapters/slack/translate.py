@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, Final
 
 from bot.request_keys import request_key
@@ -19,7 +20,8 @@ from rituals.refs import ConversationRef, UserRef
 PLATFORM: Final = "slack"
 CHANNEL_KEY: Final = "_slack_channel"
 THREAD_KEY: Final = "_slack_thread"
-MENTION: Final = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+# What is inside a mention's `<…>`: `@U0123` or `@U0123|name` (Slack escapes `<` and `>`).
+MENTION_BODY: Final = re.compile(r"@([UW][A-Z0-9]+)(?:\|([^<>]*))?")
 
 Payload = dict[str, Any]
 
@@ -36,11 +38,9 @@ def command_request(body: Payload) -> CommandRequest:
     """`/compact reflect <@U1|alice> <@U2|bob>` → words ("reflect",) and two mentions."""
     team = str(body.get("team_id", ""))
     text = str(body.get("text", ""))
-    mentions = tuple(
-        Actor(user(team, match.group(1)), match.group(2) or match.group(1))
-        for match in MENTION.finditer(text)
-    )
-    words = tuple(MENTION.sub(" ", text).split())
+    spans = list(mention_spans(text))
+    mentions = tuple(Actor(user(team, found), name or found) for _, _, found, name in spans)
+    words = tuple(_without(text, spans).split())
     name = str(body.get("user_name") or body.get("user_id", ""))
     return CommandRequest(
         actor=Actor(user(team, str(body.get("user_id", ""))), name),
@@ -53,6 +53,39 @@ def command_request(body: Payload) -> CommandRequest:
             else None
         ),
     )
+
+
+def mention_spans(text: str) -> Iterator[tuple[int, int, str, str | None]]:
+    """(start, end, user id, name or None) of each `<@U…>` / `<@U…|name>` in `text`.
+
+    Linear in the text: each search starts where the last one ended, and the `>` found for
+    one candidate serves the next while it lies ahead (a pattern such as
+    `<@U…(\\|[^>]*)?>` retries from every `<@` and is quadratic on `<@U1|<@U1|…`)."""
+    at, close = 0, -1
+    while (start := text.find("<@", at)) >= 0:
+        if close < start:
+            close = text.find(">", start + 2)
+            if close < 0:
+                return
+        opener = text.find("<", start + 2, close)
+        if opener >= 0:  # another `<` before the `>`: this one was no mention
+            at = opener
+            continue
+        body = MENTION_BODY.fullmatch(text, start + 1, close)
+        if body is not None:
+            yield start, close + 1, body.group(1), body.group(2)
+        at = close + 1
+
+
+def _without(text: str, spans: list[tuple[int, int, str, str | None]]) -> str:
+    """`text` with each mention replaced by a space."""
+    pieces: list[str] = []
+    at = 0
+    for start, end, _, _ in spans:
+        pieces += [text[at:start], " "]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
 
 
 def team_of(body: Payload) -> str:

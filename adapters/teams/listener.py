@@ -26,6 +26,9 @@ log = logging.getLogger("compact.teams")
 DIALOG_INVOKES: Final = frozenset({"task/fetch", "task/submit"})
 # Activities handled at once: below the database pool's 20 connections.
 BACKGROUND_SLOTS: Final = 12
+# Activities accepted and not yet handled, past which new ones get 503 (Teams retries them):
+# the default of the `COMPACT_MAX_QUEUED_WORK` setting.
+MAX_QUEUED_WORK: Final = 200
 
 
 class Background:
@@ -39,10 +42,16 @@ class Background:
     database connection that a dialog (answered within its request) may need.
     """
 
-    def __init__(self, slots: int = BACKGROUND_SLOTS) -> None:
+    def __init__(self, slots: int = BACKGROUND_SLOTS, *, bound: int = MAX_QUEUED_WORK) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
+        self._bound = bound
         self._last: dict[str, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(slots)
+
+    @property
+    def full(self) -> bool:
+        """No room for more: refuse new activities (what was accepted still runs)."""
+        return len(self._tasks) >= self._bound
 
     def spawn(self, work: Coroutine[Any, Any, None], *, after: str = "") -> None:
         previous = self._last.get(after) if after else None

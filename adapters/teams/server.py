@@ -22,7 +22,7 @@ from adapters.teams.boundaries import (
 from adapters.teams.cards import DEFAULT_COMMAND_PREFIX, Renderer
 from adapters.teams.connector import Backoff, BotConnector, TokenSource, no_token
 from adapters.teams.gateway import TeamsGateway
-from adapters.teams.listener import Answer, Background, TeamsListener
+from adapters.teams.listener import MAX_QUEUED_WORK, Answer, Background, TeamsListener
 from adapters.teams.sdk import (
     BOT_FRAMEWORK_ISSUERS,
     Activity,
@@ -87,6 +87,7 @@ class TeamsServer:
         command_prefix: str = DEFAULT_COMMAND_PREFIX,
         backoff: Backoff | None = None,
         warnings: Sequence[str] = (),
+        max_queued_work: int = MAX_QUEUED_WORK,
     ) -> None:
         self._tokens = tokens  # None: TEAMS_AUTH=off
         self._allowed = allowed
@@ -97,7 +98,7 @@ class TeamsServer:
         self._gateway = TeamsGateway(
             connector=self._connector, addresses=addresses, renderer=self._renderer
         )
-        self._background = Background()
+        self._background = Background(bound=max_queued_work)
         self._listener: TeamsListener | None = None
 
     @property
@@ -125,6 +126,9 @@ class TeamsServer:
         listener = self._listener
         if listener is None:  # pragma: no cover - routes() always runs first
             raise web.HTTPServiceUnavailable()
+        if self._background.full:
+            # Before any work (even the token's check): Teams retries a 503 later.
+            return _problem(503, "busy, try again later")
         body = await _activity_json(request)
         if isinstance(body, web.Response):
             return body
@@ -233,6 +237,7 @@ def teams_server(
         raise SystemExit(TEST_KEYS_NOT_LOOPBACK)
     warnings = [TEST_KEYS_WARNING % keys_url] if keys_url else []
     common: dict[str, Any] = {"addresses": addresses, "allowed": allowed, "backoff": backoff}
+    common["max_queued_work"] = settings.max_queued_work
     if auth_off:
         if settings.teams_app_password is not None:
             raise SystemExit(AUTH_OFF_REFUSAL)

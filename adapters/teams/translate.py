@@ -4,8 +4,8 @@ SDK objects (how people and places are named, in docs/teams.md)."""
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -33,9 +33,12 @@ SELF_WORDS: Final = frozenset({"compact", "/compact", "@compact"})
 # "@Compact reflect everyone": the people of the team or chat, looked up by the adapter.
 EVERYONE_WORDS: Final = frozenset({"everyone", "all", "@everyone", "@all"})
 MAX_TEXT: Final = 20_000
+# Mention entities read from one activity (a round has a handful of people; an activity may
+# carry thousands of entities, each costing work on the event loop).
+MAX_MENTIONS: Final = 200
+MAX_ENTITIES: Final = 1_000  # of any type (Teams adds a few others: client info, places)
 
-_TAG = re.compile(r"<[^>]*>")
-_BREAK = re.compile(r"<\s*(br|/p|/div)\s*/?>", re.IGNORECASE)
+_BREAKS: Final = frozenset({"br", "/p", "/div"})  # tags read as a line break
 
 
 class Malformed(ValueError):
@@ -197,9 +200,9 @@ def read_message(activity: Mapping[str, Any]) -> Inbound:
         card = activity.get("replyToId")
         return read_card_data(origin, value, card_id=card if isinstance(card, str) else None)
     text = _string(activity.get("text"))[:MAX_TEXT]
-    mentions = _mentions(activity)
+    mentions = _mentions(activity, text)
     bot_id = _string(_mapping(activity.get("recipient")).get("id"))
-    addressed = any(mentioned_id == bot_id for mentioned_id, _, _ in mentions)
+    addressed = any(mention.id == bot_id for mention in mentions)
     command = _command(origin, text, mentions, bot_id)
     if origin.kind == PERSONAL:
         return command
@@ -325,38 +328,31 @@ def installation(installed: Installed) -> Installation:
     )
 
 
-def _command(
-    origin: Origin, text: str, mentions: list[tuple[str, str, str]], bot_id: str
-) -> Command:
+def _command(origin: Origin, text: str, mentions: list[Mention], bot_id: str) -> Command:
     """Words after the bot's own mention; other people's mentions, in the order written."""
-    people: list[Actor] = []
+    people: dict[UserRef, Actor] = {}
     everyone = False
-    remaining = text
-    for mentioned_id, name, tag in mentions:
-        remaining = remaining.replace(tag, " ", 1) if tag else remaining
-        if mentioned_id == bot_id:
+    for mention in mentions:
+        if mention.id == bot_id:
             continue
-        if is_person(mentioned_id):
-            actor = Actor(UserRef(TEAMS, origin.conversation.tenant, mentioned_id), name)
-            if actor.user not in [p.user for p in people]:
-                people.append(actor)
-        elif not mentioned_id.startswith("28:"):
+        if is_person(mention.id):
+            actor = Actor(UserRef(TEAMS, origin.conversation.tenant, mention.id), mention.name)
+            people.setdefault(actor.user, actor)
+        elif not mention.id.startswith("28:"):
             everyone = True  # the channel, the team or a tag: its people are meant
-    words = _clean(remaining).split()
+    words = _clean(_substituted(text, mentions, lambda _: " ")).split()
     while words and words[0].lower() in SELF_WORDS:
         words.pop(0)
     if any(word.lower() in EVERYONE_WORDS for word in words[1:]):
         everyone = True
         words = [words[0], *(w for w in words[1:] if w.lower() not in EVERYONE_WORDS)]
-    return Command(origin, tuple(words), tuple(people), everyone)
+    return Command(origin, tuple(words), tuple(people.values()), everyone)
 
 
-def plain_text(text: str, mentions: list[tuple[str, str, str]], bot_id: str) -> str:
+def plain_text(text: str, mentions: list[Mention], bot_id: str) -> str:
     """What someone wrote, as text: the bot's mention dropped, other mentions as names."""
-    for mentioned_id, name, tag in mentions:
-        if tag:
-            text = text.replace(tag, "" if mentioned_id == bot_id else name, 1)
-    return _clean(text, keep_lines=True)
+    named = _substituted(text, mentions, lambda m: "" if m.id == bot_id else m.name)
+    return _clean(named, keep_lines=True)
 
 
 def is_person(teams_id: str) -> bool:
@@ -365,12 +361,25 @@ def is_person(teams_id: str) -> bool:
     return teams_id.startswith(("29:", "8:"))
 
 
-def _mentions(activity: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    """(id, name, tag text) of each mention entity, in the order the tags appear."""
-    text = _string(activity.get("text"))
-    found: list[tuple[int, tuple[str, str, str]]] = []
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A mention entity: who, their name, the tag written for it, and where that tag is in
+    the text (`start`, or -1 when the text does not have it)."""
+
+    id: str
+    name: str
+    tag: str
+    start: int
+
+
+def _mentions(activity: Mapping[str, Any], text: str) -> list[Mention]:
+    """The mention entities, in the order their tags appear in `text`. Each tag's place comes
+    from one pass over the text (`_mention_tags`), not a search per entity: an activity may
+    carry thousands of entities."""
+    places = _mention_tags(text)
+    found: list[Mention] = []
     entities = activity.get("entities")
-    for entity in entities if isinstance(entities, list) else []:
+    for entity in entities[:MAX_ENTITIES] if isinstance(entities, list) else []:
         entity = _mapping(entity)
         if entity.get("type") != "mention":
             continue
@@ -380,16 +389,66 @@ def _mentions(activity: Mapping[str, Any]) -> list[tuple[str, str, str]]:
             continue
         tag = _string(entity.get("text"))
         name = _clean(_string(mentioned.get("name")) or tag) or mentioned_id
-        position = text.find(tag) if tag else -1
-        found.append((position if position >= 0 else len(text), (mentioned_id, name, tag)))
-    found.sort(key=lambda item: item[0])
-    return [item for _, item in found]
+        waiting = places.get(tag)
+        start = waiting.popleft() if waiting else -1  # the same tag twice: in the order written
+        found.append(Mention(mentioned_id, name, tag, start))
+        if len(found) == MAX_MENTIONS:
+            break
+    found.sort(key=lambda m: m.start if m.start >= 0 else len(text))
+    return found
+
+
+def _mention_tags(text: str) -> dict[str, deque[int]]:
+    """Where each `<at>…</at>` is in `text`, by its exact text, in the order written."""
+    places: dict[str, deque[int]] = {}
+    opened = -1
+    for start, end in _tags(text):
+        name = text[start + 1 : end - 1].strip().lower()
+        if name == "at" or name.startswith("at "):
+            opened = start
+        elif name == "/at" and opened >= 0:
+            places.setdefault(text[opened:end], deque()).append(opened)
+            opened = -1
+    return places
+
+
+def _substituted(text: str, mentions: list[Mention], by: Callable[[Mention], str]) -> str:
+    """`text` with each mention's tag replaced by `by(mention)`, in one pass."""
+    pieces: list[str] = []
+    at = 0
+    for mention in mentions:  # in the order written
+        if mention.start < at or not mention.tag:
+            continue
+        pieces += [text[at : mention.start], by(mention)]
+        at = mention.start + len(mention.tag)
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _tags(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `<…>` in `text`, each running to the first `>` after its `<`.
+    Linear: every search starts where the last one ended, and with no `>` left there can be
+    no tag left either (a pattern such as `<[^>]*>` retries from every `<` instead: a text of
+    many `<` and no `>` costs it quadratic time)."""
+    at = 0
+    while (start := text.find("<", at)) >= 0:
+        end = text.find(">", start + 1)
+        if end < 0:
+            return
+        yield start, end + 1
+        at = end + 1
 
 
 def _clean(text: str, *, keep_lines: bool = False) -> str:
     """Teams' HTML as plain text: line breaks kept where asked, tags dropped, entities read."""
-    text = _BREAK.sub("\n", text)
-    text = html.unescape(_TAG.sub("", text)).replace("\xa0", " ")
+    pieces: list[str] = []
+    at = 0
+    for start, end in _tags(text):
+        inside = text[start + 1 : end - 1].strip().rstrip("/").strip().lower()
+        pieces += [text[at:start], "\n" if inside in _BREAKS else ""]
+        at = end
+    pieces.append(text[at:])
+    text = html.unescape("".join(pieces)).replace("\xa0", " ")
     if not keep_lines:
         return " ".join(text.split())
     lines = [" ".join(line.split()) for line in text.splitlines()]

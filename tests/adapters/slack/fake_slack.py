@@ -92,6 +92,8 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    hold: asyncio.Event | None = None  # while set but not yet fired, chat.postMessage waits
+    held: int = 0  # chat.postMessage calls waiting for `hold`
 
     async def start(self) -> FakeSlack:
         app = web.Application()
@@ -206,6 +208,11 @@ class FakeSlack:
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
+        if self.hold is not None and method == "chat.postMessage":
+            self.held += 1
+            self.changed.set()
+            await self.hold.wait()
+            self.held -= 1
         self.calls.append(Call(method, args))
         try:
             body = self._answer(method, args)

@@ -48,7 +48,9 @@ class SlackWorld:
 
 
 @asynccontextmanager
-async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWorld]:
+async def slack_world(
+    database: Database, folder: Path, *, max_queued_work: int = 200
+) -> AsyncIterator[SlackWorld]:
     """Serve the bot's Slack endpoint on 127.0.0.1 and link #partners to the compact."""
     fake = await FakeSlack().start()
     clock = ManualClock()
@@ -71,6 +73,7 @@ async def slack_world(database: Database, folder: Path) -> AsyncIterator[SlackWo
         bot_token=BOT_TOKEN,
         pacer=ChannelPacer(monotonic=lambda: paced[0], sleep=pace),
         retry_sleep=metrics.counted_sleep("slack", wait_out),
+        max_queued_work=max_queued_work,
     )
     wiring = bootstrap(
         Settings(),

@@ -51,6 +51,9 @@ async def start(folder: Path, fake: FakeSlack) -> tuple[asyncio.subprocess.Proce
             "SLACK_BOT_TOKEN": BOT_TOKEN,
             "SLACK_API_URL": fake.url,
             "LOG_FORMAT": "json",
+            # Alice links and starts a round in each channel at once: 2 commands a channel,
+            # past the default burst of 10 (the limit has tests of its own).
+            "COMPACT_PERSON_BURST": str(4 * ROUNDS),
         }
     )
     process = await asyncio.create_subprocess_exec(
