@@ -245,24 +245,17 @@ class Soak:
         return total
 
     async def end_round(self, header_ts: str) -> None:
-        prompts = self.thread_prompts(header_ts)
-        await self.people.click(ALICE, prompts[-1], actions.ROUND_END)
-        await self.fake.wait_for(
-            lambda: (
-                any(
-                    m.thread_ts == header_ts and "What we learned" in m.all_text
-                    for m in self.fake.in_channel(CHANNEL)
-                )
-                or any("No reflections" in m.all_text for m in self.fake.in_channel(CHANNEL))
-            ),
-            within=30,
-            what="the round to end",
-        )
-        for _ in range(300):
-            async with self.database.unit_of_work() as uow:
-                if await uow.rounds.open_in(_channel()) is None:
-                    return
-            await asyncio.sleep(0.1)
+        """End the round as the facilitator would: `/compact end`, and once more when the
+        bot asks to confirm (someone had begun answering); done when it is closed."""
+        del header_ts  # the round is found by its channel
+        for attempt in range(2):
+            status, _ = await self.people.command(ALICE, "end", channel=CHANNEL)
+            assert status == 200
+            for _ in range(300 if attempt else 30):
+                async with self.database.unit_of_work() as uow:
+                    if await uow.rounds.open_in(_channel()) is None:
+                        return
+                await asyncio.sleep(0.1)
         raise AssertionError("the round did not close")
 
     async def cycle(self, kind: str, session: ClientSession, *, random_kill: bool) -> Counts:

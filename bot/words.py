@@ -105,7 +105,7 @@ ROUND_CANCELLED: Final = (
 END_NEEDS_CONFIRMING: Final = "Still answering: "
 END_NEEDS_CONFIRMING_END: Final = (
     ". Their answers are kept if they send them within 2 minutes of the end. "
-    "To end the round now, `/compact end` again (or press *End round* again)."
+    "To end the round now, `/compact end` again."
 )
 ANSWER_CUT_OFF: Final = (
     "The round has been ended while you were answering. Send your answer before {until} "
