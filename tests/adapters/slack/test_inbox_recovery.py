@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.slack import server as slack_server
 from bot import actions, failpoints
 from bot.bootstrap import Wiring, bootstrap
 from bot.config import Settings
@@ -87,6 +88,8 @@ async def answer_and_die(
         await world.people.click(person, prompt, actions.ROUND_ANSWER)
         modal = (await world.slack.wait_for(world.slack.forms, what="the form"))[-1]
     monkeypatch.setattr(failpoints, "after_ack", never)
+    # A dead process drains nothing: without this, stopping the world waits out the grace.
+    monkeypatch.setattr(slack_server, "SHUTDOWN_GRACE_SECONDS", 0.0)
     if kind == "reply":
         status, _ = await world.people.reply(person, CHANNEL, header_ts, "We listened first")
     elif kind == "pass":
