@@ -16,6 +16,8 @@ CALLOUT_DISCUSSED: Final = "callout.discussed"
 CALLOUT_RESOLVE: Final = "callout.resolve"
 CALLOUT_WITHDRAW: Final = "callout.withdraw"
 CHOOSE_ORGANISATION: Final = "person.organisation"
+CLAIM_APPROVE: Final = "person.claim.approve"
+CLAIM_DECLINE: Final = "person.claim.decline"
 REVIEW_DISCUSSED: Final = "review.discussed"
 REVIEW_REVISED: Final = "review.revised"
 

@@ -23,6 +23,7 @@ from rituals.review import TriggerKey, TriggerState
 from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
 from rituals.stored import (
+    Claim,
     ExportedCallout,
     ExportedReflection,
     PendingDelivery,
@@ -95,6 +96,29 @@ class People(Protocol):
 
     async def mark_asked(self, person_id: int, now: datetime) -> bool:
         """True only the first time, even for two replicas at once."""
+        ...
+
+
+class Membership(Protocol):
+    """Who belongs to a partnership: everyone known, and the organisation claims pending."""
+
+    async def everyone(self, partnership_id: int) -> list[Person]:
+        """Every person the partnership knows, members or not, by name."""
+        ...
+
+    async def person(self, partnership_id: int, person_id: int) -> Person | None: ...
+
+    async def claim(self, person_id: int, organisation_key: str, now: datetime) -> None:
+        """Record (or replace) the person's pending claim; NotFound for an unknown key."""
+        ...
+
+    async def pending(self, partnership_id: int) -> list[Claim]: ...
+
+    async def decide(
+        self, partnership_id: int, person_id: int, organisation_key: str, *, approve: bool
+    ) -> Claim | None:
+        """Settle the person's pending claim to `organisation_key` (approved: they represent it
+        from now on); None when there is no such claim (decided already, or replaced)."""
         ...
 
 
@@ -334,6 +358,8 @@ class UnitOfWork(Protocol):
     def compacts(self) -> Compacts: ...
     @property
     def people(self) -> People: ...
+    @property
+    def membership(self) -> Membership: ...
     @property
     def channels(self) -> Channels: ...
     @property

@@ -137,6 +137,47 @@ ASK_ORGANISATION: Final = (
 ORGANISATION_SET: Final = "Thanks — you're recorded as representing {organisation}."
 UNKNOWN_ORGANISATION: Final = "There is no partner organisation '{key}'."
 CHOOSE_ORGANISATION_HOW: Final = "Choose one below, or type `/compact iam <id>`: {listing}."
+IAM_PLACED_BY_FILE: Final = (
+    "The compact file places you with {organisation}, so it can't be changed in chat. If "
+    "that's wrong, ask whoever keeps the compact file to correct it."
+)
+CLAIM_SENT: Final = (
+    "Thanks — I've asked the partnership's facilitators to confirm that you represent "
+    "{organisation}. Until one of them does, your reflections count as unaffiliated."
+)
+CLAIM_NO_FACILITATOR: Final = (
+    "Thanks — your claim to represent {organisation} waits for a facilitator, but none can be "
+    "reached here yet; they will see it with `/compact people`. Until then your reflections "
+    "count as unaffiliated."
+)
+CLAIM_ASK: Final = "{name} says they represent {organisation}. Is that right?"
+CLAIM_APPROVE: Final = "Approve"
+CLAIM_DECLINE: Final = "Decline"
+CLAIM_APPROVED: Final = "Approved: {name} represents {organisation}."
+CLAIM_DECLINED: Final = "Declined: {name} is not recorded as representing {organisation}."
+CLAIM_GONE: Final = "That claim has been decided already, or replaced by a newer one."
+CLAIM_APPROVED_YOU: Final = (
+    "A facilitator confirmed it: you're recorded as representing {organisation}."
+)
+CLAIM_DECLINED_YOU: Final = (
+    "A facilitator did not confirm that you represent {organisation}; your reflections still "
+    "count as unaffiliated. If that's a mistake, talk to them, or claim again with "
+    "`/compact iam <id>`."
+)
+CLAIM_HOW: Final = "Use `/compact {word} <claim>`; the claims are listed by `/compact people`."
+PEOPLE_ONLY_FACILITATORS: Final = "Only a facilitator of the partnership can list its people."
+PEOPLE_TITLE: Final = "People of {name}"
+PEOPLE_LINE: Final = "{name}{handle} — {organisation}; {source}; {platforms}"
+PEOPLE_FROM_FILE: Final = "placed by the compact file"
+PEOPLE_FROM_CLAIM: Final = "approved claim"
+PEOPLE_NOT_MEMBER: Final = "not a member (met in a round)"
+PEOPLE_UNAFFILIATED: Final = "unaffiliated"
+PEOPLE_FACILITATOR: Final = ", facilitator"
+PEOPLE_RECOGNISED: Final = "recognised on {platforms}"
+PEOPLE_NOT_RECOGNISED: Final = "not recognised on any platform yet"
+PEOPLE_PENDING_TITLE: Final = "Claims waiting for a facilitator"
+PEOPLE_PENDING_LINE: Final = "{name} says they represent {organisation} (since {day})"
+PEOPLE_NO_PENDING: Final = "No claims are waiting."
 UNKNOWN_PEOPLE: Final = (
     "I don't know {names}; nothing was changed. Known here: {known}. Someone new can join "
     "by speaking for themselves (e.g. `/compact here`)."
@@ -249,6 +290,14 @@ NOT_IN_PARTNERSHIP: Final = (
 LINK_WHICH: Final = (
     "Which partnership? Run `/compact link <partnership>`; the partnerships are: {slugs}."
 )
+LINK_HELD_ELSEWHERE: Final = (
+    "This channel already holds the rituals of another partnership, {other}. Only someone who "
+    "facilitates both partnerships can move it."
+)
+LINK_CONFIRM_MOVE: Final = (
+    "This channel holds the rituals of {other}. Move it to {name}? Its rounds, call-outs and "
+    "digest will then belong to {name}. Run `/compact link {slug}` again to confirm."
+)
 LINK_ONLY_FACILITATORS: Final = (
     "Only a facilitator of that partnership can link a channel to it. Facilitators are named "
     "in the compact file, with their Slack or Teams id."
@@ -313,7 +362,12 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "mine": "`/compact mine` — your call-outs and where they stand",
     "show": "`/compact show [theme|clause-id]` — read the compact",
     "digest": "`/compact digest preview` — this week's digest, privately",
-    "iam": "`/compact iam <organisation>` — say which partner organisation you represent",
+    "iam": "`/compact iam <organisation>` — say which partner organisation you represent (a "
+    "facilitator confirms it)",
+    "people": "`/compact people` — facilitators: the partnership's people, their "
+    "organisations and platforms, and claims waiting",
+    "approve": "`/compact approve <claim>` — facilitators: confirm who someone represents",
+    "decline": "`/compact decline <claim>` — facilitators: turn a claim down",
     "link": "`/compact link <partnership>` — facilitators: hold a partnership's rituals in "
     "this channel",
     "settings": "`/compact settings` — when the weekly digest goes out (facilitators change it)",

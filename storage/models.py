@@ -131,6 +131,9 @@ class PersonRow(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     asked_organisation_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A pending `/compact iam` claim, until a facilitator approves or declines it.
+    claimed_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    claimed_at: Mapped[datetime | None]
 
 
 class PersonIdentityRow(Base):

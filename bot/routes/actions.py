@@ -102,9 +102,28 @@ async def on_withdraw(uc: UseCases, request: ActionRequest) -> None:
 
 
 async def on_organisation(uc: UseCases, request: ActionRequest) -> None:
+    """The value is "<organisation> <partnership>" (older buttons: the organisation alone)."""
+    organisation, _, partnership = request.value.partition(" ")
     await uc.people.set_organisation(
-        request.actor, request.conversation, request.value, request_key=request.request_id
+        request.actor,
+        request.conversation,
+        organisation,
+        partnership=partnership,
+        request_key=request.request_id,
     )
+
+
+def on_claim(*, approve: bool) -> ActionHandler:
+    async def handle(uc: UseCases, request: ActionRequest) -> None:
+        await uc.people.decide_claim(
+            request.actor,
+            request.conversation,
+            request.value,
+            approve=approve,
+            request_key=request.request_id,
+        )
+
+    return handle
 
 
 def on_review(step: str) -> ActionHandler:
@@ -135,6 +154,8 @@ ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.CALLOUT_RESOLVE: on_note(resolving=True),
     actions.CALLOUT_WITHDRAW: on_withdraw,
     actions.CHOOSE_ORGANISATION: on_organisation,
+    actions.CLAIM_APPROVE: on_claim(approve=True),
+    actions.CLAIM_DECLINE: on_claim(approve=False),
     actions.REVIEW_DISCUSSED: on_review("discussed"),
     actions.REVIEW_REVISED: on_review("revised"),
 }
