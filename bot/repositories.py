@@ -137,6 +137,14 @@ class Channels(Protocol):
 
     async def receives_digest(self, conversation: ConversationRef) -> bool: ...
 
+    async def declared_holder(self, platform: str, channel_id: str) -> int | None:
+        """The partnership whose compact file declares this channel, if any."""
+        ...
+
+    async def declare(self, partnership_id: int, channels: Sequence[tuple[str, str]]) -> None:
+        """Replace the (platform, channel id) pairs the partnership's file declares."""
+        ...
+
 
 class Rounds(Protocol):
     async def add(

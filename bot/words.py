@@ -290,6 +290,40 @@ NOT_IN_PARTNERSHIP: Final = (
 LINK_WHICH: Final = (
     "Which partnership? Run `/compact link <partnership>`; the partnerships are: {slugs}."
 )
+# --- `compact-bot compact diff|load`: what a changed file would change ------------------------
+DIFF_NEW_PARTNERSHIP: Final = (
+    "{slug}: a new partnership — {clauses} clauses, {people} people, {facilitators} facilitators."
+)
+DIFF_NOTHING: Final = "{slug}: no changes (stored version {version})."
+DIFF_HEADER: Final = "{slug}: changes to stored version {version}:"
+DIFF_LINES: Final = {
+    "clauses_added": "  clauses added: {items}",
+    "clauses_removed": "  clauses removed: {items}",
+    "clauses_reworded": "  clauses reworded: {items}",
+    "people_added": "  people added: {items}",
+    "people_removed": "  people removed (they stop being members at once): {items}",
+    "facilitators_added": "  facilitators added: {items}",
+    "facilitators_removed": "  facilitators removed (their rights end at once): {items}",
+    "channels_added": "  channels added: {items}",
+    "channels_removed": "  channels no longer declared: {items}",
+}
+DIFF_MOVED: Final = "  {handle} moves from {before} to {after}"
+DIFF_OTHER: Final = "  other content changed (vision, themes, organisations or settings)"
+LOAD_CONFIRM: Final = "Store these changes?"
+LOAD_NEEDS_YES: Final = (
+    "{path}: not stored — confirm the changes above by passing --yes (no terminal to ask on)."
+)
+LOAD_NOT_CONFIRMED: Final = "{path}: not stored."
+COMPACT_ORPHANED: Final = (
+    "it would leave partnership {slug} without a facilitator ({removed} would lose the role); "
+    "keep at least one handle under partnership.facilitators"
+)
+COMPACT_CHANGED_SINCE: Final = (
+    "the stored compact changed while you were reading the changes; run the command again"
+)
+COMPACT_CHANNEL_TAKEN: Final = (
+    "channel {channel} is declared by partnership {other}; remove it from that file first"
+)
 LINK_HELD_ELSEWHERE: Final = (
     "This channel already holds the rituals of another partnership, {other}. Only someone who "
     "facilitates both partnerships can move it."

@@ -165,6 +165,19 @@ class ChannelRow(Base):
     receives_digest: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
 
 
+class DeclaredChannelRow(Base):
+    """A channel the compact file gives a partnership; its workspace or tenant is not in the
+    file, so it is bound (a `ChannelRow`) the first time anyone uses the bot there."""
+
+    __tablename__ = "declared_channels"
+    __table_args__ = (UniqueConstraint("platform", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    platform: Mapped[str] = mapped_column(String(PLATFORM))
+    channel_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+
+
 class RoundRow(Base):
     """A reflection round: `state` is its snapshot (turns and reflections included), `version`
     guards saves, and the other columns are what queries filter or sort rounds by.

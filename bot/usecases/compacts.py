@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import words
+from bot.repositories import UnitOfWork
 from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
@@ -16,10 +17,12 @@ from bot.usecases.place import Place, place_of
 from bot.views import compact as views
 from bot.views.rounds import notice
 from rituals.compact import Compact
+from rituals.compact_diff import CompactChange, compact_change
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError, NotAllowed, NotFound
 from rituals.refs import ConversationRef
 from rituals.review import reworded_clauses
+from rituals.stored import StoredCompact
 
 log = logging.getLogger("compact.load")
 
@@ -35,23 +38,56 @@ class LoadResult:
         return self.compact.slug
 
 
+@dataclass(frozen=True, slots=True)
+class CompactPreview:
+    """What storing a compact file would change (`compact diff`, and `compact load` before it
+    asks); `stored_version` is the version it was compared with (None: a new partnership)."""
+
+    compact: Compact
+    text: str
+    stored_version: int | None
+    change: CompactChange
+
+
+async def preview_compact_file(services: Services, path: Path) -> CompactPreview:
+    """Parse `path` and compare it with the stored compact of its partnership; stores nothing."""
+    text = await asyncio.to_thread(read_compact_text, path)
+    compact = parse_compact(text, source=str(path))
+    async with services.database.unit_of_work() as uow:
+        before = await _stored(uow, compact.slug)
+    change = compact_change(None if before is None else before.compact, compact)
+    return CompactPreview(compact, text, None if before is None else before.version, change)
+
+
 async def load_compact_file(
-    services: Services, path: Path, *, bind: tuple[ConversationRef, ...] = ()
+    services: Services,
+    path: Path,
+    *,
+    bind: tuple[ConversationRef, ...] = (),
+    confirmed: CompactPreview | None = None,
 ) -> LoadResult:
     """Parse and store `path`; a changed file becomes a new version, an unchanged one nothing.
 
     A malformed file raises `CompactFileError` (naming the line) before anything is written,
-    so the stored compact stays as it was.
+    so the stored compact stays as it was; so does a change that would leave the partnership
+    without a facilitator, or declare another partnership's channel. With `confirmed`, the
+    stored compact must still be the one that preview was made against.
     """
     text = await asyncio.to_thread(read_compact_text, path)
     compact = parse_compact(text, source=str(path))
     now = services.clock.now()
     async with services.database.unit_of_work() as uow:
-        before = next(
-            (c for c in await uow.compacts.latest_all() if c.partnership_slug == compact.slug),
-            None,
-        )
+        before = await _stored(uow, compact.slug)
+        if confirmed is not None and confirmed.stored_version != (before and before.version):
+            raise CompactFileError(words.COMPACT_CHANGED_SINCE)
+        change = compact_change(None if before is None else before.compact, compact)
+        if change.orphans_partnership:
+            removed = ", ".join(change.facilitators_removed)
+            raise CompactFileError(
+                words.COMPACT_ORPHANED.format(slug=compact.slug, removed=removed)
+            )
         stored, created = await uow.compacts.load(compact, source_text=text, now=now)
+        await _declare_channels(uow, stored.partnership_id, compact)
         for conversation in bind:
             await uow.channels.bind(stored.partnership_id, conversation)
         if created:
@@ -65,6 +101,27 @@ async def load_compact_file(
         "new" if created else "unchanged",
     )
     return LoadResult(compact, stored.version, created)
+
+
+async def _stored(uow: UnitOfWork, slug: str) -> StoredCompact | None:
+    partnership_id = await uow.compacts.partnership_id(slug)
+    return None if partnership_id is None else await uow.compacts.latest_for(partnership_id)
+
+
+async def _declare_channels(uow: UnitOfWork, partnership_id: int, compact: Compact) -> None:
+    """Record the channels the file declares; one another partnership declares is refused."""
+    wanted = [(c.platform, c.channel_id) for c in compact.channels]
+    for platform, channel_id in wanted:
+        holder = await uow.channels.declared_holder(platform, channel_id)
+        if holder is not None and holder != partnership_id:
+            other = await uow.compacts.latest_for(holder)
+            raise CompactFileError(
+                words.COMPACT_CHANNEL_TAKEN.format(
+                    channel=f"{platform} {channel_id}",
+                    other=other.partnership_slug if other else "another partnership",
+                )
+            )
+    await uow.channels.declare(partnership_id, wanted)
 
 
 async def compact_for_chat(

@@ -145,6 +145,7 @@ class _Tables:
     inbox: dict[str, _Pending] = field(default_factory=dict)
     outbox: dict[int, _Pending] = field(default_factory=dict)
     reviews: dict[tuple[int, str, str, str], TriggerState] = field(default_factory=dict)
+    declared_channels: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)})
@@ -664,6 +665,18 @@ class MemoryChannels(_Repository):
         cid = _channel_id(t, conversation)
         if cid is not None:
             t.channels[cid] = replace(t.channels[cid], receives_digest=digest)
+
+    async def declared_holder(self, platform: str, channel_id: str) -> int | None:
+        t = await self._uow.tables()
+        return t.declared_channels.get((platform, channel_id))
+
+    async def declare(self, partnership_id: int, channels: Sequence[tuple[str, str]]) -> None:
+        t = await self._uow.tables()
+        for key, holder in list(t.declared_channels.items()):
+            if holder == partnership_id:
+                del t.declared_channels[key]
+        for key in channels:
+            t.declared_channels[key] = partnership_id
 
     async def receives_digest(self, conversation: ConversationRef) -> bool:
         t = await self._uow.tables()
