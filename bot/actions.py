@@ -18,6 +18,7 @@ CALLOUT_WITHDRAW: Final = "callout.withdraw"
 CHOOSE_ORGANISATION: Final = "person.organisation"
 CLAIM_APPROVE: Final = "person.claim.approve"
 CLAIM_DECLINE: Final = "person.claim.decline"
+LINK_MOVE: Final = "channel.move"
 REVIEW_DISCUSSED: Final = "review.discussed"
 REVIEW_REVISED: Final = "review.revised"
 

@@ -332,6 +332,7 @@ LINK_CONFIRM_MOVE: Final = (
     "This channel holds the rituals of {other}. Move it to {name}? Its rounds, call-outs and "
     "digest will then belong to {name}. Run `/compact link {slug}` again to confirm."
 )
+LINK_MOVE_BUTTON: Final = "Move it"
 LINK_ONLY_FACILITATORS: Final = (
     "Only a facilitator of that partnership can link a channel to it. Facilitators are named "
     "in the compact file, with their Slack or Teams id."

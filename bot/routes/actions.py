@@ -15,10 +15,11 @@ from bot.requests import ActionRequest, Actor
 from bot.routes.base import UseCases
 from bot.routes.commands import join, simple
 from bot.usecases.boundaries import round_belongs_here
+from bot.usecases.compacts import link_channel
 from bot.usecases.health import mark_review
 from bot.usecases.rounds import EventFor
 from bot.views.rounds import parse_turn_value
-from rituals.refs import UserRef
+from rituals.refs import ConversationRef, UserRef
 from rituals.round import events as ev
 
 ActionHandler = Callable[[UseCases, ActionRequest], Awaitable[Form | None]]
@@ -126,6 +127,16 @@ def on_claim(*, approve: bool) -> ActionHandler:
     return handle
 
 
+async def on_link_move(uc: UseCases, request: ActionRequest) -> None:
+    """ "Move it": the value names the partnership and the channel (the question may have
+    gone to a personal chat, not to the channel itself)."""
+    slug, _, channel_id = request.value.partition(" ")
+    channel = request.conversation.in_thread(None)
+    if channel_id:
+        channel = ConversationRef(channel.platform, channel.tenant, channel_id)
+    await link_channel(uc.services, request.actor, channel, slug, request_key=request.request_id)
+
+
 def on_review(step: str) -> ActionHandler:
     """A health message's button: its value names the clause (and the quarter)."""
 
@@ -156,6 +167,7 @@ ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.CHOOSE_ORGANISATION: on_organisation,
     actions.CLAIM_APPROVE: on_claim(approve=True),
     actions.CLAIM_DECLINE: on_claim(approve=False),
+    actions.LINK_MOVE: on_link_move,
     actions.REVIEW_DISCUSSED: on_review("discussed"),
     actions.REVIEW_REVISED: on_review("revised"),
 }

@@ -7,20 +7,21 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import words
+from bot import actions, words
+from bot.messages import Actions, Button, Message, Paragraph
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time
+from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.health import close_reworded
-from bot.usecases.place import Place, place_of
+from bot.usecases.place import Place, known_person, place_of
 from bot.views import compact as views
 from bot.views.rounds import notice
 from rituals.compact import Compact
 from rituals.compact_diff import CompactChange, compact_change
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError, NotAllowed, NotFound
-from rituals.refs import ConversationRef
+from rituals.refs import ConversationRef, UserRef
 from rituals.review import reworded_clauses
 from rituals.stored import StoredCompact
 
@@ -185,27 +186,70 @@ async def link_channel(
 
     Only a facilitator of that partnership may (recognised by the platform id the compact file
     gives them), so nobody can pull a partnership's rounds or digest into another channel.
-    With one partnership stored, its slug may be left out.
+    With one partnership stored, its slug may be left out. A channel another partnership holds
+    moves only for someone who facilitates both, and only once they confirm (a second
+    `/compact link`, or the button).
     """
     channel = conversation.in_thread(None)
+    now = services.clock.now()
+    ask: Message | None = None
     async with services.database.unit_of_work() as uow:
-        if request_key and not await record_first_time(uow, request_key, services.clock.now()):
+        if request_key and not await record_first_time(uow, request_key, now):
             return  # a redelivery: the channel is linked already
-        stored_all = await uow.compacts.latest_all()
-        slugs = sorted(s.partnership_slug for s in stored_all)
-        chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
-        if not slug.strip() and len(stored_all) == 1:
-            chosen = stored_all
-        if not chosen:
-            raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
-        stored = chosen[0]
-        place = Place(stored.partnership_id, stored)
-        person = await uow.people.find(stored.partnership_id, actor.user)
-        if person is None or not place.is_facilitator(person):
-            raise NotAllowed(words.LINK_ONLY_FACILITATORS)
-        await uow.channels.bind(stored.partnership_id, channel)
+        place = await _chosen(uow, slug)
+        await _facilitator_of(uow, place, actor)
+        holder = await uow.channels.partnership_of(channel)
+        if holder is None:
+            holder = await uow.channels.declared_holder(channel.platform, channel.channel)
+        if holder is not None and holder != place.partnership_id:
+            other = await uow.compacts.latest_for(holder)
+            other_name = other.compact.name if other else ""
+            if other is None or not await _facilitates(uow, Place(holder, other), actor):
+                raise NotAllowed(words.LINK_HELD_ELSEWHERE.format(other=other_name))
+            asked = request_key_of(channel, "link-move", str(holder), place.slug, actor.user)
+            if await record_first_time(uow, asked, now):
+                ask = _move_question(place, other_name, channel)
+        if ask is None:
+            await uow.channels.bind(place.partnership_id, channel)
         await uow.commit()
-    log.info("a channel was linked to partnership %s", stored.partnership_slug)
+    if ask is not None:
+        await services.tell(actor.user, ask, near=conversation)
+        return
+    log.info("a channel was linked to partnership %s", place.slug)
     await services.gateway(channel.platform).post(
-        channel, notice(words.LINKED.format(name=stored.compact.name))
+        channel, notice(words.LINKED.format(name=place.compact.name))
     )
+
+
+def request_key_of(channel: ConversationRef, kind: str, *parts: str | UserRef) -> str:
+    """A key remembered for a day (`REQUEST_KEYS_KEPT`): here, "this move was asked about"."""
+    named = [p if isinstance(p, str) else f"{p.tenant}:{p.user_id}" for p in parts]
+    return request_key(channel.platform, kind, channel.tenant, channel.channel, *named)
+
+
+def _move_question(place: Place, other: str, channel: ConversationRef) -> Message:
+    text = words.LINK_CONFIRM_MOVE.format(other=other, name=place.compact.name, slug=place.slug)
+    button = Button(words.LINK_MOVE_BUTTON, actions.LINK_MOVE, f"{place.slug} {channel.channel}")
+    return Message(text, (Paragraph.of(text), Actions((button,))))
+
+
+async def _chosen(uow: UnitOfWork, slug: str) -> Place:
+    """The partnership named `slug` (or the only one stored, when none is named)."""
+    stored_all = await uow.compacts.latest_all()
+    slugs = sorted(s.partnership_slug for s in stored_all)
+    chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
+    if not slug.strip() and len(stored_all) == 1:
+        chosen = stored_all
+    if not chosen:
+        raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
+    return Place(chosen[0].partnership_id, chosen[0])
+
+
+async def _facilitates(uow: UnitOfWork, place: Place, actor: Actor) -> bool:
+    person = await known_person(uow, place, actor.user)
+    return person is not None and place.is_facilitator(person)
+
+
+async def _facilitator_of(uow: UnitOfWork, place: Place, actor: Actor) -> None:
+    if not await _facilitates(uow, place, actor):
+        raise NotAllowed(words.LINK_ONLY_FACILITATORS)
