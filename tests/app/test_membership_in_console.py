@@ -3,8 +3,11 @@ claim approved and one declined, the file's placements standing, `/compact peopl
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from adapters.console.session import console_user
-from tests.app.harness import open_chat, reflections
+from bot.usecases.compacts import load_compact_file
+from tests.app.harness import EXAMPLE, open_chat, reflections
 from tests.fakes.memory import MemoryDatabase
 
 
@@ -129,3 +132,34 @@ async def test_someone_met_in_a_round_is_not_a_member_of_the_partnership(
     async with memory.unit_of_work() as uow:
         assert await uow.people.partnerships_knowing(console_user("zed")) == []
         assert await uow.people.partnerships_knowing(console_user("alice")) != []
+
+
+async def test_a_facilitator_removed_from_the_file_loses_the_role_at_once(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play(
+        "@alice: /compact reflect @alice @bob\n@alice: Learned a lot\n@alice: Trust\n@alice:"
+    )
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "facilitators: [alice]", "facilitators: [bob]"
+    )
+    text = text.replace(
+        "      - handle: alice\n        name: Alice Adeyemi\n        email: alice@nhsei.example\n",
+        "      - handle: zoe\n        name: Zoe Zhang\n",
+    )
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(text, encoding="utf-8")
+    await load_compact_file(chat.wiring.services, changed)
+
+    out = await chat.play("@alice: /compact agenda")
+    assert "Only the partnership's facilitators" in chat.private("alice", out)
+    out = await chat.play("@bob: /compact agenda")
+    assert "Only the partnership's facilitators" not in chat.private("bob", out)
+    async with memory.unit_of_work() as uow:
+        assert await uow.people.partnerships_knowing(console_user("alice")) == []
+    # Her past reflection keeps the organisation it was given under.
+    assert [r.organisation_key for r in await reflections(memory)] == ["nhsei"]
+    # No longer placed by the file, she may claim an organisation like anyone new.
+    out = await chat.play("@alice: /compact iam nhsei")
+    assert "asked the partnership's facilitators to confirm" in chat.private("alice", out)
