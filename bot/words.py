@@ -281,6 +281,15 @@ CALLOUT_UPDATED: Final = "Call-out {ref} is now {status}. Its reporter has been 
 DIGEST_TITLE: Final = "Weekly compact digest"
 DIGEST_PREVIEW_NOTE: Final = "Preview — only you can see this."
 
+# --- forms: the expected format beside every input, and what a missing answer needs ----------
+FORM_HINT_TEXT: Final = "Free text."
+FORM_HINT_TEXT_UP_TO: Final = "Free text, up to {n} characters."
+FORM_HINT_CHOICE: Final = "Choose one from the list."
+FORM_HINT_MULTI_CHOICE: Final = "Choose any that apply, or none."
+FORM_HINT_YES_NO: Final = "Yes or no."
+FORM_REQUIRED_TEXT: Final = "Please fill in “{label}”."
+FORM_REQUIRED_CHOICE: Final = "Please choose one for “{label}”."
+
 # --- general ----------------------------------------------------------------------------------
 UNKNOWN_SUBCOMMAND: Final = "I don't know `/compact {word}`. {help}"
 NOT_IN_PARTNERSHIP: Final = (
