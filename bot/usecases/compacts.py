@@ -206,7 +206,7 @@ async def link_channel(
             other_name = other.compact.name if other else ""
             if other is None or not await _facilitates(uow, Place(holder, other), actor):
                 raise NotAllowed(words.LINK_HELD_ELSEWHERE.format(other=other_name))
-            asked = request_key_of(channel, "link-move", str(holder), place.slug, actor.user)
+            asked = _move_asked(channel, holder, place.slug, actor.user)
             if await record_first_time(uow, asked, now):
                 ask = _move_question(place, other_name, channel)
         if ask is None:
@@ -221,10 +221,13 @@ async def link_channel(
     )
 
 
-def request_key_of(channel: ConversationRef, kind: str, *parts: str | UserRef) -> str:
-    """A key remembered for a day (`REQUEST_KEYS_KEPT`): here, "this move was asked about"."""
-    named = [p if isinstance(p, str) else f"{p.tenant}:{p.user_id}" for p in parts]
-    return request_key(channel.platform, kind, channel.tenant, channel.channel, *named)
+def _move_asked(channel: ConversationRef, holder: int, slug: str, user: UserRef) -> str:
+    """The key of "this move was asked about", kept a day (`REQUEST_KEYS_KEPT`): the same
+    `/compact link` again within it is the confirmation."""
+    return request_key(
+        channel.platform, "link-move", channel.tenant, channel.channel, str(holder), slug,
+        user.tenant, user.user_id,
+    )  # fmt: skip
 
 
 def _move_question(place: Place, other: str, channel: ConversationRef) -> Message:
