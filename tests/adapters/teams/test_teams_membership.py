@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import actions
+from bot.usecases.compacts import load_compact_file
 from rituals.refs import ConversationRef
 from storage.database import Database
 from tests.adapters.teams.fake_connector import personal_chat
-from tests.adapters.teams.harness import ALICE, NAMES, TENANT, TeamsWorld, teams_world
+from tests.adapters.teams.harness import ALICE, CHANNEL, NAMES, TENANT, TeamsWorld, teams_world
 
 ZED = "29:zed"
 ZED_CHAT = ConversationRef("teams", TENANT, personal_chat(ZED))
@@ -65,3 +66,38 @@ async def test_someone_mentioned_joins_the_round_not_the_partnership(
             assert "Behave in a positive" in await _show_in_personal_chat(world, ZED)
     finally:
         NAMES.pop(ZED, None)
+
+
+async def test_moving_a_channel_is_confirmed_on_the_card_in_the_personal_chat(
+    database: Database, tmp_path: Path
+) -> None:
+    async with teams_world(database, tmp_path) as world:
+        text = (tmp_path / "compact.yaml").read_text(encoding="utf-8")
+        other = tmp_path / "other.yaml"
+        other.write_text(
+            text.replace("slug: nhs-vmi", "slug: north-south", 1).replace(
+                "name: NHS–VMI partnership", "name: North–South partnership", 1
+            ),
+            encoding="utf-8",
+        )
+        await load_compact_file(world.wiring.services, other)
+        status, _ = await world.people.command(ALICE, "link north-south")
+        assert status == 201
+        await world.idle()
+        card = world.connector.to_chat(ALICE)[-1]
+        assert "Move it to North–South partnership?" in card.text
+        assert not world.connector.in_channel(CHANNEL)  # nothing moved, nothing said there
+
+        status = await world.people.press(
+            ALICE,
+            card.button(actions.LINK_MOVE),
+            card_id=card.new_id or "card",
+            conversation=personal_chat(ALICE),
+            kind="personal",
+        )
+        assert status in (200, 201)
+        await world.idle()
+        assert any("North–South" in c.text for c in world.connector.in_channel(CHANNEL))
+        async with database.unit_of_work() as uow:
+            holder = await uow.channels.partnership_of(ConversationRef("teams", TENANT, CHANNEL))
+            assert holder == await uow.compacts.partnership_id("north-south")
