@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from adapters.console.session import console_channel, console_user
 from bot.usecases.compacts import load_compact_file
+from rituals.errors import CompactFileError
 from tests.app.harness import EXAMPLE, open_chat
 from tests.fakes.memory import MemoryDatabase
 
@@ -78,3 +81,20 @@ async def test_a_channel_the_file_declares_needs_no_link(
     out = await chat.play("@bob: /compact reflect @bob @carol")
     assert "@bob, your turn" in chat.channel(out)
     assert await _holder(memory, "trusts") == "north-south"
+
+
+async def test_a_channel_another_file_declares_is_refused_with_the_reason(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    chat = await open_chat(memory)
+    first = _other_partnership(tmp_path, "[bob]", "\n  channels: [{slack: C0SHARED}]")
+    await load_compact_file(chat.wiring.services, first)
+    second = tmp_path / "third.yaml"
+    second.write_text(
+        first.read_text(encoding="utf-8").replace("slug: north-south", "slug: third", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(CompactFileError, match="channel slack C0SHARED is declared by partnership"):
+        await load_compact_file(chat.wiring.services, second)
+    async with memory.unit_of_work() as uow:
+        assert await uow.compacts.partnership_id("third") is None  # nothing stored
