@@ -206,8 +206,11 @@ class CompactApp:
 
     async def _holds_partnership(self, conversation: ConversationRef) -> bool:
         """Page a conversation's members only once a partnership is known to hold it."""
+        channel = conversation.in_thread(None)
         async with self.services.database.unit_of_work() as uow:
-            return await uow.channels.partnership_of(conversation.in_thread(None)) is not None
+            if await uow.channels.partnership_of(channel) is not None:
+                return True
+            return await uow.channels.declared_holder(channel.platform, channel.channel) is not None
 
     async def _admit(
         self, user: UserRef, conversation: ConversationRef, *, tell: bool = True

@@ -14,7 +14,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
@@ -28,7 +28,7 @@ from adapters.console.gateway import ConsoleGateway
 from adapters.console.renderer import render
 from adapters.console.runner import ConsoleApp, run_console
 from adapters.console.session import console_channel
-from bot import failpoints, inbox
+from bot import failpoints, inbox, words
 from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
 from bot.config import PACKAGED_COMPACT, Settings
@@ -37,9 +37,15 @@ from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock
 from bot.scheduler import DigestScheduler
 from bot.services import Services
-from bot.usecases.compacts import compact_for_chat, load_compact_file, read_compact_text
+from bot.usecases.compacts import (
+    compact_for_chat,
+    load_compact_file,
+    preview_compact_file,
+    read_compact_text,
+)
 from bot.usecases.digest_send import SendResult
 from bot.usecases.round_status import open_round, round_standing
+from bot.views.compact import change_lines
 from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
@@ -233,22 +239,79 @@ def compact_check(path: Path) -> None:
 
 
 @compact_cli.command("load")
-def compact_load(path: Path, database_url: DatabaseOption = None) -> None:
-    """Store a compact file; a changed file becomes a new version, old answers keep theirs."""
+def compact_load(
+    path: Path,
+    database_url: DatabaseOption = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Store the changes without asking (for scripts).")
+    ] = False,
+) -> None:
+    """Store a compact file; a changed file becomes a new version, old answers keep theirs.
+
+    What changes is printed first; a change to a stored compact is stored once confirmed."""
     settings = _settings(compact=path, database_url=database_url)
 
     async def load() -> None:
         await upgrade_async(settings.database_url)
         wiring = bootstrap(settings, gateways={})
         try:
-            result = await load_compact_file(wiring.services, path)
+            preview = await preview_compact_file(wiring.services, path)
+            for line in change_lines(preview.compact, preview.stored_version, preview.change):
+                typer.echo(line)
+            needs_asking = preview.change.changes_anything and not preview.change.new_partnership
+            if needs_asking and not yes:
+                _confirm_or_exit(path)
+            result = await load_compact_file(wiring.services, path, confirmed=preview)
         finally:
             await wiring.database.dispose()
         state = "new version" if result.created else "unchanged"
         typer.echo(f"{result.slug}: compact version {result.version} ({state}).")
 
+    _compact_command(settings, path, load)
+
+
+@compact_cli.command("diff")
+def compact_diff(path: Path, database_url: DatabaseOption = None) -> None:
+    """Print what storing a compact file would change; stores nothing."""
+    settings = _settings(compact=path, database_url=database_url)
+
+    async def diff() -> None:
+        await upgrade_async(settings.database_url)
+        wiring = bootstrap(settings, gateways={})
+        try:
+            preview = await preview_compact_file(wiring.services, path)
+        finally:
+            await wiring.database.dispose()
+        for line in change_lines(preview.compact, preview.stored_version, preview.change):
+            typer.echo(line)
+        if preview.change.orphans_partnership:
+            removed = ", ".join(preview.change.facilitators_removed)
+            problem = words.COMPACT_ORPHANED.format(slug=preview.compact.slug, removed=removed)
+            typer.echo(f"{path}: {problem}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+
+    _compact_command(settings, path, diff)
+
+
+def _confirm_or_exit(path: Path) -> None:
+    """Ask on the terminal; with none (a script, a pipe), exit 2 and say to pass --yes."""
+    if not _has_terminal():
+        typer.echo(words.LOAD_NEEDS_YES.format(path=path), err=True)
+        raise typer.Exit(EXIT_USAGE)
+    if not typer.confirm(words.LOAD_CONFIRM, default=False):
+        typer.echo(words.LOAD_NOT_CONFIRMED.format(path=path), err=True)
+        raise typer.Exit(1)
+
+
+def _has_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _compact_command(
+    settings: Settings, path: Path, work: Callable[[], Coroutine[Any, Any, None]]
+) -> None:
     try:
-        _run(settings, lambda: asyncio.run(load()))
+        _run(settings, lambda: asyncio.run(work()))
     except CompactFileError as problem:
         typer.echo(f"{path}: {problem}", err=True)
         raise typer.Exit(2) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot import words
 from rituals.refs import UserRef
 
 
@@ -132,6 +133,30 @@ class FormField:
     hint: str = ""
     choices: tuple[Choice, ...] = ()
     initial: str | tuple[str, ...] = ""
+
+
+def hint_of(form_field: FormField) -> str:
+    """What to type or choose: the field's own hint, else the expected format for its kind."""
+    if form_field.hint:
+        return form_field.hint
+    if form_field.kind is FieldKind.TEXT:
+        limit = form_field.max_length
+        return words.FORM_HINT_TEXT_UP_TO.format(n=limit) if limit else words.FORM_HINT_TEXT
+    return {
+        FieldKind.CHOICE: words.FORM_HINT_CHOICE,
+        FieldKind.MULTI_CHOICE: words.FORM_HINT_MULTI_CHOICE,
+        FieldKind.YES_NO: words.FORM_HINT_YES_NO,
+    }[form_field.kind]
+
+
+def missing_answer(form_field: FormField) -> str:
+    """What a required field left empty needs (a card's `errorMessage`)."""
+    template = (
+        words.FORM_REQUIRED_TEXT
+        if form_field.kind is FieldKind.TEXT
+        else words.FORM_REQUIRED_CHOICE
+    )
+    return template.format(label=form_field.label)
 
 
 @dataclass(frozen=True, slots=True)

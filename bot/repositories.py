@@ -23,6 +23,7 @@ from rituals.review import TriggerKey, TriggerState
 from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
 from rituals.stored import (
+    Claim,
     ExportedCallout,
     ExportedReflection,
     PendingDelivery,
@@ -98,6 +99,29 @@ class People(Protocol):
         ...
 
 
+class Membership(Protocol):
+    """Who belongs to a partnership: everyone known, and the organisation claims pending."""
+
+    async def everyone(self, partnership_id: int) -> list[Person]:
+        """Every person the partnership knows, members or not, by name."""
+        ...
+
+    async def person(self, partnership_id: int, person_id: int) -> Person | None: ...
+
+    async def claim(self, person_id: int, organisation_key: str, now: datetime) -> None:
+        """Record (or replace) the person's pending claim; NotFound for an unknown key."""
+        ...
+
+    async def pending(self, partnership_id: int) -> list[Claim]: ...
+
+    async def decide(
+        self, partnership_id: int, person_id: int, organisation_key: str, *, approve: bool
+    ) -> Claim | None:
+        """Settle the person's pending claim to `organisation_key` (approved: they represent it
+        from now on); None when there is no such claim (decided already, or replaced)."""
+        ...
+
+
 class Channels(Protocol):
     async def bind(
         self, partnership_id: int, conversation: ConversationRef, *, digest: bool = True
@@ -112,6 +136,14 @@ class Channels(Protocol):
     async def set_digest(self, conversation: ConversationRef, digest: bool) -> None: ...
 
     async def receives_digest(self, conversation: ConversationRef) -> bool: ...
+
+    async def declared_holder(self, platform: str, channel_id: str) -> int | None:
+        """The partnership whose compact file declares this channel, if any."""
+        ...
+
+    async def declare(self, partnership_id: int, channels: Sequence[tuple[str, str]]) -> None:
+        """Replace the (platform, channel id) pairs the partnership's file declares."""
+        ...
 
 
 class Rounds(Protocol):
@@ -334,6 +366,8 @@ class UnitOfWork(Protocol):
     def compacts(self) -> Compacts: ...
     @property
     def people(self) -> People: ...
+    @property
+    def membership(self) -> Membership: ...
     @property
     def channels(self) -> Channels: ...
     @property

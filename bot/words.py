@@ -137,6 +137,47 @@ ASK_ORGANISATION: Final = (
 ORGANISATION_SET: Final = "Thanks — you're recorded as representing {organisation}."
 UNKNOWN_ORGANISATION: Final = "There is no partner organisation '{key}'."
 CHOOSE_ORGANISATION_HOW: Final = "Choose one below, or type `/compact iam <id>`: {listing}."
+IAM_PLACED_BY_FILE: Final = (
+    "The compact file places you with {organisation}, so it can't be changed in chat. If "
+    "that's wrong, ask whoever keeps the compact file to correct it."
+)
+CLAIM_SENT: Final = (
+    "Thanks — I've asked the partnership's facilitators to confirm that you represent "
+    "{organisation}. Until one of them does, your reflections count as unaffiliated."
+)
+CLAIM_NO_FACILITATOR: Final = (
+    "Thanks — your claim to represent {organisation} waits for a facilitator, but none can be "
+    "reached here yet; they will see it with `/compact people`. Until then your reflections "
+    "count as unaffiliated."
+)
+CLAIM_ASK: Final = "{name} says they represent {organisation}. Is that right?"
+CLAIM_APPROVE: Final = "Approve"
+CLAIM_DECLINE: Final = "Decline"
+CLAIM_APPROVED: Final = "Approved: {name} represents {organisation}."
+CLAIM_DECLINED: Final = "Declined: {name} is not recorded as representing {organisation}."
+CLAIM_GONE: Final = "That claim has been decided already, or replaced by a newer one."
+CLAIM_APPROVED_YOU: Final = (
+    "A facilitator confirmed it: you're recorded as representing {organisation}."
+)
+CLAIM_DECLINED_YOU: Final = (
+    "A facilitator did not confirm that you represent {organisation}; your reflections still "
+    "count as unaffiliated. If that's a mistake, talk to them, or claim again with "
+    "`/compact iam <id>`."
+)
+CLAIM_HOW: Final = "Use `/compact {word} <claim>`; the claims are listed by `/compact people`."
+PEOPLE_ONLY_FACILITATORS: Final = "Only a facilitator of the partnership can list its people."
+PEOPLE_TITLE: Final = "People of {name}"
+PEOPLE_LINE: Final = "{name}{handle} — {organisation}; {source}; {platforms}"
+PEOPLE_FROM_FILE: Final = "placed by the compact file"
+PEOPLE_FROM_CLAIM: Final = "approved claim"
+PEOPLE_NOT_MEMBER: Final = "not a member (met in a round)"
+PEOPLE_UNAFFILIATED: Final = "unaffiliated"
+PEOPLE_FACILITATOR: Final = ", facilitator"
+PEOPLE_RECOGNISED: Final = "recognised on {platforms}"
+PEOPLE_NOT_RECOGNISED: Final = "not recognised on any platform yet"
+PEOPLE_PENDING_TITLE: Final = "Claims waiting for a facilitator"
+PEOPLE_PENDING_LINE: Final = "{name} says they represent {organisation} (since {day})"
+PEOPLE_NO_PENDING: Final = "No claims are waiting."
 UNKNOWN_PEOPLE: Final = (
     "I don't know {names}; nothing was changed. Known here: {known}. Someone new can join "
     "by speaking for themselves (e.g. `/compact here`)."
@@ -240,6 +281,15 @@ CALLOUT_UPDATED: Final = "Call-out {ref} is now {status}. Its reporter has been 
 DIGEST_TITLE: Final = "Weekly compact digest"
 DIGEST_PREVIEW_NOTE: Final = "Preview — only you can see this."
 
+# --- forms: the expected format beside every input, and what a missing answer needs ----------
+FORM_HINT_TEXT: Final = "Free text."
+FORM_HINT_TEXT_UP_TO: Final = "Free text, up to {n} characters."
+FORM_HINT_CHOICE: Final = "Choose one from the list."
+FORM_HINT_MULTI_CHOICE: Final = "Choose any that apply, or none."
+FORM_HINT_YES_NO: Final = "Yes or no."
+FORM_REQUIRED_TEXT: Final = "Please fill in “{label}”."
+FORM_REQUIRED_CHOICE: Final = "Please choose one for “{label}”."
+
 # --- general ----------------------------------------------------------------------------------
 UNKNOWN_SUBCOMMAND: Final = "I don't know `/compact {word}`. {help}"
 NOT_IN_PARTNERSHIP: Final = (
@@ -249,6 +299,49 @@ NOT_IN_PARTNERSHIP: Final = (
 LINK_WHICH: Final = (
     "Which partnership? Run `/compact link <partnership>`; the partnerships are: {slugs}."
 )
+# --- `compact-bot compact diff|load`: what a changed file would change ------------------------
+DIFF_NEW_PARTNERSHIP: Final = (
+    "{slug}: a new partnership — {clauses} clauses, {people} people, {facilitators} facilitators."
+)
+DIFF_NOTHING: Final = "{slug}: no changes (stored version {version})."
+DIFF_HEADER: Final = "{slug}: changes to stored version {version}:"
+DIFF_LINES: Final = {
+    "clauses_added": "  clauses added: {items}",
+    "clauses_removed": "  clauses removed: {items}",
+    "clauses_reworded": "  clauses reworded: {items}",
+    "people_added": "  people added: {items}",
+    "people_removed": "  people removed (they stop being members at once): {items}",
+    "facilitators_added": "  facilitators added: {items}",
+    "facilitators_removed": "  facilitators removed (their rights end at once): {items}",
+    "channels_added": "  channels added: {items}",
+    "channels_removed": "  channels no longer declared: {items}",
+}
+DIFF_MOVED: Final = "  {handle} moves from {before} to {after}"
+DIFF_OTHER: Final = "  other content changed (vision, themes, organisations or settings)"
+LOAD_CONFIRM: Final = "Store these changes?"
+LOAD_NEEDS_YES: Final = (
+    "{path}: not stored — confirm the changes above by passing --yes (no terminal to ask on)."
+)
+LOAD_NOT_CONFIRMED: Final = "{path}: not stored."
+COMPACT_ORPHANED: Final = (
+    "it would leave partnership {slug} without a facilitator ({removed} would lose the role); "
+    "keep at least one handle under partnership.facilitators"
+)
+COMPACT_CHANGED_SINCE: Final = (
+    "the stored compact changed while you were reading the changes; run the command again"
+)
+COMPACT_CHANNEL_TAKEN: Final = (
+    "channel {channel} is declared by partnership {other}; remove it from that file first"
+)
+LINK_HELD_ELSEWHERE: Final = (
+    "This channel already holds the rituals of another partnership, {other}. Only someone who "
+    "facilitates both partnerships can move it."
+)
+LINK_CONFIRM_MOVE: Final = (
+    "This channel holds the rituals of {other}. Move it to {name}? Its rounds, call-outs and "
+    "digest will then belong to {name}. Run `/compact link {slug}` again to confirm."
+)
+LINK_MOVE_BUTTON: Final = "Move it"
 LINK_ONLY_FACILITATORS: Final = (
     "Only a facilitator of that partnership can link a channel to it. Facilitators are named "
     "in the compact file, with their Slack or Teams id."
@@ -313,7 +406,12 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "mine": "`/compact mine` — your call-outs and where they stand",
     "show": "`/compact show [theme|clause-id]` — read the compact",
     "digest": "`/compact digest preview` — this week's digest, privately",
-    "iam": "`/compact iam <organisation>` — say which partner organisation you represent",
+    "iam": "`/compact iam <organisation>` — say which partner organisation you represent (a "
+    "facilitator confirms it)",
+    "people": "`/compact people` — facilitators: the partnership's people, their "
+    "organisations and platforms, and claims waiting",
+    "approve": "`/compact approve <claim>` — facilitators: confirm who someone represents",
+    "decline": "`/compact decline <claim>` — facilitators: turn a claim down",
     "link": "`/compact link <partnership>` — facilitators: hold a partnership's rituals in "
     "this channel",
     "settings": "`/compact settings` — when the weekly digest goes out (facilitators change it)",

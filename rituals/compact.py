@@ -59,6 +59,18 @@ class PlatformIdentity:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredChannel:
+    """A channel the compact file gives the partnership (`channels: [{slack: C0123}]`), so an
+    operator can set it up without `/compact link`."""
+
+    platform: str
+    channel_id: str
+
+    def __str__(self) -> str:
+        return f"{self.platform} {self.channel_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class KnownPerson:
     """Someone the compact file already places in an organisation."""
 
@@ -118,13 +130,19 @@ class Compact:
     settings: RitualSettings = field(default_factory=RitualSettings)
     review: ReviewThresholds = field(default_factory=ReviewThresholds)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    channels: tuple[DeclaredChannel, ...] = ()
 
     def fingerprint(self) -> str:
         """A digest of the content; a changed file has a new fingerprint, hence a new version."""
         content = asdict(self)
         # Sections left at their defaults are left out, so a compact stored before they existed
         # keeps its fingerprint (and does not become a new version on the next load).
-        for name, default in (("review", ReviewThresholds()), ("privacy", PrivacySettings())):
+        defaults = (
+            ("review", ReviewThresholds()),
+            ("privacy", PrivacySettings()),
+            ("channels", ()),
+        )
+        for name, default in defaults:
             if getattr(self, name) == default:
                 del content[name]
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)

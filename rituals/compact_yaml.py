@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from rituals.compact import (
     Clause,
     Compact,
+    DeclaredChannel,
     KnownPerson,
     OrderPolicy,
     Organisation,
@@ -36,6 +37,7 @@ _HANDLE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_ID_CHARS: Final = 40
 _TOP_FIELDS: Final = ("partnership", "compact", "organisations")
+_CHANNEL_PLATFORMS: Final = ("slack", "teams", "console")
 _NULL_TAG: Final = "tag:yaml.org,2002:null"
 _INT_TAG: Final = "tag:yaml.org,2002:int"
 
@@ -62,7 +64,9 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
     problems = _Problems()
     top = _fields(_compose(text, source), "", _TOP_FIELDS, ("rituals", "review", "privacy"))
     partnership = problems.within(
-        lambda: _fields(top.need("partnership"), "partnership", ("slug", "name"), ("facilitators",))
+        lambda: _fields(
+            top.need("partnership"), "partnership", ("slug", "name"), ("facilitators", "channels")
+        )
     )
     body = problems.within(
         lambda: _fields(top.need("compact"), "compact", ("vision", "roles", "themes", "clauses"))
@@ -88,6 +92,7 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
         "settings": problems.within(lambda: _settings(top)),
         "review": problems.within(lambda: _review(top)),
         "privacy": problems.within(lambda: _privacy(top)),
+        "channels": problems.of(partnership, _channels),
     }
     problems.raise_any()
     return Compact(
@@ -473,6 +478,29 @@ def _facilitators(partnership: _Fields, people: tuple[KnownPerson, ...] | None) 
             )
         handles.append(_claim(seen, known[handle.lower()], item, path, "facilitator"))
     return tuple(handles)
+
+
+def _channels(partnership: _Fields) -> tuple[DeclaredChannel, ...]:
+    """`channels: [{slack: C0123}, {teams: "19:..."}]`: bound to the partnership on load."""
+    node = partnership.get("channels")
+    if node is None:
+        return ()
+    seen: dict[str, int] = {}
+    declared = []
+    for path, item in _items(node, partnership.at("channels"), "channels", at_least_one=False):
+        pairs = _pairs(item, path)
+        if len(pairs) != 1 or pairs[0][0] not in _CHANNEL_PLATFORMS:
+            _fail(
+                "each channel is one platform and its channel id, e.g. {slack: C0123ABCD} or "
+                '{teams: "19:abc@thread.tacv2"}.',
+                item,
+                path,
+            )
+        platform, _key, value = pairs[0]
+        channel_id = _text(value, _join(path, platform))
+        _claim(seen, f"{platform} {channel_id}", value, _join(path, platform), "channel")
+        declared.append(DeclaredChannel(platform, channel_id))
+    return tuple(declared)
 
 
 def _settings(top: _Fields) -> RitualSettings:

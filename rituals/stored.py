@@ -64,6 +64,16 @@ class Person:
 
 
 @dataclass(frozen=True, slots=True)
+class Claim:
+    """Someone's pending `/compact iam <organisation>`, waiting for a facilitator."""
+
+    person_id: int
+    display_name: str
+    organisation_key: str
+    claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ExportedCallout:
     """One call-out for `compact-bot export`: what and about whom, never who raised it.
 

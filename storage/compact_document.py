@@ -8,6 +8,7 @@ from typing import Any, Final
 from rituals.compact import (
     Clause,
     Compact,
+    DeclaredChannel,
     KnownPerson,
     OrderPolicy,
     Organisation,
@@ -65,6 +66,9 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "quiet_heading_citations": compact.review.quiet_heading_citations,
         },
         "privacy": {"min_group": compact.privacy.min_group},
+        "channels": [
+            {"platform": c.platform, "channel_id": c.channel_id} for c in compact.channels
+        ],
     }
     if compact_from_document(document) != compact:
         raise DocumentError(
@@ -116,4 +120,8 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
         # Documents stored before these sections existed lack them: the defaults applied then.
         review=ReviewThresholds(**document.get("review", {})),
         privacy=PrivacySettings(**document.get("privacy", {})),
+        channels=tuple(
+            DeclaredChannel(platform=c["platform"], channel_id=c["channel_id"])
+            for c in document.get("channels", [])
+        ),
     )

@@ -40,6 +40,7 @@ from storage.repositories import (
 from storage.repositories.addresses import AddressRepository
 from storage.repositories.health import HealthRepository
 from storage.repositories.inbox import InboxRepository, OutboxRepository
+from storage.repositories.membership import MembershipRepository
 from storage.repositories.reviews import ReviewTriggerRepository
 from storage.repositories.schedules import ScheduleRepository
 
@@ -209,6 +210,7 @@ class SqlUnitOfWork:
 
     compacts: CompactRepository
     people: PeopleRepository
+    membership: MembershipRepository
     channels: ChannelRepository
     rounds: RoundRepository
     reflections: ReflectionRepository
@@ -240,6 +242,7 @@ class SqlUnitOfWork:
         self._session = session
         self.compacts = CompactRepository(session)
         self.people = PeopleRepository(session)
+        self.membership = MembershipRepository(session)
         self.channels = ChannelRepository(session)
         self.rounds = RoundRepository(session)
         self.reflections = ReflectionRepository(session)

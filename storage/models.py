@@ -131,6 +131,9 @@ class PersonRow(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     asked_organisation_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # A pending `/compact iam` claim, until a facilitator approves or declines it.
+    claimed_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    claimed_at: Mapped[datetime | None]
 
 
 class PersonIdentityRow(Base):
@@ -160,6 +163,19 @@ class ChannelRow(Base):
     channel_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
     # Partnership channels get the weekly digest; personal chats with the bot do not.
     receives_digest: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+
+
+class DeclaredChannelRow(Base):
+    """A channel the compact file gives a partnership; its workspace or tenant is not in the
+    file, so it is bound (a `ChannelRow`) the first time anyone uses the bot there."""
+
+    __tablename__ = "declared_channels"
+    __table_args__ = (UniqueConstraint("platform", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    platform: Mapped[str] = mapped_column(String(PLATFORM))
+    channel_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
 
 
 class RoundRow(Base):

@@ -36,6 +36,9 @@ BUTTON_COMMANDS: Final[dict[str, str]] = {
     actions.CALLOUT_RESOLVE: "/compact resolve {value} [note]",
     actions.CALLOUT_WITHDRAW: "/compact withdraw {value}",
     actions.CHOOSE_ORGANISATION: "/compact iam {value}",
+    actions.CLAIM_APPROVE: "/compact approve {value}",
+    actions.CLAIM_DECLINE: "/compact decline {value}",
+    actions.LINK_MOVE: "/compact link {value}",
     actions.REVIEW_DISCUSSED: "/compact review {value} discussed",
     actions.REVIEW_REVISED: "/compact review {value} revised",
 }

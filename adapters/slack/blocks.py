@@ -193,7 +193,7 @@ def modal(form: m.Form) -> View:
 
 
 def _input(field: m.FormField) -> InputBlock:
-    hint = PlainTextObject(text=_clip(field.hint, 2000)) if field.hint else None
+    hint = PlainTextObject(text=_clip(m.hint_of(field), 2000))
     return InputBlock(
         block_id=field.name,
         label=PlainTextObject(text=_clip(field.label, 2000)),

@@ -366,6 +366,9 @@ class Renderer:
             "label": self._bot_words(form_field.label),
             "isRequired": form_field.required,
         }
+        if form_field.required:
+            # Teams shows it beside the input when the card is sent without it.
+            base["errorMessage"] = self._bot_words(m.missing_answer(form_field))
         initial = form_field.initial
         match form_field.kind:
             case m.FieldKind.TEXT:

@@ -15,10 +15,11 @@ from bot.requests import ActionRequest, Actor
 from bot.routes.base import UseCases
 from bot.routes.commands import join, simple
 from bot.usecases.boundaries import round_belongs_here
+from bot.usecases.compacts import link_channel
 from bot.usecases.health import mark_review
 from bot.usecases.rounds import EventFor
 from bot.views.rounds import parse_turn_value
-from rituals.refs import UserRef
+from rituals.refs import ConversationRef, UserRef
 from rituals.round import events as ev
 
 ActionHandler = Callable[[UseCases, ActionRequest], Awaitable[Form | None]]
@@ -102,9 +103,38 @@ async def on_withdraw(uc: UseCases, request: ActionRequest) -> None:
 
 
 async def on_organisation(uc: UseCases, request: ActionRequest) -> None:
+    """The value is "<organisation> <partnership>" (older buttons: the organisation alone)."""
+    organisation, _, partnership = request.value.partition(" ")
     await uc.people.set_organisation(
-        request.actor, request.conversation, request.value, request_key=request.request_id
+        request.actor,
+        request.conversation,
+        organisation,
+        partnership=partnership,
+        request_key=request.request_id,
     )
+
+
+def on_claim(*, approve: bool) -> ActionHandler:
+    async def handle(uc: UseCases, request: ActionRequest) -> None:
+        await uc.people.decide_claim(
+            request.actor,
+            request.conversation,
+            request.value,
+            approve=approve,
+            request_key=request.request_id,
+        )
+
+    return handle
+
+
+async def on_link_move(uc: UseCases, request: ActionRequest) -> None:
+    """ "Move it": the value names the partnership and the channel (the question may have
+    gone to a personal chat, not to the channel itself)."""
+    slug, _, channel_id = request.value.partition(" ")
+    channel = request.conversation.in_thread(None)
+    if channel_id:
+        channel = ConversationRef(channel.platform, channel.tenant, channel_id)
+    await link_channel(uc.services, request.actor, channel, slug, request_key=request.request_id)
 
 
 def on_review(step: str) -> ActionHandler:
@@ -135,6 +165,9 @@ ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.CALLOUT_RESOLVE: on_note(resolving=True),
     actions.CALLOUT_WITHDRAW: on_withdraw,
     actions.CHOOSE_ORGANISATION: on_organisation,
+    actions.CLAIM_APPROVE: on_claim(approve=True),
+    actions.CLAIM_DECLINE: on_claim(approve=False),
+    actions.LINK_MOVE: on_link_move,
     actions.REVIEW_DISCUSSED: on_review("discussed"),
     actions.REVIEW_REVISED: on_review("revised"),
 }

@@ -151,15 +151,36 @@ async def review(uc: UseCases, request: CommandRequest) -> None:
 
 
 async def iam(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact iam <organisation> [partnership]` (the partnership rides on the buttons)."""
     if len(request.words) < 2:
         await uc.tell(request.actor, request.conversation, words.IAM_HOW)
         return
     await uc.people.set_organisation(
         request.actor,
         request.conversation,
-        " ".join(request.words[1:]),
+        request.words[1],
+        partnership=" ".join(request.words[2:3]),
         request_key=request.request_id,
     )
+
+
+async def people(uc: UseCases, request: CommandRequest) -> None:
+    await uc.people.list_people(request.actor, request.conversation)
+
+
+def claim_decision(*, approve: bool) -> CommandHandler:
+    """`/compact approve|decline <claim>`: the typed twin of a claim's buttons."""
+
+    async def handle(uc: UseCases, request: CommandRequest) -> None:
+        await uc.people.decide_claim(
+            request.actor,
+            request.conversation,
+            " ".join(request.words[1:2]),
+            approve=approve,
+            request_key=request.request_id,
+        )
+
+    return handle
 
 
 async def open_settings(uc: UseCases, request: CommandRequest) -> Form | None:
@@ -242,6 +263,9 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "health": health,
     "review": review,
     "iam": iam,
+    "people": people,
+    "approve": claim_decision(approve=True),
+    "decline": claim_decision(approve=False),
     "link": link,
     "settings": open_settings,
     "dashboard": dashboard,
@@ -253,7 +277,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
 KEYED_IN_USE_CASE: Final = frozenset(
     {
         "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end", "cancel",
-        "discussed", "resolve", "withdraw", "iam", "link", "review",
+        "discussed", "resolve", "withdraw", "iam", "link", "review", "approve", "decline",
     }
 )  # fmt: skip
 

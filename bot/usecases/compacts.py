@@ -7,19 +7,23 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import words
-from bot.request_keys import record_first_time
+from bot import actions, words
+from bot.messages import Actions, Button, Message, Paragraph
+from bot.repositories import UnitOfWork
+from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.health import close_reworded
-from bot.usecases.place import Place, place_of
+from bot.usecases.place import Place, known_person, place_of
 from bot.views import compact as views
 from bot.views.rounds import notice
 from rituals.compact import Compact
+from rituals.compact_diff import CompactChange, compact_change
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError, NotAllowed, NotFound
-from rituals.refs import ConversationRef
+from rituals.refs import ConversationRef, UserRef
 from rituals.review import reworded_clauses
+from rituals.stored import StoredCompact
 
 log = logging.getLogger("compact.load")
 
@@ -35,23 +39,56 @@ class LoadResult:
         return self.compact.slug
 
 
+@dataclass(frozen=True, slots=True)
+class CompactPreview:
+    """What storing a compact file would change (`compact diff`, and `compact load` before it
+    asks); `stored_version` is the version it was compared with (None: a new partnership)."""
+
+    compact: Compact
+    text: str
+    stored_version: int | None
+    change: CompactChange
+
+
+async def preview_compact_file(services: Services, path: Path) -> CompactPreview:
+    """Parse `path` and compare it with the stored compact of its partnership; stores nothing."""
+    text = await asyncio.to_thread(read_compact_text, path)
+    compact = parse_compact(text, source=str(path))
+    async with services.database.unit_of_work() as uow:
+        before = await _stored(uow, compact.slug)
+    change = compact_change(None if before is None else before.compact, compact)
+    return CompactPreview(compact, text, None if before is None else before.version, change)
+
+
 async def load_compact_file(
-    services: Services, path: Path, *, bind: tuple[ConversationRef, ...] = ()
+    services: Services,
+    path: Path,
+    *,
+    bind: tuple[ConversationRef, ...] = (),
+    confirmed: CompactPreview | None = None,
 ) -> LoadResult:
     """Parse and store `path`; a changed file becomes a new version, an unchanged one nothing.
 
     A malformed file raises `CompactFileError` (naming the line) before anything is written,
-    so the stored compact stays as it was.
+    so the stored compact stays as it was; so does a change that would leave the partnership
+    without a facilitator, or declare another partnership's channel. With `confirmed`, the
+    stored compact must still be the one that preview was made against.
     """
     text = await asyncio.to_thread(read_compact_text, path)
     compact = parse_compact(text, source=str(path))
     now = services.clock.now()
     async with services.database.unit_of_work() as uow:
-        before = next(
-            (c for c in await uow.compacts.latest_all() if c.partnership_slug == compact.slug),
-            None,
-        )
+        before = await _stored(uow, compact.slug)
+        if confirmed is not None and confirmed.stored_version != (before and before.version):
+            raise CompactFileError(words.COMPACT_CHANGED_SINCE)
+        change = compact_change(None if before is None else before.compact, compact)
+        if change.orphans_partnership:
+            removed = ", ".join(change.facilitators_removed)
+            raise CompactFileError(
+                words.COMPACT_ORPHANED.format(slug=compact.slug, removed=removed)
+            )
         stored, created = await uow.compacts.load(compact, source_text=text, now=now)
+        await _declare_channels(uow, stored.partnership_id, compact)
         for conversation in bind:
             await uow.channels.bind(stored.partnership_id, conversation)
         if created:
@@ -65,6 +102,27 @@ async def load_compact_file(
         "new" if created else "unchanged",
     )
     return LoadResult(compact, stored.version, created)
+
+
+async def _stored(uow: UnitOfWork, slug: str) -> StoredCompact | None:
+    partnership_id = await uow.compacts.partnership_id(slug)
+    return None if partnership_id is None else await uow.compacts.latest_for(partnership_id)
+
+
+async def _declare_channels(uow: UnitOfWork, partnership_id: int, compact: Compact) -> None:
+    """Record the channels the file declares; one another partnership declares is refused."""
+    wanted = [(c.platform, c.channel_id) for c in compact.channels]
+    for platform, channel_id in wanted:
+        holder = await uow.channels.declared_holder(platform, channel_id)
+        if holder is not None and holder != partnership_id:
+            other = await uow.compacts.latest_for(holder)
+            raise CompactFileError(
+                words.COMPACT_CHANNEL_TAKEN.format(
+                    channel=f"{platform} {channel_id}",
+                    other=other.partnership_slug if other else "another partnership",
+                )
+            )
+    await uow.channels.declare(partnership_id, wanted)
 
 
 async def compact_for_chat(
@@ -128,27 +186,73 @@ async def link_channel(
 
     Only a facilitator of that partnership may (recognised by the platform id the compact file
     gives them), so nobody can pull a partnership's rounds or digest into another channel.
-    With one partnership stored, its slug may be left out.
+    With one partnership stored, its slug may be left out. A channel another partnership holds
+    moves only for someone who facilitates both, and only once they confirm (a second
+    `/compact link`, or the button).
     """
     channel = conversation.in_thread(None)
+    now = services.clock.now()
+    ask: Message | None = None
     async with services.database.unit_of_work() as uow:
-        if request_key and not await record_first_time(uow, request_key, services.clock.now()):
+        if request_key and not await record_first_time(uow, request_key, now):
             return  # a redelivery: the channel is linked already
-        stored_all = await uow.compacts.latest_all()
-        slugs = sorted(s.partnership_slug for s in stored_all)
-        chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
-        if not slug.strip() and len(stored_all) == 1:
-            chosen = stored_all
-        if not chosen:
-            raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
-        stored = chosen[0]
-        place = Place(stored.partnership_id, stored)
-        person = await uow.people.find(stored.partnership_id, actor.user)
-        if person is None or not place.is_facilitator(person):
-            raise NotAllowed(words.LINK_ONLY_FACILITATORS)
-        await uow.channels.bind(stored.partnership_id, channel)
+        place = await _chosen(uow, slug)
+        await _facilitator_of(uow, place, actor)
+        holder = await uow.channels.partnership_of(channel)
+        if holder is None:
+            holder = await uow.channels.declared_holder(channel.platform, channel.channel)
+        if holder is not None and holder != place.partnership_id:
+            other = await uow.compacts.latest_for(holder)
+            other_name = other.compact.name if other else ""
+            if other is None or not await _facilitates(uow, Place(holder, other), actor):
+                raise NotAllowed(words.LINK_HELD_ELSEWHERE.format(other=other_name))
+            asked = _move_asked(channel, holder, place.slug, actor.user)
+            if await record_first_time(uow, asked, now):
+                ask = _move_question(place, other_name, channel)
+        if ask is None:
+            await uow.channels.bind(place.partnership_id, channel)
         await uow.commit()
-    log.info("a channel was linked to partnership %s", stored.partnership_slug)
+    if ask is not None:
+        await services.tell(actor.user, ask, near=conversation)
+        return
+    log.info("a channel was linked to partnership %s", place.slug)
     await services.gateway(channel.platform).post(
-        channel, notice(words.LINKED.format(name=stored.compact.name))
+        channel, notice(words.LINKED.format(name=place.compact.name))
     )
+
+
+def _move_asked(channel: ConversationRef, holder: int, slug: str, user: UserRef) -> str:
+    """The key of "this move was asked about", kept a day (`REQUEST_KEYS_KEPT`): the same
+    `/compact link` again within it is the confirmation."""
+    return request_key(
+        channel.platform, "link-move", channel.tenant, channel.channel, str(holder), slug,
+        user.tenant, user.user_id,
+    )  # fmt: skip
+
+
+def _move_question(place: Place, other: str, channel: ConversationRef) -> Message:
+    text = words.LINK_CONFIRM_MOVE.format(other=other, name=place.compact.name, slug=place.slug)
+    button = Button(words.LINK_MOVE_BUTTON, actions.LINK_MOVE, f"{place.slug} {channel.channel}")
+    return Message(text, (Paragraph.of(text), Actions((button,))))
+
+
+async def _chosen(uow: UnitOfWork, slug: str) -> Place:
+    """The partnership named `slug` (or the only one stored, when none is named)."""
+    stored_all = await uow.compacts.latest_all()
+    slugs = sorted(s.partnership_slug for s in stored_all)
+    chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
+    if not slug.strip() and len(stored_all) == 1:
+        chosen = stored_all
+    if not chosen:
+        raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
+    return Place(chosen[0].partnership_id, chosen[0])
+
+
+async def _facilitates(uow: UnitOfWork, place: Place, actor: Actor) -> bool:
+    person = await known_person(uow, place, actor.user)
+    return person is not None and place.is_facilitator(person)
+
+
+async def _facilitator_of(uow: UnitOfWork, place: Place, actor: Actor) -> None:
+    if not await _facilitates(uow, place, actor):
+        raise NotAllowed(words.LINK_ONLY_FACILITATORS)

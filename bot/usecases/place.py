@@ -41,8 +41,16 @@ class Place:
 
 
 async def place_of(uow: UnitOfWork, conversation: ConversationRef) -> Place:
-    """The partnership bound to `conversation`; a clear error when there is none."""
-    partnership_id = await uow.channels.partnership_of(conversation.in_thread(None))
+    """The partnership bound to `conversation`; a clear error when there is none.
+
+    A channel the compact file declares is bound here, with its workspace or tenant, the
+    first time it is used (kept if the caller's transaction commits, else bound again)."""
+    channel = conversation.in_thread(None)
+    partnership_id = await uow.channels.partnership_of(channel)
+    if partnership_id is None:
+        partnership_id = await uow.channels.declared_holder(channel.platform, channel.channel)
+        if partnership_id is not None:
+            await uow.channels.bind(partnership_id, channel)
     if partnership_id is None:
         raise NotFound(words.NOT_IN_PARTNERSHIP)
     stored = await uow.compacts.latest_for(partnership_id)

@@ -6,6 +6,7 @@ from bot import words
 from bot.messages import Block, BulletList, Heading, Inline, Message, Paragraph
 from bot.views.rounds import said
 from rituals.compact import Compact, Theme
+from rituals.compact_diff import CompactChange
 
 
 def show(compact: Compact, version: int, query: str = "") -> Message:
@@ -50,3 +51,28 @@ def _theme_blocks(compact: Compact, theme: Theme) -> list[Block]:
         items: tuple[tuple[Inline, ...], ...] = tuple((f"{c.id} — {c.text}",) for c in clauses)
         blocks.append(BulletList(items))
     return blocks
+
+
+def change_lines(compact: Compact, stored_version: int | None, change: CompactChange) -> list[str]:
+    """What storing `compact` would change, as `compact diff` and `compact load` print it."""
+    if change.new_partnership:
+        return [
+            words.DIFF_NEW_PARTNERSHIP.format(
+                slug=compact.slug,
+                clauses=len(compact.clauses),
+                people=len(compact.people),
+                facilitators=len(compact.facilitators),
+            )
+        ]
+    if not change.changes_anything:
+        return [words.DIFF_NOTHING.format(slug=compact.slug, version=stored_version)]
+    lines = [words.DIFF_HEADER.format(slug=compact.slug, version=stored_version)]
+    for field, template in words.DIFF_LINES.items():
+        items = getattr(change, field)
+        if items:
+            lines.append(template.format(items=", ".join(items)))
+    for handle, before, after in change.people_moved:
+        lines.append(words.DIFF_MOVED.format(handle=handle, before=before, after=after))
+    if change.other:
+        lines.append(words.DIFF_OTHER)
+    return lines

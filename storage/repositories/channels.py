@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from collections.abc import Sequence
+
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.refs import ConversationRef
-from storage.models import ChannelRow
+from storage.models import ChannelRow, DeclaredChannelRow
 from storage.repositories._sql import insert_if_absent, rowcount
 
 
@@ -99,3 +101,26 @@ class ChannelRepository:
             )
         )
         return bool(value)
+
+    async def declared_holder(self, platform: str, channel_id: str) -> int | None:
+        """The partnership whose compact file declares this channel, if any."""
+        return await self._session.scalar(
+            select(DeclaredChannelRow.partnership_id).where(
+                DeclaredChannelRow.platform == platform,
+                DeclaredChannelRow.channel_id == channel_id,
+            )
+        )
+
+    async def declare(self, partnership_id: int, channels: Sequence[tuple[str, str]]) -> None:
+        """The (platform, channel id) pairs the partnership's file declares, replacing the
+        ones it declared before (a channel bound already stays bound)."""
+        await self._session.execute(
+            delete(DeclaredChannelRow).where(DeclaredChannelRow.partnership_id == partnership_id)
+        )
+        for platform, channel_id in channels:
+            self._session.add(
+                DeclaredChannelRow(
+                    partnership_id=partnership_id, platform=platform, channel_id=channel_id
+                )
+            )
+        await self._session.flush()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, cast
 
-from sqlalchemy import Table, bindparam, case, select, union, update
+from sqlalchemy import Table, bindparam, case, delete, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.compact import KnownPerson, Organisation
@@ -63,14 +63,20 @@ class PeopleRepository:
         return await self._session.scalar(statement)
 
     async def partnerships_knowing(self, user: UserRef) -> list[int]:
-        """The partnerships that know `user` (by this tenant's identity or a file-declared
-        one), in one query, rather than asking every partnership in turn."""
+        """The partnerships `user` is a member of (by this tenant's identity or a file-declared
+        one), in one query, rather than asking every partnership in turn.
+
+        A member represents an organisation (placed by the file or by an approved claim):
+        someone only met in a round, or waiting for a claim, is known but not a member.
+        """
         rows = await self._session.scalars(
             select(PersonIdentityRow.partnership_id)
+            .join(PersonRow, PersonRow.id == PersonIdentityRow.person_id)
             .where(
                 PersonIdentityRow.platform == user.platform,
                 PersonIdentityRow.user_id == user.user_id,
                 PersonIdentityRow.tenant.in_((user.tenant, ANY_TENANT)),
+                PersonRow.organisation_id.is_not(None),
             )
             .distinct()
             .order_by(PersonIdentityRow.partnership_id)
@@ -401,6 +407,25 @@ async def sync_known_people(
         owner_wants = wanted_by_person.get(identity.person_id)
         if owner_wants is not None and key not in owner_wants:
             await session.delete(identity)
+    await session.flush()
+    await _remove_unlisted(session, [row for row in rows if row.id not in wanted_by_person])
+
+
+async def _remove_unlisted(session: AsyncSession, rows: Sequence[PersonRow]) -> None:
+    """People the file named before and names no more stop being members at once: no
+    organisation (their past reflections keep theirs), no file-declared identity. Their row
+    stays, since reflections refer to it; handle-less people (approved claims) are not the
+    file's to remove."""
+    removed = [row for row in rows if row.handle is not None]
+    for row in removed:
+        row.organisation_id = None
+    if removed:
+        await session.execute(
+            delete(PersonIdentityRow).where(
+                PersonIdentityRow.person_id.in_([row.id for row in removed]),
+                PersonIdentityRow.tenant == ANY_TENANT,
+            )
+        )
     await session.flush()
 
 

@@ -104,4 +104,7 @@ def test_a_changed_compact_becomes_a_new_version(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    assert "version 2 (new version)" in run(["compact", "load", str(changed)], tmp_path).stdout
+    assert (
+        "version 2 (new version)"
+        in run(["compact", "load", "--yes", str(changed)], tmp_path).stdout
+    )

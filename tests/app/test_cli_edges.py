@@ -98,7 +98,7 @@ def test_the_console_keeps_a_compact_loaded_since(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert run(["console"], tmp_path).returncode == 0  # stores the example: version 1
-    assert "version 2 (new" in run(["compact", "load", str(changed)], tmp_path).stdout
+    assert "version 2 (new" in run(["compact", "load", "--yes", str(changed)], tmp_path).stdout
     played = run(["console"], tmp_path)
     assert "compact version 2." in played.stdout
     assert "version 2 (unchanged)" in run(["compact", "load", str(changed)], tmp_path).stdout

@@ -169,7 +169,7 @@ async def test_a_newcomer_is_asked_their_organisation_once(memory: MemoryDatabas
     )
     asked = chat.private("frank", out).count("Which partner organisation do you represent?")
     assert asked == 1
-    assert "representing Northgate" in chat.private("frank", out)
+    assert "confirm that you represent Northgate" in chat.private("frank", out)
 
 
 async def test_naming_someone_unknown_changes_nothing(memory: MemoryDatabase) -> None:
@@ -290,6 +290,7 @@ async def test_an_organisation_given_after_answering_still_counts(memory: Memory
 @frank: Valued the candour
 @frank:
 @frank: /compact iam highfield
+@alice: /compact approve nhs-vmi/6/highfield
 """
     )
     out = await chat.play("@alice: /compact digest preview")

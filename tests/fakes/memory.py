@@ -44,6 +44,7 @@ from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
 from rituals.stored import (
     ANY_TENANT,
+    Claim,
     ExportedCallout,
     ExportedReflection,
     PendingDelivery,
@@ -77,6 +78,8 @@ class _PersonRow:
     created_at: datetime
     email: str | None = None
     asked_organisation_at: datetime | None = None
+    claimed_organisation_key: str | None = None
+    claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +145,7 @@ class _Tables:
     inbox: dict[str, _Pending] = field(default_factory=dict)
     outbox: dict[int, _Pending] = field(default_factory=dict)
     reviews: dict[tuple[int, str, str, str], TriggerState] = field(default_factory=dict)
+    declared_channels: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)})
@@ -178,6 +182,7 @@ class MemoryUnitOfWork:
         self._entered = False
         self.compacts = MemoryCompacts(self)
         self.people = MemoryPeople(self)
+        self.membership = MemoryMembership(self)
         self.channels = MemoryChannels(self)
         self.rounds = MemoryRounds(self)
         self.reflections = MemoryReflections(self)
@@ -356,6 +361,13 @@ def _sync_known_people(
         owner_wants = wanted_by_person.get(t.identities[iid].person_id)
         if owner_wants is not None and key not in owner_wants:
             del t.identities[iid]
+    # People the file no longer names stop being members (see `_remove_unlisted`).
+    for pid, row in mine.items():
+        if row.handle is not None and pid not in wanted_by_person:
+            t.people[pid] = replace(row, organisation_key=None)
+            for iid, identity in list(t.identities.items()):
+                if identity.person_id == pid and identity.user.tenant == ANY_TENANT:
+                    del t.identities[iid]
 
 
 def _adoptable(t: _Tables, partnership_id: int, wanted: set[tuple[str, str]]) -> int | None:
@@ -411,7 +423,13 @@ class MemoryPeople(_Repository):
 
     async def partnerships_knowing(self, user: UserRef) -> list[int]:
         t = await self._uow.tables()
-        return sorted({i.partnership_id for i in t.identities.values() if _matches(i.user, user)})
+        return sorted(
+            {
+                i.partnership_id
+                for i in t.identities.values()
+                if _matches(i.user, user) and t.people[i.person_id].organisation_key is not None
+            }
+        )
 
     async def display_names(
         self, partnership_id: int, users: Iterable[UserRef]
@@ -516,6 +534,65 @@ class MemoryPeople(_Repository):
         return True
 
 
+class MemoryMembership(_Repository):
+    async def everyone(self, partnership_id: int) -> list[Person]:
+        t = await self._uow.tables()
+        mine = sorted(
+            (row.display_name, pid)
+            for pid, row in t.people.items()
+            if row.partnership_id == partnership_id
+        )
+        return [person for _, pid in mine if (person := _person(t, pid)) is not None]
+
+    async def person(self, partnership_id: int, person_id: int) -> Person | None:
+        t = await self._uow.tables()
+        person = _person(t, person_id)
+        return person if person is not None and person.partnership_id == partnership_id else None
+
+    async def claim(self, person_id: int, organisation_key: str, now: datetime) -> None:
+        t = await self._uow.tables()
+        row = t.people.get(person_id)
+        if row is None:
+            raise NotFound("That person is not known in this partnership.")
+        if (row.partnership_id, organisation_key) not in t.organisations:
+            raise NotFound(f"There is no organisation '{organisation_key}' in the partnership.")
+        t.people[person_id] = replace(
+            row, claimed_organisation_key=organisation_key, claimed_at=now
+        )
+
+    async def pending(self, partnership_id: int) -> list[Claim]:
+        t = await self._uow.tables()
+        claims = [
+            Claim(pid, row.display_name, row.claimed_organisation_key, row.claimed_at)
+            for pid, row in t.people.items()
+            if row.partnership_id == partnership_id
+            and row.claimed_organisation_key is not None
+            and row.claimed_at is not None
+        ]
+        return sorted(claims, key=lambda c: (c.claimed_at, c.person_id))
+
+    async def decide(
+        self, partnership_id: int, person_id: int, organisation_key: str, *, approve: bool
+    ) -> Claim | None:
+        t = await self._uow.tables()
+        claim = next(
+            (
+                c
+                for c in await self.pending(partnership_id)
+                if c.person_id == person_id and c.organisation_key == organisation_key
+            ),
+            None,
+        )
+        if claim is None:
+            return None
+        row = t.people[person_id]
+        organisation = organisation_key if approve else row.organisation_key
+        t.people[person_id] = replace(
+            row, organisation_key=organisation, claimed_organisation_key=None, claimed_at=None
+        )
+        return claim
+
+
 def _concrete(
     t: _Tables,
     partnership_id: int,
@@ -588,6 +665,18 @@ class MemoryChannels(_Repository):
         cid = _channel_id(t, conversation)
         if cid is not None:
             t.channels[cid] = replace(t.channels[cid], receives_digest=digest)
+
+    async def declared_holder(self, platform: str, channel_id: str) -> int | None:
+        t = await self._uow.tables()
+        return t.declared_channels.get((platform, channel_id))
+
+    async def declare(self, partnership_id: int, channels: Sequence[tuple[str, str]]) -> None:
+        t = await self._uow.tables()
+        for key, holder in list(t.declared_channels.items()):
+            if holder == partnership_id:
+                del t.declared_channels[key]
+        for key in channels:
+            t.declared_channels[key] = partnership_id
 
     async def receives_digest(self, conversation: ConversationRef) -> bool:
         t = await self._uow.tables()
