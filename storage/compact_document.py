@@ -12,6 +12,7 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PlatformTenants,
     PrivacySettings,
     ReviewThresholds,
     RitualSettings,
@@ -65,6 +66,7 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "quiet_heading_citations": compact.review.quiet_heading_citations,
         },
         "privacy": {"min_group": compact.privacy.min_group},
+        "platforms": {p.platform: list(p.tenants) for p in compact.platforms},
     }
     if compact_from_document(document) != compact:
         raise DocumentError(
@@ -116,4 +118,8 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
         # Documents stored before these sections existed lack them: the defaults applied then.
         review=ReviewThresholds(**document.get("review", {})),
         privacy=PrivacySettings(**document.get("privacy", {})),
+        platforms=tuple(
+            PlatformTenants(platform, tuple(tenants))
+            for platform, tenants in document.get("platforms", {}).items()
+        ),
     )

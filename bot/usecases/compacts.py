@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot import words
+from bot.repositories import UnitOfWork
 from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.health import close_reworded
 from bot.usecases.place import Place, place_of
+from bot.usecases.recognition import recognise
 from bot.views import compact as views
 from bot.views.rounds import notice
 from rituals.compact import Compact
@@ -20,6 +22,7 @@ from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError, NotAllowed, NotFound
 from rituals.refs import ConversationRef
 from rituals.review import reworded_clauses
+from rituals.stored import StoredCompact
 
 log = logging.getLogger("compact.load")
 
@@ -126,29 +129,51 @@ async def link_channel(
 ) -> None:
     """`/compact link <partnership>`: hold the partnership's rituals in this channel.
 
-    Only a facilitator of that partnership may (recognised by the platform id the compact file
-    gives them), so nobody can pull a partnership's rounds or digest into another channel.
-    With one partnership stored, its slug may be left out.
+    Only a facilitator of that partnership may (recognised by their profile's email or the
+    id the compact file gives them, in the partnership's own workspace or tenant), so nobody
+    can pull a partnership's rounds or digest into another channel. With one partnership
+    stored, its slug may be left out.
     """
     channel = conversation.in_thread(None)
     async with services.database.unit_of_work() as uow:
+        wanted = await _chosen(uow, slug)
+    recognised = await recognise(
+        services, channel, (actor,), partnership_id=wanted.partnership_id, linking=True
+    )
+    async with services.database.unit_of_work() as uow:
         if request_key and not await record_first_time(uow, request_key, services.clock.now()):
             return  # a redelivery: the channel is linked already
-        stored_all = await uow.compacts.latest_all()
-        slugs = sorted(s.partnership_slug for s in stored_all)
-        chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
-        if not slug.strip() and len(stored_all) == 1:
-            chosen = stored_all
-        if not chosen:
-            raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
-        stored = chosen[0]
+        stored = await _chosen(uow, slug)
         place = Place(stored.partnership_id, stored)
         person = await uow.people.find(stored.partnership_id, actor.user)
         if person is None or not place.is_facilitator(person):
-            raise NotAllowed(words.LINK_ONLY_FACILITATORS)
+            refusal = words.LINK_ONLY_FACILITATORS
+            raise NotAllowed(words.REINSTALL_FOR_EMAILS if recognised.missing_scope else refusal)
+        listed = stored.compact.tenants_for(channel.platform)
+        first_here = not listed and not await uow.people.home_tenants(
+            stored.partnership_id, channel.platform
+        )
         await uow.channels.bind(stored.partnership_id, channel)
+        if not listed:  # this workspace counts now: the file's ids hold here
+            await uow.people.declare_file_ids(
+                stored.partnership_id, stored.compact.people, channel.platform, channel.tenant
+            )
         await uow.commit()
     log.info("a channel was linked to partnership %s", stored.partnership_slug)
-    await services.gateway(channel.platform).post(
-        channel, notice(words.LINKED.format(name=stored.compact.name))
-    )
+    text = words.LINKED.format(name=stored.compact.name)
+    if first_here:
+        home = words.LINKED_HOME.format(platform=channel.platform.title(), tenant=channel.tenant)
+        text = f"{text}\n{home}"
+    await services.gateway(channel.platform).post(channel, notice(text))
+
+
+async def _chosen(uow: UnitOfWork, slug: str) -> StoredCompact:
+    """The partnership `/compact link` names (the only one, when none is named)."""
+    stored_all = await uow.compacts.latest_all()
+    chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
+    if not slug.strip() and len(stored_all) == 1:
+        chosen = stored_all
+    if not chosen:
+        slugs = sorted(s.partnership_slug for s in stored_all)
+        raise NotFound(words.LINK_WHICH.format(slugs=", ".join(slugs) or "none"))
+    return chosen[0]
