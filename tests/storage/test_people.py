@@ -10,8 +10,8 @@ import pytest
 from rituals.compact import KnownPerson, PlatformIdentity
 from rituals.errors import NotFound
 from rituals.refs import UserRef
-from storage.database import Database
 from rituals.stored import FROM_EMAIL
+from storage.database import Database
 from tests.storage.builders import (
     ALICE,
     BOB,
@@ -34,9 +34,7 @@ async def test_a_file_id_holds_only_in_the_partnerships_own_workspaces(
         here = await uow.people.find(stored.partnership_id, ALICE)
         elsewhere = await uow.people.find(stored.partnership_id, ALICE._replace(tenant="T_OTHER"))
         teams = await uow.people.find(stored.partnership_id, ALICE._replace(platform="teams"))
-        knowing_elsewhere = await uow.people.partnerships_knowing(
-            ALICE._replace(tenant="T_OTHER")
-        )
+        knowing_elsewhere = await uow.people.partnerships_knowing(ALICE._replace(tenant="T_OTHER"))
     assert here is not None
     assert (here.handle, here.display_name, here.organisation_key) == (
         "alice",
