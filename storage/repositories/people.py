@@ -4,7 +4,7 @@ and organisations, from the compact file or first met on a platform (docs/archit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, cast
 
@@ -350,39 +350,29 @@ async def sync_known_people(
             .execution_options(populate_existing=True)
         )
     ).all()
-    by_handle = {row.handle.lower(): row for row in rows if row.handle is not None}
-    by_id = {row.id: row for row in rows}
-    emails_before = {row.id: _folded(row.email) for row in rows}
     existing = {(i.platform, i.tenant, i.user_id): i for i in identities}
     homes = await _homes(session, partnership_id, platforms)
-
-    declared: list[tuple[PersonRow, KnownPerson]] = []
-    for person in people:
-        keys = [
-            (given.platform, tenant, given.user_id)
-            for given in person.identities
-            for tenant in sorted(homes.get(given.platform, ()))
-        ]
-        row = by_handle.get(person.handle.lower()) or _adoptable(keys, existing, by_id)
-        if row is None:
-            row = PersonRow(partnership_id=partnership_id, created_at=now)
-            session.add(row)
-        row.handle = person.handle
-        row.display_name = person.name
-        row.email = person.email
-        row.organisation_id = organisation_ids[person.organisation_id]
-        by_handle[person.handle.lower()] = row
-        declared.append((row, person))
+    emails_before = {row.id: _folded(row.email) for row in rows}
+    by_id = {row.id: row for row in rows}
+    declared = _upsert_people(
+        session,
+        partnership_id,
+        rows,
+        people,
+        organisation_ids,
+        now,
+        lambda person: _adoptable(_file_keys(person, homes), existing, by_id),
+    )
     await session.flush()
 
     wanted: dict[tuple[str, str, str], int] = {}
     for row, person in declared:
-        for given in person.identities:
-            for tenant in sorted(homes.get(given.platform, ())):
-                wanted[(given.platform, tenant, given.user_id)] = row.id
-    for (platform, tenant, user_id), person_id in wanted.items():
-        found = existing.get((platform, tenant, user_id))
+        for key in _file_keys(person, homes):
+            wanted[key] = row.id
+    for key, person_id in wanted.items():
+        found = existing.get(key)
         if found is None:
+            platform, tenant, user_id = key
             found = PersonIdentityRow(
                 partnership_id=partnership_id, platform=platform, tenant=tenant, user_id=user_id
             )
@@ -396,20 +386,65 @@ async def sync_known_people(
         if person.email and _folded(person.email) == emails_before.get(row.id)
     }
     for key, identity in existing.items():
-        stale = (
-            identity.tenant == ANY_TENANT  # stored before identities were scoped
-            or (identity.source == FROM_FILE and key not in wanted)
-            or (
-                identity.source == FROM_EMAIL
-                and (
-                    identity.person_id not in same_email
-                    or identity.tenant not in listed.get(identity.platform, {identity.tenant})
-                )
-            )
-        )
-        if stale:
+        if _unbacked(key, identity, wanted, same_email, listed):
             await session.delete(identity)
     await session.flush()
+
+
+def _unbacked(
+    key: tuple[str, str, str],
+    identity: PersonIdentityRow,
+    wanted: Mapping[tuple[str, str, str], int],
+    same_email: set[int],
+    listed: Mapping[str, set[str]],
+) -> bool:
+    """An identity the file no longer backs: stored for any tenant (before migration 0014),
+    an id the file no longer gives, or an email match whose email changed or whose
+    workspace is no longer listed."""
+    if identity.tenant == ANY_TENANT:
+        return True
+    if identity.source == FROM_FILE:
+        return key not in wanted
+    if identity.source == FROM_EMAIL:
+        home = listed.get(identity.platform, {identity.tenant})
+        return identity.person_id not in same_email or identity.tenant not in home
+    return False
+
+
+def _upsert_people(
+    session: AsyncSession,
+    partnership_id: int,
+    rows: Sequence[PersonRow],
+    people: Iterable[KnownPerson],
+    organisation_ids: Mapping[str, int],
+    now: datetime,
+    adoptable: Callable[[KnownPerson], PersonRow | None],
+) -> list[tuple[PersonRow, KnownPerson]]:
+    """Each person of the file as a row: theirs by handle, someone met under one of their
+    ids (`adoptable`), or new. Name, email and organisation follow the file."""
+    by_handle = {row.handle.lower(): row for row in rows if row.handle is not None}
+    declared: list[tuple[PersonRow, KnownPerson]] = []
+    for person in people:
+        row = by_handle.get(person.handle.lower()) or adoptable(person)
+        if row is None:
+            row = PersonRow(partnership_id=partnership_id, created_at=now)
+            session.add(row)
+        row.handle = person.handle
+        row.display_name = person.name
+        row.email = person.email
+        row.organisation_id = organisation_ids[person.organisation_id]
+        by_handle[person.handle.lower()] = row
+        declared.append((row, person))
+    return declared
+
+
+def _file_keys(person: KnownPerson, homes: Mapping[str, set[str]]) -> list[tuple[str, str, str]]:
+    """The identities the file's ids give `person`: each id in each recognised tenant."""
+    return [
+        (given.platform, tenant, given.user_id)
+        for given in person.identities
+        for tenant in sorted(homes.get(given.platform, ()))
+    ]
 
 
 async def _homes(
