@@ -13,7 +13,7 @@ from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.health import close_reworded
-from bot.usecases.place import Place, place_of
+from bot.usecases.place import CONSOLE, Place, place_of
 from bot.usecases.recognition import recognise
 from bot.views import compact as views
 from bot.views.rounds import notice
@@ -150,7 +150,8 @@ async def link_channel(
             refusal = words.LINK_ONLY_FACILITATORS
             raise NotAllowed(words.REINSTALL_FOR_EMAILS if recognised.missing_scope else refusal)
         listed = stored.compact.tenants_for(channel.platform)
-        first_here = not listed and not await uow.people.home_tenants(
+        first_here = channel.platform != CONSOLE and not listed
+        first_here = first_here and not await uow.people.home_tenants(
             stored.partnership_id, channel.platform
         )
         await uow.channels.bind(stored.partnership_id, channel)

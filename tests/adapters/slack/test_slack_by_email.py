@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import actions, words
-from rituals.refs import ConversationRef
+from bot.usecases.compacts import load_compact_file
+from rituals.refs import ConversationRef, UserRef
 from storage.database import Database
 from storage.models import OrganisationRow, ReflectionRow
 from tests.adapters.slack.fake_slack import TEAM, FakeSlack, Posted
@@ -184,3 +185,35 @@ async def test_an_email_shared_by_two_people_matches_neither(
             assert pid is not None
             assert await uow.people.identities_for_handles(pid, ["bob", "carol"]) == ()
         assert len([m for m in slack.private_to(ALICE) if "more than one" in m.all_text]) == 1
+
+
+async def test_a_guest_from_another_workspace_is_recognised_once_the_file_lists_it(
+    database: Database, tmp_path: Path
+) -> None:
+    """Erin comes through Slack Connect from her trust's own workspace: until the compact
+    lists it she takes part as a guest holding no role; listed, she is recognised by email."""
+    erin, her_team = "U0ERIN", "T0SOUTHMERE"
+    async with slack_world(database, tmp_path, compact=EXAMPLE, emails=EMAILS) as world:
+        slack, people = world.slack, world.people
+        slack.person(erin, "Erin@Southmere.example", team=her_team)
+        await people.command(ALICE, f"reflect <@{erin}|erin>", channel=CHANNEL)
+        await slack.wait_for(lambda: asked_organisation(slack, erin), what="erin asked")
+        async with database.unit_of_work() as uow:
+            pid = await uow.compacts.partnership_id("nhs-vmi")
+            assert pid is not None
+            assert await uow.people.identities_for_handles(pid, ["erin"]) == ()
+            guest = await uow.people.find(pid, UserRef("slack", TEAM, erin))
+            assert guest is not None and guest.handle is None  # a guest: no role
+
+        listed = EXAMPLE.read_text(encoding="utf-8").replace(
+            "  facilitators: [alice]",
+            f"  facilitators: [alice]\n  platforms: {{slack: [{TEAM}, {her_team}]}}",
+        )
+        changed = tmp_path / "listed.yaml"
+        changed.write_text(listed, encoding="utf-8")
+        await load_compact_file(world.wiring.services, changed)
+        await people.command(erin, "status", channel=CHANNEL)
+        await slack.wait_for(lambda: len(slack.private_to(erin)) > 1, what="erin answered")
+        async with database.unit_of_work() as uow:
+            found = await uow.people.identities_for_handles(pid, ["erin"])
+        assert found == (UserRef("slack", TEAM, erin),)

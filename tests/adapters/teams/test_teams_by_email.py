@@ -150,3 +150,25 @@ async def test_a_second_tenant_cannot_act_as_the_facilitator(
                 assert await uow.channels.partnership_of(elsewhere) is None
     finally:
         await fake.stop()
+
+
+async def test_a_member_from_another_tenant_is_a_guest_unless_listed(
+    database: Database, tmp_path: Path
+) -> None:
+    """A shared channel brings erin from her trust's own tenant: the look-up gives her tenant,
+    which the compact does not list, so she takes part as a guest holding no role."""
+    erin = "29:erin"
+    fake = await connector_with_profiles()
+    fake.profiles[erin] = {"tenantId": "tenant-southmere", "email": "erin@southmere.example"}
+    try:
+        async with teams_world(database, tmp_path, connector=fake, compact=EXAMPLE) as world:
+            status, _ = await world.people.command(ALICE, "reflect", mentions=(erin,))
+            assert status == 201
+            await world.idle()
+            assert len(asked_organisation(world, erin)) == 1
+            async with database.unit_of_work() as uow:
+                pid = await uow.compacts.partnership_id("nhs-vmi")
+                assert pid is not None
+                assert await uow.people.identities_for_handles(pid, ["erin"]) == ()
+    finally:
+        await fake.stop()
