@@ -132,16 +132,18 @@ async def _record(
             person = await uow.people.find_by_handle(partnership_id, handle)
             if person is not None:
                 await uow.people.link_identity(person.id, user, source=source)
-        for handles in sorted(findings.collisions):
+        facilitators = await uow.people.identities_for_handles(partnership_id, compact.facilitators)
+        # Told once (a request key), and only once someone can be told.
+        platforms = {f.platform for f in facilitators}
+        for handles in sorted(findings.collisions if facilitators else ()):
             key = f"recognition:collision:{partnership_id}:{','.join(handles)}"
             if await record_first_time(uow, key, now):
                 names = ", ".join(f"@{h}" for h in handles)
                 notices.append(("", said(words.EMAILS_COLLIDE, handles=names)))
         for platform, tenant in sorted(findings.missing_scope):
             key = f"recognition:missing-scope:{partnership_id}:{platform}:{tenant}"
-            if await record_first_time(uow, key, now):
+            if platform in platforms and await record_first_time(uow, key, now):
                 notices.append((platform, notice(words.REINSTALL_FOR_EMAILS)))
-        facilitators = await uow.people.identities_for_handles(partnership_id, compact.facilitators)
         await uow.commit()
     for platform, message in notices:
         for facilitator in facilitators:

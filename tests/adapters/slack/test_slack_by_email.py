@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot import actions, words
@@ -139,7 +140,7 @@ async def test_a_file_id_carries_no_facilitator_powers_into_another_workspace(
 
 
 async def test_a_workspace_installed_before_the_email_scopes_is_told_to_reinstall(
-    database: Database, tmp_path: Path
+    database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with slack_world(database, tmp_path, compact=EXAMPLE, emails=EMAILS, link=False) as world:
         slack, people = world.slack, world.people
@@ -159,6 +160,16 @@ async def test_a_workspace_installed_before_the_email_scopes_is_told_to_reinstal
         slack.scopes = FakeSlack().scopes
         await people.command(ALICE, "link nhs-vmi", channel=CHANNEL)
         await slack.wait_for(lambda: slack.in_channel(CHANNEL), what="the link notice")
+
+        # Without `users:read.email` again, someone new stays unknown and the facilitator is
+        # told privately, once; the log says why without naming who.
+        slack.scopes = ("commands", "chat:write", "users:read")
+        for _ in range(2):
+            await people.command(BOB, "status", channel=CHANNEL)
+            await slack.wait_for(lambda: slack.private_to(BOB), what="bob answered")
+        reinstall = [m for m in slack.private_to(ALICE) if "reinstall" in m.all_text]
+        assert len(reinstall) == 2  # her refused link, then this notice
+        assert "missing_scope" in caplog.text and BOB not in caplog.text
 
 
 async def test_an_email_shared_by_two_people_matches_neither(
