@@ -57,6 +57,13 @@ async def load_compact_file(
         stored, created = await uow.compacts.load(compact, source_text=text, now=now)
         for conversation in bind:
             await uow.channels.bind(stored.partnership_id, conversation)
+            if not compact.tenants_for(conversation.platform):  # its workspace counts now
+                await uow.people.declare_file_ids(
+                    stored.partnership_id,
+                    compact.people,
+                    conversation.platform,
+                    conversation.tenant,
+                )
         if created:
             reworded = reworded_clauses(None if before is None else before.compact, compact)
             await close_reworded(uow, stored, reworded, now)
