@@ -1,10 +1,6 @@
-"""Recognising the compact file's people on Slack and Teams: by the id the file gives them,
-else by the email in their platform profile, only in the workspaces or tenants the
-partnership recognises (docs/slack.md and docs/teams.md, "Recognised by email").
-
-It runs before a request's own use case, in transactions of its own (never inside a
-call-out's), and looks profiles up outside any transaction.
-"""
+"""Recognising the compact file's people on Slack and Teams, by the id the file gives them or
+the email in their profile, in the partnership's own workspaces or tenants (docs/slack.md,
+"Recognised by email"); before a request's use case, in transactions of its own."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ and organisations, from the compact file or first met on a platform (docs/archit
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, cast
@@ -380,10 +381,13 @@ async def sync_known_people(
         found.person_id, found.source = person_id, FROM_FILE
 
     listed = {p.platform: set(p.tenants) for p in platforms}
+    shared = Counter(_folded(person.email) for _, person in declared)
     same_email = {
         row.id
         for row, person in declared
-        if person.email and _folded(person.email) == emails_before.get(row.id)
+        if person.email
+        and _folded(person.email) == emails_before.get(row.id)
+        and shared[_folded(person.email)] == 1  # an email two people share matches neither
     }
     for key, identity in existing.items():
         if _unbacked(key, identity, wanted, same_email, listed):

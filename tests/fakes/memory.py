@@ -348,7 +348,8 @@ def _sync_known_people(t: _Tables, partnership_id: int, compact: Compact, now: d
             row = _PersonRow(partnership_id, None, person.name, None, now)
         else:
             row = t.people[pid]
-        if person.email and person.email.casefold() == emails_before.get(pid):
+        email = (person.email or "").casefold()
+        if email and email == emails_before.get(pid) and len(compact.people_with_email(email)) == 1:
             same_email.add(pid)
         t.people[pid] = replace(
             row,

@@ -104,6 +104,13 @@ async def test_a_reload_drops_email_identities_whose_email_changed(database: Dat
     async with database.unit_of_work() as uow:
         assert await uow.people.find(pid, by_email) is None  # recognised again when she speaks
         assert await uow.people.find(pid, ALICE) is not None  # the file's id still holds
+        await uow.people.link_identity(alice.id, by_email, source=FROM_EMAIL)
+        await uow.commit()
+    # Bob is given the same email: it now matches two people, so neither keeps it.
+    shared = (moved[0], replace(people[1], email="Alice@Elsewhere.example"))
+    await load_compact(database, make_compact(people=shared))
+    async with database.unit_of_work() as uow:
+        assert await uow.people.find(pid, by_email) is None
 
 
 async def test_set_organisation_and_unknown_keys(database: Database) -> None:
