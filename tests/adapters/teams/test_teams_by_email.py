@@ -172,3 +172,19 @@ async def test_a_member_from_another_tenant_is_a_guest_unless_listed(
                 assert await uow.people.identities_for_handles(pid, ["erin"]) == ()
     finally:
         await fake.stop()
+
+
+async def test_a_file_id_carries_no_facilitator_powers_into_another_tenant(
+    database: Database, tmp_path: Path
+) -> None:
+    """The compact file gives alice a Teams id: the same id arriving from another tenant is
+    not alice (it was: her identity was stored for any tenant)."""
+    async with teams_world(database, tmp_path) as world:
+        status, _ = await world.people.command(
+            ALICE, "link nhs-vmi", channel=OTHER_CHANNEL, tenant=OTHER_TENANT
+        )
+        assert status == 201
+        await world.idle()
+        assert not world.connector.in_channel(OTHER_CHANNEL)
+        refused = [c for c in world.connector.to_chat(ALICE) if "Only a facilitator" in c.text]
+        assert refused
