@@ -38,6 +38,7 @@ from bot.routes.forms import FORMS
 from bot.services import Services
 from bot.usecases.home import home
 from bot.usecases.personal import adopt_personal_chat, welcome
+from bot.usecases.recognition import recognise
 from bot.usecases.round_status import tell_not_an_answer
 from bot.views.rounds import escaped, notice
 from rituals.refs import ConversationRef, UserRef
@@ -164,6 +165,7 @@ class CompactApp:
                 return None
         if request.everyone:
             request = await self._with_everyone(request)
+        await self._recognise(request.conversation, (request.actor, *request.mentions))
         form = await command_for(request.word)(self._use_cases, request)
         if form is not None and request.forms_go_private and not request.private_chat:
             await self._say(request.conversation, conversation_hint(request))
@@ -172,12 +174,14 @@ class CompactApp:
     async def _action(self, request: ActionRequest, handler: ActionHandler) -> Form | None:
         if request.private_chat:
             await self._adopt(request.actor, request.conversation)
+        await self._recognise(request.conversation, (request.actor,))
         return await handler(self._use_cases, request)
 
     async def _reply(self, message: ChatMessage) -> Form | bool:
         """What a plain message answers: a Form to fill (the console), True when a round
         took it (or it was chat in a round's thread), False when no round is open."""
         rounds, key = self._use_cases.rounds, message.request_id
+        await self._recognise(message.conversation, (message.actor,))
         match message.chat:
             case Chat.LINES:
                 form = await rounds.turn_form(message.actor, message.conversation)
@@ -229,6 +233,15 @@ class CompactApp:
         chat = conversation.in_thread(None)
         if chat not in self._adopted and await adopt_personal_chat(self.services, actor, chat):
             self._adopted.add(chat)
+
+    async def _recognise(self, conversation: ConversationRef, people: tuple[Actor, ...]) -> None:
+        """Recognise people the compact file names, on first contact, before the request's
+        own transaction (forms are opened by a command or a button, so submissions are not
+        looked up here: nothing is written while someone fills in a call-out)."""
+        try:
+            await recognise(self.services, conversation, people)
+        except Exception:
+            log.exception("recognising people failed; they stay unknown for now")
 
     async def _say(self, conversation: ConversationRef, text: str) -> None:
         try:

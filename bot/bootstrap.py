@@ -25,6 +25,7 @@ from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
+from bot.profiles import Profiles
 from bot.services import Services
 from storage.database import Database
 
@@ -62,6 +63,7 @@ def bootstrap(
         lease=timedelta(seconds=settings.work_lease_seconds),
         links=PageLinks(key, settings.public_url),
         metrics=metrics or Metrics(),
+        profiles={p: g for p, g in gateways.items() if isinstance(g, Profiles)},
     )
     directories = {p: g for p, g in services.gateways.items() if isinstance(g, Directory)}
     rate = Rate(settings.person_rate_per_minute, settings.person_burst)

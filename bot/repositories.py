@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from rituals.callout import Callout
-from rituals.compact import Compact
+from rituals.compact import Compact, KnownPerson
 from rituals.digest import CalloutFact, RoundHeld
 from rituals.health import HealthFacts
 from rituals.reflection import ReflectionRecord
@@ -79,7 +79,9 @@ class People(Protocol):
         self, partnership_id: int, user: UserRef, display_name: str, *, now: datetime | None = None
     ) -> Person: ...
 
-    async def link_identity(self, person_id: int, user: UserRef) -> None: ...
+    async def link_identity(
+        self, person_id: int, user: UserRef, *, source: str | None = None
+    ) -> None: ...
 
     async def identities_for_handles(
         self,
@@ -91,6 +93,16 @@ class People(Protocol):
     ) -> tuple[UserRef, ...]: ...
 
     async def identities(self, partnership_id: int) -> tuple[UserRef, ...]: ...
+
+    async def home_tenants(self, partnership_id: int, platform: str) -> set[str]:
+        """Where the partnership has a linked channel on `platform`."""
+        ...
+
+    async def declare_file_ids(
+        self, partnership_id: int, people: Iterable[KnownPerson], platform: str, tenant: str
+    ) -> None:
+        """The compact file's ids for `platform`, given to their people in `tenant`."""
+        ...
 
     async def set_organisation(self, person_id: int, organisation_key: str) -> None: ...
 

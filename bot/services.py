@@ -14,6 +14,7 @@ from bot.links import PageLinks
 from bot.messages import Message
 from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.profiles import Profiles
 from rituals.refs import ConversationRef, UserRef
 from rituals.stored import StoredCompact
 
@@ -39,6 +40,8 @@ class Services:
     """This process's name on the work it claims (inbox and outbox rows)."""
     lease: timedelta = LEASE
     metrics: Metrics = field(default_factory=Metrics, repr=False)
+    profiles: Mapping[str, Profiles] = field(default_factory=dict, repr=False)
+    """Per platform, where people's profile emails are looked up (`bot/profiles.py`)."""
     """This process's measures (`GET /metrics`), on a registry of their own."""
 
     def lease_until(self) -> datetime:

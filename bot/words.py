@@ -344,7 +344,25 @@ LINK_CONFIRM_MOVE: Final = (
 LINK_MOVE_BUTTON: Final = "Move it"
 LINK_ONLY_FACILITATORS: Final = (
     "Only a facilitator of that partnership can link a channel to it. Facilitators are named "
-    "in the compact file, with their Slack or Teams id."
+    "in the compact file and recognised by the email in their Slack or Teams profile (or an "
+    "id the file gives them), in the partnership's own workspace or tenant."
+)
+LINKED_HOME: Final = (
+    "The compact file lists no {platform} workspace or tenant for this partnership, so this "
+    "one ({tenant}) now counts: its people are recognised by the email in their profile. "
+    "People from elsewhere may take part in rounds as guests; list their workspaces or "
+    "tenants under `platforms:` in the compact file to recognise them too."
+)
+REINSTALL_FOR_EMAILS: Final = (
+    "I cannot read people's email addresses in this workspace, so nobody can be recognised "
+    "from the compact file yet. The app was installed before it asked for the `users:read` "
+    "and `users:read.email` permissions: please ask a workspace admin to reinstall it "
+    '(docs/slack.md, "Recognised by email").'
+)
+EMAILS_COLLIDE: Final = (
+    "Someone's profile email matches more than one person in the compact file ({handles}), "
+    "so I recognised none of them. Give each person their own email in the file (or their "
+    "platform id under `ids:`), then load it again."
 )
 LINKED: Final = (
     "This channel now holds the rituals of {name}: closing reflections with `/compact reflect`, "

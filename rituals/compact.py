@@ -82,6 +82,14 @@ class KnownPerson:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformTenants:
+    """The Slack workspaces or Teams tenants a partnership's people come from (`platforms:`)."""
+
+    platform: str
+    tenants: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Organisation:
     """A partner organisation, e.g. one hospital trust; it plays exactly one role."""
 
@@ -131,6 +139,7 @@ class Compact:
     review: ReviewThresholds = field(default_factory=ReviewThresholds)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     channels: tuple[DeclaredChannel, ...] = ()
+    platforms: tuple[PlatformTenants, ...] = ()
 
     def fingerprint(self) -> str:
         """A digest of the content; a changed file has a new fingerprint, hence a new version."""
@@ -145,6 +154,8 @@ class Compact:
         for name, default in defaults:
             if getattr(self, name) == default:
                 del content[name]
+        if not self.platforms:
+            del content["platforms"]
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -177,6 +188,20 @@ class Compact:
 
     def clauses_in(self, theme_id: str) -> tuple[Clause, ...]:
         return tuple(clause for clause in self.clauses if clause.theme_id == theme_id)
+
+    def tenants_for(self, platform: str) -> tuple[str, ...]:
+        """The workspaces or tenants the file lists for `platform` (none: where it is linked)."""
+        return next((p.tenants for p in self.platforms if p.platform == platform), ())
+
+    def people_with_email(self, email: str) -> tuple[KnownPerson, ...]:
+        """The people whose email is `email`, compared case-insensitively on the whole address."""
+        wanted = email.strip().casefold()
+        return tuple(p for p in self.people if p.email and p.email.casefold() == wanted)
+
+    def person_with_id(self, platform: str, user_id: str) -> KnownPerson | None:
+        """The person the file gives this platform id (`ids:`), if any."""
+        wanted = PlatformIdentity(platform, user_id)
+        return next((p for p in self.people if wanted in p.identities), None)
 
     def person(self, handle: str) -> KnownPerson | None:
         wanted = handle.lower()

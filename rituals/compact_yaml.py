@@ -22,6 +22,7 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PlatformTenants,
     PrivacySettings,
     ReviewThresholds,
     RitualSettings,
@@ -36,6 +37,8 @@ _SLUG: Final = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _HANDLE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _MAX_ID_CHARS: Final = 40
+_TENANT: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{1,63}")
+_PLATFORMS: Final = ("slack", "teams")
 _TOP_FIELDS: Final = ("partnership", "compact", "organisations")
 _CHANNEL_PLATFORMS: Final = ("slack", "teams", "console")
 _NULL_TAG: Final = "tag:yaml.org,2002:null"
@@ -65,7 +68,10 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
     top = _fields(_compose(text, source), "", _TOP_FIELDS, ("rituals", "review", "privacy"))
     partnership = problems.within(
         lambda: _fields(
-            top.need("partnership"), "partnership", ("slug", "name"), ("facilitators", "channels")
+            top.need("partnership"),
+            "partnership",
+            ("slug", "name"),
+            ("facilitators", "channels", "platforms"),
         )
     )
     body = problems.within(
@@ -89,6 +95,7 @@ def parse_compact(text: str, *, source: str = "The compact file") -> Compact:
         "facilitators": problems.of(
             partnership, lambda p: _facilitators(p, people if people_known else None)
         ),
+        "platforms": problems.of(partnership, _platforms),
         "settings": problems.within(lambda: _settings(top)),
         "review": problems.within(lambda: _review(top)),
         "privacy": problems.within(lambda: _privacy(top)),
@@ -501,6 +508,35 @@ def _channels(partnership: _Fields) -> tuple[DeclaredChannel, ...]:
         _claim(seen, f"{platform} {channel_id}", value, _join(path, platform), "channel")
         declared.append(DeclaredChannel(platform, channel_id))
     return tuple(declared)
+
+
+def _platforms(partnership: _Fields) -> tuple[PlatformTenants, ...]:
+    """`platforms: {slack: [T...], teams: [tenant-guid]}`: the workspaces and tenants whose
+    people the compact recognises (none listed: where a facilitator links a channel)."""
+    node = partnership.get("platforms")
+    if node is None:
+        return ()
+    fields = _fields(node, partnership.at("platforms"), (), _PLATFORMS)
+    listed = []
+    for platform in _PLATFORMS:
+        value = fields.get(platform)
+        if value is None:
+            continue
+        seen: dict[str, int] = {}
+        tenants = []
+        for path, item in _items(value, fields.at(platform), "ids", at_least_one=True):
+            tenant = _text(item, path)
+            if not _TENANT.fullmatch(tenant):
+                _fail(
+                    f"'{tenant}' is not a {platform} workspace or tenant id (a Slack team id "
+                    "such as T0123ABCD, or a Teams tenant id such as "
+                    "72f988bf-86f1-41af-91ab-2d7cd011db47).",
+                    item,
+                    path,
+                )
+            tenants.append(_claim(seen, tenant, item, path, f"{platform} id"))
+        listed.append(PlatformTenants(platform, tuple(tenants)))
+    return tuple(listed)
 
 
 def _settings(top: _Fields) -> RitualSettings:

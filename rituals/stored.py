@@ -13,8 +13,12 @@ from rituals.compact import Compact
 from rituals.refs import UserRef
 from rituals.round.state import Round
 
-# The tenant of an identity a compact file declares: it matches every tenant of its platform.
 ANY_TENANT: Final = "*"
+"""The tenant of identities once stored for any workspace; no longer written (migration 0014)."""
+FROM_FILE: Final = "file"
+"""An identity recognised by an id the compact file gives the person (`ids:`)."""
+FROM_EMAIL: Final = "email"
+"""An identity recognised by the email in the person's platform profile."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +55,7 @@ class StoredCallout:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A person as the application sees them; `identities` may hold `ANY_TENANT` entries."""
+    """A person as the application sees them; each identity is scoped to one workspace or tenant."""
 
     id: int
     partnership_id: int

@@ -13,6 +13,7 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PlatformTenants,
     PrivacySettings,
     ReviewThresholds,
     RitualSettings,
@@ -69,6 +70,7 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
         "channels": [
             {"platform": c.platform, "channel_id": c.channel_id} for c in compact.channels
         ],
+        "platforms": {p.platform: list(p.tenants) for p in compact.platforms},
     }
     if compact_from_document(document) != compact:
         raise DocumentError(
@@ -123,5 +125,9 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
         channels=tuple(
             DeclaredChannel(platform=c["platform"], channel_id=c["channel_id"])
             for c in document.get("channels", [])
+        ),
+        platforms=tuple(
+            PlatformTenants(platform, tuple(tenants))
+            for platform, tenants in document.get("platforms", {}).items()
         ),
     )

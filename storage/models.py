@@ -137,7 +137,8 @@ class PersonRow(Base):
 
 
 class PersonIdentityRow(Base):
-    """How a person appears on a platform; tenant `*` (file-declared) matches any tenant."""
+    """How a person appears on one workspace or tenant of a platform; `source` says how we
+    know: `file` (an id in the compact file), `email` (their profile's email) or None (met)."""
 
     __tablename__ = "person_identities"
     __table_args__ = (UniqueConstraint("partnership_id", "platform", "user_id", "tenant"),)
@@ -148,6 +149,7 @@ class PersonIdentityRow(Base):
     platform: Mapped[str] = mapped_column(String(PLATFORM))
     tenant: Mapped[str] = mapped_column(String(EXTERNAL_ID))
     user_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
+    source: Mapped[str | None] = mapped_column(String(8), default=None)
 
 
 class ChannelRow(Base):

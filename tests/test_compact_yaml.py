@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from rituals.compact import OrderPolicy, PlatformIdentity, RitualSettings
+from rituals.compact import OrderPolicy, PlatformIdentity, PlatformTenants, RitualSettings
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
+from storage.compact_document import compact_from_document, compact_to_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "compact.yaml"
@@ -60,6 +61,11 @@ BASE_LINES = [
     "  order: shuffled",  # 37
     "  turn_timeout_minutes: 3",  # 38
 ]
+
+
+def PLATFORMS(value: str) -> dict[str, str | None]:  # noqa: N802 - reads like the others
+    """The edit adding `platforms: <value>` after the facilitators (as line 5)."""
+    return {"l4": f"  facilitators: [ann]\n  platforms: {value}"}
 
 
 def base(**edits: str | None) -> str:
@@ -120,6 +126,28 @@ def test_optional_parts_fall_back_to_defaults() -> None:
     assert compact.people[0].email is None
     assert compact.people[0].identities == ()
     assert compact.settings == RitualSettings()
+
+
+def test_platforms_list_the_workspaces_and_tenants_people_come_from() -> None:
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    compact = parse_compact(base(**PLATFORMS(f"{{teams: [{tenant}], slack: [T1, T2]}}")))
+    assert compact.platforms == (
+        PlatformTenants("slack", ("T1", "T2")),
+        PlatformTenants("teams", (tenant,)),
+    )
+    assert compact.tenants_for("slack") == ("T1", "T2") and compact.tenants_for("web") == ()
+    assert compact_from_document(compact_to_document(compact)) == compact
+    without = parse_compact(base())
+    assert without.platforms == () and without.fingerprint() != compact.fingerprint()
+
+
+def test_people_are_found_by_email_in_any_case_and_by_their_ids() -> None:
+    compact = parse_compact(base())
+    assert [p.handle for p in compact.people_with_email(" ANN@Fund.Example ")] == ["ann"]
+    assert compact.people_with_email("ann@fund.example.org") == ()
+    found = compact.person_with_id("slack", "U1")
+    assert found is not None and found.handle == "ann"
+    assert compact.person_with_id("teams", "U1") is None
 
 
 def test_null_timeout_means_turns_never_time_out() -> None:
@@ -313,6 +341,12 @@ NO_CLAUSES = {f"l{n}": None for n in range(16, 24)}
         ({"l38": "  turn_timeout_minutes: -5"}, 38, "rituals.turn_timeout_minutes", "not -5"),
         ({"l38": "  turn_timeout_minutes: 2.5"}, 38, "rituals.turn_timeout_minutes", "whole"),
         ({"l38": "  turn_timeout_minutes: soon"}, 38, "rituals.turn_timeout_minutes", "'soon'"),
+        # the workspaces and tenants people come from
+        (PLATFORMS("{slak: [T1]}"), 5, "partnership.platforms.slak", "did you mean 'slack'"),
+        (PLATFORMS("{slack: T1}"), 5, "partnership.platforms.slack", "expected a list of ids"),
+        (PLATFORMS("{slack: []}"), 5, "partnership.platforms.slack", "no ids are listed"),
+        (PLATFORMS("{slack: [T 1]}"), 5, "partnership.platforms.slack[0]", "not a slack"),
+        (PLATFORMS("{teams: [ab, AB]}"), 5, "partnership.platforms.teams[1]", "appears twice"),
     ],
 )
 def test_invalid_file_names_line_and_field(

@@ -31,6 +31,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import blocks
 from adapters.slack.pacing import ChannelPacer
 from bot.messages import Chart, Message
+from bot.profiles import (
+    FAILED,
+    MISSING_SCOPE,
+    RATE_LIMITED,
+    Profile,
+    ProfileCache,
+    ProfileUnavailable,
+)
 from bot.views.chart_image import render_chart
 from rituals.refs import ConversationRef, UserRef
 
@@ -113,6 +121,7 @@ class SlackGateway:
         self._retry_sleep = retry_sleep
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, AsyncWebClient] = {}
+        self._profiles = ProfileCache()
 
     def base_client(self, token: str | None = None) -> AsyncWebClient:
         """A client with our base URL, retry handlers and shared connection pool (bolt copies
@@ -228,6 +237,30 @@ class SlackGateway:
             await self._pacer.wait_turn(user.tenant, user.user_id)
             await client.chat_postMessage(channel=user.user_id, text=text, blocks=chunk)
 
+    # --- the Profiles port ----------------------------------------------------------------
+    async def profile(self, user: UserRef, near: ConversationRef) -> Profile:
+        """`users.info` (Tier 4; a 429 waits out `Retry-After` in the client's retry
+        handler), kept a while: the email needs `users:read` and `users:read.email`."""
+        known = self._profiles.get(user)
+        if known is not None:
+            return known
+        try:
+            client = await self.client_for(user.tenant)
+            answer = await client.users_info(user=user.user_id)
+        except SlackApiError as problem:
+            error = _error(problem)
+            reason = {"missing_scope": MISSING_SCOPE, "ratelimited": RATE_LIMITED}.get(error)
+            raise ProfileUnavailable(reason or FAILED) from None
+        except SlackNotInstalled:
+            raise ProfileUnavailable(FAILED) from None
+        found = answer.get("user") or {}
+        email = None if found.get("is_bot") else (found.get("profile") or {}).get("email")
+        if not email and not _granted(answer.headers, "users:read.email"):
+            raise ProfileUnavailable(MISSING_SCOPE)  # installed before the app asked for it
+        profile = Profile(email or None, str(found.get("team_id") or user.tenant))
+        self._profiles.put(user, profile)
+        return profile
+
     # --- beyond the port: Slack-only surfaces ----------------------------------------------
     async def publish_home(self, team: str, user_id: str, message: Message) -> None:
         client = await self.client_for(team)
@@ -238,6 +271,17 @@ def home_view(message: Message) -> View:
     """The App Home tab: the message's blocks, within a Home tab's 100."""
     home_blocks = [block for chunk in blocks.render(message) for block in chunk]
     return View(type="home", blocks=home_blocks[: blocks.BLOCKS_PER_VIEW])
+
+
+def _granted(headers: Any, scope: str) -> bool:
+    """Whether the token has `scope`, by the `X-OAuth-Scopes` header Slack answers with
+    (assumed granted when the header is absent)."""
+    granted = next(
+        (v for k, v in dict(headers or {}).items() if k.lower() == "x-oauth-scopes"), None
+    )
+    if isinstance(granted, list):
+        granted = ",".join(granted)
+    return granted is None or scope in {part.strip() for part in str(granted).split(",")}
 
 
 def _error(problem: SlackApiError) -> Any:

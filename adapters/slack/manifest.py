@@ -15,6 +15,8 @@ BOT_SCOPES: Final = (
     "channels:history",  # thread replies in public channels count as answers
     "groups:history",  # ... and in private channels the app was added to
     "files:write",  # the digest's chart, uploaded beside it
+    "users:read",  # users.info: a person's workspace, to recognise them from the compact file
+    "users:read.email",  # ... by the email in their profile (no ids written by hand)
 )
 BOT_EVENTS: Final = (
     "message.channels",

@@ -128,6 +128,12 @@ class BotConnector:
             path += f"&continuationToken={_quote(token)}"
         return await self._call("GET", service_url, path, None)
 
+    async def member(self, service_url: str, conversation_id: str, user_id: str) -> dict[str, Any]:
+        """One member of a conversation, with `email`, `userPrincipalName` and `tenantId`
+        (Bot Connector: GET /v3/conversations/{id}/members/{userId})."""
+        path = f"/v3/conversations/{_quote(conversation_id)}/members/{_quote(user_id)}"
+        return await self._call("GET", service_url, path, None)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()

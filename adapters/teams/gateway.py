@@ -10,10 +10,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 from adapters.teams.cards import Renderer
-from adapters.teams.connector import BotConnector
+from adapters.teams.connector import BotConnector, ConnectorError
 from adapters.teams.translate import CHANNEL, PERSONAL, TEAMS, THREAD_MARK, Origin, is_person
 from bot.messages import Chart, Form, Message
 from bot.ports import AddressBook
+from bot.profiles import (
+    FAILED,
+    RATE_LIMITED,
+    Profile,
+    ProfileCache,
+    ProfileUnavailable,
+)
 from bot.requests import Actor
 from bot.views.chart_image import render_chart
 from rituals.refs import ConversationRef, UserRef
@@ -53,6 +60,7 @@ class TeamsGateway:
         self._addresses = addresses
         self._renderer = renderer
         self._recalled: _Lru[dict[str, Any]] = _Lru()
+        self._profiles = ProfileCache()
 
     # --- addresses ------------------------------------------------------------------------
     async def note(self, origin: Origin, people: Sequence[Actor] = ()) -> None:
@@ -193,6 +201,28 @@ class TeamsGateway:
             if not token:
                 break
         return people[:MEMBERS_MAX]
+
+    # --- the Profiles port ----------------------------------------------------------------
+    async def profile(self, user: UserRef, near: ConversationRef) -> Profile:
+        """The member look-up in the conversation `near` (no Graph permission needed): their
+        email, else their user principal name (a guest's `#EXT#` one is not an address)."""
+        known = self._profiles.get(user)
+        if known is not None:
+            return known
+        try:
+            address = await self._conversation(near.in_thread(None))
+            member = await self._connector.member(
+                address["serviceUrl"], address["conversationId"], user.user_id
+            )
+        except ConnectorError as problem:
+            raise ProfileUnavailable(RATE_LIMITED if problem.status == 429 else FAILED) from None
+        except LookupError:
+            raise ProfileUnavailable(FAILED) from None
+        principal = str(member.get("userPrincipalName") or "")
+        email = str(member.get("email") or "") or ("" if "#EXT#" in principal else principal)
+        profile = Profile(email or None, str(member.get("tenantId") or user.tenant))
+        self._profiles.put(user, profile)
+        return profile
 
     # --- the wire ----------------------------------------------------------------------------
     async def _personal_chat(self, user: UserRef, near: ConversationRef | None) -> dict[str, Any]:

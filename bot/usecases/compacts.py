@@ -14,7 +14,8 @@ from bot.request_keys import record_first_time, request_key
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.health import close_reworded
-from bot.usecases.place import Place, known_person, place_of
+from bot.usecases.place import CONSOLE, Place, known_person, place_of
+from bot.usecases.recognition import recognise
 from bot.views import compact as views
 from bot.views.rounds import notice
 from rituals.compact import Compact
@@ -91,6 +92,13 @@ async def load_compact_file(
         await _declare_channels(uow, stored.partnership_id, compact)
         for conversation in bind:
             await uow.channels.bind(stored.partnership_id, conversation)
+            if not compact.tenants_for(conversation.platform):  # its workspace counts now
+                await uow.people.declare_file_ids(
+                    stored.partnership_id,
+                    compact.people,
+                    conversation.platform,
+                    conversation.tenant,
+                )
         if created:
             reworded = reworded_clauses(None if before is None else before.compact, compact)
             await close_reworded(uow, stored, reworded, now)
@@ -184,20 +192,28 @@ async def link_channel(
 ) -> None:
     """`/compact link <partnership>`: hold the partnership's rituals in this channel.
 
-    Only a facilitator of that partnership may (recognised by the platform id the compact file
-    gives them), so nobody can pull a partnership's rounds or digest into another channel.
-    With one partnership stored, its slug may be left out. A channel another partnership holds
-    moves only for someone who facilitates both, and only once they confirm (a second
-    `/compact link`, or the button).
+    Only a facilitator of that partnership may (recognised by their profile's email or the
+    id the compact file gives them, in the partnership's own workspace or tenant), so nobody
+    can pull a partnership's rounds or digest into another channel. With one partnership
+    stored, its slug may be left out. A channel another partnership holds moves only for
+    someone who facilitates both, and only once they confirm (a second `/compact link`, or
+    the button).
     """
     channel = conversation.in_thread(None)
     now = services.clock.now()
     ask: Message | None = None
     async with services.database.unit_of_work() as uow:
+        wanted = await _chosen(uow, slug)
+    recognised = await recognise(
+        services, channel, (actor,), partnership_id=wanted.partnership_id, linking=True
+    )
+    async with services.database.unit_of_work() as uow:
         if request_key and not await record_first_time(uow, request_key, now):
             return  # a redelivery: the channel is linked already
         place = await _chosen(uow, slug)
-        await _facilitator_of(uow, place, actor)
+        if not await _facilitates(uow, place, actor):
+            refusal = words.LINK_ONLY_FACILITATORS
+            raise NotAllowed(words.REINSTALL_FOR_EMAILS if recognised.missing_scope else refusal)
         holder = await uow.channels.partnership_of(channel)
         if holder is None:
             holder = await uow.channels.declared_holder(channel.platform, channel.channel)
@@ -209,16 +225,35 @@ async def link_channel(
             asked = _move_asked(channel, holder, place.slug, actor.user)
             if await record_first_time(uow, asked, now):
                 ask = _move_question(place, other_name, channel)
+        first_here = False
         if ask is None:
-            await uow.channels.bind(place.partnership_id, channel)
+            first_here = await _bind_here(uow, place, channel)
         await uow.commit()
     if ask is not None:
         await services.tell(actor.user, ask, near=conversation)
         return
     log.info("a channel was linked to partnership %s", place.slug)
-    await services.gateway(channel.platform).post(
-        channel, notice(words.LINKED.format(name=place.compact.name))
+    text = words.LINKED.format(name=place.compact.name)
+    if first_here:
+        home = words.LINKED_HOME.format(platform=channel.platform.title(), tenant=channel.tenant)
+        text = f"{text}\n{home}"
+    await services.gateway(channel.platform).post(channel, notice(text))
+
+
+async def _bind_here(uow: UnitOfWork, place: Place, channel: ConversationRef) -> bool:
+    """Bind `channel`; with no workspace listed in the file, this one counts now (the file's
+    ids hold here). True when it is the partnership's first workspace on that platform."""
+    listed = place.compact.tenants_for(channel.platform)
+    first_here = channel.platform != CONSOLE and not listed
+    first_here = first_here and not await uow.people.home_tenants(
+        place.partnership_id, channel.platform
     )
+    await uow.channels.bind(place.partnership_id, channel)
+    if not listed:
+        await uow.people.declare_file_ids(
+            place.partnership_id, place.compact.people, channel.platform, channel.tenant
+        )
+    return first_here
 
 
 def _move_asked(channel: ConversationRef, holder: int, slug: str, user: UserRef) -> str:
@@ -237,7 +272,7 @@ def _move_question(place: Place, other: str, channel: ConversationRef) -> Messag
 
 
 async def _chosen(uow: UnitOfWork, slug: str) -> Place:
-    """The partnership named `slug` (or the only one stored, when none is named)."""
+    """The partnership `/compact link` names (the only one stored, when none is named)."""
     stored_all = await uow.compacts.latest_all()
     slugs = sorted(s.partnership_slug for s in stored_all)
     chosen = [s for s in stored_all if s.partnership_slug == slug.strip().lower()]
@@ -251,8 +286,3 @@ async def _chosen(uow: UnitOfWork, slug: str) -> Place:
 async def _facilitates(uow: UnitOfWork, place: Place, actor: Actor) -> bool:
     person = await known_person(uow, place, actor.user)
     return person is not None and place.is_facilitator(person)
-
-
-async def _facilitator_of(uow: UnitOfWork, place: Place, actor: Actor) -> None:
-    if not await _facilitates(uow, place, actor):
-        raise NotAllowed(words.LINK_ONLY_FACILITATORS)

@@ -41,7 +41,12 @@ class CompactRepository:
         partnership_id = await self._partnership(compact, now)
         organisation_ids = await self._upsert_organisations(partnership_id, compact)
         await sync_known_people(
-            self._session, partnership_id, compact.people, organisation_ids, now
+            self._session,
+            partnership_id,
+            compact.people,
+            organisation_ids,
+            now,
+            compact.platforms,
         )
 
         fingerprint = compact.fingerprint()

@@ -1,19 +1,21 @@
-"""People of a partnership, their platform identities and organisations: from the compact
-file (tenant `"*"`) or first met on a platform (docs/architecture.md, "Storage")."""
+"""People of a partnership, their platform identities (each scoped to one workspace or tenant)
+and organisations, from the compact file or first met on a platform (docs/architecture.md,
+"Storage")."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, cast
 
-from sqlalchemy import Table, bindparam, case, delete, select, union, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rituals.compact import KnownPerson, Organisation
+from rituals.compact import KnownPerson, Organisation, PlatformTenants
 from rituals.errors import NotFound
 from rituals.refs import UserRef
-from rituals.stored import ANY_TENANT, Person
+from rituals.stored import ANY_TENANT, FROM_EMAIL, FROM_FILE, Person
 from storage.models import ChannelRow, OrganisationRow, PersonIdentityRow, PersonRow
 from storage.repositories._sql import rowcount
 
@@ -31,8 +33,6 @@ _DISPLAY_NAMES: Final = (
         _IDENTITIES.c.partnership_id == bindparam("partnership_id"),
         _IDENTITIES.c.user_id.in_(bindparam("user_ids", expanding=True)),
     )
-    # Exact-tenant identities come last so they win over file-declared ones.
-    .order_by(case((_IDENTITIES.c.tenant == ANY_TENANT, 0), else_=1))
 )
 
 
@@ -43,7 +43,7 @@ class PeopleRepository:
         self._session = session
 
     async def find(self, partnership_id: int, user: UserRef) -> Person | None:
-        """The person behind `user` (exact tenant first, then a file-declared `"*"` one)."""
+        """The person behind `user`: same platform, workspace or tenant, and user id."""
         person_id = await self.person_id(partnership_id, user)
         return None if person_id is None else await self.get(person_id)
 
@@ -55,16 +55,15 @@ class PeopleRepository:
                 PersonIdentityRow.partnership_id == partnership_id,
                 PersonIdentityRow.platform == user.platform,
                 PersonIdentityRow.user_id == user.user_id,
-                PersonIdentityRow.tenant.in_((user.tenant, ANY_TENANT)),
+                PersonIdentityRow.tenant == user.tenant,
             )
-            .order_by(case((PersonIdentityRow.tenant == ANY_TENANT, 1), else_=0))
             .limit(1)
         )
         return await self._session.scalar(statement)
 
     async def partnerships_knowing(self, user: UserRef) -> list[int]:
-        """The partnerships `user` is a member of (by this tenant's identity or a file-declared
-        one), in one query, rather than asking every partnership in turn.
+        """The partnerships `user` is a member of (by their identity in this workspace or
+        tenant), in one query, rather than asking every partnership in turn.
 
         A member represents an organisation (placed by the file or by an approved claim):
         someone only met in a round, or waiting for a claim, is known but not a member.
@@ -75,7 +74,7 @@ class PeopleRepository:
             .where(
                 PersonIdentityRow.platform == user.platform,
                 PersonIdentityRow.user_id == user.user_id,
-                PersonIdentityRow.tenant.in_((user.tenant, ANY_TENANT)),
+                PersonIdentityRow.tenant == user.tenant,
                 PersonRow.organisation_id.is_not(None),
             )
             .distinct()
@@ -103,10 +102,9 @@ class PeopleRepository:
             },
         )
         for platform, tenant, user_id, display_name in rows:
-            for user in wanted:
-                same = user.platform == platform and user.user_id == user_id
-                if same and tenant in (user.tenant, ANY_TENANT):
-                    names[user] = display_name
+            user = UserRef(platform, tenant, user_id)
+            if user in wanted:
+                names[user] = display_name
         return names
 
     async def find_by_handle(self, partnership_id: int, handle: str) -> Person | None:
@@ -178,8 +176,11 @@ class PeopleRepository:
         assert person is not None
         return person
 
-    async def link_identity(self, person_id: int, user: UserRef) -> None:
-        """Record that `user` is this person (e.g. a console handle, or a second workspace).
+    async def link_identity(
+        self, person_id: int, user: UserRef, *, source: str | None = None
+    ) -> None:
+        """Record that `user` is this person (a console handle, or someone recognised by the
+        id or email the compact file gives them: `source`).
 
         Idempotent. If the identity belonged to someone else it now belongs to this person:
         the latest statement of who someone is wins, as with binding a channel.
@@ -205,10 +206,12 @@ class PeopleRepository:
                     platform=user.platform,
                     tenant=user.tenant,
                     user_id=user.user_id,
+                    source=source,
                 )
             )
         else:
             existing.person_id = person_id
+            existing.source = source
         await self._session.flush()
 
     async def identities_for_handles(
@@ -219,12 +222,8 @@ class PeopleRepository:
         platform: str | None = None,
         tenant: str | None = None,
     ) -> tuple[UserRef, ...]:
-        """The platform identities of the people the file names by `handles` (any case).
-
-        For comparing with the `UserRef`s events carry (e.g. facilitators of a round), a
-        file-declared identity is given a real tenant: `tenant` when passed, else each tenant
-        the partnership is known on for that platform (see `identities`).
-        """
+        """The platform identities of the people the file names by `handles` (any case),
+        on `platform` and in `tenant` when given."""
         wanted = {handle.lower() for handle in handles}
         if not wanted:
             return ()
@@ -234,60 +233,49 @@ class PeopleRepository:
             .where(PersonRow.partnership_id == partnership_id, PersonRow.handle.is_not(None))
             .order_by(PersonRow.id, PersonIdentityRow.id)
         )
-        chosen = [
-            identity
+        return tuple(
+            UserRef(identity.platform, identity.tenant, identity.user_id)
             for handle, identity in rows.all()
             if handle is not None
             and handle.lower() in wanted
             and (platform is None or identity.platform == platform)
-        ]
-        tenants = None if tenant is None else {p: {tenant} for p in {i.platform for i in chosen}}
-        return await self._concrete(partnership_id, chosen, tenants)
+            and (tenant is None or identity.tenant == tenant)
+        )
 
     async def identities(self, partnership_id: int) -> tuple[UserRef, ...]:
-        """Every identity of every person in the partnership, as events would carry them.
-
-        A file-declared (`"*"`) identity is listed once per tenant the partnership is known
-        on for that platform (its bound channels, and identities met there), since that is
-        where its owner can appear. Used, e.g., to find whose keyed hash a reporter key is.
-        """
+        """Every identity of every person in the partnership, as events carry them (e.g. to
+        find whose keyed hash a reporter key is)."""
         rows = await self._session.scalars(
             select(PersonIdentityRow)
             .where(PersonIdentityRow.partnership_id == partnership_id)
             .order_by(PersonIdentityRow.person_id, PersonIdentityRow.id)
         )
-        return await self._concrete(partnership_id, rows.all(), None)
+        return tuple(UserRef(i.platform, i.tenant, i.user_id) for i in rows.all())
 
-    async def _concrete(
-        self,
-        partnership_id: int,
-        identities: Sequence[PersonIdentityRow],
-        tenants: Mapping[str, set[str]] | None,
-    ) -> tuple[UserRef, ...]:
-        if tenants is None and any(i.tenant == ANY_TENANT for i in identities):
-            tenants = await self._known_tenants(partnership_id)
-        refs: dict[UserRef, None] = {}
-        for identity in identities:
-            if identity.tenant != ANY_TENANT:
-                refs[UserRef(identity.platform, identity.tenant, identity.user_id)] = None
+    async def home_tenants(self, partnership_id: int, platform: str) -> set[str]:
+        """The workspaces or tenants where the partnership has a linked channel on `platform`
+        (whose people it recognises when its compact file lists none)."""
+        rows = await self._session.scalars(
+            select(ChannelRow.tenant)
+            .where(ChannelRow.partnership_id == partnership_id, ChannelRow.platform == platform)
+            .distinct()
+        )
+        return set(rows.all())
+
+    async def declare_file_ids(
+        self, partnership_id: int, people: Iterable[KnownPerson], platform: str, tenant: str
+    ) -> None:
+        """Give the ids the compact file lists for `platform` to their people in `tenant`
+        (a workspace or tenant the partnership now recognises), so they are known before
+        they first speak (a facilitator's private notices reach them)."""
+        for person in people:
+            row = await self.find_by_handle(partnership_id, person.handle)
+            if row is None:
                 continue
-            for tenant in sorted((tenants or {}).get(identity.platform, ())):
-                refs[UserRef(identity.platform, tenant, identity.user_id)] = None
-        return tuple(refs)
-
-    async def _known_tenants(self, partnership_id: int) -> dict[str, set[str]]:
-        """Tenants per platform where the partnership has a channel or has met someone."""
-        channels = select(ChannelRow.platform, ChannelRow.tenant).where(
-            ChannelRow.partnership_id == partnership_id
-        )
-        met = select(PersonIdentityRow.platform, PersonIdentityRow.tenant).where(
-            PersonIdentityRow.partnership_id == partnership_id,
-            PersonIdentityRow.tenant != ANY_TENANT,
-        )
-        known: dict[str, set[str]] = {}
-        for platform, tenant in (await self._session.execute(union(channels, met))).all():
-            known.setdefault(platform, set()).add(tenant)
-        return known
+            for identity in person.identities:
+                if identity.platform == platform:
+                    user = UserRef(platform, tenant, identity.user_id)
+                    await self.link_identity(row.id, user, source=FROM_FILE)
 
     async def set_organisation(self, person_id: int, organisation_key: str) -> None:
         """Say which organisation the person speaks for; NotFound for an unknown key."""
@@ -343,14 +331,17 @@ async def sync_known_people(
     people: Iterable[KnownPerson],
     organisation_ids: Mapping[str, int],
     now: datetime,
+    platforms: Sequence[PlatformTenants] = (),
 ) -> None:
-    """Upsert the people a compact file names, by handle (case-insensitive).
+    """Upsert the people a compact file names, by handle (case-insensitive), and re-check
+    the identities recognised through the file.
 
-    Name, email and organisation follow the file. A handle-less person already met on a
-    platform under one of the file's identities is adopted (given the handle) rather than
-    duplicated. The file's identities are stored with `ANY_TENANT`; those the file no longer
-    lists for a person are removed, so a corrected user id stops matching the wrong person.
-    Identities learned on a platform (exact tenant) are left alone.
+    Name, email and organisation follow the file. The file's ids are given to their people
+    in each workspace or tenant the partnership recognises (`platforms`, else where it has
+    a linked channel); someone met under such an id is taken to be that person. Identities
+    recognised by an id the file no longer gives that person, by an email the file changed,
+    or in a workspace no longer listed are dropped, to be recognised again when their owner
+    next speaks. Identities met on a platform (no source) are left alone.
     """
     rows = (
         await session.scalars(
@@ -366,13 +357,87 @@ async def sync_known_people(
             .execution_options(populate_existing=True)
         )
     ).all()
-    by_handle = {row.handle.lower(): row for row in rows if row.handle is not None}
+    existing = {(i.platform, i.tenant, i.user_id): i for i in identities}
+    homes = await _homes(session, partnership_id, platforms)
+    emails_before = {row.id: _folded(row.email) for row in rows}
     by_id = {row.id: row for row in rows}
-    file_identities = {(i.platform, i.user_id): i for i in identities if i.tenant == ANY_TENANT}
+    declared = _upsert_people(
+        session,
+        partnership_id,
+        rows,
+        people,
+        organisation_ids,
+        now,
+        lambda person: _adoptable(_file_keys(person, homes), existing, by_id),
+    )
+    await session.flush()
 
+    wanted: dict[tuple[str, str, str], int] = {}
+    for row, person in declared:
+        for key in _file_keys(person, homes):
+            wanted[key] = row.id
+    for key, person_id in wanted.items():
+        found = existing.get(key)
+        if found is None:
+            platform, tenant, user_id = key
+            found = PersonIdentityRow(
+                partnership_id=partnership_id, platform=platform, tenant=tenant, user_id=user_id
+            )
+            session.add(found)
+        found.person_id, found.source = person_id, FROM_FILE
+
+    listed = {p.platform: set(p.tenants) for p in platforms}
+    shared = Counter(_folded(person.email) for _, person in declared)
+    same_email = {
+        row.id
+        for row, person in declared
+        if person.email
+        and _folded(person.email) == emails_before.get(row.id)
+        and shared[_folded(person.email)] == 1  # an email two people share matches neither
+    }
+    for key, identity in existing.items():
+        if _unbacked(key, identity, wanted, same_email, listed):
+            await session.delete(identity)
+    declared_ids = {row.id for row, _ in declared}
+    _remove_unlisted([row for row in rows if row.id not in declared_ids])
+    await session.flush()
+
+
+def _unbacked(
+    key: tuple[str, str, str],
+    identity: PersonIdentityRow,
+    wanted: Mapping[tuple[str, str, str], int],
+    same_email: set[int],
+    listed: Mapping[str, set[str]],
+) -> bool:
+    """An identity the file no longer backs: stored for any tenant (before migration 0014),
+    an id the file no longer gives, or an email match whose email changed or whose
+    workspace is no longer listed."""
+    if identity.tenant == ANY_TENANT:
+        return True
+    if identity.source == FROM_FILE:
+        return key not in wanted
+    if identity.source == FROM_EMAIL:
+        home = listed.get(identity.platform, {identity.tenant})
+        return identity.person_id not in same_email or identity.tenant not in home
+    return False
+
+
+def _upsert_people(
+    session: AsyncSession,
+    partnership_id: int,
+    rows: Sequence[PersonRow],
+    people: Iterable[KnownPerson],
+    organisation_ids: Mapping[str, int],
+    now: datetime,
+    adoptable: Callable[[KnownPerson], PersonRow | None],
+) -> list[tuple[PersonRow, KnownPerson]]:
+    """Each person of the file as a row: theirs by handle, someone met under one of their
+    ids (`adoptable`), or new. Name, email and organisation follow the file."""
+    by_handle = {row.handle.lower(): row for row in rows if row.handle is not None}
     declared: list[tuple[PersonRow, KnownPerson]] = []
     for person in people:
-        row = by_handle.get(person.handle.lower()) or _adoptable(person, identities, by_id)
+        row = by_handle.get(person.handle.lower()) or adoptable(person)
         if row is None:
             row = PersonRow(partnership_id=partnership_id, created_at=now)
             session.add(row)
@@ -382,63 +447,59 @@ async def sync_known_people(
         row.organisation_id = organisation_ids[person.organisation_id]
         by_handle[person.handle.lower()] = row
         declared.append((row, person))
-    await session.flush()
-
-    # First give every declared identity to its person (moving it if the file moved it),
-    # then drop the ones their person no longer declares; in that order a user id moved from
-    # one handle to another is reassigned, not deleted and re-inserted in the same flush.
-    wanted_by_person: dict[int, set[tuple[str, str]]] = {}
-    for row, person in declared:
-        wanted = {(i.platform, i.user_id) for i in person.identities}
-        wanted_by_person[row.id] = wanted
-        for key in sorted(wanted):
-            identity = file_identities.get(key)
-            if identity is None:
-                identity = PersonIdentityRow(
-                    partnership_id=partnership_id,
-                    platform=key[0],
-                    tenant=ANY_TENANT,
-                    user_id=key[1],
-                )
-                session.add(identity)
-                file_identities[key] = identity
-            identity.person_id = row.id
-    for key, identity in file_identities.items():
-        owner_wants = wanted_by_person.get(identity.person_id)
-        if owner_wants is not None and key not in owner_wants:
-            await session.delete(identity)
-    await session.flush()
-    await _remove_unlisted(session, [row for row in rows if row.id not in wanted_by_person])
+    return declared
 
 
-async def _remove_unlisted(session: AsyncSession, rows: Sequence[PersonRow]) -> None:
-    """People the file named before and names no more stop being members at once: no
-    organisation (their past reflections keep theirs), no file-declared identity. Their row
-    stays, since reflections refer to it; handle-less people (approved claims) are not the
-    file's to remove."""
-    removed = [row for row in rows if row.handle is not None]
-    for row in removed:
-        row.organisation_id = None
-    if removed:
-        await session.execute(
-            delete(PersonIdentityRow).where(
-                PersonIdentityRow.person_id.in_([row.id for row in removed]),
-                PersonIdentityRow.tenant == ANY_TENANT,
-            )
+def _file_keys(person: KnownPerson, homes: Mapping[str, set[str]]) -> list[tuple[str, str, str]]:
+    """The identities the file's ids give `person`: each id in each recognised tenant."""
+    return [
+        (given.platform, tenant, given.user_id)
+        for given in person.identities
+        for tenant in sorted(homes.get(given.platform, ()))
+    ]
+
+
+async def _homes(
+    session: AsyncSession, partnership_id: int, platforms: Sequence[PlatformTenants]
+) -> dict[str, set[str]]:
+    """Per platform, the workspaces or tenants the partnership recognises: those the file
+    lists, else those where it has a linked channel."""
+    listed = {p.platform: set(p.tenants) for p in platforms}
+    homes = dict(listed)
+    linked = await session.execute(
+        select(ChannelRow.platform, ChannelRow.tenant).where(
+            ChannelRow.partnership_id == partnership_id
         )
-    await session.flush()
+    )
+    for platform, tenant in linked:
+        if platform not in listed:
+            homes.setdefault(platform, set()).add(tenant)
+    return homes
+
+
+def _remove_unlisted(rows: Sequence[PersonRow]) -> None:
+    """People the file named before and names no more stop being members at once: no
+    organisation (their past reflections keep theirs; their file and email identities go
+    with the re-check above). Their row stays, since reflections refer to it; handle-less
+    people (approved claims) are not the file's to remove."""
+    for row in rows:
+        if row.handle is not None:
+            row.organisation_id = None
 
 
 def _adoptable(
-    person: KnownPerson, identities: Sequence[PersonIdentityRow], by_id: Mapping[int, PersonRow]
+    keys: Sequence[tuple[str, str, str]],
+    existing: Mapping[tuple[str, str, str], PersonIdentityRow],
+    by_id: Mapping[int, PersonRow],
 ) -> PersonRow | None:
-    wanted = {(i.platform, i.user_id) for i in person.identities}
-    for identity in identities:
-        owner = by_id.get(identity.person_id)
-        if (
-            owner is not None
-            and owner.handle is None
-            and ((identity.platform, identity.user_id) in wanted)
-        ):
+    """Someone met before the file named them, under one of the file's ids for them."""
+    for key in keys:
+        identity = existing.get(key)
+        owner = None if identity is None else by_id.get(identity.person_id)
+        if owner is not None and owner.handle is None:
             return owner
     return None
+
+
+def _folded(email: str | None) -> str:
+    return (email or "").casefold()

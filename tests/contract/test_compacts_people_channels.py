@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from bot.repositories import UnitOfWorkFactory
-from rituals.compact import KnownPerson, PlatformIdentity
+from rituals.compact import KnownPerson, PlatformIdentity, PlatformTenants
 from rituals.errors import NotFound
 from rituals.refs import ConversationRef, UserRef
-from rituals.stored import ANY_TENANT, StoredCompact
+from rituals.stored import StoredCompact
 from tests.storage.builders import ALICE, BOB, CHANNEL, STRANGER, T0, TENANT, make_compact, slack
 
 
@@ -67,15 +67,17 @@ async def test_a_partnership_is_found_by_slug_with_its_history_oldest_first(
         assert await uow.compacts.versions(first.partnership_id + 99) == []
 
 
-async def test_people_from_the_file_are_found_in_any_tenant(store: UnitOfWorkFactory) -> None:
+async def test_people_from_the_file_are_found_in_their_workspace_only(
+    store: UnitOfWorkFactory,
+) -> None:
     stored, _ = await load(store)
     pid = stored.partnership_id
     async with store.unit_of_work() as uow:
         alice = await uow.people.find(pid, ALICE)
         assert alice is not None and alice.handle == "alice"
         assert alice.display_name == "Alice Adeyemi" and alice.organisation_key == "nhsei"
-        assert alice.identities == (UserRef("slack", ANY_TENANT, "U_ALICE"),)
-        assert await uow.people.find(pid, UserRef("slack", "OTHER", "U_ALICE")) == alice
+        assert alice.identities == (ALICE,)
+        assert await uow.people.find(pid, UserRef("slack", "OTHER", "U_ALICE")) is None
         assert await uow.people.find(pid, STRANGER) is None
         assert await uow.people.find_by_handle(pid, "ALICE") == alice
         assert await uow.people.find_by_handle(pid, "nobody") is None
@@ -122,28 +124,33 @@ async def test_an_identity_linked_moves_to_its_latest_owner(store: UnitOfWorkFac
         assert found is not None and found.id == bob.id
 
 
-async def test_file_identities_are_listed_per_known_tenant(store: UnitOfWorkFactory) -> None:
-    stored, _ = await load(store)
+async def test_file_identities_follow_the_workspaces_recognised(
+    store: UnitOfWorkFactory,
+) -> None:
+    stored, _ = await load(store, platforms=())
     pid = stored.partnership_id
     async with store.unit_of_work() as uow:
-        assert await uow.people.identities(pid) == ()  # no tenant known yet
+        assert await uow.people.identities(pid) == ()  # no workspace recognised yet
         await uow.channels.bind(pid, CHANNEL)
+        await uow.commit()
+    await load(store, platforms=(), env_r1="Reworded")  # the linked workspace counts now
+    async with store.unit_of_work() as uow:
         await uow.people.create(pid, UserRef("slack", "T2", "U_NEW"), "new")
         identities = await uow.people.identities(pid)
         by_handle = await uow.people.identities_for_handles(pid, ["Bob"])
         pinned = await uow.people.identities_for_handles(pid, ["bob"], tenant="T9")
         other_platform = await uow.people.identities_for_handles(pid, ["bob"], platform="teams")
         assert await uow.people.identities_for_handles(pid, []) == ()
-    assert identities == (
-        slack("U_ALICE"),
-        UserRef("slack", "T2", "U_ALICE"),
-        slack("U_BOB"),
-        UserRef("slack", "T2", "U_BOB"),
-        UserRef("slack", "T2", "U_NEW"),
-    )
-    assert by_handle == (slack("U_BOB"), UserRef("slack", "T2", "U_BOB"))
-    assert pinned == (UserRef("slack", "T9", "U_BOB"),)
-    assert other_platform == ()
+        await uow.commit()
+    assert identities == (slack("U_ALICE"), slack("U_BOB"), UserRef("slack", "T2", "U_NEW"))
+    assert by_handle == (slack("U_BOB"),)
+    assert pinned == other_platform == ()
+    listed = (PlatformTenants("slack", ("T2",)),)
+    await load(store, platforms=listed)  # a file listing only T2: the ids move there
+    async with store.unit_of_work() as uow:
+        assert await uow.people.find(pid, ALICE) is None
+        moved = await uow.people.find(pid, UserRef("slack", "T2", "U_ALICE"))
+    assert moved is not None and moved.handle == "alice"
 
 
 async def test_a_reload_adopts_a_newcomer_and_drops_identities_the_file_dropped(

@@ -44,6 +44,8 @@ from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
 from rituals.stored import (
     ANY_TENANT,
+    FROM_EMAIL,
+    FROM_FILE,
     Claim,
     ExportedCallout,
     ExportedReflection,
@@ -86,7 +88,8 @@ class _PersonRow:
 class _Identity:
     person_id: int
     partnership_id: int
-    user: UserRef  # tenant may be ANY_TENANT
+    user: UserRef
+    source: str | None = None  # FROM_FILE, FROM_EMAIL, or None (met)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +264,7 @@ class MemoryCompacts(_Repository):
         t.partnerships[partnership_id] = (compact.slug, compact.name)
         for organisation in compact.organisations:
             t.organisations[(partnership_id, organisation.id)] = organisation.name
-        _sync_known_people(t, partnership_id, compact.people, now)
+        _sync_known_people(t, partnership_id, compact, now)
         latest = _newest_version(t, partnership_id)
         fingerprint = compact.fingerprint()
         if latest is not None and t.versions[latest].fingerprint == fingerprint:
@@ -319,27 +322,40 @@ def _stored_compact(t: _Tables, version_id: int) -> StoredCompact:
     )
 
 
-def _sync_known_people(
-    t: _Tables, partnership_id: int, people: Iterable[KnownPerson], now: datetime
-) -> None:
-    """As `storage.repositories.people.sync_known_people`: upsert by handle, adopt a
-    handle-less person met under a declared identity, move or drop declared identities."""
+def _sync_known_people(t: _Tables, partnership_id: int, compact: Compact, now: datetime) -> None:
+    """As `storage.repositories.people.sync_known_people`: upsert by handle, give the file's
+    ids to their people in the partnership's workspaces, drop identities no longer backed."""
     mine = {pid: row for pid, row in t.people.items() if row.partnership_id == partnership_id}
     by_handle = {row.handle.lower(): pid for pid, row in mine.items() if row.handle is not None}
-    declared_ids = {
-        (i.user.platform, i.user.user_id): iid
-        for iid, i in t.identities.items()
-        if i.partnership_id == partnership_id and i.user.tenant == ANY_TENANT
+    emails_before = {pid: (row.email or "").casefold() for pid, row in mine.items()}
+    same_email: set[int] = set()
+    listed = {p.platform: set(p.tenants) for p in compact.platforms}
+    homes = dict(listed)
+    for channel in t.channels.values():
+        platform = channel.conversation.platform
+        if channel.partnership_id == partnership_id and platform not in listed:
+            homes.setdefault(platform, set()).add(channel.conversation.tenant)
+    existing = {
+        i.user: iid for iid, i in t.identities.items() if i.partnership_id == partnership_id
     }
-    wanted_by_person: dict[int, set[tuple[str, str]]] = {}
-    for person in people:
-        wanted = {(i.platform, i.user_id) for i in person.identities}
-        pid = by_handle.get(person.handle.lower()) or _adoptable(t, partnership_id, wanted)
+    wanted: dict[UserRef, int] = {}
+    for person in compact.people:
+        keys = [
+            UserRef(given.platform, tenant, given.user_id)
+            for given in person.identities
+            for tenant in sorted(homes.get(given.platform, ()))
+        ]
+        owners = [t.identities[existing[k]].person_id for k in keys if k in existing]
+        adoptable = next((o for o in owners if t.people[o].handle is None), None)
+        pid = by_handle.get(person.handle.lower()) or adoptable
         if pid is None:
             pid = t.new_id("people")
             row = _PersonRow(partnership_id, None, person.name, None, now)
         else:
             row = t.people[pid]
+        email = (person.email or "").casefold()
+        if email and email == emails_before.get(pid) and len(compact.people_with_email(email)) == 1:
+            same_email.add(pid)
         t.people[pid] = replace(
             row,
             handle=person.handle,
@@ -348,54 +364,41 @@ def _sync_known_people(
             organisation_key=person.organisation_id,
         )
         by_handle[person.handle.lower()] = pid
-        wanted_by_person[pid] = wanted
-        for platform, user_id in sorted(wanted):
-            iid = declared_ids.get((platform, user_id))
-            if iid is None:
-                iid = t.new_id("identities")
-                declared_ids[(platform, user_id)] = iid
-            t.identities[iid] = _Identity(
-                pid, partnership_id, UserRef(platform, ANY_TENANT, user_id)
+        for identity in person.identities:
+            for tenant in sorted(homes.get(identity.platform, ())):
+                wanted[UserRef(identity.platform, tenant, identity.user_id)] = pid
+    for user, pid in wanted.items():
+        iid = existing.get(user) or t.new_id("identities")
+        t.identities[iid] = _Identity(pid, partnership_id, user, FROM_FILE)
+    for user, iid in existing.items():
+        identity = t.identities[iid]
+        stale = (
+            user.tenant == ANY_TENANT
+            or (identity.source == FROM_FILE and user not in wanted)
+            or (
+                identity.source == FROM_EMAIL
+                and (
+                    identity.person_id not in same_email
+                    or user.tenant not in listed.get(user.platform, {user.tenant})
+                )
             )
-    for key, iid in declared_ids.items():
-        owner_wants = wanted_by_person.get(t.identities[iid].person_id)
-        if owner_wants is not None and key not in owner_wants:
+        )
+        if stale:
             del t.identities[iid]
     # People the file no longer names stop being members (see `_remove_unlisted`).
+    declared = {by_handle[person.handle.lower()] for person in compact.people}
     for pid, row in mine.items():
-        if row.handle is not None and pid not in wanted_by_person:
-            t.people[pid] = replace(row, organisation_key=None)
-            for iid, identity in list(t.identities.items()):
-                if identity.person_id == pid and identity.user.tenant == ANY_TENANT:
-                    del t.identities[iid]
-
-
-def _adoptable(t: _Tables, partnership_id: int, wanted: set[tuple[str, str]]) -> int | None:
-    for identity in t.identities.values():
-        owner = t.people.get(identity.person_id)
-        if (
-            identity.partnership_id == partnership_id
-            and owner is not None
-            and owner.handle is None
-            and (identity.user.platform, identity.user.user_id) in wanted
-        ):
-            return identity.person_id
-    return None
-
-
-def _matches(declared: UserRef, user: UserRef) -> bool:
-    return (declared.platform, declared.user_id) == (user.platform, user.user_id) and (
-        declared.tenant in (user.tenant, ANY_TENANT)
-    )
+        if row.handle is not None and pid not in declared:
+            t.people[pid] = replace(t.people[pid], organisation_key=None)
 
 
 def _person_id(t: _Tables, partnership_id: int, user: UserRef) -> int | None:
     found = sorted(
-        (i.user.tenant == ANY_TENANT, iid, i.person_id)
+        iid
         for iid, i in t.identities.items()
-        if i.partnership_id == partnership_id and _matches(i.user, user)
+        if i.partnership_id == partnership_id and i.user == user
     )
-    return found[0][2] if found else None
+    return t.identities[found[0]].person_id if found else None
 
 
 def _person(t: _Tables, person_id: int) -> Person | None:
@@ -427,7 +430,7 @@ class MemoryPeople(_Repository):
             {
                 i.partnership_id
                 for i in t.identities.values()
-                if _matches(i.user, user) and t.people[i.person_id].organisation_key is not None
+                if i.user == user and t.people[i.person_id].organisation_key is not None
             }
         )
 
@@ -461,7 +464,9 @@ class MemoryPeople(_Repository):
         assert person is not None
         return person
 
-    async def link_identity(self, person_id: int, user: UserRef) -> None:
+    async def link_identity(
+        self, person_id: int, user: UserRef, *, source: str | None = None
+    ) -> None:
         t = await self._uow.tables()
         row = t.people.get(person_id)
         if row is None:
@@ -475,7 +480,7 @@ class MemoryPeople(_Repository):
             None,
         )
         t.identities[existing or t.new_id("identities")] = _Identity(
-            person_id, row.partnership_id, user
+            person_id, row.partnership_id, user, source
         )
 
     async def identities_for_handles(
@@ -500,9 +505,9 @@ class MemoryPeople(_Repository):
             if (t.people[i.person_id].handle or "").lower() in wanted
             and t.people[i.person_id].handle is not None
             and (platform is None or i.user.platform == platform)
+            and (tenant is None or i.user.tenant == tenant)
         ]
-        tenants = None if tenant is None else {p: {tenant} for p in {u.platform for u in chosen}}
-        return _concrete(t, partnership_id, chosen, tenants)
+        return tuple(chosen)
 
     async def identities(self, partnership_id: int) -> tuple[UserRef, ...]:
         t = await self._uow.tables()
@@ -514,7 +519,25 @@ class MemoryPeople(_Repository):
                 if i.partnership_id == partnership_id
             )
         ]
-        return _concrete(t, partnership_id, chosen, None)
+        return tuple(chosen)
+
+    async def home_tenants(self, partnership_id: int, platform: str) -> set[str]:
+        t = await self._uow.tables()
+        return {
+            c.conversation.tenant
+            for c in t.channels.values()
+            if c.partnership_id == partnership_id and c.conversation.platform == platform
+        }
+
+    async def declare_file_ids(
+        self, partnership_id: int, people: Iterable[KnownPerson], platform: str, tenant: str
+    ) -> None:
+        for person in people:
+            row = await self.find_by_handle(partnership_id, person.handle)
+            for identity in person.identities if row is not None else ():
+                if identity.platform == platform and row is not None:
+                    user = UserRef(platform, tenant, identity.user_id)
+                    await self.link_identity(row.id, user, source=FROM_FILE)
 
     async def set_organisation(self, person_id: int, organisation_key: str) -> None:
         t = await self._uow.tables()
@@ -591,34 +614,6 @@ class MemoryMembership(_Repository):
             row, organisation_key=organisation, claimed_organisation_key=None, claimed_at=None
         )
         return claim
-
-
-def _concrete(
-    t: _Tables,
-    partnership_id: int,
-    identities: Sequence[UserRef],
-    tenants: Mapping[str, set[str]] | None,
-) -> tuple[UserRef, ...]:
-    """A declared (`"*"`) identity once per tenant the partnership is known on."""
-    if tenants is None:
-        known: dict[str, set[str]] = {}
-        for channel in t.channels.values():
-            if channel.partnership_id == partnership_id:
-                known.setdefault(channel.conversation.platform, set()).add(
-                    channel.conversation.tenant
-                )
-        for identity in t.identities.values():
-            if identity.partnership_id == partnership_id and identity.user.tenant != ANY_TENANT:
-                known.setdefault(identity.user.platform, set()).add(identity.user.tenant)
-        tenants = known
-    refs: dict[UserRef, None] = {}
-    for user in identities:
-        if user.tenant != ANY_TENANT:
-            refs[user] = None
-            continue
-        for tenant in sorted(tenants.get(user.platform, ())):
-            refs[UserRef(user.platform, tenant, user.user_id)] = None
-    return tuple(refs)
 
 
 # --- channels -----------------------------------------------------------------------------------

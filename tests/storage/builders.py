@@ -12,6 +12,7 @@ from rituals.compact import (
     OrderPolicy,
     Organisation,
     PlatformIdentity,
+    PlatformTenants,
     RitualSettings,
     Role,
     Theme,
@@ -73,6 +74,7 @@ def make_compact(*, slug: str = "nhs-vmi", env_r1: str = ENV_R1, **changes: obje
         ),
         facilitators=("alice",),
         settings=RitualSettings(order=OrderPolicy.AS_GATHERED, turn_timeout_minutes=5),
+        platforms=(PlatformTenants("slack", (TENANT,)),),
     )
     return replace(compact, **changes)  # type: ignore[arg-type]
 

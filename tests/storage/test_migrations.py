@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from rituals.round import events as ev
 from storage.database import Database, make_engine
 from storage.migrate import downgrade, schema_differences, upgrade_async
-from storage.models import Base, ReflectionClauseRow, ReflectionRow
+from storage.models import Base, PersonIdentityRow, ReflectionClauseRow, ReflectionRow
 from tests.storage.builders import ALICE, BOB, T0, add_round, load_compact, started_round, step
 
 HOUR = timedelta(hours=1)
@@ -127,3 +127,39 @@ async def test_clause_links_get_their_reflections_time_when_migrated(database: D
         (BOB.user_id, T0 + HOUR),
     ]
     assert last == {"exc-h1": T0, "env-r1": T0 + HOUR}
+
+
+async def test_identities_for_any_tenant_are_dropped_when_migrated(database: Database) -> None:
+    """Migration 0014: a bare user id stored for any workspace (`*`) no longer names anyone;
+    identities scoped to a workspace stay."""
+    compact = await load_compact(database)
+    url = database.engine.url.render_as_string(hide_password=False)
+    await database.dispose()
+    await asyncio.to_thread(downgrade, url, "0010")
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO person_identities (person_id, partnership_id, platform, tenant,"
+                    " user_id) SELECT person_id, partnership_id, platform, '*', 'U_ANYWHERE'"
+                    " FROM person_identities WHERE user_id = 'U_ALICE'"
+                )
+            )
+    finally:
+        await engine.dispose()
+    await upgrade_async(url)
+
+    async with database.unit_of_work() as uow:
+        anywhere = await uow.people.find(
+            compact.partnership_id, ALICE._replace(user_id="U_ANYWHERE")
+        )
+        rows = (
+            await uow.session.execute(
+                select(
+                    PersonIdentityRow.tenant, PersonIdentityRow.user_id, PersonIdentityRow.source
+                )
+            )
+        ).all()
+    assert anywhere is None
+    assert sorted(rows) == [(ALICE.tenant, "U_ALICE", None), (BOB.tenant, "U_BOB", None)]

@@ -1,41 +1,66 @@
-"""People: found by platform identity (exact tenant, or any tenant when the file says so)."""
+"""People: found by platform identity, each scoped to one workspace or tenant."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
 from rituals.compact import KnownPerson, PlatformIdentity
 from rituals.errors import NotFound
 from rituals.refs import UserRef
+from rituals.stored import FROM_EMAIL
 from storage.database import Database
-from storage.repositories import ANY_TENANT
 from tests.storage.builders import (
     ALICE,
     BOB,
     CHANNEL,
     STRANGER,
     T0,
+    TENANT,
     load_compact,
     make_compact,
 )
 
 
-async def test_a_file_declared_identity_matches_any_tenant(database: Database) -> None:
+async def test_a_file_id_holds_only_in_the_partnerships_own_workspaces(
+    database: Database,
+) -> None:
+    """A bare user id from the file no longer carries a person (a facilitator) into any
+    workspace that installs the app: it holds where the partnership is (`platforms:`)."""
     stored = await load_compact(database)
     async with database.unit_of_work() as uow:
         here = await uow.people.find(stored.partnership_id, ALICE)
         elsewhere = await uow.people.find(stored.partnership_id, ALICE._replace(tenant="T_OTHER"))
         teams = await uow.people.find(stored.partnership_id, ALICE._replace(platform="teams"))
-    assert here is not None and here == elsewhere
+        knowing_elsewhere = await uow.people.partnerships_knowing(ALICE._replace(tenant="T_OTHER"))
+    assert here is not None
     assert (here.handle, here.display_name, here.organisation_key) == (
         "alice",
         "Alice Adeyemi",
         "nhsei",
     )
-    assert here.identities == (ALICE._replace(tenant=ANY_TENANT),)
-    assert teams is None
+    assert here.identities == (ALICE,)
+    assert elsewhere is None and teams is None and knowing_elsewhere == []
+
+
+async def test_with_no_platforms_listed_file_ids_hold_where_a_channel_is_linked(
+    database: Database,
+) -> None:
+    stored = await load_compact(database, make_compact(platforms=()))
+    pid = stored.partnership_id
+    async with database.unit_of_work() as uow:
+        assert await uow.people.find(pid, ALICE) is None  # nowhere yet
+        assert await uow.people.home_tenants(pid, "slack") == set()
+        await uow.channels.bind(pid, CHANNEL)
+        await uow.commit()
+    await load_compact(database, make_compact(platforms=(), env_r1="Reworded"))
+    async with database.unit_of_work() as uow:
+        assert await uow.people.home_tenants(pid, "slack") == {CHANNEL.tenant}
+        found = await uow.people.find(pid, ALICE)
+        assert await uow.people.find(pid, ALICE._replace(tenant="T_OTHER")) is None
+    assert found is not None and found.handle == "alice"
 
 
 async def test_someone_new_is_created_without_an_organisation(database: Database) -> None:
@@ -61,16 +86,31 @@ async def test_created_at_defaults_to_the_database_clock(database: Database) -> 
     assert person.display_name == "Sam"
 
 
-async def test_an_exact_tenant_identity_wins_over_a_file_declared_one(database: Database) -> None:
+async def test_a_reload_drops_email_identities_whose_email_changed(database: Database) -> None:
     stored = await load_compact(database)
     pid = stored.partnership_id
+    by_email = UserRef("slack", TENANT, "U_ALICE_2")
     async with database.unit_of_work() as uow:
-        twin = await uow.people.create(pid, ALICE, "Alice on another workspace", now=T0)
+        alice = await uow.people.find_by_handle(pid, "alice")
+        assert alice is not None
+        await uow.people.link_identity(alice.id, by_email, source=FROM_EMAIL)
         await uow.commit()
+    await load_compact(database, make_compact(env_r1="Reworded"))  # same email: kept
     async with database.unit_of_work() as uow:
-        assert await uow.people.find(pid, ALICE) == twin
-        file_alice = await uow.people.find(pid, ALICE._replace(tenant="T_OTHER"))
-    assert file_alice is not None and file_alice.handle == "alice"
+        assert await uow.people.find(pid, by_email) == await uow.people.get(alice.id)
+    people = make_compact().people
+    moved = (replace(people[0], email="alice@elsewhere.example"), people[1])
+    await load_compact(database, make_compact(people=moved))
+    async with database.unit_of_work() as uow:
+        assert await uow.people.find(pid, by_email) is None  # recognised again when she speaks
+        assert await uow.people.find(pid, ALICE) is not None  # the file's id still holds
+        await uow.people.link_identity(alice.id, by_email, source=FROM_EMAIL)
+        await uow.commit()
+    # Bob is given the same email: it now matches two people, so neither keeps it.
+    shared = (moved[0], replace(people[1], email="Alice@Elsewhere.example"))
+    await load_compact(database, make_compact(people=shared))
+    async with database.unit_of_work() as uow:
+        assert await uow.people.find(pid, by_email) is None
 
 
 async def test_set_organisation_and_unknown_keys(database: Database) -> None:
@@ -178,32 +218,27 @@ async def test_linking_an_identity_is_idempotent(database: Database) -> None:
         with pytest.raises(NotFound):
             await uow.people.link_identity(987654, console)
     assert found is not None and found.id == alice.id
-    assert found.identities == (ALICE._replace(tenant=ANY_TENANT), console)
+    assert found.identities == (ALICE, console)
 
 
-async def test_identities_are_given_the_tenants_the_partnership_is_known_on(
+async def test_identities_are_listed_only_where_they_were_recognised(
     database: Database,
 ) -> None:
-    stored = await load_compact(database)
+    stored = await load_compact(database, make_compact(platforms=()))
     pid = stored.partnership_id
     async with database.unit_of_work() as uow:
-        # Nowhere known yet: a file-declared identity has no concrete tenant to offer.
+        # Nowhere linked yet: the file's ids are no identity anywhere.
         assert await uow.people.identities_for_handles(pid, ["alice"], platform="slack") == ()
         await uow.channels.bind(pid, CHANNEL)
-        await uow.people.create(pid, UserRef("slack", "T_CONNECT", "U_GUEST"), "Guest", now=T0)
+        await uow.people.declare_file_ids(pid, make_compact().people, "slack", CHANNEL.tenant)
+        guest = UserRef("slack", "T_CONNECT", "U_GUEST")
+        await uow.people.create(pid, guest, "Guest", now=T0)  # met: no role, no file person
         await uow.commit()
     async with database.unit_of_work() as uow:
         facilitators = await uow.people.identities_for_handles(pid, ["ALICE"], platform="slack")
-        pinned = await uow.people.identities_for_handles(pid, ["alice"], tenant=CHANNEL.tenant)
+        pinned = await uow.people.identities_for_handles(pid, ["alice"], tenant="T_CONNECT")
         on_teams = await uow.people.identities_for_handles(pid, ["alice"], platform="teams")
         everyone = await uow.people.identities(pid)
-    assert facilitators == (ALICE, ALICE._replace(tenant="T_CONNECT"))
-    assert pinned == (ALICE,)
-    assert on_teams == ()
-    assert set(everyone) == {
-        ALICE._replace(tenant="T_CONNECT"),
-        ALICE,
-        BOB._replace(tenant="T_CONNECT"),
-        BOB,
-        UserRef("slack", "T_CONNECT", "U_GUEST"),
-    }
+    assert facilitators == (ALICE,)
+    assert pinned == on_teams == ()
+    assert set(everyone) == {ALICE, BOB, guest}

@@ -292,19 +292,21 @@ async def test_loading_is_one_statement_and_an_answer_three(database: Database) 
     assert statements[reads:] == ["UPDATE", "INSERT", "INSERT"]
 
 
-async def test_an_exact_tenant_identity_wins_over_the_files_for_the_author(
+async def test_the_author_is_the_person_of_that_exact_workspace(
     database: Database,
 ) -> None:
     compact = await load_compact(database)
     async with database.unit_of_work() as uow:
-        # Someone met on the platform under Alice's user id, in her exact tenant.
-        met = await uow.people.create(compact.partnership_id, ALICE, "Alice (Slack)", now=T0)
+        # Someone met on the platform under Alice's user id, in another workspace.
+        twin = ALICE._replace(tenant="T_OTHER")
+        await uow.people.create(compact.partnership_id, twin, "Alice elsewhere", now=T0)
+        alice = await uow.people.find_by_handle(compact.partnership_id, "alice")
         await uow.commit()
     round_ = step(started_round(), ev.ReflectionSubmitted(ALICE, "l", "v", ()), T0)
     await add_round(database, round_, compact)
     async with database.unit_of_work() as uow:
         person_id = await uow.session.scalar(select(ReflectionRow.person_id))
-    assert person_id == met.id
+    assert alice is not None and person_id == alice.id
 
 
 async def test_a_clause_missing_from_the_rounds_compact_version_is_refused(

@@ -94,10 +94,14 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     hold: asyncio.Event | None = None  # while set but not yet fired, chat.postMessage waits
     held: int = 0  # chat.postMessage calls waiting for `hold`
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)  # users.info, by user id
+    scopes: tuple[str, ...] = ("commands", "chat:write", "users:read", "users:read.email")
+    profiles_rate_limited: int = 0  # users.info calls to answer with 429 first
 
     async def start(self) -> FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self._handle)
+        app.router.add_get("/api/{method}", self._handle)  # users.info and other readers
         app.router.add_get("/socket", self._socket)
         app.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
@@ -113,6 +117,13 @@ class FakeSlack:
             await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def person(self, user_id: str, email: str | None, *, team: str = TEAM, name: str = "") -> None:
+        """Someone `users.info` knows, with the email in their profile (None: none shown)."""
+        profile: dict[str, Any] = {"real_name": name or user_id, "display_name": name}
+        if email is not None:
+            profile["email"] = email
+        self.users[user_id] = {"id": user_id, "team_id": team, "name": name, "profile": profile}
 
     def rate_limit(self, count: int, *, retry_after: int = 1) -> None:
         """Answer the next `count` posting calls with 429 and `Retry-After`."""
@@ -208,6 +219,14 @@ class FakeSlack:
                 status=429,
                 headers={"Retry-After": str(self.retry_after)},
             )
+        if method == "users.info" and self.profiles_rate_limited:
+            self.profiles_rate_limited -= 1
+            self.calls.append(Call(method, args, 429))
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"},
+                status=429,
+                headers={"Retry-After": str(self.retry_after)},
+            )
         if self.hold is not None and method == "chat.postMessage":
             self.held += 1
             self.changed.set()
@@ -218,7 +237,7 @@ class FakeSlack:
             body = self._answer(method, args)
         finally:
             self.changed.set()
-        return web.json_response(body)
+        return web.json_response(body, headers={"X-OAuth-Scopes": ",".join(self.scopes)})
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -279,6 +298,16 @@ class FakeSlack:
             view.update(id=old["id"], hash=old["hash"] + "+", trigger_id=old["trigger_id"])
             self.views[args["view_id"]] = view
             return {"ok": True, "view": view}
+        if method == "users.info":  # Tier 4; the email only with users:read.email
+            if "users:read" not in self.scopes:
+                return {"ok": False, "error": "missing_scope", "needed": "users:read"}
+            found = self.users.get(args.get("user", ""))
+            if found is None:
+                return {"ok": False, "error": "user_not_found"}
+            if "users:read.email" not in self.scopes:
+                profile = {k: v for k, v in found["profile"].items() if k != "email"}
+                found = {**found, "profile": profile}
+            return {"ok": True, "user": found}
         if method == "views.publish":
             self.homes[args["user_id"]] = _json(args["view"])
             return {"ok": True}
@@ -353,12 +382,12 @@ class SlackPeople:
             return reply.status, await reply.text()
 
     async def command(
-        self, user: str, text: str, *, channel: str, name: str | None = None
+        self, user: str, text: str, *, channel: str, name: str | None = None, team: str = TEAM
     ) -> tuple[int, str]:
         body = urllib.parse.urlencode(
             {
                 "token": "legacy",
-                "team_id": TEAM,
+                "team_id": team,
                 "team_domain": "partners",
                 "channel_id": channel,
                 "channel_name": "partnership",

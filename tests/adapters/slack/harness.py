@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,10 +49,19 @@ class SlackWorld:
 
 @asynccontextmanager
 async def slack_world(
-    database: Database, folder: Path, *, max_queued_work: int = 200
+    database: Database,
+    folder: Path,
+    *,
+    max_queued_work: int = 200,
+    compact: Path | None = None,
+    emails: Mapping[str, str | None] | None = None,
+    link: bool = True,
 ) -> AsyncIterator[SlackWorld]:
-    """Serve the bot's Slack endpoint on 127.0.0.1 and link #partners to the compact."""
+    """Serve the bot's Slack endpoint on 127.0.0.1 and link #partners to the compact (by
+    default the example with a Slack id for each person; `emails`: profiles by user id)."""
     fake = await FakeSlack().start()
+    for user_id, email in (emails or {}).items():
+        fake.person(user_id, email)
     clock = ManualClock()
     retry_waits: list[float] = []
 
@@ -83,7 +92,7 @@ async def slack_world(
         secret=SECRET,
         metrics=metrics,
     )
-    await load_compact_file(wiring.services, compact_with_slack_ids(folder))
+    await load_compact_file(wiring.services, compact or compact_with_slack_ids(folder))
     runner = web.AppRunner(
         build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
         access_log=None,
@@ -97,9 +106,10 @@ async def slack_world(
         async with ClientSession() as session:
             people = SlackPeople(f"{base_url}/slack/events", SIGNING_SECRET, session)
             world = SlackWorld(fake, people, wiring, clock, base_url, retry_waits)
-            status, _ = await people.command(ALICE, "link nhs-vmi", channel=CHANNEL)
-            assert status == 200
-            await fake.wait_for(lambda: fake.in_channel(CHANNEL), what="the link notice")
+            if link:
+                status, _ = await people.command(ALICE, "link nhs-vmi", channel=CHANNEL)
+                assert status == 200
+                await fake.wait_for(lambda: fake.in_channel(CHANNEL), what="the link notice")
             yield world
     finally:
         await runner.cleanup()

@@ -93,6 +93,7 @@ def _buttons(node: Any) -> list[dict[str, Any]]:
 @dataclass
 class FakeConnector:
     members: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    profiles: dict[str, dict[str, str]] = field(default_factory=dict)  # member look-up, by id
     calls: list[Call] = field(default_factory=list)
     failures: list[int] = field(default_factory=list)  # statuses for the next sends
     hold: asyncio.Event | None = None  # while set but not yet fired, sends wait for it
@@ -165,6 +166,12 @@ class FakeConnector:
             return web.json_response({"id": call.new_id})
         if len(rest) >= 2 and rest[1] == "pagedmembers":
             return web.json_response({"members": self.members.get(rest[0].split(";")[0], [])})
+        if len(rest) == 3 and rest[1] == "members" and request.method == "GET":
+            found = self.profiles.get(rest[2])
+            if found is None:
+                call.status = 404
+                return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, 404)
+            return web.json_response({"id": rest[2], **found})
         if len(rest) >= 2 and rest[1] == "activities":
             if self.failures:
                 call.status = self.failures.pop(0)

@@ -75,6 +75,7 @@ class People:
         conversation: str,
         kind: str,
         activity_type: str = "message",
+        tenant: str = TENANT,
         **extra: Any,
     ) -> dict[str, Any]:
         return {
@@ -88,11 +89,11 @@ class People:
             "conversation": {
                 "id": conversation,
                 "conversationType": kind,
-                "tenantId": TENANT,
+                "tenantId": tenant,
                 **({"isGroup": True} if kind != "personal" else {}),
             },
             "channelData": {
-                "tenant": {"id": TENANT},
+                "tenant": {"id": tenant},
                 **({"team": {"id": TEAM}, "channel": {"id": CHANNEL}} if kind == "channel" else {}),
             },
             "locale": "en-GB",
@@ -125,6 +126,7 @@ class People:
         thread: str | None = None,
         channel: str = CHANNEL,
         kind: str = "channel",
+        tenant: str = TENANT,
     ) -> dict[str, Any]:
         """`@Compact <words> @person…` posted in a channel (a new post unless `thread`)."""
         activity_id = self.new_id()
@@ -142,7 +144,13 @@ class People:
             for m in mentions
         ]
         return self.activity(
-            user, conversation=conversation, kind=kind, id=activity_id, text=text, entities=entities
+            user,
+            conversation=conversation,
+            kind=kind,
+            id=activity_id,
+            text=text,
+            entities=entities,
+            tenant=tenant,
         )
 
     async def command(self, user: str, words: str, **options: Any) -> tuple[int, Any]:
@@ -259,6 +267,7 @@ async def teams_world(
     link: bool = True,
     server: TeamsServer | None = None,
     headers: dict[str, str] | None = None,
+    compact: Path | None = None,
 ) -> AsyncIterator[TeamsWorld]:
     """Serve the bot's Teams endpoint on 127.0.0.1; alice (a facilitator) links the channel.
 
@@ -284,7 +293,7 @@ async def teams_world(
         database=database,
         secret=SECRET,
     )
-    await load_compact_file(wiring.services, compact_with_teams_ids(folder))
+    await load_compact_file(wiring.services, compact or compact_with_teams_ids(folder))
     runner = web.AppRunner(
         build_web_app(wiring.app, [server], maintenance=wiring.maintenance, tick_every=None),
         access_log=None,
