@@ -361,9 +361,11 @@ class RoundService:
         """The reflection form for `actor` (Slack modal, Teams card, console prompts)."""
         async with self._services.database.unit_of_work() as uow:
             channel = conversation.in_thread(None)
-            # An edit may follow the close (for a while): the last round here, open or not.
-            last = uow.rounds.latest_in(channel) if edit else uow.rounds.open_in(channel)
-            stored = await (uow.rounds.get(round_id) if round_id else last)
+            if round_id:
+                stored = await uow.rounds.get(round_id)
+            else:  # an edit may follow the close (for a while): the last round here
+                last = uow.rounds.latest_in if edit else uow.rounds.open_in
+                stored = await last(channel)
             compact = (
                 (await self._services.compact_version(uow, stored.compact_version_id)).compact
                 if stored is not None and (edit or not stored.round.is_closed)

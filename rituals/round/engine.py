@@ -423,7 +423,7 @@ def _withdraw(round_: Round, event: ev.ReflectionWithdrawn, now: datetime) -> De
     if existing is None:
         return _reject(round_, event.by, fx.Rejection.NOTHING_TO_EDIT)
     if existing.withdrawn_at is not None:
-        return Decision(round_)  # withdrawn already: a repeat changes nothing
+        return _reject(round_, event.by, fx.Rejection.WITHDRAWN)
     erased = replace(existing, learned="", valued="", clause_ids=(), withdrawn_at=now)
     return Decision(
         _with_reflection(round_, erased),
