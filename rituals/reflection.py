@@ -45,3 +45,5 @@ class ReflectionRecord:
     valued: str
     clause_ids: tuple[str, ...]
     recorded_at: datetime
+    edited_at: datetime | None = None
+    """When its author last changed it, so what shows it can mark it as edited."""

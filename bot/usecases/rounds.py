@@ -9,7 +9,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import words
 from bot.messages import Form, Inline, Message
@@ -379,19 +379,9 @@ class RoundService:
             await self._services.tell(actor.user, views.notice(reason), near=conversation)
             return None
         existing = stored.round.reflection_of(actor.user)
-        if stored.round.attendee(actor.user) is None:
-            await self._services.tell(
-                actor.user, views.rejection(Rejection.NOT_ATTENDEE), near=conversation
-            )
-            return None
-        refused = change_refused(stored.round, actor.user, self._services.clock.now())
-        if edit and refused is not None:
-            await self._services.tell(actor.user, views.rejection(refused), near=conversation)
-            return None
-        if not edit and existing is not None:
-            await self._services.tell(
-                actor.user, views.rejection(Rejection.ALREADY_ANSWERED), near=conversation
-            )
+        refusal = _form_refused(stored.round, actor.user, self._services.clock.now(), edit=edit)
+        if refusal is not None:
+            await self._services.tell(actor.user, views.rejection(refusal), near=conversation)
             return None
         if not edit:
             await self._mark_answering(actor, stored.round.id)
@@ -744,6 +734,18 @@ def _answer_by(actor: Actor, text: str) -> EventFor:
         return ev.ReflectionSubmitted(actor.user, text, "", cited)
 
     return event_for
+
+
+def _form_refused(round_: Round, user: UserRef, now: datetime, *, edit: bool) -> Rejection | None:
+    """Why the answer form (or the edit form, until 24 hours after the close) would only be
+    refused: said at once, rather than after it is filled in."""
+    if edit:
+        return change_refused(round_, user, now)
+    if round_.attendee(user) is None:
+        return Rejection.NOT_ATTENDEE
+    if round_.reflection_of(user) is not None:
+        return Rejection.ALREADY_ANSWERED
+    return None
 
 
 def _timeout(turn_no: int) -> EventFor:

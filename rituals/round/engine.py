@@ -211,12 +211,10 @@ def _change_closed(
     now: datetime,
 ) -> Decision:
     """A reflection changed after the close: the summary already posted is redrawn."""
-    if round_.cancelled:
+    if round_.cancelled:  # started by mistake: nothing of it is shown anywhere
         return _reject(round_, event.by, fx.Rejection.ROUND_CLOSED)
     if isinstance(event, ev.ReflectionHidden):
         decision = _hide(round_, event, now)
-    elif change_refused(round_, event.by, now) is fx.Rejection.CHANGE_TOO_LATE:
-        return _reject(round_, event.by, fx.Rejection.CHANGE_TOO_LATE)
     elif isinstance(event, ev.ReflectionEdited):
         decision = _edit(round_, event, now)
     else:
@@ -393,10 +391,9 @@ def _settle(round_: Round, now: datetime, effects: tuple[fx.RoundEffect, ...]) -
 
 def _edit(round_: Round, event: ev.ReflectionEdited, now: datetime) -> Decision:
     existing = round_.reflection_of(event.by)
-    if existing is None:
-        return _reject(round_, event.by, fx.Rejection.NOTHING_TO_EDIT)
-    if existing.withdrawn_at is not None:
-        return _reject(round_, event.by, fx.Rejection.WITHDRAWN)
+    refused = change_refused(round_, event.by, now)
+    if existing is None or refused is not None:
+        return _reject(round_, event.by, refused or fx.Rejection.NOTHING_TO_EDIT)
     checked = _validated(round_, event.by, event.learned, event.valued, event.clause_ids)
     if isinstance(checked, fx.Rejected):
         return Decision(round_, (checked,))
@@ -420,10 +417,9 @@ def _withdraw(round_: Round, event: ev.ReflectionWithdrawn, now: datetime) -> De
     """The author takes their reflection back; its words are erased, not just hidden (they
     still count as having spoken, so they are not asked again)."""
     existing = round_.reflection_of(event.by)
-    if existing is None:
-        return _reject(round_, event.by, fx.Rejection.NOTHING_TO_EDIT)
-    if existing.withdrawn_at is not None:
-        return _reject(round_, event.by, fx.Rejection.WITHDRAWN)
+    refused = change_refused(round_, event.by, now)
+    if existing is None or refused is not None:
+        return _reject(round_, event.by, refused or fx.Rejection.NOTHING_TO_EDIT)
     erased = replace(existing, learned="", valued="", clause_ids=(), withdrawn_at=now)
     return Decision(
         _with_reflection(round_, erased),

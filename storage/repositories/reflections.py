@@ -207,6 +207,7 @@ def _as_records(
             valued=valued,
             clause_ids=clauses.get(reflection_id, ()),
             recorded_at=submitted_at,
+            edited_at=edited_at,
         )
         for (
             reflection_id,
@@ -216,6 +217,7 @@ def _as_records(
             learned,
             valued,
             submitted_at,
+            edited_at,
         ) in rows
     ]
 
@@ -242,6 +244,7 @@ def _records_statement(
             ReflectionRow.learned,
             ReflectionRow.valued,
             ReflectionRow.submitted_at,
+            ReflectionRow.edited_at,
         )
         .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
         # Someone who said which organisation they represent only after answering still

@@ -252,6 +252,7 @@ async def test_withdrawn_and_hidden_reflections_stay_out_of_every_read_but_the_e
     for person, words in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol")):
         round_ = step(round_, ev.ReflectionSubmitted(person, words, "", ("env-r1",)), T0)
     assert round_.is_closed  # the last answer closed it
+    round_ = step(round_, ev.ReflectionEdited(ALICE, "alice, edited", "", ("env-r1",)), T0 + MINUTE)
     round_ = step(round_, ev.ReflectionWithdrawn(BOB), T0 + 2 * MINUTE)
     round_ = step(round_, ev.ReflectionHidden(ALICE, CAROL), T0 + 3 * MINUTE)
     async with store.unit_of_work() as uow:
@@ -264,10 +265,10 @@ async def test_withdrawn_and_hidden_reflections_stay_out_of_every_read_but_the_e
         exported = await uow.reflections.export_rows(saved.partnership_id)
         last = await uow.rounds.latest_in(CHANNEL)
         quiet = await uow.reflections.clause_last_mentioned(saved.partnership_id)
-    assert [r.learned for r in period] == ["alice"]
+    assert [(r.learned, r.edited_at) for r in period] == [("alice, edited", T0 + MINUTE)]
     assert mine == []
     assert [(r.learned, r.hidden_at) for r in exported] == [
-        ("alice", None),
+        ("alice, edited", None),
         ("carol", T0 + 3 * MINUTE),
     ]
     assert last is not None and last.round == round_ and last.summary_id == "summary-ts"

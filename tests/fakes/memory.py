@@ -856,6 +856,7 @@ def _record(t: _Tables, row: _ReflectionRow) -> ReflectionRecord:
         valued=reflection.valued,
         clause_ids=reflection.clause_ids,
         recorded_at=reflection.submitted_at,
+        edited_at=reflection.edited_at,
     )
 
 
