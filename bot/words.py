@@ -73,6 +73,13 @@ REFLECTION_HIDDEN_END: Final = (
     " no longer shows in the round's summary or the digest. It is kept for the record, "
     "marked as hidden in the export; to show it again, `/compact reflection unhide @name`."
 )
+REFLECTION_HIDDEN_TO_AUTHOR: Final = (
+    "A facilitator has hidden your reflection in this round from the summary and the digest; "
+    "it is kept for the record. If you would like it shown again, talk to them."
+)
+REFLECTION_SHOWN_TO_AUTHOR: Final = (
+    "Your reflection in this round is shown again in the summary and the digest."
+)
 REFLECTION_SHOWN: Final = "Shown again: the reflection of "
 REFLECTION_SHOWN_END: Final = " is back in the round's summary and the digest."
 REFLECTION_HOW: Final = (

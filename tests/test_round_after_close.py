@@ -65,7 +65,7 @@ def test_a_change_after_the_close_redraws_the_summary_and_the_summary_leaves_it_
     # Hiding again changes nothing but says so; a withdrawn one cannot be hidden.
     again = decide(hidden, ev.ReflectionHidden(ALICE, CAROL), T0 + 3 * MINUTE)
     assert again.round is hidden and again.effects == (
-        fx.VisibilityChanged(closed.id, ALICE, CAROL, True),
+        fx.VisibilityChanged(closed.id, ALICE, CAROL, True, changed=False),
     )
     assert refusal(hidden, ev.ReflectionHidden(ALICE, BOB), 3 * MINUTE) is Rejection.NO_REFLECTION
     assert refusal(hidden, ev.ReflectionEdited(BOB, "back", ""), MINUTE) is Rejection.WITHDRAWN

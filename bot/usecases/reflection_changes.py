@@ -41,6 +41,13 @@ async def carry_out_change(
             )
             message = views.with_people(before, (effect.person,), names, after)
             await services.tell(effect.to, message, near=near)
+            if effect.person != effect.to and effect.changed:  # no moderation in silence
+                told = (
+                    words.REFLECTION_HIDDEN_TO_AUTHOR
+                    if effect.hidden
+                    else words.REFLECTION_SHOWN_TO_AUTHOR
+                )
+                await services.tell(effect.person, views.notice(told), near=near)
         case fx.SummaryChanged():
             await _redraw_summary(services, round_, compact, names, summary_id)
         case _:

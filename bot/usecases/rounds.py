@@ -373,9 +373,8 @@ class RoundService:
             )
         # Told after the transaction: no connection is held while a platform is called.
         if stored is None or compact is None:
-            reason = (
-                words.NO_OPEN_ROUND if stored is None else words.REJECTION[Rejection.ROUND_CLOSED]
-            )
+            missing = words.NO_ROUND_YET if edit else words.NO_OPEN_ROUND
+            reason = missing if stored is None else words.REJECTION[Rejection.ROUND_CLOSED]
             await self._services.tell(actor.user, views.notice(reason), near=conversation)
             return None
         existing = stored.round.reflection_of(actor.user)

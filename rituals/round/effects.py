@@ -83,6 +83,8 @@ class VisibilityChanged:
     to: UserRef
     person: UserRef
     hidden: bool
+    changed: bool = True
+    """False when it was so already (nothing changed, so its author is not told again)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -434,10 +434,11 @@ def _hide(round_: Round, event: ev.ReflectionHidden, now: datetime) -> Decision:
     existing = round_.reflection_of(event.person)
     if existing is None or existing.withdrawn_at is not None:
         return _reject(round_, event.by, fx.Rejection.NO_REFLECTION, about=event.person)
-    told = fx.VisibilityChanged(round_.id, event.by, event.person, event.hidden)
-    if (existing.hidden_at is not None) == event.hidden:
-        return Decision(round_, (told,))  # already so: say so, change nothing
+    if (existing.hidden_at is not None) == event.hidden:  # already so: say so, change nothing
+        told = fx.VisibilityChanged(round_.id, event.by, event.person, event.hidden, changed=False)
+        return Decision(round_, (told,))
     changed = replace(existing, hidden_at=now if event.hidden else None)
+    told = fx.VisibilityChanged(round_.id, event.by, event.person, event.hidden)
     return Decision(_with_reflection(round_, changed), (told,))
 
 

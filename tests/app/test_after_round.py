@@ -83,12 +83,14 @@ async def test_a_facilitator_hides_a_reflection_kept_and_marked_for_the_record(
     chat.clock.advance(timedelta(days=3))  # no time limit for facilitators
     out = await chat.play("@alice: /compact reflection hide @carol")
     assert "Hidden: the reflection of @carol" in chat.private("alice", out)
+    assert "A facilitator has hidden your reflection" in chat.private("carol", out)
     assert "The regulator listened" not in chat.channel(out)
     assert "The regulator listened" not in await digest_learnings(chat)
     [hidden] = [r for r in await reflections(memory) if r.learned == "The regulator listened"]
     assert hidden.hidden_at is not None
     out = await chat.play("@alice: /compact reflection unhide @carol")
     assert "Shown again" in chat.private("alice", out)
+    assert "Your reflection in this round is shown again" in chat.private("carol", out)
     assert "The regulator listened" in chat.channel(out)
     out = await chat.play("@alice: /compact reflection hide @dan\n@alice: /compact reflection")
     told = chat.private("alice", out)
@@ -98,9 +100,11 @@ async def test_a_facilitator_hides_a_reflection_kept_and_marked_for_the_record(
 
 async def test_no_round_yet_and_help_lists_the_command(memory: MemoryDatabase) -> None:
     chat = await open_chat(memory)
-    out = await chat.play("@bob: /compact reflection withdraw\n@bob: /compact help")
+    out = await chat.play(
+        "@bob: /compact reflection withdraw\n@bob: /compact edit\n@bob: /compact help"
+    )
     told = chat.private("bob", out)
-    assert "There has been no reflection round here yet" in told
+    assert told.count("There has been no reflection round here yet") == 2
     assert "`/compact reflection withdraw`" in told
 
 
