@@ -152,6 +152,7 @@ ANSWER_CUT_OFF: Final = (
     "(within 2 minutes) and it is still kept; after that it cannot be."
 )
 LATE_REFLECTION_KEPT: Final = "Added after the round closed: "
+LATE_REFLECTION_WHERE: Final = "'s reflection, now in the round's summary."
 STATUS_NONE: Final = "There is no reflection round open here."
 STATUS_GATHERING: Final = "A round is gathering here. "
 STATUS_RUNNING: Final = "A round is open here. "

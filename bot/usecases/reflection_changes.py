@@ -11,6 +11,7 @@ from bot.services import Services
 from bot.views import rounds as views
 from bot.views.names import Names
 from rituals.compact import Compact
+from rituals.refs import UserRef
 from rituals.round import Rejection, Round
 from rituals.round import effects as fx
 
@@ -68,6 +69,28 @@ async def _redraw_summary(
     await gateway.update(
         round_.conversation, summary_id, views.summary(round_.summary(), compact, names)
     )
+
+
+async def share_late(
+    services: Services,
+    round_: Round,
+    *,
+    compact: Compact,
+    names: Names,
+    summary_id: str | None,
+    person: UserRef,
+) -> None:
+    """A reflection kept after the close: the summary redrawn with it (or posted, and
+    remembered, when nothing had been shared), then a note under it saying whose it is."""
+    gateway = services.gateway(round_.conversation.platform)
+    if summary_id is not None:
+        await _redraw_summary(services, round_, compact, names, summary_id)
+    else:
+        posted = await gateway.post(
+            round_.conversation, views.summary(round_.summary(), compact, names)
+        )
+        await remember_summary(services, round_.id, posted)
+    await gateway.post(round_.conversation, views.late_note(person, names))
 
 
 def refusal_about_someone(effect: fx.Rejected, names: Names) -> Message | None:

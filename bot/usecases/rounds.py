@@ -33,6 +33,7 @@ from bot.usecases.reflection_changes import (
     carry_out_change,
     refusal_about_someone,
     remember_summary,
+    share_late,
 )
 from bot.views import rounds as views
 from bot.views.names import mention
@@ -687,13 +688,15 @@ class RoundService:
                     effect.person, views.notice(words.ANSWER_CUT_OFF.format(until=until)), near=near
                 )
             case fx.LateReflectionKept():
-                reflection = round_.reflection_of(effect.person)
                 await tell(effect.person, views.notice(words.ACK_LATE_REFLECTION), near=near)
-                if reflection is not None:
-                    thread = round_.conversation.in_thread(header.message_id)
-                    gateway = self._services.gateway(round_.conversation.platform)
-                    message = views.late_reflection(reflection, outcome.place.compact, names)
-                    await gateway.post(thread, message)
+                await share_late(
+                    self._services,
+                    round_,
+                    compact=outcome.place.compact,
+                    names=names,
+                    summary_id=outcome.summary_id,
+                    person=effect.person,
+                )
 
 
 @dataclass

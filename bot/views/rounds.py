@@ -246,12 +246,18 @@ def with_people(before: str, users: tuple[UserRef, ...], names: Names, after: st
     return Message(plain, (Paragraph(parts),))
 
 
-def late_reflection(reflection: Reflection, compact: Compact, names: Names) -> Message:
-    """A reflection kept after the summary went out (begun before the end, sent in time)."""
-    block = _reflection_block(reflection, compact, names)
+def late_note(person: UserRef, names: Names) -> Message:
+    """Under the summary: someone's reflection was kept after the round closed (begun before
+    the end, sent in time). Its words are in the summary, redrawn, not here: a message of its
+    own could not be taken back if they withdrew it."""
+    name = names.get(person, person.user_id)
     return Message(
-        f"{words.LATE_REFLECTION_KEPT}{names.get(reflection.author, reflection.author.user_id)}",
-        (Paragraph((words.LATE_REFLECTION_KEPT, *block.parts)),),
+        f"{words.LATE_REFLECTION_KEPT}@{name}{words.LATE_REFLECTION_WHERE}",
+        (
+            Paragraph(
+                (words.LATE_REFLECTION_KEPT, mention(person, names), words.LATE_REFLECTION_WHERE)
+            ),
+        ),
     )
 
 

@@ -120,3 +120,32 @@ async def test_skip_for_someone_not_in_the_round_gives_the_command_that_adds_the
         in told
     )
     assert "To add them, type: /compact add @dan" in told
+
+
+async def test_a_late_reflection_lives_in_the_summary_so_a_withdrawal_takes_it_back(
+    memory: MemoryDatabase,
+) -> None:
+    chat = await open_chat(memory)
+    await chat.play(
+        """
+@alice: /compact reflect @alice @bob @carol
+@alice: Early warning made it easy
+@alice:
+@alice:
+@bob: /compact answer
+@bob: What I learned while the round ended
+@alice: /compact end
+@alice: /compact end
+"""
+    )
+    out = await chat.play("@bob: Valued the candour\n@bob:")
+    channel = chat.channel(out)
+    # The summary is redrawn with it; the note under it names whose, not what they said.
+    assert "“What I learned while the round ended”" in channel
+    note = next(line for line in channel.splitlines() if "Added after the round closed" in line)
+    assert note.endswith(
+        "Added after the round closed: @bob's reflection, now in the round's summary."
+    )
+    out = await chat.play("@bob: /compact reflection withdraw")
+    redrawn = chat.channel(out)
+    assert "What I learned" not in redrawn and "Early warning made it easy" in redrawn
