@@ -38,6 +38,7 @@ DEFERRED_ACTIONS: Final = frozenset(
         actions.ROUND_SKIP,
         actions.ROUND_NEXT,
         actions.ROUND_END,
+        actions.ROUND_WITHDRAW,
     }
 )
 # Call-out commands: handled before their acknowledgement, so no inbox row ever ties a

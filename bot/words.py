@@ -62,6 +62,40 @@ ACK_REFLECTION_EARLY: Final = (
 )
 ACK_REFLECTION_EDITED: Final = "Your reflection is updated."
 BUTTON_EDIT: Final = "Edit my reflection"
+BUTTON_WITHDRAW_REFLECTION: Final = "Withdraw it"
+# --- changing a reflection after the round (the brief, 4.2) ---------------------------------
+ACK_REFLECTION_WITHDRAWN: Final = (
+    "Your reflection is withdrawn: its words are erased, and it no longer appears in the "
+    "round's summary or the digest."
+)
+REFLECTION_HIDDEN: Final = "Hidden: the reflection of "
+REFLECTION_HIDDEN_END: Final = (
+    " no longer shows in the round's summary or the digest. It is kept for the record, "
+    "marked as hidden in the export; to show it again, `/compact reflection unhide @name`."
+)
+REFLECTION_HIDDEN_TO_AUTHOR: Final = (
+    "A facilitator has hidden your reflection in this round from the summary and the digest; "
+    "it is kept for the record. If you would like it shown again, talk to them."
+)
+REFLECTION_SHOWN_TO_AUTHOR: Final = (
+    "Your reflection in this round is shown again in the summary and the digest."
+)
+REFLECTION_SHOWN: Final = "Shown again: the reflection of "
+REFLECTION_SHOWN_END: Final = " is back in the round's summary and the digest."
+REFLECTION_HOW: Final = (
+    "Your own reflection in the last round here: `/compact edit` to change it, "
+    "`/compact reflection withdraw` to take it back (both until 24 hours after the round "
+    "closes). Facilitators: `/compact reflection hide @name` keeps someone's reflection out "
+    "of the summary and the digest; `/compact reflection unhide @name` shows it again."
+)
+NO_ROUND_YET: Final = (
+    "There has been no reflection round here yet, so there is no reflection to change."
+)
+EDITED_MARK: Final = " (edited)"
+NOT_IN_ROUND_ADD: Final = " isn't in this round, so nothing was changed. To add them, type: "
+NO_REFLECTION_OF: Final = (
+    " has no reflection in this round to hide or show, so nothing was changed."
+)
 
 REJECTION: Final[dict[Rejection, str]] = {
     Rejection.ROUND_CLOSED: "That round has closed, so nothing was changed. "
@@ -75,7 +109,7 @@ REJECTION: Final[dict[Rejection, str]] = {
     Rejection.ALREADY_ANSWERED: "You've already shared your reflection in this round. "
     "Use `/compact edit` to change it.",
     Rejection.NOTHING_TO_EDIT: "You haven't shared a reflection in this round yet; "
-    "answer first, then you can edit it until the round closes.",
+    "answer first, then you can edit or withdraw it until 24 hours after the round closes.",
     Rejection.UNKNOWN_CLAUSE: "These clause ids aren't in the compact: {detail}. "
     "Use `/compact show` to see the clause ids.",
     Rejection.INVALID_TEXT: "{detail}",
@@ -86,6 +120,12 @@ REJECTION: Final[dict[Rejection, str]] = {
     Rejection.INVALID_ORDER: "The new order must list exactly the people still waiting.",
     Rejection.ANSWER_TOO_LATE: "The round closed more than 2 minutes before you sent your "
     "answer, so it was not kept. If it matters, share it with the facilitator directly.",
+    Rejection.CHANGE_TOO_LATE: "A reflection can be edited or withdrawn until 24 hours after "
+    "its round closes; that time has passed, so nothing was changed. A facilitator can still "
+    "hide it from the summary and the digest.",
+    Rejection.WITHDRAWN: "You withdrew your reflection in this round, so there is nothing "
+    "left to change.",
+    Rejection.NO_REFLECTION: "They have no reflection in this round to hide or show.",
 }
 STILL_WAITING: Final = "Still waiting: "
 ORDER_CHANGED: Final = "Done — the new speaking order: "
@@ -112,6 +152,7 @@ ANSWER_CUT_OFF: Final = (
     "(within 2 minutes) and it is still kept; after that it cannot be."
 )
 LATE_REFLECTION_KEPT: Final = "Added after the round closed: "
+LATE_REFLECTION_WHERE: Final = "'s reflection, now in the round's summary."
 STATUS_NONE: Final = "There is no reflection round open here."
 STATUS_GATHERING: Final = "A round is gathering here. "
 STATUS_RUNNING: Final = "A round is open here. "
@@ -405,13 +446,17 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "add": "`/compact add @x` — facilitators: add someone to the round",
     "start": "`/compact start` — facilitators: begin the round once people have gathered",
     "answer": "`/compact answer` — give your reflection now (out of turn too)",
-    "edit": "`/compact edit` — change your reflection while the round is open",
+    "edit": "`/compact edit` — change your reflection, until 24 hours after the round closes",
     "pass": "`/compact pass` (or just `pass`) — pass your turn",
     "skip": "`/compact skip [@x]` — facilitators: skip whoever's turn it is (or @x)",
     "next": "`/compact next` — facilitators: move on to the next person",
     "order": "`/compact order @x @y` — facilitators: who speaks next, in this order",
     "end": "`/compact end` — facilitators: close the round and post the summary",
     "status": "`/compact status` — the round open here: who has spoken, who is next",
+    "reflection": "`/compact reflection withdraw` — take your reflection in the last round "
+    "here back (until 24 hours after it closes); facilitators: `/compact reflection "
+    "hide|unhide @x` — keep a reflection out of the summary and the digest (kept, marked, "
+    "in the export), or show it again",
     "cancel": "`/compact cancel` — facilitators: close a round started by mistake, "
     "without posting a summary",
     "callout": "`/compact callout` — privately call out a behaviour that didn't match the "

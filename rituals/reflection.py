@@ -20,6 +20,15 @@ class Reflection:
     submitted_at: datetime
     turn_no: int | None = None
     edited_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    """Withdrawn by its author: its words are erased; it shows nowhere."""
+    hidden_at: datetime | None = None
+    """Hidden by a facilitator: kept for the record, out of the summary and the digest."""
+
+    @property
+    def shown(self) -> bool:
+        """Whether the summary and the digest show it (neither withdrawn nor hidden)."""
+        return self.withdrawn_at is None and self.hidden_at is None
 
     def same_content(self, learned: str, valued: str, clause_ids: tuple[str, ...]) -> bool:
         return (self.learned, self.valued, self.clause_ids) == (learned, valued, clause_ids)
@@ -36,3 +45,5 @@ class ReflectionRecord:
     valued: str
     clause_ids: tuple[str, ...]
     recorded_at: datetime
+    edited_at: datetime | None = None
+    """When its author last changed it, so what shows it can mark it as edited."""

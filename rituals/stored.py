@@ -41,6 +41,8 @@ class StoredRound:
     partnership_id: int
     compact_version_id: int
     version: int
+    summary_id: str | None = None
+    """The message its summary was posted as (redrawn when a reflection changes later)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,8 @@ class ExportedReflection:
     learned: str
     valued: str
     clause_ids: tuple[str, ...]
+    hidden_at: datetime | None = None
+    """Hidden from the summary and the digest by a facilitator; kept here for the record."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -218,6 +218,8 @@ class RoundRow(Base):
     turn_deadline: Mapped[datetime | None] = mapped_column(index=True)
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # The summary posted when the round closed, redrawn in place when a reflection changes.
+    summary_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
 
 
 class ReflectionRow(Base):
@@ -250,6 +252,10 @@ class ReflectionRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
+    # Withdrawn by its author (words erased) or hidden by a facilitator (kept for the record):
+    # either keeps it out of the digest and every other query but the export.
+    withdrawn_at: Mapped[datetime | None]
+    hidden_at: Mapped[datetime | None]
 
 
 class ReflectionClauseRow(Base):

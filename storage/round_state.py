@@ -124,6 +124,8 @@ def reflection_to_json(reflection: Reflection) -> dict[str, Any]:
         "submitted_at": moment_to_json(reflection.submitted_at),
         "turn_no": reflection.turn_no,
         "edited_at": _optional_moment_to_json(reflection.edited_at),
+        "withdrawn_at": _optional_moment_to_json(reflection.withdrawn_at),
+        "hidden_at": _optional_moment_to_json(reflection.hidden_at),
     }
 
 
@@ -137,6 +139,9 @@ def reflection_from_json(value: dict[str, Any]) -> Reflection:
         submitted_at=moment_from_json(value["submitted_at"]),
         turn_no=value["turn_no"],
         edited_at=_optional_moment_from_json(value["edited_at"]),
+        # Absent from snapshots saved before reflections could be withdrawn or hidden.
+        withdrawn_at=_optional_moment_from_json(value.get("withdrawn_at")),
+        hidden_at=_optional_moment_from_json(value.get("hidden_at")),
     )
 
 

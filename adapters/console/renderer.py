@@ -32,6 +32,7 @@ BUTTON_COMMANDS: Final[dict[str, str]] = {
     actions.ROUND_NEXT: "/compact next",
     actions.ROUND_END: "/compact end",
     actions.ROUND_EDIT: "/compact edit",
+    actions.ROUND_WITHDRAW: "/compact reflection withdraw",
     actions.CALLOUT_DISCUSSED: "/compact discussed {value} <note>",
     actions.CALLOUT_RESOLVE: "/compact resolve {value} [note]",
     actions.CALLOUT_WITHDRAW: "/compact withdraw {value}",

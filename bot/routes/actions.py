@@ -161,6 +161,7 @@ ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.ROUND_SKIP: on_round(lambda by, turn: ev.TurnSkipped(by, None, turn)),
     actions.ROUND_NEXT: on_round(lambda by, turn: ev.NextTurnRequested(by, turn)),
     actions.ROUND_END: on_round(lambda by, _turn: ev.RoundEnded(by)),
+    actions.ROUND_WITHDRAW: on_round(lambda by, _turn: ev.ReflectionWithdrawn(by)),
     actions.CALLOUT_DISCUSSED: on_note(resolving=False),
     actions.CALLOUT_RESOLVE: on_note(resolving=True),
     actions.CALLOUT_WITHDRAW: on_withdraw,

@@ -67,11 +67,38 @@ def round_event(event_of: Callable[[CommandRequest], ev.RoundEvent]) -> CommandH
 
 
 async def _on_round(
-    uc: UseCases, request: CommandRequest, event_for: EventFor, *, meet: tuple[Actor, ...] = ()
+    uc: UseCases,
+    request: CommandRequest,
+    event_for: EventFor,
+    *,
+    meet: tuple[Actor, ...] = (),
+    closed_too: bool = False,
 ) -> None:
     await uc.rounds.act_here(
-        request.actor, request.conversation, event_for, meet=meet, request_key=request.request_id
+        request.actor,
+        request.conversation,
+        event_for,
+        meet=meet,
+        mentioned=request.mentions,
+        request_key=request.request_id,
+        closed_too=closed_too,
     )
+
+
+async def reflection(uc: UseCases, request: CommandRequest) -> None:
+    """`/compact reflection withdraw` (your own, in the last round here) or
+    `/compact reflection hide|unhide @name` (facilitators)."""
+    step = request.words[1].lower() if len(request.words) > 1 else ""
+    by = request.actor.user
+    event: ev.RoundEvent
+    if step == "withdraw" and not request.mentions:
+        event = ev.ReflectionWithdrawn(by)
+    elif step in ("hide", "unhide") and len(request.mentions) == 1:
+        event = ev.ReflectionHidden(by, request.mentions[0].user, hidden=step == "hide")
+    else:
+        await uc.tell(request.actor, request.conversation, words.REFLECTION_HOW)
+        return
+    await _on_round(uc, request, simple(event), closed_too=True)
 
 
 def answer_form(*, edit: bool) -> CommandHandler:
@@ -251,6 +278,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "order": round_event(_reordered),
     "end": round_event(lambda r: ev.RoundEnded(r.actor.user)),
     "status": status,
+    "reflection": reflection,
     "cancel": round_event(lambda r: ev.RoundCancelled(r.actor.user)),
     "callout": callout,
     "agenda": agenda,
@@ -277,6 +305,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
 KEYED_IN_USE_CASE: Final = frozenset(
     {
         "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end", "cancel",
+        "reflection",
         "discussed", "resolve", "withdraw", "iam", "link", "review", "approve", "decline",
     }
 )  # fmt: skip

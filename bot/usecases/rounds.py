@@ -9,7 +9,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot import words
 from bot.messages import Form, Inline, Message
@@ -29,12 +29,18 @@ from bot.usecases.place import (
     unknown_handles,
     unknown_people_notice,
 )
+from bot.usecases.reflection_changes import (
+    carry_out_change,
+    refusal_about_someone,
+    remember_summary,
+    share_late,
+)
 from bot.views import rounds as views
 from bot.views.names import mention
 from rituals.compact import Compact, OrderPolicy
 from rituals.errors import RoundAlreadyOpen, StaleRound
 from rituals.refs import ConversationRef, UserRef
-from rituals.round import Attendee, Decision, Rejection, Round, decide
+from rituals.round import Attendee, Decision, Rejection, Round, change_refused, decide
 from rituals.round import effects as fx
 from rituals.round import events as ev
 from rituals.stored import StoredRound
@@ -60,6 +66,8 @@ class Outcome:
     refusal: Message | None = None
     delivery: int | None = None
     """The outbox row that stands for this outcome's messages until they have gone out."""
+    summary_id: str | None = None
+    """The message the round's summary was posted as, if it was (to redraw it)."""
 
 
 class RoundService:
@@ -163,16 +171,29 @@ class RoundService:
         event_for: EventFor,
         *,
         meet: tuple[Actor, ...] = (),
+        mentioned: tuple[Actor, ...] = (),
         request_key: str | None = None,
+        closed_too: bool = False,
     ) -> Outcome | None:
-        """Apply an event to the open round in `conversation`'s channel."""
+        """Apply an event to the open round in `conversation`'s channel (with `closed_too`,
+        to the last round there, open or closed: changing a reflection after the round).
+        `mentioned` are the people the request named, for their names in any refusal."""
         channel = conversation.in_thread(None)
 
         async def locate(uow: UnitOfWork) -> StoredRound | None:
+            if closed_too:
+                return await uow.rounds.latest_in(channel)
             return await uow.rounds.open_in(channel)
 
         return await self._act(
-            actor, locate, event_for, meet, near=conversation, request_key=request_key
+            actor,
+            locate,
+            event_for,
+            meet,
+            near=conversation,
+            request_key=request_key,
+            missing=words.NO_ROUND_YET if closed_too else words.NO_OPEN_ROUND,
+            mentioned=mentioned,
         )
 
     async def act_on(
@@ -244,12 +265,19 @@ class RoundService:
         *,
         near: ConversationRef | None,
         request_key: str | None = None,
+        missing: str = words.NO_OPEN_ROUND,
+        mentioned: tuple[Actor, ...] = (),
     ) -> Outcome | None:
         outcome = await self._apply(
-            locate, event_for, meet=meet, by=actor.user, request_key=request_key
+            locate,
+            event_for,
+            meet=meet,
+            by=actor.user,
+            request_key=request_key,
+            mentioned=mentioned,
         )
         if outcome is None:
-            await self._services.tell(actor.user, views.notice(words.NO_OPEN_ROUND), near=near)
+            await self._services.tell(actor.user, views.notice(missing), near=near)
         elif outcome.refusal is not None:
             await self._services.tell(actor.user, outcome.refusal, near=near)
         return outcome
@@ -264,6 +292,7 @@ class RoundService:
         deliver: bool = True,
         request_key: str | None = None,
         commit_refusals: bool = True,
+        mentioned: tuple[Actor, ...] = (),
     ) -> Outcome | None:
         """Load the round, decide, save with compare-and-swap, commit; retry on a conflict.
 
@@ -307,14 +336,17 @@ class RoundService:
                     if decision.round is not None and decision.round != stored.round:
                         await uow.rounds.save(stored, decision.round)
                         delivery = await self._owe(uow, stored.round.id)
-                    names = attendee_names(decision.round or stored.round)
+                    names = {a.user: a.display_name for a in mentioned}
+                    names.update(attendee_names(decision.round or stored.round))
                     if commit_refusals or not decision.rejected:
                         await uow.commit()
             except StaleRound:
                 log.info("round changed underneath; retrying")
                 continue
             newcomers = tuple(m for m in members if m.first_contact)
-            outcome = Outcome(place, decision, names, newcomers, delivery=delivery)
+            outcome = Outcome(
+                place, decision, names, newcomers, delivery=delivery, summary_id=stored.summary_id
+            )
             await self._greet(
                 place, list(outcome.newcomers), stored.round.conversation.in_thread(None)
             )
@@ -330,34 +362,26 @@ class RoundService:
         """The reflection form for `actor` (Slack modal, Teams card, console prompts)."""
         async with self._services.database.unit_of_work() as uow:
             channel = conversation.in_thread(None)
-            stored = await (uow.rounds.get(round_id) if round_id else uow.rounds.open_in(channel))
+            if round_id:
+                stored = await uow.rounds.get(round_id)
+            else:  # an edit may follow the close (for a while): the last round here
+                last = uow.rounds.latest_in if edit else uow.rounds.open_in
+                stored = await last(channel)
             compact = (
                 (await self._services.compact_version(uow, stored.compact_version_id)).compact
-                if stored is not None and not stored.round.is_closed
+                if stored is not None and (edit or not stored.round.is_closed)
                 else None
             )
         # Told after the transaction: no connection is held while a platform is called.
         if stored is None or compact is None:
-            reason = (
-                words.NO_OPEN_ROUND if stored is None else words.REJECTION[Rejection.ROUND_CLOSED]
-            )
+            missing = words.NO_ROUND_YET if edit else words.NO_OPEN_ROUND
+            reason = missing if stored is None else words.REJECTION[Rejection.ROUND_CLOSED]
             await self._services.tell(actor.user, views.notice(reason), near=conversation)
             return None
         existing = stored.round.reflection_of(actor.user)
-        if stored.round.attendee(actor.user) is None:
-            await self._services.tell(
-                actor.user, views.rejection(Rejection.NOT_ATTENDEE), near=conversation
-            )
-            return None
-        if edit and existing is None:
-            await self._services.tell(
-                actor.user, views.rejection(Rejection.NOTHING_TO_EDIT), near=conversation
-            )
-            return None
-        if not edit and existing is not None:
-            await self._services.tell(
-                actor.user, views.rejection(Rejection.ALREADY_ANSWERED), near=conversation
-            )
+        refusal = _form_refused(stored.round, actor.user, self._services.clock.now(), edit=edit)
+        if refusal is not None:
+            await self._services.tell(actor.user, views.rejection(refusal), near=conversation)
             return None
         if not edit:
             await self._mark_answering(actor, stored.round.id)
@@ -510,8 +534,10 @@ class RoundService:
         thread = round_.conversation.in_thread(header)
         turn = round_.current_turn
         if round_.is_closed:
-            if round_.reflections and not round_.cancelled:  # else nothing goes to the channel
-                await gateway.post(thread, views.summary(round_.summary(), compact, names))
+            summary = round_.summary()
+            if summary.reflections and not round_.cancelled:  # else nothing goes to the channel
+                posted = await gateway.post(thread, views.summary(summary, compact, names))
+                await remember_summary(self._services, round_.id, posted)
         elif turn is not None:
             await gateway.post(thread, views.prompt(round_, turn.number, names))
 
@@ -601,17 +627,16 @@ class RoundService:
             case fx.PostSummary():
                 thread = round_.conversation.in_thread(header.message_id)
                 summary = views.summary(effect.summary, outcome.place.compact, names)
-                await gateway.post(thread, summary)
+                await remember_summary(services, round_.id, await gateway.post(thread, summary))
             case fx.Rejected(reason=Rejection.INVALID_ORDER):
                 still = words.REJECTION[Rejection.INVALID_ORDER] + " " + words.STILL_WAITING
                 message = views.with_people(still, round_.queue, names, ".")
                 await services.tell(effect.to, message, near=round_.conversation)
             case fx.Rejected():
-                await services.tell(
-                    effect.to,
-                    views.rejection(effect.reason, effect.detail),
-                    near=round_.conversation,
+                refusal = refusal_about_someone(effect, names) or views.rejection(
+                    effect.reason, effect.detail
                 )
+                await services.tell(effect.to, refusal, near=round_.conversation)
             case _:
                 await self._carry_out_private(effect, round_, outcome, header)
 
@@ -622,6 +647,15 @@ class RoundService:
         tell = self._services.tell
         near = round_.conversation
         names = outcome.names
+        if await carry_out_change(
+            self._services,
+            effect,
+            round_,
+            compact=outcome.place.compact,
+            names=names,
+            summary_id=outcome.summary_id,
+        ):
+            return
         match effect:
             case fx.CancelledQuietly():
                 for facilitator in effect.facilitators:
@@ -654,13 +688,15 @@ class RoundService:
                     effect.person, views.notice(words.ANSWER_CUT_OFF.format(until=until)), near=near
                 )
             case fx.LateReflectionKept():
-                reflection = round_.reflection_of(effect.person)
                 await tell(effect.person, views.notice(words.ACK_LATE_REFLECTION), near=near)
-                if reflection is not None:
-                    thread = round_.conversation.in_thread(header.message_id)
-                    gateway = self._services.gateway(round_.conversation.platform)
-                    message = views.late_reflection(reflection, outcome.place.compact, names)
-                    await gateway.post(thread, message)
+                await share_late(
+                    self._services,
+                    round_,
+                    compact=outcome.place.compact,
+                    names=names,
+                    summary_id=outcome.summary_id,
+                    person=effect.person,
+                )
 
 
 @dataclass
@@ -700,6 +736,18 @@ def _answer_by(actor: Actor, text: str) -> EventFor:
         return ev.ReflectionSubmitted(actor.user, text, "", cited)
 
     return event_for
+
+
+def _form_refused(round_: Round, user: UserRef, now: datetime, *, edit: bool) -> Rejection | None:
+    """Why the answer form (or the edit form, until 24 hours after the close) would only be
+    refused: said at once, rather than after it is filled in."""
+    if edit:
+        return change_refused(round_, user, now)
+    if round_.attendee(user) is None:
+        return Rejection.NOT_ATTENDEE
+    if round_.reflection_of(user) is not None:
+        return Rejection.ALREADY_ANSWERED
+    return None
 
 
 def _timeout(turn_no: int) -> EventFor:

@@ -64,7 +64,10 @@ def header(round_: Round, names: Names) -> Message:
     items: list[tuple[Inline, ...]] = []
     current = round_.current_turn
     for user in round_.speaking_order():
-        if round_.reflection_of(user) is not None:
+        reflection = round_.reflection_of(user)
+        if reflection is not None and reflection.withdrawn_at is not None:
+            state = "withdrew their reflection"
+        elif reflection is not None:
             state = "shared a reflection"
         elif user in round_.passed:
             state = "passed"
@@ -214,6 +217,8 @@ def _reflection_block(reflection: Reflection, compact: Compact, names: Names) ->
         parts.extend([f" — {words.VALUED}: ", UserText(reflection.valued)])
     if reflection.clause_ids:
         parts.append(f" [{', '.join(reflection.clause_ids)}]")
+    if reflection.edited_at is not None:
+        parts.append(words.EDITED_MARK)
     return Paragraph(tuple(parts))
 
 
@@ -241,12 +246,18 @@ def with_people(before: str, users: tuple[UserRef, ...], names: Names, after: st
     return Message(plain, (Paragraph(parts),))
 
 
-def late_reflection(reflection: Reflection, compact: Compact, names: Names) -> Message:
-    """A reflection kept after the summary went out (begun before the end, sent in time)."""
-    block = _reflection_block(reflection, compact, names)
+def late_note(person: UserRef, names: Names) -> Message:
+    """Under the summary: someone's reflection was kept after the round closed (begun before
+    the end, sent in time). Its words are in the summary, redrawn, not here: a message of its
+    own could not be taken back if they withdrew it."""
+    name = names.get(person, person.user_id)
     return Message(
-        f"{words.LATE_REFLECTION_KEPT}{names.get(reflection.author, reflection.author.user_id)}",
-        (Paragraph((words.LATE_REFLECTION_KEPT, *block.parts)),),
+        f"{words.LATE_REFLECTION_KEPT}@{name}{words.LATE_REFLECTION_WHERE}",
+        (
+            Paragraph(
+                (words.LATE_REFLECTION_KEPT, mention(person, names), words.LATE_REFLECTION_WHERE)
+            ),
+        ),
     )
 
 
@@ -288,9 +299,27 @@ def everyone_asked(waiting: tuple[Inline, ...]) -> Message:
 
 
 def acknowledgement(text: str, round_id: str) -> Message:
-    """Thanks for a reflection, with the way to change it while the round is open."""
-    edit = Button(words.BUTTON_EDIT, actions.ROUND_EDIT, turn_value(round_id, None))
-    return Message(text, (Paragraph.of(text), Actions((edit,))))
+    """Thanks for a reflection, with the ways to change it (until 24 hours after the round
+    closes): edit it, or withdraw it."""
+    value = turn_value(round_id, None)
+    edit = Button(words.BUTTON_EDIT, actions.ROUND_EDIT, value)
+    withdraw = Button(
+        words.BUTTON_WITHDRAW_REFLECTION, actions.ROUND_WITHDRAW, value, ButtonStyle.DANGER
+    )
+    return Message(text, (Paragraph.of(text), Actions((edit, withdraw))))
+
+
+def not_in_round(user: UserRef, names: Names) -> Message:
+    """`skip @x` for someone not in the round: the exact command that adds them."""
+    name = names.get(user, user.user_id)
+    parts: tuple[Inline, ...] = (
+        mention(user, names),
+        words.NOT_IN_ROUND_ADD,
+        "/compact add ",
+        mention(user, names),
+    )
+    plain = f"@{name}{words.NOT_IN_ROUND_ADD}/compact add @{name}"
+    return Message(plain, (Paragraph(parts),))
 
 
 def rejection(reason: Rejection, detail: str = "") -> Message:

@@ -1,11 +1,12 @@
 """The closing reflection round: state, events, effects and the pure `decide` function."""
 
 from rituals.round.effects import Rejection, RoundEffect
-from rituals.round.engine import Decision, decide
+from rituals.round.engine import CHANGE_WINDOW, Decision, change_refused, decide
 from rituals.round.events import RoundEvent
 from rituals.round.state import Attendee, Round, RoundStatus, RoundSummary, Turn, TurnOutcome
 
 __all__ = [
+    "CHANGE_WINDOW",
     "Attendee",
     "Decision",
     "Rejection",
@@ -16,5 +17,6 @@ __all__ = [
     "RoundSummary",
     "Turn",
     "TurnOutcome",
+    "change_refused",
     "decide",
 ]

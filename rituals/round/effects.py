@@ -27,6 +27,9 @@ class Rejection(StrEnum):
     NO_CURRENT_TURN = "no_current_turn"
     INVALID_ORDER = "invalid_order"
     ANSWER_TOO_LATE = "answer_too_late"
+    CHANGE_TOO_LATE = "change_too_late"
+    WITHDRAWN = "withdrawn"
+    NO_REFLECTION = "no_reflection"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,33 @@ class ReflectionRecorded:
     person: UserRef
     early: bool
     edited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawalConfirmed:
+    """Tell `person` privately that their reflection is withdrawn."""
+
+    round_id: str
+    person: UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class VisibilityChanged:
+    """Tell the facilitator `to` that `person`'s reflection is now hidden (or shown)."""
+
+    round_id: str
+    to: UserRef
+    person: UserRef
+    hidden: bool
+    changed: bool = True
+    """False when it was so already (nothing changed, so its author is not told again)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryChanged:
+    """A reflection of a closed round changed: redraw the summary already posted."""
+
+    round_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +182,8 @@ class Rejected:
     reason: Rejection
     detail: str = ""
     field: str = ""
+    about: UserRef | None = None
+    """The person the refusal is about (someone named who is not in the round)."""
 
 
 RoundEffect = (
@@ -159,6 +191,9 @@ RoundEffect = (
     | RoundStatusChanged
     | PromptAttendee
     | ReflectionRecorded
+    | WithdrawalConfirmed
+    | VisibilityChanged
+    | SummaryChanged
     | TurnLapsed
     | EveryoneAsked
     | PostSummary

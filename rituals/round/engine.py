@@ -21,6 +21,8 @@ from rituals.text import MAX_ANSWER_CHARS, MAX_CLAUSES_PER_ANSWER, clean_text
 
 ANSWER_GRACE = timedelta(minutes=2)
 """How long after the end an answer begun before it is still kept."""
+CHANGE_WINDOW = timedelta(hours=24)
+"""How long after the round closes its authors may still edit or withdraw a reflection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,10 @@ def decide(current: Round | None, event: ev.RoundEvent, now: datetime) -> Decisi
             return _submit(current, event, now)
         case ev.ReflectionEdited():
             return _edit(current, event, now)
+        case ev.ReflectionWithdrawn():
+            return _withdraw(current, event, now)
+        case ev.ReflectionHidden():
+            return _hide(current, event, now)
         case ev.TurnPassed():
             return _pass(current, event, now)
         case ev.TurnSkipped():
@@ -71,8 +77,15 @@ def decide(current: Round | None, event: ev.RoundEvent, now: datetime) -> Decisi
     raise TypeError(f"unknown round event {event!r}")  # pragma: no cover
 
 
-def _reject(round_: Round, to: UserRef, reason: fx.Rejection, detail: str = "") -> Decision:
-    return Decision(round_, (fx.Rejected(to, reason, detail),))
+def _reject(
+    round_: Round,
+    to: UserRef,
+    reason: fx.Rejection,
+    detail: str = "",
+    *,
+    about: UserRef | None = None,
+) -> Decision:
+    return Decision(round_, (fx.Rejected(to, reason, detail, about=about),))
 
 
 def _start(current: Round | None, event: ev.RoundStartRequested, now: datetime) -> Decision:
@@ -152,7 +165,7 @@ def _close(round_: Round, now: datetime, *, cancelled: bool = False) -> Decision
         else fx.PostSummary(closed.id, closed.summary())
     )
     cut_off = () if cancelled else closed.mid_answer()
-    if not cancelled and not closed.reflections:
+    if not cancelled and not closed.summary().reflections:
         ending = fx.NothingShared(closed.id, chairs, cut_off)
     notes = tuple(fx.AnswerCutOff(closed.id, user, now + ANSWER_GRACE) for user in cut_off)
     return Decision(closed, (fx.RoundStatusChanged(closed.id), ending, *notes))
@@ -160,9 +173,12 @@ def _close(round_: Round, now: datetime, *, cancelled: bool = False) -> Decision
 
 def _after_close(round_: Round, event: ev.RoundEvent, now: datetime) -> Decision:
     """A closed round only takes the answer of someone cut off mid-answer, within the grace
-    period; stale timers and form openings change nothing; anything else is refused."""
+    period, and changes to its reflections (their authors' within `CHANGE_WINDOW`); stale
+    timers and form openings change nothing; anything else is refused."""
     if isinstance(event, ev.TurnTimedOut | ev.AnswerStarted):
         return Decision(round_)
+    if isinstance(event, ev.ReflectionEdited | ev.ReflectionWithdrawn | ev.ReflectionHidden):
+        return _change_closed(round_, event, now)
     cut_off = not round_.cancelled and event.by in round_.mid_answer()
     if isinstance(event, ev.ReflectionSubmitted) and cut_off:
         assert round_.closed_at is not None
@@ -172,6 +188,42 @@ def _after_close(round_: Round, event: ev.RoundEvent, now: datetime) -> Decision
     if isinstance(event, ev.ReflectionSubmitted) and round_.reflection_of(event.by) is not None:
         return _submit(round_, event, now)  # a retried late submission changes nothing
     return _reject(round_, event.by, fx.Rejection.ROUND_CLOSED)
+
+
+def change_refused(round_: Round, user: UserRef, now: datetime) -> fx.Rejection | None:
+    """Why `user` may not edit or withdraw their reflection now (None: they may), so a form
+    is not opened only to be refused."""
+    existing = round_.reflection_of(user)
+    if round_.cancelled:
+        return fx.Rejection.ROUND_CLOSED
+    if existing is None:
+        return fx.Rejection.NOTHING_TO_EDIT
+    if existing.withdrawn_at is not None:
+        return fx.Rejection.WITHDRAWN
+    if round_.closed_at is not None and now > round_.closed_at + CHANGE_WINDOW:
+        return fx.Rejection.CHANGE_TOO_LATE
+    return None
+
+
+def _change_closed(
+    round_: Round,
+    event: ev.ReflectionEdited | ev.ReflectionWithdrawn | ev.ReflectionHidden,
+    now: datetime,
+) -> Decision:
+    """A reflection changed after the close: the summary already posted is redrawn."""
+    if round_.cancelled:  # started by mistake: nothing of it is shown anywhere
+        return _reject(round_, event.by, fx.Rejection.ROUND_CLOSED)
+    if isinstance(event, ev.ReflectionHidden):
+        decision = _hide(round_, event, now)
+    elif isinstance(event, ev.ReflectionEdited):
+        decision = _edit(round_, event, now)
+    else:
+        decision = _withdraw(round_, event, now)
+    if decision.round is round_:
+        return decision  # refused, or nothing changed
+    redraw = (fx.RoundStatusChanged(round_.id), fx.SummaryChanged(round_.id))
+    kept = tuple(e for e in decision.effects if not isinstance(e, fx.RoundStatusChanged))
+    return Decision(decision.round, (*kept, *redraw))
 
 
 def _keep_late(round_: Round, event: ev.ReflectionSubmitted, now: datetime) -> Decision:
@@ -339,8 +391,9 @@ def _settle(round_: Round, now: datetime, effects: tuple[fx.RoundEffect, ...]) -
 
 def _edit(round_: Round, event: ev.ReflectionEdited, now: datetime) -> Decision:
     existing = round_.reflection_of(event.by)
-    if existing is None:
-        return _reject(round_, event.by, fx.Rejection.NOTHING_TO_EDIT)
+    refused = change_refused(round_, event.by, now)
+    if existing is None or refused is not None:
+        return _reject(round_, event.by, refused or fx.Rejection.NOTHING_TO_EDIT)
     checked = _validated(round_, event.by, event.learned, event.valued, event.clause_ids)
     if isinstance(checked, fx.Rejected):
         return Decision(round_, (checked,))
@@ -348,11 +401,45 @@ def _edit(round_: Round, event: ev.ReflectionEdited, now: datetime) -> Decision:
     if existing.same_content(learned, valued, clause_ids):
         return Decision(round_)
     edited = replace(existing, learned=learned, valued=valued, clause_ids=clause_ids, edited_at=now)
-    reflections = tuple(edited if r.author == event.by else r for r in round_.reflections)
     return Decision(
-        round_.evolve(reflections=reflections),
+        _with_reflection(round_, edited),
         (fx.ReflectionRecorded(round_.id, event.by, early=False, edited=True),),
     )
+
+
+def _with_reflection(round_: Round, changed: Reflection) -> Round:
+    """`round_` with its author's reflection replaced by `changed` (same place in order)."""
+    reflections = tuple(changed if r.author == changed.author else r for r in round_.reflections)
+    return round_.evolve(reflections=reflections)
+
+
+def _withdraw(round_: Round, event: ev.ReflectionWithdrawn, now: datetime) -> Decision:
+    """The author takes their reflection back; its words are erased, not just hidden (they
+    still count as having spoken, so they are not asked again)."""
+    existing = round_.reflection_of(event.by)
+    refused = change_refused(round_, event.by, now)
+    if existing is None or refused is not None:
+        return _reject(round_, event.by, refused or fx.Rejection.NOTHING_TO_EDIT)
+    erased = replace(existing, learned="", valued="", clause_ids=(), withdrawn_at=now)
+    return Decision(
+        _with_reflection(round_, erased),
+        (fx.WithdrawalConfirmed(round_.id, event.by), fx.RoundStatusChanged(round_.id)),
+    )
+
+
+def _hide(round_: Round, event: ev.ReflectionHidden, now: datetime) -> Decision:
+    """A facilitator hides a reflection (or shows it again); it is kept for the record."""
+    if not round_.is_facilitator(event.by):
+        return _reject(round_, event.by, fx.Rejection.NOT_FACILITATOR)
+    existing = round_.reflection_of(event.person)
+    if existing is None or existing.withdrawn_at is not None:
+        return _reject(round_, event.by, fx.Rejection.NO_REFLECTION, about=event.person)
+    if (existing.hidden_at is not None) == event.hidden:  # already so: say so, change nothing
+        told = fx.VisibilityChanged(round_.id, event.by, event.person, event.hidden, changed=False)
+        return Decision(round_, (told,))
+    changed = replace(existing, hidden_at=now if event.hidden else None)
+    told = fx.VisibilityChanged(round_.id, event.by, event.person, event.hidden)
+    return Decision(_with_reflection(round_, changed), (told,))
 
 
 def _pass(round_: Round, event: ev.TurnPassed, now: datetime) -> Decision:
@@ -386,7 +473,7 @@ def _skip(round_: Round, event: ev.TurnSkipped, now: datetime) -> Decision:
     if target is None:
         return _reject(round_, event.by, fx.Rejection.NO_CURRENT_TURN)
     if round_.attendee(target) is None:
-        return _reject(round_, event.by, fx.Rejection.NOT_IN_ROUND)
+        return _reject(round_, event.by, fx.Rejection.NOT_IN_ROUND, about=target)
     if current is not None and current.person == target:
         return _move_on(round_, TurnOutcome.SKIPPED, now)
     if target not in round_.queue:

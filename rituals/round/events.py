@@ -61,6 +61,24 @@ class ReflectionEdited:
 
 
 @dataclass(frozen=True, slots=True)
+class ReflectionWithdrawn:
+    """The author takes their reflection back: its words are erased (until 24 hours after
+    the round closes, like an edit)."""
+
+    by: UserRef
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionHidden:
+    """A facilitator hides `person`'s reflection from the summary and the digest (or, with
+    `hidden` False, shows it again); it is kept for the record."""
+
+    by: UserRef
+    person: UserRef
+    hidden: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class TurnPassed:
     by: UserRef
     turn_no: int | None = None
@@ -124,6 +142,8 @@ RoundEvent = (
     | RoundBegun
     | ReflectionSubmitted
     | ReflectionEdited
+    | ReflectionWithdrawn
+    | ReflectionHidden
     | TurnPassed
     | TurnSkipped
     | NextTurnRequested

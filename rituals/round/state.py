@@ -130,7 +130,9 @@ class Round:
         return tuple(a.user for a in self.attendees if a.user not in spoken)
 
     def summary(self) -> RoundSummary:
-        cited = [cid for r in self.reflections for cid in r.clause_ids]
+        """What the round shares: withdrawn and hidden reflections left out."""
+        shown = tuple(r for r in self.reflections if r.shown)
+        cited = [cid for r in shown for cid in r.clause_ids]
         celebrated = Counter(cited)
         first_seen: dict[str, int] = {}
         for position, cid in enumerate(cited):
@@ -138,7 +140,7 @@ class Round:
         ranked = sorted(celebrated.items(), key=lambda kv: (-kv[1], first_seen[kv[0]]))
         return RoundSummary(
             round_id=self.id,
-            reflections=self.reflections,
+            reflections=shown,
             passed=tuple(a.user for a in self.attendees if a.user in self.passed),
             not_heard=self.waiting_on(),
             celebrated=tuple(ranked),

@@ -40,7 +40,11 @@ from storage.models import (
     ReflectionRow,
     RoundRow,
 )
-from storage.repositories.reflections import _clause_keys_statement, _last_mentioned_statement
+from storage.repositories.reflections import (
+    SHOWN,
+    _clause_keys_statement,
+    _last_mentioned_statement,
+)
 from storage.round_state import attendees_from_json
 
 
@@ -59,6 +63,7 @@ _IN_SPAN = (
     ReflectionRow.partnership_id == _PARTNERSHIP,
     ReflectionRow.submitted_at >= _START,
     ReflectionRow.submitted_at < _END,
+    *SHOWN,
 )
 _REFLECTIONS: Final = (
     select(

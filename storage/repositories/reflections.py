@@ -42,6 +42,9 @@ from storage.models import (
     ReflectionRow,
 )
 
+# Withdrawn (words erased) and hidden reflections stay out of every query but the export.
+SHOWN: Final = (ReflectionRow.withdrawn_at.is_(None), ReflectionRow.hidden_at.is_(None))
+
 
 class ReflectionRepository:
     """Digest and export queries; every one is scoped to a partnership unless stated."""
@@ -74,6 +77,7 @@ class ReflectionRepository:
                 ReflectionRow.author_platform == author.platform,
                 ReflectionRow.author_tenant == author.tenant,
                 ReflectionRow.author_user_id == author.user_id,
+                *SHOWN,
             ),
             newest_first=True,
             limit=limit,
@@ -116,9 +120,11 @@ class ReflectionRepository:
         return latest
 
     async def export_rows(self, partnership_id: int | None) -> list[ExportedReflection]:
-        """Every stored reflection of one partnership (None: of all), for evaluation."""
+        """Every stored reflection of one partnership (None: of all), for evaluation; hidden
+        ones marked, withdrawn ones left out (their words are gone)."""
         where: tuple[ColumnElement[bool], ...] = (
-            () if partnership_id is None else (ReflectionRow.partnership_id == partnership_id,)
+            ReflectionRow.withdrawn_at.is_(None),
+            *(() if partnership_id is None else (ReflectionRow.partnership_id == partnership_id,)),
         )
         rows = await self._session.execute(
             select(
@@ -128,6 +134,7 @@ class ReflectionRepository:
                 CompactVersionRow.version,
                 ReflectionRow.submitted_at,
                 ReflectionRow.edited_at,
+                ReflectionRow.hidden_at,
                 OrganisationRow.key,
                 func.coalesce(PersonRow.display_name, ReflectionRow.author_user_id),
                 ReflectionRow.learned,
@@ -153,6 +160,7 @@ class ReflectionRepository:
                 learned=learned,
                 valued=valued,
                 clause_ids=clauses.get(reflection_id, ()),
+                hidden_at=hidden_at,
             )
             for (
                 reflection_id,
@@ -161,6 +169,7 @@ class ReflectionRepository:
                 version,
                 submitted_at,
                 edited_at,
+                hidden_at,
                 organisation_key,
                 author_name,
                 learned,
@@ -198,6 +207,7 @@ def _as_records(
             valued=valued,
             clause_ids=clauses.get(reflection_id, ()),
             recorded_at=submitted_at,
+            edited_at=edited_at,
         )
         for (
             reflection_id,
@@ -207,6 +217,7 @@ def _as_records(
             learned,
             valued,
             submitted_at,
+            edited_at,
         ) in rows
     ]
 
@@ -233,6 +244,7 @@ def _records_statement(
             ReflectionRow.learned,
             ReflectionRow.valued,
             ReflectionRow.submitted_at,
+            ReflectionRow.edited_at,
         )
         .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
         # Someone who said which organisation they represent only after answering still
@@ -264,6 +276,7 @@ _IN_PERIOD: Final = (
     ReflectionRow.partnership_id == bindparam("partnership_id"),
     ReflectionRow.submitted_at >= bindparam("start"),
     ReflectionRow.submitted_at < bindparam("end"),
+    *SHOWN,
 )
 _RECORDS_IN_PERIOD: Final = _records_statement(_IN_PERIOD, newest_first=False, limit=None)
 _CLAUSE_KEYS_IN_PERIOD: Final = _clause_keys_statement(_IN_PERIOD)
@@ -277,10 +290,17 @@ def _last_mentioned_statement(
     call-out not withdrawn), as one statement: a row per clause key and source."""
     partnership: BindParameter[int] = bindparam("partnership_id")
     before: BindParameter[datetime] = bindparam("before")
-    # Per clause of each of the partnership's compact versions, its latest link: one step
-    # back along the (clause_id, submitted_at) index, however long the history.
+    # Per clause of each of the partnership's compact versions, its latest link of a shown
+    # reflection: a walk back along the (clause_id, submitted_at) index that stops at the
+    # first one not hidden (withdrawn ones have no links), however long the history.
     link = ReflectionClauseRow
-    latest = select(func.max(link.submitted_at)).where(link.clause_id == ClauseRow.id)
+    latest = (
+        select(link.submitted_at)
+        .join(ReflectionRow, ReflectionRow.id == link.reflection_id)
+        .where(link.clause_id == ClauseRow.id, ReflectionRow.hidden_at.is_(None))
+        .order_by(link.submitted_at.desc())
+        .limit(1)
+    )
     if with_before:
         latest = latest.where(link.submitted_at < before)
     by_reflections = (

@@ -66,6 +66,7 @@ _LOADED: Final = (
     _ROUNDS.c.opened_at,
     _ROUNDS.c.closed_at,
     _ROUNDS.c.state,
+    _ROUNDS.c.summary_id,
 )
 _GET: Final = select(*_LOADED).where(_ROUNDS.c.id == bindparam("round_id"))
 _OPEN_IN: Final = (
@@ -77,6 +78,16 @@ _OPEN_IN: Final = (
         _ROUNDS.c.status != _CLOSED,
     )
     .order_by(_ROUNDS.c.opened_at.desc())
+    .limit(1)
+)
+_LATEST_IN: Final = (
+    select(*_LOADED)
+    .where(
+        _ROUNDS.c.platform == bindparam("platform"),
+        _ROUNDS.c.tenant == bindparam("tenant"),
+        _ROUNDS.c.channel_id == bindparam("channel_id"),
+    )
+    .order_by(_ROUNDS.c.opened_at.desc(), _ROUNDS.c.id.desc())
     .limit(1)
 )
 _COUNT_OPEN: Final = select(func.count()).select_from(_ROUNDS).where(_ROUNDS.c.status != _CLOSED)
@@ -228,16 +239,13 @@ class RoundRepository:
     async def open_in(self, conversation: ConversationRef) -> StoredRound | None:
         """The round not yet closed in the conversation's channel (its thread is ignored)."""
         connection = await self._session.connection()
-        row = (
-            await connection.execute(
-                _OPEN_IN,
-                {
-                    "platform": conversation.platform,
-                    "tenant": conversation.tenant,
-                    "channel_id": conversation.channel,
-                },
-            )
-        ).first()
+        row = (await connection.execute(_OPEN_IN, _channel(conversation))).first()
+        return None if row is None else _stored(row)
+
+    async def latest_in(self, conversation: ConversationRef) -> StoredRound | None:
+        """The round opened last in the conversation's channel, open or closed."""
+        connection = await self._session.connection()
+        row = (await connection.execute(_LATEST_IN, _channel(conversation))).first()
         return None if row is None else _stored(row)
 
     async def count_open(self) -> int:
@@ -270,7 +278,11 @@ class RoundRepository:
         if swapped.rowcount != 1:
             raise StaleRound(f"round {new.id} changed since version {stored.version} was read")
         saved = StoredRound(
-            new, stored.partnership_id, stored.compact_version_id, version=stored.version + 1
+            new,
+            stored.partnership_id,
+            stored.compact_version_id,
+            version=stored.version + 1,
+            summary_id=stored.summary_id,
         )
         if new.reflections is not old.reflections:
             await _ReflectionWriter(connection, saved).write(old.reflections, new)
@@ -288,6 +300,14 @@ class RoundRepository:
             update(_ROUNDS)
             .where(_ROUNDS.c.id == round_id)
             .values(thread_id=thread_id, version=_ROUNDS.c.version + 1),
+        )
+
+    async def set_summary(self, round_id: str, message_id: str) -> None:
+        """Remember the message the round's summary was posted as. Not part of the round's
+        state, so no version bump: a save never writes it back."""
+        await rowcount(
+            self._session,
+            update(_ROUNDS).where(_ROUNDS.c.id == round_id).values(summary_id=message_id),
         )
 
     async def due_turns(self, now: datetime, limit: int = 100) -> list[tuple[str, int]]:
@@ -492,6 +512,7 @@ def _stored(row: Sequence[Any]) -> StoredRound:
         opened_at,
         closed_at,
         state,
+        summary_id,
     ) = row
     round_ = round_from_json(
         state,
@@ -501,7 +522,15 @@ def _stored(row: Sequence[Any]) -> StoredRound:
         opened_at=opened_at,
         closed_at=closed_at,
     )
-    return StoredRound(round_, partnership_id, compact_version_id, version)
+    return StoredRound(round_, partnership_id, compact_version_id, version, summary_id)
+
+
+def _channel(conversation: ConversationRef) -> dict[str, str]:
+    return {
+        "platform": conversation.platform,
+        "tenant": conversation.tenant,
+        "channel_id": conversation.channel,
+    }
 
 
 def _columns(round_: Round) -> dict[str, Any]:
@@ -532,4 +561,6 @@ def _reflection_columns(position: int, reflection: Reflection) -> Mapping[str, A
         "position": position,
         "submitted_at": reflection.submitted_at,
         "edited_at": reflection.edited_at,
+        "withdrawn_at": reflection.withdrawn_at,
+        "hidden_at": reflection.hidden_at,
     }

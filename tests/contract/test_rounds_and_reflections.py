@@ -242,3 +242,61 @@ async def _compact_of(store: UnitOfWorkFactory, stored: StoredRound) -> StoredCo
         compact = await uow.compacts.latest_for(stored.partnership_id)
     assert compact is not None
     return compact
+
+
+async def test_withdrawn_and_hidden_reflections_stay_out_of_every_read_but_the_export(
+    store: UnitOfWorkFactory,
+) -> None:
+    stored = await added(store)
+    round_ = stored.round
+    for person, words in ((ALICE, "alice"), (BOB, "bob"), (CAROL, "carol")):
+        round_ = step(round_, ev.ReflectionSubmitted(person, words, "", ("env-r1",)), T0)
+    assert round_.is_closed  # the last answer closed it
+    round_ = step(round_, ev.ReflectionEdited(ALICE, "alice, edited", "", ("env-r1",)), T0 + MINUTE)
+    round_ = step(round_, ev.ReflectionWithdrawn(BOB), T0 + 2 * MINUTE)
+    round_ = step(round_, ev.ReflectionHidden(ALICE, CAROL), T0 + 3 * MINUTE)
+    async with store.unit_of_work() as uow:
+        saved = await uow.rounds.save(stored, round_)
+        await uow.rounds.set_summary("round-1", "summary-ts")
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        period = await uow.reflections.records_between(saved.partnership_id, T0, T0 + MINUTE)
+        mine = await uow.reflections.latest_by(saved.partnership_id, CAROL)
+        exported = await uow.reflections.export_rows(saved.partnership_id)
+        last = await uow.rounds.latest_in(CHANNEL)
+        quiet = await uow.reflections.clause_last_mentioned(saved.partnership_id)
+    assert [(r.learned, r.edited_at) for r in period] == [("alice, edited", T0 + MINUTE)]
+    assert mine == []
+    assert [(r.learned, r.hidden_at) for r in exported] == [
+        ("alice, edited", None),
+        ("carol", T0 + 3 * MINUTE),
+    ]
+    assert last is not None and last.round == round_ and last.summary_id == "summary-ts"
+    assert quiet == {"env-r1": T0}
+    # The snapshot keeps the marks: the round reloads exactly as saved.
+    assert last.round.reflection_of(BOB) is not None
+    assert last.round.reflection_of(BOB).learned == ""  # type: ignore[union-attr]
+
+
+async def test_the_latest_round_in_a_channel_is_the_one_opened_last(
+    store: UnitOfWorkFactory,
+) -> None:
+    stored = await added(store)
+    async with store.unit_of_work() as uow:
+        assert await uow.rounds.latest_in(CHANNEL.in_thread("x")) == stored
+        closed = step(stored.round, ev.RoundEnded(ALICE), T0 + MINUTE)
+        await uow.rounds.save(stored, closed)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        compact = await uow.compacts.latest_for(stored.partnership_id)
+    assert compact is not None
+    async with store.unit_of_work() as uow:
+        newer = await uow.rounds.add(
+            replace(started_round("round-2"), opened_at=T0 + 2 * MINUTE),
+            partnership_id=compact.partnership_id,
+            compact_version_id=compact.version_id,
+        )
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        latest = await uow.rounds.latest_in(CHANNEL)
+    assert latest is not None and latest.round == newer.round

@@ -721,6 +721,11 @@ class MemoryRounds(_Repository):
         ]
         return max(found, key=lambda s: s.round.opened_at) if found else None
 
+    async def latest_in(self, conversation: ConversationRef) -> StoredRound | None:
+        t = await self._uow.tables()
+        found = [s for s in t.rounds.values() if _same_channel(s.round.conversation, conversation)]
+        return max(found, key=lambda s: (s.round.opened_at, s.round.id)) if found else None
+
     async def count_open(self) -> int:
         t = await self._uow.tables()
         return sum(1 for s in t.rounds.values() if not s.round.is_closed)
@@ -752,6 +757,12 @@ class MemoryRounds(_Repository):
             round=replace(stored.round, conversation=conversation),
             version=stored.version + 1,
         )
+
+    async def set_summary(self, round_id: str, message_id: str) -> None:
+        t = await self._uow.tables()
+        stored = t.rounds.get(round_id)
+        if stored is not None:
+            t.rounds[round_id] = replace(stored, summary_id=message_id)
 
     async def due_turns(self, now: datetime, limit: int = 100) -> list[tuple[str, int]]:
         t = await self._uow.tables()
@@ -875,6 +886,8 @@ class MemoryReflections(_Repository):
             if partnership_id is not None and row.partnership_id != partnership_id:
                 continue
             reflection = row.reflection
+            if reflection.withdrawn_at is not None:
+                continue
             slug = t.partnerships[row.partnership_id][0]
             exported.append(
                 (
@@ -890,6 +903,7 @@ class MemoryReflections(_Repository):
                         learned=reflection.learned,
                         valued=reflection.valued,
                         clause_ids=reflection.clause_ids,
+                        hidden_at=reflection.hidden_at,
                     ),
                 )
             )
@@ -897,10 +911,13 @@ class MemoryReflections(_Repository):
 
 
 def _reflection_rows(t: _Tables, partnership_id: int) -> list[_ReflectionRow]:
-    """The partnership's reflection rows, oldest first (by submission, then row id)."""
+    """The partnership's shown reflection rows (neither withdrawn nor hidden), oldest first
+    (by submission, then row id)."""
     rows = [(r.reflection.submitted_at, rid, r) for rid, r in t.reflections.items()]
     return [
-        r for _, _, r in sorted(rows, key=lambda x: x[:2]) if r.partnership_id == partnership_id
+        r
+        for _, _, r in sorted(rows, key=lambda x: x[:2])
+        if r.partnership_id == partnership_id and r.reflection.shown
     ]
 
 
@@ -923,6 +940,7 @@ def _record(t: _Tables, row: _ReflectionRow) -> ReflectionRecord:
         valued=reflection.valued,
         clause_ids=reflection.clause_ids,
         recorded_at=reflection.submitted_at,
+        edited_at=reflection.edited_at,
     )
 
 
