@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rituals.refs import UserRef
@@ -36,3 +36,6 @@ class ReflectionRecord:
     valued: str
     clause_ids: tuple[str, ...]
     recorded_at: datetime
+    # An opaque key for the author (storage's `person-<id>`) so aggregates count distinct
+    # people (rituals/groups.py); not part of what the record says.
+    person: str = field(default="", compare=False)

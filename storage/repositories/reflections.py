@@ -41,6 +41,7 @@ from storage.models import (
     ReflectionClauseRow,
     ReflectionRow,
 )
+from storage.repositories._people import person_key
 
 
 class ReflectionRepository:
@@ -198,6 +199,7 @@ def _as_records(
             valued=valued,
             clause_ids=clauses.get(reflection_id, ()),
             recorded_at=submitted_at,
+            person=person_key(person_id, UserRef(platform, tenant, user_id)),
         )
         for (
             reflection_id,
@@ -207,6 +209,10 @@ def _as_records(
             learned,
             valued,
             submitted_at,
+            person_id,
+            platform,
+            tenant,
+            user_id,
         ) in rows
     ]
 
@@ -233,6 +239,10 @@ def _records_statement(
             ReflectionRow.learned,
             ReflectionRow.valued,
             ReflectionRow.submitted_at,
+            ReflectionRow.person_id,
+            ReflectionRow.author_platform,
+            ReflectionRow.author_tenant,
+            ReflectionRow.author_user_id,
         )
         .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
         # Someone who said which organisation they represent only after answering still

@@ -54,7 +54,7 @@ from rituals.stored import (
     StoredRound,
     dated_notes,
 )
-from storage.repositories.health import person_key
+from storage.repositories._people import person_key
 
 # --- rows ---------------------------------------------------------------------------------------
 
@@ -695,6 +695,9 @@ class MemoryRounds(_Repository):
                     a.organisation_id or _organisation_now(t, partnership_id, a.user)
                     for a in r.attendees
                 ),
+                attendees=tuple(
+                    person_key(_person_id(t, partnership_id, a.user), a.user) for a in r.attendees
+                ),
             )
             for r in held
             if r.is_closed and not r.cancelled and start <= r.opened_at < end
@@ -839,6 +842,7 @@ def _record(t: _Tables, row: _ReflectionRow) -> ReflectionRecord:
         valued=reflection.valued,
         clause_ids=reflection.clause_ids,
         recorded_at=reflection.submitted_at,
+        person=person_key(row.person_id, reflection.author),
     )
 
 
