@@ -492,6 +492,9 @@ def _participation(
     for round_ in rounds:
         attendances.update(bucket(org) for org in round_.attendee_organisation_ids)
     shared: Counter[str | None] = Counter(bucket(r.organisation_id) for r in reflections)
+    if not any(people.values()):
+        # Nobody took part: a zero beside each organisation would still be about its members.
+        return Participation()
     groups: list[str | None] = [org.id for org in compact.organisations]
     if attendances[None] or shared[None]:
         groups.append(None)

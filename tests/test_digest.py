@@ -132,20 +132,13 @@ def digest(
 # --- Empty and quiet ---------------------------------------------------------------------------
 
 
-def test_a_week_with_nothing_is_empty_but_still_lists_every_organisation() -> None:
+def test_a_week_with_nothing_is_empty_and_lists_no_organisation() -> None:
     result = digest(mentioned={})
 
     assert result.is_empty
     assert result.rounds_held == 0
-    assert result.participation == Participation(
-        (
-            OrganisationParticipation("nhsi", "NHS Improvement", 0, 0),
-            OrganisationParticipation("trust-a", "Trust A", 0, 0),
-            OrganisationParticipation("trust-b", "Trust B", 0, 0),
-        ),
-        None,
-        0,
-    )
+    # Nobody took part: no organisation is listed, not even with a zero.
+    assert result.participation == Participation((), None, 0)
     assert result.highlights == ()
     assert result.clauses_celebrated == ()
     assert result.callouts == ()

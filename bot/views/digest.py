@@ -112,11 +112,12 @@ def _participation(result: Digest) -> list[Block]:
         )
         for label, attendances, shared_ in rows
     )
-    return [
-        Paragraph.of(words.DIGEST_ROUNDS.format(rounds=rounds, reflections=reflections)),
-        Paragraph.of(words.DIGEST_PARTICIPATION),
-        BulletList(lines),
+    blocks: list[Block] = [
+        Paragraph.of(words.DIGEST_ROUNDS.format(rounds=rounds, reflections=reflections))
     ]
+    if lines:
+        blocks.extend([Paragraph.of(words.DIGEST_PARTICIPATION), BulletList(lines)])
+    return blocks
 
 
 def _callouts(result: Digest) -> list[Block]:
