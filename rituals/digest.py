@@ -400,7 +400,42 @@ def count_weeks(
     """Chart points for consecutive weeks, `bounds` being their edges in order (one more than
     the weeks), in a single pass over the records; each week's figures go through the
     group-size rule exactly as that week's own digest does, so no chart gives away what a
-    digest withheld.
+    digest withheld."""
+    min_group, members = compact.privacy.min_group, members_of(compact)
+    return [
+        WeekCounts(
+            week.start,
+            _by_clause(week.cited, week.people, min_group).total,
+            _by_clause(week.raised, members, min_group).total,
+        )
+        for week in tally_weeks(bounds, rounds=rounds, reflections=reflections, callouts=callouts)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekTally:
+    """What one week's digest counts before the group-size rule: the distinct people who took
+    part, the reflections citing each clause and the call-outs raised on each."""
+
+    start: datetime
+    people: frozenset[Hashable]
+    cited: Mapping[str, int]
+    raised: Mapping[str, int]
+
+    def clause_part(self, clause_id: str) -> GroupCell[datetime]:
+        """This week's citations of a clause as one part of a longer span's figure (see
+        `rituals.groups.hidden_parts_safe`)."""
+        return GroupCell(self.start, self.cited.get(clause_id, 0), self.people)
+
+
+def tally_weeks(
+    bounds: Sequence[datetime],
+    *,
+    rounds: Iterable[RoundHeld],
+    reflections: Iterable[ReflectionRecord],
+    callouts: Iterable[CalloutFact] = (),
+) -> list[WeekTally]:
+    """Each week's tally in one pass over the records (see `count_weeks`).
 
     The edges are compared in UTC: stored moments come back in UTC, and comparing two
     datetimes in different zones asks the zone for its offset every time, which made
@@ -426,13 +461,8 @@ def count_weeks(
     for callout in callouts:
         if callout.counted and (index := week_of(callout.raised_at)) is not None:
             raised[index][callout.clause_id] += 1
-    min_group, members = compact.privacy.min_group, members_of(compact)
     return [
-        WeekCounts(
-            start,
-            _by_clause(cited[i], frozenset(people[i]), min_group).total,
-            _by_clause(raised[i], members, min_group).total,
-        )
+        WeekTally(start, frozenset(people[i]), cited[i], raised[i])
         for i, start in enumerate(bounds[:-1])
     ]
 
