@@ -355,7 +355,9 @@ def compose_digest(
             compact,
             _last_mentions(clause_last_mentioned, reflections, counted_callouts),
             cutoff=period_end - quiet_after,
-        ),
+        )
+        if _enough_took_part(rounds, reflections, (period_end - quiet_after, end_utc), min_group)
+        else (),
         chart=_chart(weekly_history, week, chart_weeks),
         week_counts=week,
         still_open=_still_open((*callouts, *live_callouts), end_utc, members, min_group),
@@ -508,6 +510,20 @@ def _participants(
     for record in reflections:
         found[bucket(record.organisation_id)].add(_author(record))
     return {organisation_id: frozenset(people) for organisation_id, people in found.items()}
+
+
+def _enough_took_part(
+    rounds: Iterable[RoundHeld],
+    reflections: Iterable[ReflectionRecord],
+    span: tuple[datetime, datetime],
+    min_group: int,
+) -> bool:
+    """Whether "nobody mentioned it since" may be said of `span`: it is about the people who
+    took part in it, so they must number `min_group` (or be nobody at all)."""
+    start, end = span
+    people = {key for r in rounds if start < r.held_at < end for key in r.attendees}
+    people |= {_author(r) for r in reflections if start < r.recorded_at < end}
+    return not people or len(people) >= min_group
 
 
 def _participation(

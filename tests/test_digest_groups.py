@@ -29,7 +29,14 @@ from rituals.compact import (
     Role,
     Theme,
 )
-from rituals.digest import CalloutFact, Digest, RoundHeld, compose_digest, count_weeks
+from rituals.digest import (
+    DEFAULT_QUIET_AFTER,
+    CalloutFact,
+    Digest,
+    RoundHeld,
+    compose_digest,
+    count_weeks,
+)
 from rituals.reflection import ReflectionRecord
 
 START = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
@@ -197,6 +204,8 @@ def test_no_rendered_digest_holds_a_figure_or_attribution_for_a_small_group(
     groups = took_part(world, START, END)
     everyone = set().union(*groups.values())
     members = {p.handle for p in world.compact.people}
+    since = took_part(world, END - DEFAULT_QUIET_AFTER + timedelta(microseconds=1), END)
+    lately = set().union(*since.values())
     for where, text in renderings(result, world.compact).items():
         for organisation in world.compact.organisations:
             if organisation.name in text:  # beside a count, or attributing a quote
@@ -209,6 +218,8 @@ def test_no_rendered_digest_holds_a_figure_or_attribution_for_a_small_group(
             assert len(everyone) >= k or not everyone, where  # a zero about nobody may show
         if COUNTED_CALLOUTS.search(text):
             assert len(members) >= k, where
+        if "Quiet clauses" in text:  # "nobody mentioned it" is about who took part since
+            assert len(lately) >= k or not lately, where
     # The chart's weeks are each shown only as that week's own digest would show them.
     for point in result.chart:
         week = took_part(world, point.week_start, point.week_start + timedelta(weeks=1))
