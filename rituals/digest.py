@@ -308,15 +308,7 @@ def compose_digest(
     digest sent late after an outage says what it would have said on time; `now` is only
     recorded.
     """
-    for moment, name in ((period_start, "period_start"), (period_end, "period_end"), (now, "now")):
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
-    if period_end <= period_start:
-        raise ValueError("the digest period must end after it starts")
-    if quiet_after <= timedelta(0):
-        raise ValueError("quiet_after must be positive")
-    if chart_weeks < 2:
-        raise ValueError("a chart needs at least two weeks")
+    _check_arguments(period_start, period_end, now, quiet_after, chart_weeks)
 
     # Compared in UTC, the zone stored moments come back in (see `count_weeks`).
     start_utc, end_utc = period_start.astimezone(UTC), period_end.astimezone(UTC)
@@ -364,6 +356,24 @@ def compose_digest(
         min_group=min_group,
         celebrated_withheld=celebrated is None,
     )
+
+
+def _check_arguments(
+    period_start: datetime,
+    period_end: datetime,
+    now: datetime,
+    quiet_after: timedelta,
+    chart_weeks: int,
+) -> None:
+    for moment, name in ((period_start, "period_start"), (period_end, "period_end"), (now, "now")):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+    if period_end <= period_start:
+        raise ValueError("the digest period must end after it starts")
+    if quiet_after <= timedelta(0):
+        raise ValueError("quiet_after must be positive")
+    if chart_weeks < 2:
+        raise ValueError("a chart needs at least two weeks")
 
 
 def members_of(compact: Compact) -> frozenset[Hashable]:
