@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     bindparam,
     func,
+    or_,
     select,
     union_all,
 )
@@ -30,13 +31,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rituals.callout import CalloutStatus
 from rituals.reflection import ReflectionRecord
 from rituals.refs import UserRef
-from rituals.stored import ExportedReflection
+from rituals.stored import ANY_TENANT, ExportedReflection
 from storage.models import (
     CalloutRow,
     ClauseRow,
     CompactVersionRow,
     OrganisationRow,
     PartnershipRow,
+    PersonIdentityRow,
     PersonRow,
     ReflectionClauseRow,
     ReflectionRow,
@@ -222,6 +224,27 @@ def _as_records(
 # statement costs more than running it, and composing a digest has a 20 ms budget.
 
 
+def _author_now() -> Any:
+    """The person an author is now, for a reflection written before they had one (an exact
+    tenant's identity before a file-declared one), so the digest counts them once beside
+    their attendances, which are read the same way."""
+    return (
+        select(PersonIdentityRow.person_id)
+        .where(
+            PersonIdentityRow.partnership_id == ReflectionRow.partnership_id,
+            PersonIdentityRow.platform == ReflectionRow.author_platform,
+            PersonIdentityRow.user_id == ReflectionRow.author_user_id,
+            or_(
+                PersonIdentityRow.tenant == ReflectionRow.author_tenant,
+                PersonIdentityRow.tenant == ANY_TENANT,
+            ),
+        )
+        .order_by(PersonIdentityRow.tenant == ANY_TENANT)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _records_statement(
     where: tuple[ColumnElement[bool], ...], newest_first: bool, limit: int | None
 ) -> Select[*tuple[Any, ...]]:
@@ -239,7 +262,7 @@ def _records_statement(
             ReflectionRow.learned,
             ReflectionRow.valued,
             ReflectionRow.submitted_at,
-            ReflectionRow.person_id,
+            func.coalesce(ReflectionRow.person_id, _author_now()),
             ReflectionRow.author_platform,
             ReflectionRow.author_tenant,
             ReflectionRow.author_user_id,

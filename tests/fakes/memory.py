@@ -842,7 +842,10 @@ def _record(t: _Tables, row: _ReflectionRow) -> ReflectionRecord:
         valued=reflection.valued,
         clause_ids=reflection.clause_ids,
         recorded_at=reflection.submitted_at,
-        person=person_key(row.person_id, reflection.author),
+        person=person_key(
+            row.person_id or _person_id(t, row.partnership_id, reflection.author),
+            reflection.author,
+        ),
     )
 
 
