@@ -372,7 +372,7 @@ DIGEST_OTHER_PARTNERS: Final = "Other partners together"
 DIGEST_ALL_PARTNERS: Final = "All partners together"
 DIGEST_A_PARTNER: Final = "a partner"
 DIGEST_PARTICIPATION_WITHHELD: Final = (
-    "Participation is not shown this week: so few took part that it would single someone out."
+    "Participation by organisation is not shown this week: any figure would single someone out."
 )
 DIGEST_CELEBRATED_WITHHELD: Final = (
     "Clauses celebrated are not counted this week: fewer than {min_group} people took part."

@@ -252,3 +252,68 @@ def test_what_is_folded_together_is_about_min_group_people_and_never_one_group(
     )
     # A quote is attributed only to an organisation shown on its own.
     assert {h.organisation_id for h in result.highlights} - {None} <= shown
+
+
+def a_week(sizes: dict[str, int], *, shared: dict[str, int], min_group: int = 3) -> World:
+    """One round in the week: `sizes` people of each organisation attend, `shared` of them
+    answer (each citing env-h1)."""
+    organisations = tuple(Organisation(org, NAMES[i], "hospital") for i, org in enumerate(sizes))
+    people = [
+        Person(f"{org}-{n}", f"{org.title()}{n} Surname", org)
+        for org, size in sizes.items()
+        for n in range(size)
+    ]
+    compact = Compact(
+        slug="p",
+        name="A partnership",
+        vision="Together.",
+        roles=(Role("regulator", "Regulator"), Role("hospital", "Hospital")),
+        themes=(Theme("env", "Environment"), Theme("lead", "Leadership")),
+        clauses=CLAUSES,
+        organisations=organisations,
+        people=tuple(KnownPerson(p.key, p.name, p.organisation_id or "") for p in people),
+        privacy=PrivacySettings(min_group=min_group),
+    )
+    held = START + timedelta(days=1)
+    answered: list[Person] = []
+    for org, count in shared.items():
+        answered += [p for p in people if p.organisation_id == org][:count]
+    reflections = tuple(
+        ReflectionRecord(
+            "r", p.name, p.organisation_id, "L.", f"Valued {i}", ("env-h1",), held, p.key
+        )
+        for i, p in enumerate(answered)
+    )
+    round_ = RoundHeld(
+        "r", held, tuple(p.organisation_id for p in people), tuple(p.key for p in people)
+    )
+    return World(compact, tuple(people), (round_,), reflections, ())
+
+
+def test_small_organisations_are_counted_together_beside_a_large_one() -> None:
+    world = a_week({"a": 3, "b": 1, "c": 2}, shared={"a": 2, "b": 1, "c": 1})
+    text = renderings(compose(world), world.compact)["console"]
+    assert "Alder Trust: took part 3 times in rounds, shared 2 reflections" in text
+    assert "Other partners together: took part 3 times in rounds, shared 2 reflections" in text
+    assert "Birchwood" not in text and "Cedarvale" not in text
+    assert "“Valued 2” — a partner" in text and "“Valued 0” — Alder Trust" in text
+
+
+def test_a_fold_that_would_be_one_organisations_figure_takes_in_the_smallest_shown() -> None:
+    # Birchwood (one person) alone would be "other partners": 1 reflection, Birchwood's own.
+    world = a_week({"a": 3, "b": 1, "c": 4}, shared={"a": 1, "b": 1, "c": 3})
+    text = renderings(compose(world), world.compact)["console"]
+    assert "Alder Trust" not in text and "Birchwood" not in text
+    assert "Cedarvale Trust: took part 4 times in rounds, shared 3 reflections" in text
+    assert "Other partners together: took part 4 times in rounds, shared 2 reflections" in text
+
+
+def test_when_even_everyone_together_would_single_someone_out_nothing_is_counted() -> None:
+    world = a_week({"a": 1, "b": 1, "c": 1}, shared={"a": 1})  # two passed, one answered
+    text = renderings(compose(world), world.compact)["console"]
+    assert "1 reflection round held." in text
+    assert "Participation by organisation is not shown this week" in text
+    assert "reflection shared" not in text and "Alder" not in text
+    assert "— a partner" in text
+    # A clause's count is about all three who took part, not about one organisation.
+    assert "env-h1 ×1" in text
