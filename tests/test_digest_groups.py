@@ -10,6 +10,7 @@ import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,7 +41,7 @@ from rituals.digest import (
 from rituals.reflection import ReflectionRecord
 
 START = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday
-END = START + timedelta(weeks=1)
+LONDON = ZoneInfo("Europe/London")
 WEEKS_BEFORE = 3
 NAMES = ("Alder Trust", "Birchwood Trust", "Cedarvale Trust", "Damson Regulator", "Elmfield Trust")
 CLAUSES = (
@@ -59,11 +60,16 @@ class Person:
 
 @dataclass(frozen=True)
 class World:
+    start: datetime  # the digest's week: [start, start + 1 week)
     compact: Compact
     people: tuple[Person, ...]
     rounds: tuple[RoundHeld, ...]
     reflections: tuple[ReflectionRecord, ...]
     callouts: tuple[CalloutFact, ...]
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(weeks=1)
 
 
 @st.composite
@@ -96,8 +102,11 @@ def worlds(draw: st.DrawFn) -> World:
         people=known,
         privacy=PrivacySettings(min_group=draw(st.integers(1, 4))),
     )
+    # A random week (local Mondays, across clock changes), and moments around it.
+    zone = draw(st.sampled_from((UTC, LONDON)))
+    start = datetime(2026, 1, 5, tzinfo=zone) + timedelta(weeks=draw(st.integers(0, 60)))
     moments = st.integers(-WEEKS_BEFORE * 7 * 24, 7 * 24 - 1).map(
-        lambda hours: START + timedelta(hours=hours)
+        lambda hours: (start + timedelta(hours=hours)).astimezone(UTC)
     )
     rounds, reflections = [], []
     for number in range(draw(st.integers(0, 4))):
@@ -142,11 +151,11 @@ def worlds(draw: st.DrawFn) -> World:
             )
         )
     )
-    return World(compact, tuple(people), tuple(rounds), tuple(reflections), callouts)
+    return World(start, compact, tuple(people), tuple(rounds), tuple(reflections), callouts)
 
 
 def compose(world: World) -> Digest:
-    bounds = [START - timedelta(weeks=n) for n in range(WEEKS_BEFORE, -1, -1)]
+    bounds = [world.start - timedelta(weeks=n) for n in range(WEEKS_BEFORE, -1, -1)]
     history = count_weeks(
         bounds,
         compact=world.compact,
@@ -156,13 +165,13 @@ def compose(world: World) -> Digest:
     )
     return compose_digest(
         compact=world.compact,
-        period_start=START,
-        period_end=END,
+        period_start=world.start,
+        period_end=world.end,
         rounds=world.rounds,
         reflections=world.reflections,
         callouts=world.callouts,
         clause_last_mentioned={},
-        now=END,
+        now=world.end,
         weekly_history=history,
     )
 
@@ -201,10 +210,10 @@ def test_no_rendered_digest_holds_a_figure_or_attribution_for_a_small_group(
 ) -> None:
     result = compose(world)
     k = world.compact.privacy.min_group
-    groups = took_part(world, START, END)
+    groups = took_part(world, world.start, world.end)
     everyone = set().union(*groups.values())
     members = {p.handle for p in world.compact.people}
-    since = took_part(world, END - DEFAULT_QUIET_AFTER + timedelta(microseconds=1), END)
+    since = took_part(world, world.end - DEFAULT_QUIET_AFTER + timedelta(microseconds=1), world.end)
     lately = set().union(*since.values())
     for where, text in renderings(result, world.compact).items():
         for organisation in world.compact.organisations:
@@ -233,7 +242,7 @@ def test_what_is_folded_together_is_about_min_group_people_and_never_one_group(
 ) -> None:
     result = compose(world)
     k = world.compact.privacy.min_group
-    groups = took_part(world, START, END)
+    groups = took_part(world, world.start, world.end)
     participation = result.participation
     if participation.withheld:
         return
@@ -287,7 +296,7 @@ def a_week(sizes: dict[str, int], *, shared: dict[str, int], min_group: int = 3)
     round_ = RoundHeld(
         "r", held, tuple(p.organisation_id for p in people), tuple(p.key for p in people)
     )
-    return World(compact, tuple(people), (round_,), reflections, ())
+    return World(START, compact, tuple(people), (round_,), reflections, ())
 
 
 def test_small_organisations_are_counted_together_beside_a_large_one() -> None:
