@@ -92,6 +92,8 @@ async def _weekly_citations(
 ) -> dict[str, list[GroupCell[datetime]]]:
     """Each clause's citations in each digest week meeting the span, counted by the digest's
     own loads and tally, so the ledger knows exactly which weeks' figures were withheld."""
+    if end <= span.start:
+        return {}  # judged before the span began: nothing of it was shown or withheld
     weeks = math.ceil((end - span.start) / WEEK) + 1
     first, _ = week_bounds(end, weeks, span.zone)
     bounds = [first + n * WEEK for n in range(weeks + 1)]
