@@ -524,10 +524,27 @@ DIGEST_QUIET_WEEK: Final = (
 DIGEST_ROUNDS: Final = "{rounds} held; {reflections} shared."
 DIGEST_ROUND_WORD: Final = ("reflection round", "reflection rounds")
 DIGEST_REFLECTION_WORD: Final = ("reflection", "reflections")
-DIGEST_ATTENDED: Final = "{rounds}, {reflections}"
-DIGEST_ROUND_SHORT: Final = ("round", "rounds")
+DIGEST_ROUNDS_ONLY: Final = "{rounds} held."
+DIGEST_ATTENDED: Final = "took part {attendances} in rounds, shared {reflections}"
+DIGEST_ATTENDANCE_WORD: Final = ("time", "times")
 DIGEST_PARTICIPATION: Final = "Participation by organisation:"
 DIGEST_NO_ORGANISATION: Final = "Organisation not yet known"
+DIGEST_OTHER_PARTNERS: Final = "Other partners together"
+DIGEST_ALL_PARTNERS: Final = "All partners together"
+DIGEST_A_PARTNER: Final = "a partner"
+DIGEST_PARTICIPATION_WITHHELD: Final = (
+    "Participation by organisation is not shown this week: any figure would single someone out."
+)
+DIGEST_CELEBRATED_WITHHELD: Final = (
+    "Clauses celebrated are not counted this week: fewer than {min_group} people took part."
+)
+DIGEST_CALLOUTS_WITHHELD: Final = (
+    "Call-outs are not counted here while the partnership has fewer than {min_group} members."
+)
+DIGEST_GROUP_RULE: Final = (
+    "No figure here is about fewer than {min_group} people: smaller organisations are counted "
+    "together, and what their people valued is attributed to a partner."
+)
 DIGEST_HIGHLIGHTS: Final = "What people especially valued:"
 DIGEST_CELEBRATED: Final = "Clauses celebrated most:"
 DIGEST_CALLOUTS_WEEK: Final = "Call-outs this week: {counts}."

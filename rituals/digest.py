@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from rituals.callout import Callout, CalloutStatus
 from rituals.compact import Compact
+from rituals.groups import GroupCell, GroupedFigures, apply_group_rule, apply_group_rule_jointly
 from rituals.health import ReviewTrigger
 from rituals.reflection import ReflectionRecord
 
@@ -25,11 +26,17 @@ DEFAULT_CHART_WEEKS: Final = 8
 
 @dataclass(frozen=True, slots=True)
 class RoundHeld:
-    """A reflection round that closed; one entry per attendee, their organisation or None."""
+    """A reflection round that closed; one entry per attendee, their organisation or None.
+
+    `attendees` are opaque keys of the same people, in the same order (storage's
+    `person-<id>`), so the group-size rule counts distinct people; a round without them adds
+    nobody to any group, which can only hide more.
+    """
 
     round_id: str
     held_at: datetime
     attendee_organisation_ids: tuple[str | None, ...]
+    attendees: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +101,10 @@ class WeekCounts:
     """
 
     week_start: datetime
-    clauses_celebrated: int
-    callouts_raised: int
+    # None where the group-size rule withholds it: the week's participants (celebrations) or
+    # the partnership's members (call-outs) were fewer than `min_group`.
+    clauses_celebrated: int | None
+    callouts_raised: int | None
 
 
 # --- What the digest says ----------------------------------------------------------------------
@@ -110,14 +119,42 @@ class OrganisationParticipation:
 
     organisation_id: str | None
     organisation_name: str | None
-    rounds_attended: int
     attendances: int
     reflections_shared: int
 
 
 @dataclass(frozen=True, slots=True)
+class OtherPartners:
+    """The groups too small to show on their own, together; `everyone` when none is shown."""
+
+    attendances: int
+    reflections_shared: int
+    everyone: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Participation:
+    """Participation by organisation under the group-size rule (rituals/groups.py).
+
+    `organisations` are shown on their own; `others` folds the rest, None when nothing folded.
+    `reflections_shared` is the week's total, None when even it would single someone out (then
+    nothing else is shown either).
+    """
+
+    organisations: tuple[OrganisationParticipation, ...] = ()
+    others: OtherPartners | None = None
+    reflections_shared: int | None = 0
+
+    @property
+    def withheld(self) -> bool:
+        return self.reflections_shared is None
+
+
+@dataclass(frozen=True, slots=True)
 class Highlight:
-    """Something a partner especially valued, attributed to the organisation, not the person."""
+    """Something a partner especially valued, attributed to their organisation only when the
+    digest shows that organisation's figures (at least `min_group` people took part), else to
+    "a partner" (`organisation_id` None); never to the person."""
 
     valued: str
     organisation_id: str | None
@@ -141,9 +178,10 @@ class CalloutSummary:
     """
 
     clause_id: str
-    raised: int
-    discussed: int
-    resolved: int
+    # None where the group-size rule withholds call-out counts (too few members).
+    raised: int | None
+    discussed: int | None
+    resolved: int | None
     learning_notes: tuple[str, ...]
     dated_notes: tuple[tuple[datetime, str], ...] = field(default=(), compare=False)
 
@@ -177,8 +215,9 @@ class Digest:
     period_end: datetime
     composed_at: datetime
     rounds_held: int
-    participation: tuple[OrganisationParticipation, ...]
+    participation: Participation
     highlights: tuple[Highlight, ...]
+    # Empty when withheld (`celebrated_withheld`): fewer than `min_group` people took part.
     clauses_celebrated: tuple[ClauseCount, ...]
     callouts: tuple[CalloutSummary, ...]
     quiet_clauses: tuple[QuietClause, ...]
@@ -186,23 +225,41 @@ class Digest:
     week_counts: WeekCounts
     # Clauses newly proposed for review (docs/health.md), set by the application.
     review_triggers: tuple[ReviewTrigger, ...] = ()
-    still_open: StillOpen = StillOpen()
+    # None when the group-size rule withholds call-out counts.
+    still_open: StillOpen | None = StillOpen()
+    min_group: int = 3
+    celebrated_withheld: bool = False
 
     @property
-    def reflections_shared(self) -> int:
-        return sum(row.reflections_shared for row in self.participation)
+    def reflections_shared(self) -> int | None:
+        return self.participation.reflections_shared
 
     @property
-    def callouts_raised(self) -> int:
-        return sum(row.raised for row in self.callouts)
+    def callouts_raised(self) -> int | None:
+        return _sum_shown(row.raised for row in self.callouts)
 
     @property
-    def callouts_discussed(self) -> int:
-        return sum(row.discussed for row in self.callouts)
+    def callouts_discussed(self) -> int | None:
+        return _sum_shown(row.discussed for row in self.callouts)
 
     @property
-    def callouts_resolved(self) -> int:
-        return sum(row.resolved for row in self.callouts)
+    def callouts_resolved(self) -> int | None:
+        return _sum_shown(row.resolved for row in self.callouts)
+
+    @property
+    def callout_counts_withheld(self) -> bool:
+        return self.still_open is None
+
+    @property
+    def anything_withheld(self) -> bool:
+        """Some figure was folded into "other partners" or withheld by the group-size rule."""
+        return (
+            self.participation.withheld
+            or self.participation.others is not None
+            or self.celebrated_withheld
+            or self.callout_counts_withheld
+            or any(h.organisation_id is None for h in self.highlights)
+        )
 
     @property
     def is_empty(self) -> bool:
@@ -215,6 +272,11 @@ class Digest:
     def most_celebrated(self, limit: int = 5) -> tuple[ClauseCount, ...]:
         """The top `limit` clauses by celebrations (ties in the compact's own order)."""
         return self.clauses_celebrated[:limit]
+
+
+def _sum_shown(values: Iterable[int | None]) -> int | None:
+    found = list(values)
+    return None if any(v is None for v in found) else sum(v for v in found if v is not None)
 
 
 # --- Composition ---------------------------------------------------------------------------------
@@ -246,15 +308,7 @@ def compose_digest(
     digest sent late after an outage says what it would have said on time; `now` is only
     recorded.
     """
-    for moment, name in ((period_start, "period_start"), (period_end, "period_end"), (now, "now")):
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
-    if period_end <= period_start:
-        raise ValueError("the digest period must end after it starts")
-    if quiet_after <= timedelta(0):
-        raise ValueError("quiet_after must be positive")
-    if chart_weeks < 2:
-        raise ValueError("a chart needs at least two weeks")
+    _check_arguments(period_start, period_end, now, quiet_after, chart_weeks)
 
     # Compared in UTC, the zone stored moments come back in (see `count_weeks`).
     start_utc, end_utc = period_start.astimezone(UTC), period_end.astimezone(UTC)
@@ -266,8 +320,18 @@ def compose_digest(
     period_reflections = [r for r in reflections if in_period(r.recorded_at)]
     counted_callouts = [c for c in callouts if c.counted]
     clause_rank = _clause_rank(compact)
+    min_group = compact.privacy.min_group
+    members = members_of(compact)
+    people = _participants(compact, period_rounds, period_reflections)
+    participation = _participation(compact, period_rounds, period_reflections, people)
+    celebrated = _celebrated(period_reflections, clause_rank, people, min_group)
     week = count_week(
-        week_start=period_start, week_end=period_end, reflections=reflections, callouts=callouts
+        compact=compact,
+        week_start=period_start,
+        week_end=period_end,
+        rounds=rounds,
+        reflections=reflections,
+        callouts=callouts,
     )
     return Digest(
         partnership_slug=compact.slug,
@@ -275,60 +339,159 @@ def compose_digest(
         period_end=period_end,
         composed_at=now,
         rounds_held=len(period_rounds),
-        participation=_participation(compact, period_rounds, period_reflections),
-        highlights=_highlights(compact, period_reflections, highlight_limit),
-        clauses_celebrated=_celebrated(period_reflections, clause_rank),
-        callouts=_callout_summaries(callouts, in_period, clause_rank),
+        participation=participation,
+        highlights=_highlights(compact, period_reflections, highlight_limit, participation),
+        clauses_celebrated=celebrated or (),
+        callouts=_callout_summaries(callouts, in_period, clause_rank, members, min_group),
         quiet_clauses=_quiet(
             compact,
             _last_mentions(clause_last_mentioned, reflections, counted_callouts),
             cutoff=period_end - quiet_after,
-        ),
+        )
+        if _enough_took_part(rounds, reflections, (period_end - quiet_after, end_utc), min_group)
+        else (),
         chart=_chart(weekly_history, week, chart_weeks),
         week_counts=week,
-        still_open=_still_open((*callouts, *live_callouts), end_utc),
+        still_open=_still_open((*callouts, *live_callouts), end_utc, members, min_group),
+        min_group=min_group,
+        celebrated_withheld=celebrated is None,
     )
+
+
+def _check_arguments(
+    period_start: datetime,
+    period_end: datetime,
+    now: datetime,
+    quiet_after: timedelta,
+    chart_weeks: int,
+) -> None:
+    for moment, name in ((period_start, "period_start"), (period_end, "period_end"), (now, "now")):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"{name} must be timezone-aware, got {moment!r}")
+    if period_end <= period_start:
+        raise ValueError("the digest period must end after it starts")
+    if quiet_after <= timedelta(0):
+        raise ValueError("quiet_after must be positive")
+    if chart_weeks < 2:
+        raise ValueError("a chart needs at least two weeks")
+
+
+def members_of(compact: Compact) -> frozenset[Hashable]:
+    """The partnership's known people: the crowd a call-out's reporter hides in, so call-out
+    counts (by clause, never by organisation) are shown when they number `min_group`."""
+    return frozenset(person.handle.lower() for person in compact.people)
 
 
 def count_week(
     *,
+    compact: Compact,
     week_start: datetime,
     week_end: datetime,
+    rounds: Iterable[RoundHeld],
     reflections: Iterable[ReflectionRecord],
     callouts: Iterable[CalloutFact],
 ) -> WeekCounts:
     """One chart point for `[week_start, week_end)`, e.g. to backfill history from storage."""
-    return count_weeks([week_start, week_end], reflections=reflections, callouts=callouts)[0]
+    return count_weeks(
+        [week_start, week_end],
+        compact=compact,
+        rounds=rounds,
+        reflections=reflections,
+        callouts=callouts,
+    )[0]
 
 
 def count_weeks(
     bounds: Sequence[datetime],
     *,
+    compact: Compact,
+    rounds: Iterable[RoundHeld],
     reflections: Iterable[ReflectionRecord],
     callouts: Iterable[CalloutFact],
 ) -> list[WeekCounts]:
     """Chart points for consecutive weeks, `bounds` being their edges in order (one more than
-    the weeks), in a single pass over the records.
+    the weeks), in a single pass over the records; each week's figures go through the
+    group-size rule exactly as that week's own digest does, so no chart gives away what a
+    digest withheld."""
+    min_group, members = compact.privacy.min_group, members_of(compact)
+    return [
+        WeekCounts(
+            week.start,
+            _by_clause(week.cited, week.people, min_group).total,
+            _by_clause(week.raised, members, min_group).total,
+        )
+        for week in tally_weeks(bounds, rounds=rounds, reflections=reflections, callouts=callouts)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekTally:
+    """What one week's digest counts before the group-size rule: the distinct people who took
+    part, the reflections citing each clause and the call-outs raised on each."""
+
+    start: datetime
+    people: frozenset[Hashable]
+    cited: Mapping[str, int]
+    raised: Mapping[str, int]
+
+    def clause_part(self, clause_id: str) -> GroupCell[datetime]:
+        """This week's citations of a clause as one part of a longer span's figure (see
+        `rituals.groups.hidden_parts_safe`)."""
+        return GroupCell(self.start, self.cited.get(clause_id, 0), self.people)
+
+
+def tally_weeks(
+    bounds: Sequence[datetime],
+    *,
+    rounds: Iterable[RoundHeld],
+    reflections: Iterable[ReflectionRecord],
+    callouts: Iterable[CalloutFact] = (),
+) -> list[WeekTally]:
+    """Each week's tally in one pass over the records (see `count_weeks`).
 
     The edges are compared in UTC: stored moments come back in UTC, and comparing two
     datetimes in different zones asks the zone for its offset every time, which made
     counting a few weeks cost milliseconds.
     """
     edges = [edge.astimezone(UTC) for edge in bounds]
-    celebrated = [0] * (len(edges) - 1)
-    raised = [0] * (len(edges) - 1)
+    weeks = len(edges) - 1
+    cited: list[Counter[str]] = [Counter() for _ in range(weeks)]
+    raised: list[Counter[str]] = [Counter() for _ in range(weeks)]
+    people: list[set[Hashable]] = [set() for _ in range(weeks)]
 
     def week_of(moment: datetime) -> int | None:
         index = bisect_right(edges, moment.astimezone(UTC)) - 1
-        return index if 0 <= index < len(celebrated) else None
+        return index if 0 <= index < weeks else None
 
+    for round_ in rounds:
+        if (index := week_of(round_.held_at)) is not None:
+            people[index].update(round_.attendees)
     for reflection in reflections:
         if (index := week_of(reflection.recorded_at)) is not None:
-            celebrated[index] += len(set(reflection.clause_ids))
+            cited[index].update(set(reflection.clause_ids))
+            people[index].add(_author(reflection))
     for callout in callouts:
         if callout.counted and (index := week_of(callout.raised_at)) is not None:
-            raised[index] += 1
-    return [WeekCounts(start, celebrated[i], raised[i]) for i, start in enumerate(bounds[:-1])]
+            raised[index][callout.clause_id] += 1
+    return [
+        WeekTally(start, frozenset(people[i]), cited[i], raised[i])
+        for i, start in enumerate(bounds[:-1])
+    ]
+
+
+def _by_clause(
+    counts: Mapping[str, int], people: frozenset[Hashable], min_group: int
+) -> GroupedFigures[str]:
+    """Figures per clause are about everyone who could have added to them (`people`)."""
+    return apply_group_rule(
+        [GroupCell(clause_id, n, people) for clause_id, n in counts.items()], min_group
+    )
+
+
+def _author(record: ReflectionRecord) -> str:
+    # Without storage's opaque key, the name: two people of one name count once, which can
+    # only hide more.
+    return record.person or f"name:{record.author_name}"
 
 
 def _clause_rank(compact: Compact) -> Callable[[str], tuple[int, str]]:
@@ -337,52 +500,101 @@ def _clause_rank(compact: Compact) -> Callable[[str], tuple[int, str]]:
     return lambda clause_id: (position.get(clause_id, len(position)), clause_id)
 
 
-def _participation(
-    compact: Compact, rounds: Sequence[RoundHeld], reflections: Sequence[ReflectionRecord]
-) -> tuple[OrganisationParticipation, ...]:
+def _bucket(compact: Compact) -> Callable[[str | None], str | None]:
+    # People in no organisation, or in one a later compact dropped, are counted together.
     known = {org.id for org in compact.organisations}
+    return lambda organisation_id: organisation_id if organisation_id in known else None
 
-    def bucket(organisation_id: str | None) -> str | None:
-        # People in no organisation, or in one a later compact dropped, are counted together.
-        return organisation_id if organisation_id in known else None
 
-    rounds_attended: Counter[str | None] = Counter()
-    attendances: Counter[str | None] = Counter()
-    shared: Counter[str | None] = Counter()
+def _participants(
+    compact: Compact, rounds: Sequence[RoundHeld], reflections: Sequence[ReflectionRecord]
+) -> dict[str | None, frozenset[Hashable]]:
+    """The distinct people of each organisation who took part in the period."""
+    bucket = _bucket(compact)
+    found: defaultdict[str | None, set[Hashable]] = defaultdict(set)
     for round_ in rounds:
-        buckets = [bucket(org) for org in round_.attendee_organisation_ids]
-        attendances.update(buckets)
-        rounds_attended.update(set(buckets))
-    shared.update(bucket(r.organisation_id) for r in reflections)
+        for organisation_id, person in zip(
+            round_.attendee_organisation_ids, round_.attendees, strict=False
+        ):
+            found[bucket(organisation_id)].add(person)
+    for record in reflections:
+        found[bucket(record.organisation_id)].add(_author(record))
+    return {organisation_id: frozenset(people) for organisation_id, people in found.items()}
 
-    rows = [
-        OrganisationParticipation(
-            organisation_id=org.id,
-            organisation_name=org.name,
-            rounds_attended=rounds_attended[org.id],
-            attendances=attendances[org.id],
-            reflections_shared=shared[org.id],
-        )
-        for org in compact.organisations
-    ]
+
+def _enough_took_part(
+    rounds: Iterable[RoundHeld],
+    reflections: Iterable[ReflectionRecord],
+    span: tuple[datetime, datetime],
+    min_group: int,
+) -> bool:
+    """Whether "nobody mentioned it since" may be said of `span`: it is about the people who
+    took part in it, so they must number `min_group` (or be nobody at all)."""
+    start, end = span
+    people = {key for r in rounds if start < r.held_at < end for key in r.attendees}
+    people |= {_author(r) for r in reflections if start < r.recorded_at < end}
+    return not people or len(people) >= min_group
+
+
+def _participation(
+    compact: Compact,
+    rounds: Sequence[RoundHeld],
+    reflections: Sequence[ReflectionRecord],
+    people: Mapping[str | None, frozenset[Hashable]],
+) -> Participation:
+    """Attendances and reflections per organisation, one table under the group-size rule."""
+    bucket = _bucket(compact)
+    attendances: Counter[str | None] = Counter()
+    for round_ in rounds:
+        attendances.update(bucket(org) for org in round_.attendee_organisation_ids)
+    shared: Counter[str | None] = Counter(bucket(r.organisation_id) for r in reflections)
+    if not any(people.values()):
+        # Nobody took part: a zero beside each organisation would still be about its members.
+        return Participation()
+    groups: list[str | None] = [org.id for org in compact.organisations]
     if attendances[None] or shared[None]:
-        rows.append(
-            OrganisationParticipation(
-                None, None, rounds_attended[None], attendances[None], shared[None]
-            )
+        groups.append(None)
+
+    def cells(counts: Counter[str | None]) -> list[GroupCell[str | None]]:
+        return [GroupCell(g, counts[g], people.get(g, frozenset())) for g in groups]
+
+    by_attendance, by_reflection = apply_group_rule_jointly(
+        [cells(attendances), cells(shared)], compact.privacy.min_group
+    )
+    if by_reflection.hidden:
+        return Participation(reflections_shared=None)
+    names = {org.id: org.name for org in compact.organisations}
+    shown = tuple(
+        OrganisationParticipation(
+            group, names.get(group) if group else None, count, by_reflection.value(group) or 0
         )
-    return tuple(rows)
+        for group, count in by_attendance.shown
+    )
+    others = None
+    if by_attendance.other is not None or by_reflection.other is not None:
+        others = OtherPartners(
+            by_attendance.other or 0, by_reflection.other or 0, everyone=not shown
+        )
+    return Participation(shown, others, by_reflection.total)
 
 
 def _highlights(
-    compact: Compact, reflections: Sequence[ReflectionRecord], limit: int
+    compact: Compact,
+    reflections: Sequence[ReflectionRecord],
+    limit: int,
+    participation: Participation,
 ) -> tuple[Highlight, ...]:
     """Up to `limit` things people valued: most clauses linked first, then the most recent.
 
-    The remaining tie-breaks only make the choice independent of input order. Repeated words
-    ("great meeting") are shown once.
+    A quote is attributed to its organisation only when the participation table shows that
+    organisation on its own; otherwise to "a partner". The remaining tie-breaks only make the
+    choice independent of input order. Repeated words ("great meeting") are shown once.
     """
-    names = {org.id: org.name for org in compact.organisations}
+    shown = {
+        row.organisation_id: row.organisation_name
+        for row in participation.organisations
+        if row.organisation_id is not None
+    }
     candidates = sorted(
         (r for r in reflections if r.valued.strip()),
         key=lambda r: (
@@ -404,12 +616,12 @@ def _highlights(
         if fingerprint in seen:
             continue
         seen.add(fingerprint)
-        organisation_id = record.organisation_id if record.organisation_id in names else None
+        organisation_id = record.organisation_id if record.organisation_id in shown else None
         chosen.append(
             Highlight(
                 valued=text,
                 organisation_id=organisation_id,
-                organisation_name=names.get(organisation_id) if organisation_id else None,
+                organisation_name=shown.get(organisation_id) if organisation_id else None,
                 clause_ids=tuple(dict.fromkeys(record.clause_ids)),
             )
         )
@@ -417,13 +629,21 @@ def _highlights(
 
 
 def _celebrated(
-    reflections: Sequence[ReflectionRecord], clause_rank: Callable[[str], tuple[int, str]]
-) -> tuple[ClauseCount, ...]:
-    """Every clause cited in the period, most cited first; a reflection counts a clause once."""
+    reflections: Sequence[ReflectionRecord],
+    clause_rank: Callable[[str], tuple[int, str]],
+    people: Mapping[str | None, frozenset[Hashable]],
+    min_group: int,
+) -> tuple[ClauseCount, ...] | None:
+    """Every clause cited in the period, most cited first; a reflection counts a clause once.
+    None when withheld: a clause's count is about everyone who took part in the period."""
     counts: Counter[str] = Counter()
     for record in reflections:
         counts.update(set(record.clause_ids))
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], clause_rank(item[0])))
+    everyone = frozenset[Hashable]().union(*people.values())
+    figures = _by_clause(counts, everyone, min_group)
+    if figures.hidden:
+        return None
+    ranked = sorted(figures.shown, key=lambda item: (-item[1], clause_rank(item[0])))
     return tuple(ClauseCount(clause_id, count) for clause_id, count in ranked)
 
 
@@ -431,9 +651,12 @@ def _callout_summaries(
     callouts: Sequence[CalloutFact],
     in_period: Callable[[datetime | None], bool],
     clause_rank: Callable[[str], tuple[int, str]],
+    members: frozenset[Hashable],
+    min_group: int,
 ) -> tuple[CalloutSummary, ...]:
     """Counts per clause of the counted call-outs; learning notes from every call-out, a
-    withdrawn one included (what the meeting learned stays the partnership's)."""
+    withdrawn one included (what the meeting learned stays the partnership's). The counts are
+    about the whole partnership (any member may have raised one): withheld under the rule."""
     raised: Counter[str] = Counter()
     discussed: Counter[str] = Counter()
     resolved: Counter[str] = Counter()
@@ -445,24 +668,41 @@ def _callout_summaries(
             resolved[fact.clause_id] += int(in_period(fact.resolved_at))
         notes[fact.clause_id].extend(n for n in fact.dated_notes() if in_period(n[0]))
     clause_ids = {fact.clause_id for fact in callouts}
-    active = {c for c in clause_ids if raised[c] + discussed[c] + resolved[c] or notes[c]}
+    active = sorted(
+        (c for c in clause_ids if raised[c] + discussed[c] + resolved[c] or notes[c]),
+        key=clause_rank,
+    )
+    steps = apply_group_rule_jointly(
+        [
+            [GroupCell(c, counts[c], members) for c in active]
+            for counts in (raised, discussed, resolved)
+        ],
+        min_group,
+    )
+    shown = [figures.value for figures in steps]
     return tuple(
         CalloutSummary(
             clause_id=clause_id,
-            raised=raised[clause_id],
-            discussed=discussed[clause_id],
-            resolved=resolved[clause_id],
+            raised=shown[0](clause_id),
+            discussed=shown[1](clause_id),
+            resolved=shown[2](clause_id),
             learning_notes=tuple(note for _, note in sorted(notes[clause_id])),
             dated_notes=tuple(sorted(notes[clause_id])),
         )
-        for clause_id in sorted(active, key=clause_rank)
+        for clause_id in active
     )
 
 
-def _still_open(callouts: Iterable[CalloutFact], end: datetime) -> StillOpen:
+def _still_open(
+    callouts: Iterable[CalloutFact], end: datetime, members: frozenset[Hashable], min_group: int
+) -> StillOpen | None:
     live = [fact for fact in callouts if fact.is_live_at(end)]
     discussed = sum(1 for fact in live if fact.discussed_by(end))
-    return StillOpen(len(live) - discussed, discussed)
+    waiting = [("discussion", len(live) - discussed), ("resolution", discussed)]
+    figures = apply_group_rule([GroupCell(k, n, members) for k, n in waiting], min_group)
+    if figures.hidden:
+        return None
+    return StillOpen(figures.value("discussion") or 0, figures.value("resolution") or 0)
 
 
 def _last_mentions(
@@ -502,17 +742,19 @@ def _chart(
     """The last `weeks` points ending with this period, or nothing if there is no trend to show.
 
     A trend needs two points and something other than zeros. Weeks missing from `history`
-    (the service was down, say) are left out rather than drawn as zero.
+    (the service was down, say), and weeks whose celebrations the group-size rule withheld,
+    are left out rather than drawn as zero.
     """
     earlier = {
         point.week_start: point
         for point in sorted(
-            history, key=lambda p: (p.week_start, p.clauses_celebrated, p.callouts_raised)
+            history,
+            key=lambda p: (p.week_start, p.clauses_celebrated or 0, p.callouts_raised or 0),
         )
         if point.week_start < current.week_start
     }
     recent = [earlier[start] for start in sorted(earlier)][-(weeks - 1) :]
-    points = (*recent, current)
+    points = tuple(p for p in (*recent, current) if p.clauses_celebrated is not None)
     if len(points) < 2 or not any(p.clauses_celebrated or p.callouts_raised for p in points):
         return ()
     return points

@@ -8,7 +8,7 @@ recovered by subtracting the shown ones from a shown total.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Sequence, Set
 from dataclasses import dataclass
 from typing import Final, Generic, TypeVar
 
@@ -64,10 +64,13 @@ def hide_all(cells: Sequence[GroupCell[K]]) -> GroupedFigures[K]:
     return GroupedFigures((), tuple(cell.key for cell in cells), None, None)
 
 
-def apply_group_rule(cells: Sequence[GroupCell[K]], min_group: int) -> GroupedFigures[K]:
+def apply_group_rule(
+    cells: Sequence[GroupCell[K]], min_group: int, *, fold: Set[K] = frozenset()
+) -> GroupedFigures[K]:
     """Apply the group-size rule to one family of cells whose sum is shown as the total.
 
-    1. A cell with at least `min_group` people is shown; smaller ones are folded. A cell with
+    1. A cell with at least `min_group` people is shown, unless its key is in `fold` (another
+       family about the same groups folded it); the others are folded. A cell with
        no people and a zero value is not shown either, but is about nobody, so it takes no
        part in steps 2 and 3 (when every cell is such, all are shown as zeros).
     2. The fold is safe when its people together number at least `min_group` and at least two
@@ -84,11 +87,11 @@ def apply_group_rule(cells: Sequence[GroupCell[K]], min_group: int) -> GroupedFi
     if all(not cell.people and cell.value == 0 for cell in cells):
         # Nobody is counted anywhere: the zeros are about nobody (an empty span, say).
         return GroupedFigures(tuple((cell.key, 0) for cell in cells), (), None, 0)
-    shown = [cell for cell in cells if len(cell.people) >= min_group]
+    shown = [cell for cell in cells if len(cell.people) >= min_group and cell.key not in fold]
     # A group with nobody in it and nothing to count says nothing about anyone: it is left
     # out of the fold's arithmetic rather than forcing other groups to hide.
     empty = [cell for cell in cells if not cell.people and cell.value == 0 and cell not in shown]
-    folded = [cell for cell in cells if len(cell.people) < min_group and cell not in empty]
+    folded = [cell for cell in cells if cell not in shown and cell not in empty]
     if folded:
         while not _safe_fold(folded, min_group) and shown:
             widen = min(shown, key=lambda cell: _widening_order(cell, cells))
@@ -103,6 +106,43 @@ def apply_group_rule(cells: Sequence[GroupCell[K]], min_group: int) -> GroupedFi
         other=sum(cell.value for cell in folded) if folded else None,
         total=sum(cell.value for cell in cells),
     )
+
+
+def apply_group_rule_jointly(
+    families: Sequence[Sequence[GroupCell[K]]], min_group: int
+) -> tuple[GroupedFigures[K], ...]:
+    """The rule for several figures about the same groups (the columns of one table, e.g.
+    attendances and reflections per organisation): a group is shown in every family or folded
+    in every family, so no row sets a shown figure beside a folded one. Folding more never makes
+    a safe fold unsafe, so the folds are merged until they agree; if any family must be
+    withheld, all are."""
+    forced: set[K] = set()
+    nobody: set[K] = _about_nobody(families)
+    while True:
+        results = tuple(apply_group_rule(cells, min_group, fold=forced) for cells in families)
+        if any(result.hidden for result in results):
+            return tuple(hide_all(cells) for cells in families)
+        folded = {key for result in results for key in result.folded} - nobody
+        if folded <= forced:
+            return results
+        forced |= folded
+
+
+def hidden_parts_safe(parts: Sequence[GroupCell[K]], min_group: int) -> bool:
+    """Whether a longer span's figure may be shown beside its parts shown on their own (the
+    weeks of a quarter, each in its own digest): the parts each withheld, for being about fewer
+    than `min_group` people, must together make a safe fold, or the longer figure minus the
+    shown parts would give them away."""
+    hidden = [
+        part for part in parts if len(part.people) < min_group and (part.people or part.value)
+    ]
+    return not hidden or _safe_fold(hidden, min_group)
+
+
+def _about_nobody(families: Sequence[Sequence[GroupCell[K]]]) -> set[K]:
+    cells = [cell for family in families for cell in family]
+    nobody = {cell.key for cell in cells if not cell.people and cell.value == 0}
+    return nobody - {cell.key for cell in cells if cell.people or cell.value}
 
 
 def _safe_fold(folded: Sequence[GroupCell[K]], min_group: int) -> bool:

@@ -13,7 +13,14 @@ from typing import Final
 
 from rituals.callout import CalloutStatus
 from rituals.compact import Compact
-from rituals.groups import OTHER_PARTNERS, GroupCell, GroupedFigures, apply_group_rule, hide_all
+from rituals.groups import (
+    OTHER_PARTNERS,
+    GroupCell,
+    GroupedFigures,
+    apply_group_rule,
+    hidden_parts_safe,
+    hide_all,
+)
 
 UNDISCLOSED: Final = "undisclosed"  # the reporter's side of an anonymous call-out
 _QUARTER: Final = re.compile(r"(?P<year>\d{4})-Q(?P<quarter>[1-4])")
@@ -159,6 +166,10 @@ class HealthFacts:
     callouts: Sequence[CalloutHealthFact] = ()
     members: Mapping[str, frozenset[str]] = field(default_factory=dict)
     last_cited: Mapping[str, date] = field(default_factory=dict)
+    # Each clause's citations week by week, as the weekly digests counted them (the weeks
+    # meeting the span): a span's figure is not shown if, less the weeks the digests showed,
+    # it would give away a week they withheld (`rituals.groups.hidden_parts_safe`).
+    weekly_citations: Mapping[str, Sequence[GroupCell[datetime]]] = field(default_factory=dict)
 
 
 # --- What the health view says ------------------------------------------------------------------
@@ -568,7 +579,11 @@ def _ledger(compact: Compact, facts: HealthFacts, span: Span) -> tuple[LedgerRow
             clause_id=clause.id,
             theme_id=clause.theme_id,
             role_id=clause.role_id,
-            reflections=figures["reflections"].value(clause.id),
+            reflections=(
+                figures["reflections"].value(clause.id)
+                if hidden_parts_safe(facts.weekly_citations.get(clause.id, ()), min_group)
+                else None
+            ),
             raised=figures["raised"].value(clause.id),
             discussed=figures["discussed"].value(clause.id),
             resolved=figures["resolved"].value(clause.id),

@@ -3,12 +3,13 @@ activity (participation and the call-out lifecycle) for the dashboard's charts."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from rituals.compact import Compact
 from rituals.digest import CalloutFact, RoundHeld
+from rituals.groups import GroupCell, apply_group_rule
 
 WEEK = timedelta(weeks=1)
 _INSTANT = timedelta(microseconds=1)  # spans are half-open: `end` itself is outside
@@ -86,7 +87,7 @@ class ActivityWeek:
 
     start: date
     rounds: int
-    attendances: int
+    attendances: int | None
     raised: int | None
     discussed: int | None
     resolved: int | None
@@ -103,12 +104,14 @@ def weekly_activity(
     min_group: int,
 ) -> list[ActivityWeek]:
     """The `weeks` weeks up to the last one before `end`. Call-out counts are about the whole
-    partnership, so they are shown when it has at least `min_group` members."""
+    partnership, so they are shown when it has at least `min_group` members; a week's
+    attendances when at least `min_group` distinct people attended (rituals/groups.py)."""
     first, _ = week_bounds(end, weeks, zone)
     starts = [first.date() + i * WEEK for i in range(weeks)]
     index = {day: i for i, day in enumerate(starts)}
     held = [0] * weeks
     people = [0] * weeks
+    who: list[set[Hashable]] = [set() for _ in range(weeks)]
     steps = {name: [0] * weeks for name in ("raised", "discussed", "resolved")}
 
     def week_of(moment: datetime) -> int | None:
@@ -122,6 +125,7 @@ def weekly_activity(
         if i is not None:
             held[i] += 1
             people[i] += len(round_.attendee_organisation_ids)
+            who[i].update(round_.attendees)
     for callout in callouts:
         if not callout.counted:
             continue
@@ -138,7 +142,10 @@ def weekly_activity(
         ActivityWeek(
             start=day,
             rounds=held[i],
-            attendances=people[i],
+            # About the week's attendees, as that week's digest is.
+            attendances=apply_group_rule(
+                [GroupCell("attended", people[i], frozenset(who[i]))], min_group
+            ).total,
             raised=steps["raised"][i] if shown else None,
             discussed=steps["discussed"][i] if shown else None,
             resolved=steps["resolved"][i] if shown else None,

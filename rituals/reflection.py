@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from rituals.refs import UserRef
@@ -47,3 +47,6 @@ class ReflectionRecord:
     recorded_at: datetime
     edited_at: datetime | None = None
     """When its author last changed it, so what shows it can mark it as edited."""
+    # An opaque key for the author (storage's `person-<id>`) so aggregates count distinct
+    # people (rituals/groups.py); not part of what the record says.
+    person: str = field(default="", compare=False)

@@ -19,7 +19,15 @@ from rituals.callout import (
     resolve,
     withdraw,
 )
-from rituals.compact import Clause, Compact, Organisation, Role, Theme
+from rituals.compact import (
+    Clause,
+    Compact,
+    KnownPerson,
+    Organisation,
+    PrivacySettings,
+    Role,
+    Theme,
+)
 from rituals.digest import (
     CalloutFact,
     CalloutSummary,
@@ -27,6 +35,7 @@ from rituals.digest import (
     Digest,
     Highlight,
     OrganisationParticipation,
+    Participation,
     QuietClause,
     RoundHeld,
     StillOpen,
@@ -64,6 +73,14 @@ COMPACT = Compact(
         Organisation("trust-a", "Trust A", "hospital"),
         Organisation("trust-b", "Trust B", "hospital"),
     ),
+    # Three known people in each organisation: the partnership's members.
+    people=tuple(
+        KnownPerson(f"{org}-{n}", f"Person {n}", org)
+        for org in ("nhsi", "trust-a", "trust-b")
+        for n in range(3)
+    ),
+    # These tests are about counting; the group-size rule has its own (tests/test_digest_groups.py).
+    privacy=PrivacySettings(min_group=1),
 )
 CLAUSE_IDS = tuple(clause.id for clause in COMPACT.clauses)
 
@@ -115,16 +132,13 @@ def digest(
 # --- Empty and quiet ---------------------------------------------------------------------------
 
 
-def test_a_week_with_nothing_is_empty_but_still_lists_every_organisation() -> None:
+def test_a_week_with_nothing_is_empty_and_lists_no_organisation() -> None:
     result = digest(mentioned={})
 
     assert result.is_empty
     assert result.rounds_held == 0
-    assert result.participation == (
-        OrganisationParticipation("nhsi", "NHS Improvement", 0, 0, 0),
-        OrganisationParticipation("trust-a", "Trust A", 0, 0, 0),
-        OrganisationParticipation("trust-b", "Trust B", 0, 0, 0),
-    )
+    # Nobody took part: no organisation is listed, not even with a zero.
+    assert result.participation == Participation((), None, 0)
     assert result.highlights == ()
     assert result.clauses_celebrated == ()
     assert result.callouts == ()
@@ -164,9 +178,9 @@ def test_is_empty_is_about_this_period_only(what: dict[str, object], expected_em
 
 def test_participation_sets_attendance_against_reflections_per_organisation() -> None:
     rounds = [
-        RoundHeld("r-1", IN, ("trust-a", "trust-a", "nhsi", None)),
-        RoundHeld("r-2", IN + timedelta(days=1), ("trust-a", "gone-trust")),
-        RoundHeld("r-old", BEFORE, ("trust-b", "trust-b")),
+        RoundHeld("r-1", IN, ("trust-a", "trust-a", "nhsi", None), ("a1", "a2", "n1", "x1")),
+        RoundHeld("r-2", IN + timedelta(days=1), ("trust-a", "gone-trust"), ("a1", "g1")),
+        RoundHeld("r-old", BEFORE, ("trust-b", "trust-b"), ("b1", "b2")),
     ]
     reflections = [
         reflection(org="trust-a", round_id="r-1"),
@@ -179,19 +193,23 @@ def test_participation_sets_attendance_against_reflections_per_organisation() ->
     result = digest(rounds=rounds, reflections=reflections)
 
     assert result.rounds_held == 2
-    assert result.participation == (
-        OrganisationParticipation("nhsi", "NHS Improvement", 1, 1, 1),
-        OrganisationParticipation("trust-a", "Trust A", 2, 3, 2),
-        OrganisationParticipation("trust-b", "Trust B", 0, 0, 0),
+    # Trust B had nobody this week: a zero about nobody is not shown.
+    assert result.participation.organisations == (
+        OrganisationParticipation("nhsi", "NHS Improvement", 1, 1),
+        OrganisationParticipation("trust-a", "Trust A", 3, 2),
         # People in no organisation, or one the compact no longer has, are grouped last.
-        OrganisationParticipation(None, None, 2, 2, 1),
+        OrganisationParticipation(None, None, 2, 1),
     )
+    assert result.participation.others is None
     assert result.reflections_shared == 4
 
 
 def test_the_period_is_half_open() -> None:
     result = digest(
-        rounds=[RoundHeld("at-start", START, ("nhsi",)), RoundHeld("at-end", END, ("nhsi",))],
+        rounds=[
+            RoundHeld("at-start", START, ("nhsi",), ("n1",)),
+            RoundHeld("at-end", END, ("nhsi",), ("n1",)),
+        ],
         reflections=[reflection(at=START, clauses=("env-r1",)), reflection(at=END)],
     )
     assert result.rounds_held == 1
@@ -435,7 +453,12 @@ def test_count_week_backfills_history_with_the_same_definitions() -> None:
     ]
     previous = START - timedelta(weeks=1)
     assert count_week(
-        week_start=previous, week_end=START, reflections=reflections, callouts=callouts
+        compact=COMPACT,
+        week_start=previous,
+        week_end=START,
+        rounds=(),
+        reflections=reflections,
+        callouts=callouts,
     ) == WeekCounts(previous, 2, 1)
 
 
@@ -470,7 +493,10 @@ def test_counting_weeks_in_one_pass_agrees_with_counting_each_week(
         )
         for start, end in itertools.pairwise(bounds)
     ]
-    assert count_weeks(bounds, reflections=reflections, callouts=callouts) == expected
+    counted = count_weeks(
+        bounds, compact=COMPACT, rounds=(), reflections=reflections, callouts=callouts
+    )
+    assert counted == expected
 
 
 # --- Bad calls ------------------------------------------------------------------------------
@@ -531,6 +557,10 @@ rounds_strategy = st.builds(
     round_id=st.sampled_from(("r-1", "r-2", "r-3")),
     held_at=moments,
     attendee_organisation_ids=st.lists(organisation_ids, max_size=5).map(tuple),
+).map(
+    lambda r: dataclasses.replace(
+        r, attendees=tuple(f"p{i}" for i in range(len(r.attendee_organisation_ids)))
+    )
 )
 
 
@@ -566,8 +596,8 @@ def test_the_digest_does_not_depend_on_input_order(
         callouts=data.draw(st.permutations(facts)),
     )
     assert shuffled == digest(rounds=rounds, reflections=reflections, callouts=facts)
-    assert len(shuffled.participation) >= len(COMPACT.organisations)
-    assert sum(p.attendances for p in shuffled.participation) == sum(
+    shown = shuffled.participation.organisations
+    assert sum(p.attendances for p in shown) == sum(
         len(r.attendee_organisation_ids) for r in rounds if START <= r.held_at < END
     )
 

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rituals.groups import GroupCell, GroupedFigures, apply_group_rule
+from rituals.groups import (
+    GroupCell,
+    GroupedFigures,
+    apply_group_rule,
+    apply_group_rule_jointly,
+    hidden_parts_safe,
+)
 
 
 def cell(key: str, value: int, *people: str) -> GroupCell[str]:
@@ -144,3 +150,67 @@ def test_every_group_is_either_shown_or_folded_once(
     figures = apply_group_rule(cells, min_group)
     keys = [key for key, _ in figures.shown] + list(figures.folded)
     assert sorted(keys) == sorted(c.key for c in cells)
+
+
+# --- Parts of a longer span (the weeks of a quarter) ------------------------------------------
+
+
+def test_a_span_figure_is_withheld_when_it_would_give_away_a_withheld_week() -> None:
+    weeks = [cell("w1", 4, "a", "b", "c"), cell("w2", 1, "d"), cell("w3", 2, "a", "b", "e")]
+    # w2 was withheld in its digest (one person): the quarter's 7 less 4 and 2 would be its 1.
+    assert not hidden_parts_safe(weeks, 3)
+    # Two withheld weeks of two people each, both counted: together only.
+    both = [*weeks[:2], cell("w3", 2, "e", "f")]
+    assert hidden_parts_safe(both, 3)
+    # A withheld week with nothing cited still says "nobody of them cited it".
+    assert not hidden_parts_safe([weeks[0], cell("w2", 0, "d"), cell("w4", 3, "x", "y")], 3)
+    # Weeks about nobody withhold nothing; all shown, nothing to give away.
+    assert hidden_parts_safe([weeks[0], cell("w2", 0)], 3)
+    assert hidden_parts_safe([weeks[0], weeks[2]], 3)
+
+
+@given(families, st.integers(1, 5))
+def test_a_span_figure_shown_beside_its_parts_never_equals_one_withheld_part(
+    parts: list[GroupCell[str]], min_group: int
+) -> None:
+    if not hidden_parts_safe(parts, min_group):
+        return
+    shown = [p for p in parts if len(p.people) >= min_group or not (p.people or p.value)]
+    withheld = [p for p in parts if p not in shown]
+    remainder = sum(p.value for p in parts) - sum(p.value for p in shown)
+    if withheld:
+        assert len(frozenset[Hashable]().union(*(p.people for p in withheld))) >= min_group
+        assert sum(1 for p in withheld if p.value) >= 2
+        assert all(remainder != p.value for p in withheld)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 6), st.integers(0, 6), st.frozensets(st.sampled_from(PEOPLE), max_size=5)
+        ),
+        max_size=6,
+    ),
+    st.integers(1, 4),
+)
+def test_figures_about_the_same_groups_show_each_group_whole_or_fold_it_whole(
+    rows: list[tuple[int, int, frozenset[str]]], min_group: int
+) -> None:
+    columns = [
+        [GroupCell(f"g{i}", row[column], frozenset[Hashable](row[2])) for i, row in enumerate(rows)]
+        for column in (0, 1)
+    ]
+    first, second = apply_group_rule_jointly(columns, min_group)
+    assert [key for key, _ in first.shown] == [key for key, _ in second.shown]
+    for figures, cells in ((first, columns[0]), (second, columns[1])):
+        people = {c.key: c.people for c in cells}
+        assert all(len(people[key]) >= min_group or not people[key] for key, _ in figures.shown)
+        if figures.other is not None:
+            assert (
+                len(frozenset[Hashable]().union(*(people[k] for k in figures.folded))) >= min_group
+            )
+            values = {c.key: c.value for c in cells}
+            # The fold is never one group's own figure: two of its groups are counted.
+            assert sum(1 for key in figures.folded if values[key]) >= 2
+        if figures.total is not None:
+            assert sum(v for _, v in figures.shown) + (figures.other or 0) == figures.total

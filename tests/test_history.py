@@ -31,9 +31,11 @@ def test_each_version_says_what_changed_against_the_one_before() -> None:
 def test_weeks_count_rounds_attendances_and_each_lifecycle_step() -> None:
     end = datetime(2027, 1, 1, tzinfo=LONDON)  # 2026-Q4's end, a Friday
     rounds = [
-        RoundHeld("r1", datetime(2026, 12, 28, 10, tzinfo=LONDON), ("a", "b", None)),
-        RoundHeld("r2", datetime(2026, 12, 21, 10, tzinfo=LONDON), ("a",)),
-        RoundHeld("r3", datetime(2027, 1, 1, 0, tzinfo=LONDON), ("a",)),  # after the end
+        RoundHeld(
+            "r1", datetime(2026, 12, 28, 10, tzinfo=LONDON), ("a", "b", None), ("p1", "p2", "p3")
+        ),
+        RoundHeld("r2", datetime(2026, 12, 21, 10, tzinfo=LONDON), ("a",), ("p1",)),
+        RoundHeld("r3", datetime(2027, 1, 1, 0, tzinfo=LONDON), ("a",), ("p1",)),  # after the end
     ]
     callouts = [
         CalloutFact(
@@ -49,7 +51,8 @@ def test_weeks_count_rounds_attendances_and_each_lifecycle_step() -> None:
         end=end, weeks=3, zone=LONDON, rounds=rounds, callouts=callouts, members=6, min_group=3
     )
     assert [w.start for w in weeks] == [date(2026, 12, 14), date(2026, 12, 21), date(2026, 12, 28)]
-    assert [(w.rounds, w.attendances) for w in weeks] == [(0, 0), (1, 1), (1, 3)]
+    # One person attending is too few to show (the group-size rule): three are shown.
+    assert [(w.rounds, w.attendances) for w in weeks] == [(0, 0), (1, None), (1, 3)]
     assert [(w.raised, w.discussed, w.resolved) for w in weeks] == [(0, 0, 0), (1, 0, 0), (0, 1, 1)]
     start, stop = week_bounds(end, 3, LONDON)
     assert (start.date(), stop.date()) == (date(2026, 12, 14), date(2027, 1, 4))
@@ -57,5 +60,5 @@ def test_weeks_count_rounds_attendances_and_each_lifecycle_step() -> None:
         end=end, weeks=3, zone=LONDON, rounds=rounds, callouts=callouts, members=2, min_group=3
     )
     assert all(w.raised is None and w.resolved is None for w in hidden)
-    assert [w.attendances for w in hidden] == [0, 1, 3]
+    assert [w.attendances for w in hidden] == [0, None, 3]
     assert weeks[0].start + timedelta(weeks=2) == weeks[2].start

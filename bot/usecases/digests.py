@@ -14,7 +14,15 @@ from bot.services import Services
 from bot.usecases.health import triggers_to_announce
 from bot.usecases.place import Place, place_of
 from bot.views import digest as views
-from rituals.digest import CalloutFact, Digest, WeekCounts, compose_digest, count_weeks
+from rituals.compact import Compact
+from rituals.digest import (
+    CalloutFact,
+    Digest,
+    RoundHeld,
+    WeekCounts,
+    compose_digest,
+    count_weeks,
+)
 from rituals.reflection import ReflectionRecord
 from rituals.refs import ConversationRef
 
@@ -60,7 +68,7 @@ async def compose_for(
     proposed for review; `announce` records them as announced (the caller commits)."""
     partnership = place.partnership_id
     history_start = period.start - CHART_WEEKS * WEEK
-    rounds = await uow.rounds.held_between(partnership, period.start, period.end)
+    rounds = await uow.rounds.held_between(partnership, history_start, period.end)
     reflections = await uow.reflections.records_between(partnership, history_start, period.end)
     callouts = await uow.callouts.facts_between(partnership, history_start, period.end)
     # Untouched since before the chart's weeks began (so not among `callouts`): only the
@@ -82,24 +90,30 @@ async def compose_for(
         clause_last_mentioned=last_mentioned,
         now=now,
         live_callouts=live,
-        weekly_history=_weeks_with_data(history_start, period.start, reflections, callouts),
+        weekly_history=_weeks_with_data(
+            place.compact, history_start, period.start, (rounds, reflections, callouts)
+        ),
     )
     triggers = await triggers_to_announce(uow, place, period.label, period.end, record=announce)
     return dataclasses.replace(digest, review_triggers=triggers)
 
 
 def _weeks_with_data(
+    compact: Compact,
     start: datetime,
     end: datetime,
-    reflections: Sequence[ReflectionRecord],
-    callouts: Sequence[CalloutFact],
+    records: tuple[Sequence[RoundHeld], Sequence[ReflectionRecord], Sequence[CalloutFact]],
 ) -> list[WeekCounts]:
     """Chart points for the weeks before this one, from the first week that has any data, so
-    a picture appears only once there are at least two weeks to compare."""
+    a picture appears only once there are at least two weeks to compare; each under the
+    group-size rule as its own digest was."""
     bounds = [start]
     while bounds[-1] < end:
         bounds.append(bounds[-1] + WEEK)  # a calendar week: local midnight to local midnight
-    weeks = count_weeks(bounds, reflections=reflections, callouts=callouts)
+    rounds, reflections, callouts = records
+    weeks = count_weeks(
+        bounds, compact=compact, rounds=rounds, reflections=reflections, callouts=callouts
+    )
     first = next(
         (i for i, w in enumerate(weeks) if w.clauses_celebrated or w.callouts_raised), len(weeks)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,9 +19,12 @@ from bot.usecases.place import Place, known_person, place_of
 from bot.views import health as views
 from bot.views.rounds import notice
 from rituals.compact import Compact
+from rituals.digest import tally_weeks
 from rituals.errors import InvalidInput, NotAllowed, NotFound
+from rituals.groups import GroupCell
 from rituals.health import HealthReport, ReviewTrigger, Span, compose_health, quarter
 from rituals.health import quarter_containing as quarter_of
+from rituals.history import WEEK, week_bounds
 from rituals.refs import ConversationRef
 from rituals.review import (
     REVIEW_STEPS,
@@ -78,7 +82,27 @@ async def compose(
     previous = span.previous()
     end = span.end if until is None else max(previous.start, min(span.end, until))
     facts = await uow.health.facts(partnership_id, previous.start, end, span.zone)
+    weekly = await _weekly_citations(uow, partnership_id, compact, span, end)
+    facts = dataclasses.replace(facts, weekly_citations=weekly)
     return compose_health(compact=compact, facts=facts, span=span, now=now, previous=previous)
+
+
+async def _weekly_citations(
+    uow: UnitOfWork, partnership_id: int, compact: Compact, span: Span, end: datetime
+) -> dict[str, list[GroupCell[datetime]]]:
+    """Each clause's citations in each digest week meeting the span, counted by the digest's
+    own loads and tally, so the ledger knows exactly which weeks' figures were withheld."""
+    if end <= span.start:
+        return {}  # judged before the span began: nothing of it was shown or withheld
+    weeks = math.ceil((end - span.start) / WEEK) + 1
+    first, _ = week_bounds(end, weeks, span.zone)
+    bounds = [first + n * WEEK for n in range(weeks + 1)]
+    rounds = await uow.rounds.held_between(partnership_id, bounds[0], end)
+    reflections = await uow.reflections.records_between(partnership_id, bounds[0], end)
+    tallies = tally_weeks(bounds, rounds=rounds, reflections=reflections)
+    # Only weeks meeting the span: a hidden week outside it is no part of the span's figure.
+    meeting = [week for week in tallies if week.start + WEEK > span.start]
+    return {c.id: [week.clause_part(c.id) for week in meeting] for c in compact.clauses}
 
 
 def _closed(states: dict[TriggerKey, TriggerState], trigger: ReviewTrigger) -> bool:

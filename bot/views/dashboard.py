@@ -356,14 +356,13 @@ def _frame(weeks: Sequence[ActivityWeek], top: int) -> tuple[float, int, Chart]:
 
 
 def participation_chart(weeks: Sequence[ActivityWeek]) -> Chart:
-    slot, ceiling, frame = _frame(weeks, max((w.attendances for w in weeks), default=0))
+    slot, ceiling, frame = _frame(weeks, max((w.attendances or 0 for w in weeks), default=0))
     inner = CHART_H - PAD_B - PAD_T
     bars = []
     for i, week in enumerate(weeks):
-        height = inner * week.attendances / ceiling
-        title = (
-            f"Week of {week.start:%-d %b %Y}: {week.rounds} rounds, {week.attendances} taking part"
-        )
+        height = inner * (week.attendances or 0) / ceiling
+        taking_part = "too few to show" if week.attendances is None else week.attendances
+        title = f"Week of {week.start:%-d %b %Y}: {week.rounds} rounds, {taking_part} taking part"
         bars.append(
             Bar(PAD_L + slot * i + slot * 0.15, frame.baseline - height, slot * 0.7, height, title)
         )

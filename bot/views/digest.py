@@ -40,42 +40,28 @@ def digest(
     if result.is_empty:
         blocks.append(Paragraph.of(words.DIGEST_QUIET_WEEK))
     else:
-        blocks.append(
-            Paragraph.of(
-                words.DIGEST_ROUNDS.format(
-                    rounds=count(result.rounds_held, words.DIGEST_ROUND_WORD),
-                    reflections=count(result.reflections_shared, words.DIGEST_REFLECTION_WORD),
-                )
-            )
-        )
-        rows = tuple(
-            (
-                f"{row.organisation_name or words.DIGEST_NO_ORGANISATION}: "
-                + words.DIGEST_ATTENDED.format(
-                    rounds=count(row.rounds_attended, words.DIGEST_ROUND_SHORT),
-                    reflections=count(row.reflections_shared, words.DIGEST_REFLECTION_WORD),
-                ),
-            )
-            for row in result.participation
-        )
-        blocks.extend([Paragraph.of(words.DIGEST_PARTICIPATION), BulletList(rows)])
+        blocks.extend(_participation(result))
     if result.highlights:
         items: tuple[tuple[Inline, ...], ...] = tuple(
             (
                 UserText(h.valued),
-                f" — {h.organisation_name or words.DIGEST_NO_ORGANISATION}",
+                f" — {h.organisation_name or words.DIGEST_A_PARTNER}",
                 f" [{', '.join(h.clause_ids)}]" if h.clause_ids else "",
             )
             for h in result.highlights
         )
         blocks.extend([Paragraph.of(words.DIGEST_HIGHLIGHTS), BulletList(items)])
+    if result.celebrated_withheld and not result.is_empty:
+        blocks.append(
+            Paragraph.of(words.DIGEST_CELEBRATED_WITHHELD.format(min_group=result.min_group))
+        )
     if result.clauses_celebrated:
         top = tuple(
             (f"{c.clause_id} ×{c.count} — {_clause_text(compact, c.clause_id)}",)
             for c in result.most_celebrated(TOP_CLAUSES)
         )
         blocks.extend([Paragraph.of(words.DIGEST_CELEBRATED), BulletList(top)])
-    if result.callouts or result.still_open.total:
+    if result.callouts or result.still_open is None or result.still_open.total:
         blocks.extend(_callouts(result))
     if result.quiet_clauses:
         quiet = ", ".join(q.clause_id for q in result.quiet_clauses[:QUIET_SHOWN])
@@ -88,7 +74,50 @@ def digest(
     )
     if len(result.chart) >= 2:
         blocks.append(_chart(result))
+    if result.anything_withheld and not result.is_empty:
+        blocks.append(Paragraph.of(words.DIGEST_GROUP_RULE.format(min_group=result.min_group)))
     return Message(f"{words.DIGEST_TITLE}: {start} to {end}", tuple(blocks))
+
+
+def _participation(result: Digest) -> list[Block]:
+    """Rounds held, then each organisation the group-size rule shows and the rest together;
+    never a person, so never who passed or did not answer."""
+    rounds = count(result.rounds_held, words.DIGEST_ROUND_WORD)
+    shared = result.participation.reflections_shared
+    if shared is None:
+        return [
+            Paragraph.of(words.DIGEST_ROUNDS_ONLY.format(rounds=rounds)),
+            Paragraph.of(words.DIGEST_PARTICIPATION_WITHHELD),
+        ]
+    reflections = count(shared, words.DIGEST_REFLECTION_WORD)
+    rows = [
+        (
+            row.organisation_name or words.DIGEST_NO_ORGANISATION,
+            row.attendances,
+            row.reflections_shared,
+        )
+        for row in result.participation.organisations
+    ]
+    others = result.participation.others
+    if others is not None:
+        label = words.DIGEST_ALL_PARTNERS if others.everyone else words.DIGEST_OTHER_PARTNERS
+        rows.append((label, others.attendances, others.reflections_shared))
+    lines = tuple(
+        (
+            f"{label}: "
+            + words.DIGEST_ATTENDED.format(
+                attendances=count(attendances, words.DIGEST_ATTENDANCE_WORD),
+                reflections=count(shared_, words.DIGEST_REFLECTION_WORD),
+            ),
+        )
+        for label, attendances, shared_ in rows
+    )
+    blocks: list[Block] = [
+        Paragraph.of(words.DIGEST_ROUNDS.format(rounds=rounds, reflections=reflections))
+    ]
+    if lines:
+        blocks.extend([Paragraph.of(words.DIGEST_PARTICIPATION), BulletList(lines)])
+    return blocks
 
 
 def _callouts(result: Digest) -> list[Block]:
@@ -96,7 +125,7 @@ def _callouts(result: Digest) -> list[Block]:
     learning note and its day."""
     lines: list[tuple[Inline, ...]] = []
     for row in result.callouts:
-        steps = _steps(row.raised, row.discussed, row.resolved)
+        steps = _steps(row.raised or 0, row.discussed or 0, row.resolved or 0)
         if steps:
             lines.append((f"{row.clause_id}: {steps}",))
         lines.extend((_learning(at), UserText(note)) for at, note in _dated(row))
@@ -108,8 +137,12 @@ def _callouts(result: Digest) -> list[Block]:
 
 def _callout_counts(result: Digest) -> str:
     """ "Call-outs this week: 2 raised, 1 resolved. Still open: 1 waiting to be discussed." """
-    week = _steps(result.callouts_raised, result.callouts_discussed, result.callouts_resolved)
     still = result.still_open
+    if still is None:
+        return words.DIGEST_CALLOUTS_WITHHELD.format(min_group=result.min_group)
+    week = _steps(
+        result.callouts_raised or 0, result.callouts_discussed or 0, result.callouts_resolved or 0
+    )
     waiting = ", ".join(
         template.format(n=n)
         for template, n in (
@@ -158,16 +191,20 @@ def _learning(at: datetime | None) -> str:
 
 
 def _chart(result: Digest) -> Chart:
-    """Clauses celebrated and call-outs raised, week by week."""
+    """Clauses celebrated and call-outs raised, week by week; a series the group-size rule
+    withheld is left out (the chart's weeks are those whose celebrations are shown)."""
+    series = tuple(
+        Series(name, tuple(v for v in values if v is not None))
+        for name, values in (
+            (words.DIGEST_CHART_CELEBRATED, [p.clauses_celebrated for p in result.chart]),
+            (words.DIGEST_CHART_CALLOUTS, [p.callouts_raised for p in result.chart]),
+        )
+        if None not in values
+    )
     return Chart(
         words.DIGEST_CHART_TITLE,
         tuple(point.week_start.date().isoformat() for point in result.chart),
-        (
-            Series(
-                words.DIGEST_CHART_CELEBRATED, tuple(p.clauses_celebrated for p in result.chart)
-            ),
-            Series(words.DIGEST_CHART_CALLOUTS, tuple(p.callouts_raised for p in result.chart)),
-        ),
+        series,
     )
 
 

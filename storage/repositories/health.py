@@ -9,7 +9,6 @@ anonymous. People are opaque keys (`person-<id>`, or a hash of an identity nobod
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
@@ -40,21 +39,13 @@ from storage.models import (
     ReflectionRow,
     RoundRow,
 )
+from storage.repositories._people import person_key
 from storage.repositories.reflections import (
     SHOWN,
     _clause_keys_statement,
     _last_mentioned_statement,
 )
 from storage.round_state import attendees_from_json
-
-
-def person_key(person_id: int | None, user: UserRef) -> str:
-    """An opaque key for a person: their row, else a hash of an identity nobody owns."""
-    if person_id is not None:
-        return f"person-{person_id}"
-    digest = hashlib.sha256(f"{user.platform}\0{user.tenant}\0{user.user_id}".encode())
-    return f"someone-{digest.hexdigest()[:16]}"
-
 
 _PARTNERSHIP: Final[BindParameter[int]] = bindparam("partnership_id")
 _START: Final[BindParameter[datetime]] = bindparam("start")

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     bindparam,
     func,
+    or_,
     select,
     union_all,
 )
@@ -30,17 +31,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from rituals.callout import CalloutStatus
 from rituals.reflection import ReflectionRecord
 from rituals.refs import UserRef
-from rituals.stored import ExportedReflection
+from rituals.stored import ANY_TENANT, ExportedReflection
 from storage.models import (
     CalloutRow,
     ClauseRow,
     CompactVersionRow,
     OrganisationRow,
     PartnershipRow,
+    PersonIdentityRow,
     PersonRow,
     ReflectionClauseRow,
     ReflectionRow,
 )
+from storage.repositories._people import person_key
 
 # Withdrawn (words erased) and hidden reflections stay out of every query but the export.
 SHOWN: Final = (ReflectionRow.withdrawn_at.is_(None), ReflectionRow.hidden_at.is_(None))
@@ -208,6 +211,7 @@ def _as_records(
             clause_ids=clauses.get(reflection_id, ()),
             recorded_at=submitted_at,
             edited_at=edited_at,
+            person=person_key(person_id, UserRef(platform, tenant, user_id)),
         )
         for (
             reflection_id,
@@ -218,6 +222,10 @@ def _as_records(
             valued,
             submitted_at,
             edited_at,
+            person_id,
+            platform,
+            tenant,
+            user_id,
         ) in rows
     ]
 
@@ -225,6 +233,27 @@ def _as_records(
 # --- statements ---------------------------------------------------------------------------------
 # The digest's reads are built once, with bound parameters, rather than per call: building a
 # statement costs more than running it, and composing a digest has a 20 ms budget.
+
+
+def _author_now() -> Any:
+    """The person an author is now, for a reflection written before they had one (an exact
+    tenant's identity before a file-declared one), so the digest counts them once beside
+    their attendances, which are read the same way."""
+    return (
+        select(PersonIdentityRow.person_id)
+        .where(
+            PersonIdentityRow.partnership_id == ReflectionRow.partnership_id,
+            PersonIdentityRow.platform == ReflectionRow.author_platform,
+            PersonIdentityRow.user_id == ReflectionRow.author_user_id,
+            or_(
+                PersonIdentityRow.tenant == ReflectionRow.author_tenant,
+                PersonIdentityRow.tenant == ANY_TENANT,
+            ),
+        )
+        .order_by(PersonIdentityRow.tenant == ANY_TENANT)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _records_statement(
@@ -245,6 +274,10 @@ def _records_statement(
             ReflectionRow.valued,
             ReflectionRow.submitted_at,
             ReflectionRow.edited_at,
+            func.coalesce(ReflectionRow.person_id, _author_now()),
+            ReflectionRow.author_platform,
+            ReflectionRow.author_tenant,
+            ReflectionRow.author_user_id,
         )
         .outerjoin(PersonRow, PersonRow.id == ReflectionRow.person_id)
         # Someone who said which organisation they represent only after answering still

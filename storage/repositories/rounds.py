@@ -38,6 +38,7 @@ from storage.models import (
     ReflectionRow,
     RoundRow,
 )
+from storage.repositories._people import person_key
 from storage.repositories._sql import insert_if_absent, rowcount
 from storage.round_state import attendees_from_json, round_from_json, round_to_json
 from storage.types import UtcDateTime
@@ -152,12 +153,16 @@ _HELD_BETWEEN: Final = (
     )
     .order_by(_ROUNDS.c.opened_at, _ROUNDS.c.id)
 )
-_ORGANISATIONS_NOW: Final = (
+_PEOPLE_NOW: Final = (
     select(
-        _IDENTITIES.c.platform, _IDENTITIES.c.tenant, _IDENTITIES.c.user_id, _ORGANISATIONS.c.key
+        _IDENTITIES.c.platform,
+        _IDENTITIES.c.tenant,
+        _IDENTITIES.c.user_id,
+        _PEOPLE.c.id,
+        _ORGANISATIONS.c.key,
     )
     .join(_PEOPLE, _PEOPLE.c.id == _IDENTITIES.c.person_id)
-    .join(_ORGANISATIONS, _ORGANISATIONS.c.id == _PEOPLE.c.organisation_id)
+    .outerjoin(_ORGANISATIONS, _ORGANISATIONS.c.id == _PEOPLE.c.organisation_id)
     .where(
         _IDENTITIES.c.partnership_id == bindparam("partnership_id"),
         _IDENTITIES.c.user_id.in_(bindparam("user_ids", expanding=True)),
@@ -335,7 +340,8 @@ class RoundRepository:
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[RoundHeld]:
         """Closed rounds opened in `[start, end)`, not cancelled ones, with their attendees'
-        organisations (for someone who said which only later, the one they have said since)."""
+        organisations (for someone who said which only later, the one they have said since)
+        and opaque keys (`person_key`), so the digest counts distinct people."""
         rows = await (await self._session.connection()).execute(
             _HELD_BETWEEN, {"partnership_id": partnership_id, "start": start, "end": end}
         )
@@ -344,37 +350,41 @@ class RoundRepository:
             for round_id, opened_at, state in rows.all()
             if not state.get("cancelled", False)  # started by mistake: not a round held
         ]
-        unplaced = {a.user for _, _, attendees in held for a in attendees if not a.organisation_id}
-        since = await self._organisations_now(partnership_id, unplaced)
+        users = {a.user for _, _, attendees in held for a in attendees}
+        now = await self._people_now(partnership_id, users)
         return [
             RoundHeld(
                 round_id=round_id,
                 held_at=opened_at,
                 attendee_organisation_ids=tuple(
-                    a.organisation_id or since.get(a.user) for a in attendees
+                    a.organisation_id or now.get(a.user, (None, None))[1] for a in attendees
+                ),
+                attendees=tuple(
+                    person_key(now.get(a.user, (None, None))[0], a.user) for a in attendees
                 ),
             )
             for round_id, opened_at, attendees in held
         ]
 
-    async def _organisations_now(
+    async def _people_now(
         self, partnership_id: int, users: set[UserRef]
-    ) -> dict[UserRef, str]:
-        """The organisation each of `users` represents now, in one query."""
+    ) -> dict[UserRef, tuple[int | None, str | None]]:
+        """The person each of `users` is, and the organisation they represent now, in one
+        query."""
         if not users:
             return {}
         rows = await (await self._session.connection()).execute(
-            _ORGANISATIONS_NOW,
+            _PEOPLE_NOW,
             {"partnership_id": partnership_id, "user_ids": sorted({u.user_id for u in users})},
         )
-        found: dict[UserRef, str] = {}
-        for platform, tenant, user_id, key in rows.all():
+        found: dict[UserRef, tuple[int | None, str | None]] = {}
+        for platform, tenant, user_id, person_id, key in rows.all():
             for user in users:
-                if (user.platform, user.user_id) == (platform, user_id) and tenant in (
-                    user.tenant,
-                    ANY_TENANT,
-                ):
-                    found[user] = key
+                if (user.platform, user.user_id) != (platform, user_id):
+                    continue
+                # An exact tenant's identity before one the compact file declared for any.
+                if tenant == user.tenant or (tenant == ANY_TENANT and user not in found):
+                    found[user] = (person_id, key)
         return found
 
 

@@ -4,11 +4,12 @@ and what is stored."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.console.session import console_channel, console_user
 from bot import words
 from bot.requests import Actor, ChatMessage
-from tests.app.harness import open_chat, reflections, stored_names, stored_rounds
+from tests.app.harness import EXAMPLE, open_chat, reflections, stored_names, stored_rounds
 from tests.fakes.memory import MemoryDatabase
 
 ROUND_OF_THREE = """
@@ -200,8 +201,10 @@ async def test_digest_preview_counts_the_week_privately(memory: MemoryDatabase) 
     digest = chat.private("carol", out)
     assert chat.channel(out) == ""
     assert "1 reflection round held; 2 reflections shared." in digest
-    assert "Northgate Hospitals NHS Trust: 1 round, 0 reflections" in digest
-    assert "“The regulator advocating for us”" in digest
+    # One person in each organisation: none is shown on its own, so nobody's pass is told.
+    assert "Northgate" not in digest
+    assert "All partners together: took part 3 times in rounds, shared 2 reflections" in digest
+    assert "“The regulator advocating for us” — a partner" in digest
     assert "Quiet clauses" in digest
 
 
@@ -279,8 +282,13 @@ async def test_someone_passed_over_is_told_they_may_still_answer(memory: MemoryD
     assert "Everyone has had a turn" in chat.private("alice", out)
 
 
-async def test_an_organisation_given_after_answering_still_counts(memory: MemoryDatabase) -> None:
-    chat = await open_chat(memory)
+async def test_an_organisation_given_after_answering_still_counts(
+    memory: MemoryDatabase, tmp_path: Path
+) -> None:
+    # With `privacy.min_group` 1, so that an organisation of one may be shown at all.
+    compact = tmp_path / "compact.yaml"
+    compact.write_text(EXAMPLE.read_text(encoding="utf-8") + "\nprivacy: {min_group: 1}\n")
+    chat = await open_chat(memory, compact)
     await chat.play(
         """
 @alice: /compact reflect
@@ -295,7 +303,8 @@ async def test_an_organisation_given_after_answering_still_counts(memory: Memory
     )
     out = await chat.play("@alice: /compact digest preview")
     digest = chat.private("alice", out)
-    assert "Highfield Valley Hospitals NHS Foundation Trust: 1 round, 1 reflection" in digest
+    highfield = "Highfield Valley Hospitals NHS Foundation Trust"
+    assert f"{highfield}: took part 1 time in rounds, shared 1 reflection" in digest
     assert "Organisation not yet known" not in digest
 
 

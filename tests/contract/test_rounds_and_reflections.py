@@ -173,6 +173,23 @@ async def test_an_organisation_said_later_counts_for_attendance(
     assert held[0].attendee_organisation_ids == ("nhsei", "northgate", "riverside")
 
 
+async def test_each_person_has_one_key_in_the_digest_reads(store: UnitOfWorkFactory) -> None:
+    """The group-size rule counts distinct people: an author and an attendee are the same key,
+    even for someone who became a known person only after answering (Carol)."""
+    pid = (await played(store)).partnership_id
+    async with store.unit_of_work() as uow:
+        carol = await uow.people.create(pid, CAROL, "Carol")
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        records = await uow.reflections.records_between(pid, T0, T0 + 3 * MINUTE)
+        (held,) = await uow.rounds.held_between(pid, T0, T0 + MINUTE)
+    alice, bob, carol_key = held.attendees
+    assert len({alice, bob, carol_key}) == 3
+    assert [r.person for r in records] == [alice, carol_key]
+    assert carol_key == f"person-{carol.id}"
+    assert not any("U_" in key or "Carol" in key for key in held.attendees)  # opaque
+
+
 async def test_an_edit_replaces_the_stored_reflection(store: UnitOfWorkFactory) -> None:
     stored = await added(store)
     round_ = step(stored.round, ev.ReflectionSubmitted(ALICE, "l", "v", ("env-r1",)), T0)

@@ -57,7 +57,7 @@ from rituals.stored import (
     StoredRound,
     dated_notes,
 )
-from storage.repositories.health import person_key
+from storage.repositories._people import person_key
 
 # --- rows ---------------------------------------------------------------------------------------
 
@@ -790,6 +790,9 @@ class MemoryRounds(_Repository):
                     a.organisation_id or _organisation_now(t, partnership_id, a.user)
                     for a in r.attendees
                 ),
+                attendees=tuple(
+                    person_key(_person_id(t, partnership_id, a.user), a.user) for a in r.attendees
+                ),
             )
             for r in held
             if r.is_closed and not r.cancelled and start <= r.opened_at < end
@@ -941,6 +944,10 @@ def _record(t: _Tables, row: _ReflectionRow) -> ReflectionRecord:
         clause_ids=reflection.clause_ids,
         recorded_at=reflection.submitted_at,
         edited_at=reflection.edited_at,
+        person=person_key(
+            row.person_id or _person_id(t, row.partnership_id, reflection.author),
+            reflection.author,
+        ),
     )
 
 

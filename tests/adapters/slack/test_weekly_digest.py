@@ -18,13 +18,20 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 
 from bot.scheduler import GRACE, DigestScheduler, weekly_trigger
+from bot.usecases.compacts import load_compact_file
 from bot.usecases.digest_send import Outcome
 from rituals.errors import InvalidInput
 from rituals.schedule import DigestSchedule, parse_schedule
 from storage.database import Database
 from storage.models import DigestSentRow
 from tests.adapters.slack.fake_slack import Posted
-from tests.adapters.slack.harness import ALICE, CHANNEL, SlackWorld, slack_world
+from tests.adapters.slack.harness import (
+    ALICE,
+    CHANNEL,
+    SlackWorld,
+    compact_with_slack_ids,
+    slack_world,
+)
 
 LONDON = ZoneInfo("Europe/London")
 OTHER_CHANNEL = "C0SECOND"
@@ -265,7 +272,13 @@ async def test_the_jobs_follow_the_stored_schedules(database: Database, tmp_path
 async def test_a_digest_with_two_weeks_of_data_carries_a_chart_picture(
     database: Database, tmp_path: Path
 ) -> None:
+    """Alice alone answers each week, so the chart shows only where the partnership's
+    `privacy.min_group` is 1 (at the default 3 it would single her out)."""
     async with slack_world(database, tmp_path) as world:
+        alone = tmp_path / "alone.yaml"
+        text = compact_with_slack_ids(tmp_path).read_text()
+        alone.write_text(text + "\nprivacy: {min_group: 1}\n")
+        await load_compact_file(world.wiring.services, alone)
         app, people, slack = world.wiring.maintenance, world.people, world.slack
         for week in range(2):  # a round in each of two weeks, each celebrating a clause
             world.clock.moment = datetime(2026, 11, 9 + 7 * week, 16, 0, tzinfo=UTC)
