@@ -19,7 +19,6 @@ from bot.inbox import Inbox
 from bot.limits import PersonLimit
 from bot.messages import Form, Message
 from bot.metrics import request_kind
-from bot.request_keys import record_first_time
 from bot.requests import (
     ActionRequest,
     Actor,
@@ -157,7 +156,7 @@ class CompactApp:
         key = request.request_id
         if key is not None and request.word not in KEYED_IN_USE_CASE:
             async with self.services.database.unit_of_work() as uow:
-                fresh = await record_first_time(uow, key, self.services.clock.now())
+                fresh = await self.services.request_keys.first_time(uow, key, self.services.clock.now())
                 await uow.commit()
             if not fresh:
                 log.info("a repeated command was ignored")

@@ -25,6 +25,7 @@ from bot.links import PageLinks
 from bot.maintenance import Maintenance
 from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
+from bot.request_keys import RequestLedger
 from bot.services import Services
 from storage.database import Database
 
@@ -59,6 +60,7 @@ def bootstrap(
         gateways=dict(gateways),
         clock=clock or SystemClock(),
         reporter_keys=ReporterKeys(key),
+        request_keys=RequestLedger(key),
         lease=timedelta(seconds=settings.work_lease_seconds),
         links=PageLinks(key, settings.public_url),
         metrics=metrics or Metrics(),

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from bot import metrics, words
-from bot.request_keys import REQUEST_KEYS_KEPT
 from bot.services import Services
 from bot.usecases.digest_send import (
     DIGESTS_AT_ONCE,
@@ -41,7 +40,7 @@ class Maintenance:
         timed_out = await self._rounds.time_out_due_turns()
         await self._rounds.remind_turns_ending()
         async with self.services.database.unit_of_work() as uow:
-            await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
+            await self.services.request_keys.forget_old(uow, self.services.clock.now())
             await uow.commit()
         return timed_out
 

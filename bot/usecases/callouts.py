@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot import words
 from bot.messages import Form
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time, request_key
+from bot.request_keys import request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import Place, facilitators_of, known_person, make_reachable, place_of
@@ -69,7 +69,7 @@ class CalloutService:
         now = self._now()
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-            if request_id is not None and not await record_first_time(
+            if request_id is not None and not await services.request_keys.first_time(
                 uow, request_key(actor.user.platform, "callout-form", request_id), now
             ):
                 return FormResult()  # a retried submit: the first one was tabled
@@ -247,7 +247,7 @@ class CalloutService:
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 async with services.database.unit_of_work() as uow:
-                    if request and not await record_first_time(uow, request, self._now()):
+                    if request and not await services.request_keys.first_time(uow, request, self._now()):
                         return FormResult()  # a repeat: the first one was applied
                     place = await place_of(uow, conversation)
                     person = await known_person(uow, place, actor.user)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot import actions, words
 from bot.messages import Actions, Button, Message, Paragraph
-from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Member, Place, member_of, place_of
@@ -35,7 +34,7 @@ class PeopleService:
         services = self._services
         key = organisation_key.strip().lower()
         async with services.database.unit_of_work() as uow:
-            if request_key and not await record_first_time(uow, request_key, services.clock.now()):
+            if request_key and not await services.request_keys.first_time(uow, request_key, services.clock.now()):
                 return  # a double-click: the first one was applied
             place = await place_of(uow, conversation)
             member = await member_of(uow, place, actor, services.clock.now())

@@ -8,7 +8,7 @@ rolls back, the key goes with it and the retry is processed normally.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final, cast
 
 from sqlalchemy import Table, delete
@@ -18,10 +18,13 @@ from storage.models import ProcessedRequestRow
 from storage.repositories._sql import insert_unless_present, rowcount
 
 _PROCESSED: Final = cast(Table, ProcessedRequestRow.__table__)
+_DAY: Final = timedelta(days=1)
 
 
 class RequestLog:
-    """Keys of processed requests (Slack event_id, action id + message ts, Teams activity id)."""
+    """Keys of processed requests (Slack event_id, action id + message ts, Teams activity id),
+    as the application gives them: keyed hashes, each with the day it was first seen
+    (`bot/request_keys.py`)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -33,8 +36,9 @@ class RequestLog:
         )
 
     async def forget_before(self, moment: datetime) -> int:
-        """Drop keys first seen before `moment` (retries stop after minutes); returns how many."""
+        """Drop keys whose whole day was over by `moment` (each is stored with the start of
+        its day, so one seen late that day lives on as long as platforms retry); how many."""
         return await rowcount(
             self._session,
-            delete(ProcessedRequestRow).where(ProcessedRequestRow.first_seen_at < moment),
+            delete(ProcessedRequestRow).where(ProcessedRequestRow.first_seen_at <= moment - _DAY),
         )

@@ -1065,7 +1065,7 @@ class MemoryRequestKeys(_Repository):
 
     async def forget_before(self, moment: datetime) -> int:
         t = await self._uow.tables()
-        old = [key for key, seen in t.requests.items() if seen < moment]
+        old = [key for key, seen in t.requests.items() if seen <= moment - timedelta(days=1)]
         for key in old:
             del t.requests[key]
         return len(old)
