@@ -165,8 +165,16 @@ class CompactApp:
             request = await self._with_everyone(request)
         form = await command_for(request.word)(self._use_cases, request)
         if form is not None and request.forms_go_private and not request.private_chat:
-            await self._say(request.conversation, conversation_hint(request))
+            await self._point_to_private_form(request)
         return form
+
+    async def _point_to_private_form(self, request: CommandRequest) -> None:
+        """Say where a form typed for in a shared conversation went. A call-out's hint goes
+        to the person's private chat only: a word in the channel would show who raised one."""
+        if request.word == "callout":
+            await self.services.tell(request.actor.user, notice(words.TEAMS_CALLOUT_IN_PRIVATE))
+        else:
+            await self._say(request.conversation, conversation_hint(request))
 
     async def _action(self, request: ActionRequest, handler: ActionHandler) -> Form | None:
         if request.private_chat:
