@@ -156,7 +156,9 @@ class CompactApp:
         key = request.request_id
         if key is not None and request.word not in KEYED_IN_USE_CASE:
             async with self.services.database.unit_of_work() as uow:
-                fresh = await self.services.request_keys.first_time(uow, key, self.services.clock.now())
+                fresh = await self.services.request_keys.first_time(
+                    uow, key, self.services.clock.now()
+                )
                 await uow.commit()
             if not fresh:
                 log.info("a repeated command was ignored")

@@ -85,7 +85,9 @@ class CalloutService:
                     what_would_help=values.get("what_would_help"),
                     anonymous=anonymous_answer in YES,
                     reporter=actor.user,
-                    reporter_key=services.reporter_keys.key_for(place.slug, callout_id, actor.user),
+                    reporter_key=services.reporter_keys.key_at_raise(
+                        place.slug, callout_id, actor.user, anonymous=anonymous_answer in YES
+                    ),
                     now=now,
                 )
             except InvalidInput as problem:
@@ -151,7 +153,7 @@ class CalloutService:
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
             live = await uow.callouts.open_agenda(place.partnership_id)
-        own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
+        own = [c for c in live if c.raised_by(keys.claim(c, actor.user))]
         await self._services.tell(actor.user, views.mine(own), near=conversation)
 
     async def note_form(
@@ -247,7 +249,9 @@ class CalloutService:
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 async with services.database.unit_of_work() as uow:
-                    if request and not await services.request_keys.first_time(uow, request, self._now()):
+                    if request and not await services.request_keys.first_time(
+                        uow, request, self._now()
+                    ):
                         return FormResult()  # a repeat: the first one was applied
                     place = await place_of(uow, conversation)
                     person = await known_person(uow, place, actor.user)
@@ -259,7 +263,7 @@ class CalloutService:
                         missing = words.CALLOUT_NOT_ON_AGENDA.format(ref=wanted)
                         return _refused(missing if facilitator else cannot)
                     callout = stored.callout
-                    key = services.reporter_keys.key_for(place.slug, callout.id, actor.user)
+                    key = services.reporter_keys.claim(callout, actor.user)
                     try:
                         decision = step(callout, facilitator, key, place)
                     except NotAllowed:

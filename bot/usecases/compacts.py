@@ -131,7 +131,9 @@ async def link_channel(
     """
     channel = conversation.in_thread(None)
     async with services.database.unit_of_work() as uow:
-        if request_key and not await services.request_keys.first_time(uow, request_key, services.clock.now()):
+        if request_key and not await services.request_keys.first_time(
+            uow, request_key, services.clock.now()
+        ):
             return  # a redelivery: the channel is linked already
         stored_all = await uow.compacts.latest_all()
         slugs = sorted(s.partnership_slug for s in stored_all)

@@ -34,7 +34,9 @@ class PeopleService:
         services = self._services
         key = organisation_key.strip().lower()
         async with services.database.unit_of_work() as uow:
-            if request_key and not await services.request_keys.first_time(uow, request_key, services.clock.now()):
+            if request_key and not await services.request_keys.first_time(
+                uow, request_key, services.clock.now()
+            ):
                 return  # a double-click: the first one was applied
             place = await place_of(uow, conversation)
             member = await member_of(uow, place, actor, services.clock.now())

@@ -47,7 +47,9 @@ async def welcome(services: Services, installation: Installation) -> None:
     hello where it was added (the help, in a shared conversation)."""
     async with services.database.unit_of_work() as uow:
         key = installation.request_id
-        if key is not None and not await services.request_keys.first_time(uow, key, services.clock.now()):
+        if key is not None and not await services.request_keys.first_time(
+            uow, key, services.clock.now()
+        ):
             log.info("a repeated installation was ignored")
             return
         if installation.private_chat:

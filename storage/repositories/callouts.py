@@ -27,6 +27,7 @@ from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, FollowUp, Sta
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
+from rituals.reporters import NO_REPORTER, as_stored, named_reporter_key
 from rituals.stored import ExportedCallout, StoredCallout, dated_notes
 from storage.models import (
     CalloutRow,
@@ -78,7 +79,9 @@ class CalloutRepository:
     async def add(
         self, callout: Callout, *, partnership_id: int, compact_version_id: int
     ) -> StoredCallout:
-        """Store a newly raised call-out (version 1) against the clause wording it cites."""
+        """Store a newly raised call-out (version 1) against the clause wording it cites,
+        in the form `as_stored` gives it (no reporter time finer than the day when anonymous)."""
+        callout = as_stored(callout)
         version = (
             await self._session.execute(
                 select(CompactVersionRow.version, PartnershipRow.slug)
@@ -120,7 +123,8 @@ class CalloutRepository:
                 clause_id=clause_id,
                 about_organisation_id=organisation_id,
                 anonymous=callout.anonymous,
-                reporter_key=callout.reporter_key,
+                # A named call-out is recognised by its reporter, stored beside: no hash.
+                reporter_key=callout.reporter_key if callout.anonymous else None,
                 # Belt and braces: the domain already forbids a ref on an anonymous call-out.
                 reporter_platform=None if reporter is None else reporter.platform,
                 reporter_tenant=None if reporter is None else reporter.tenant,
@@ -151,6 +155,7 @@ class CalloutRepository:
         Raises `StaleCallout` (having written nothing) when the stored version is no longer
         `expected_version`. Who raised it, about whom and against which clause never change.
         """
+        callout = as_stored(callout)
         result = await self._session.execute(
             update(CalloutRow)
             .where(CalloutRow.id == callout.id, CalloutRow.version == expected_version)
@@ -335,6 +340,7 @@ def _callout(
         if platform is None or tenant is None or user_id is None:  # the CHECK forbids this
             raise ValueError(f"named call-out {row.id} has no reporter")
         reporter = UserRef(platform, tenant, user_id)
+    key = row.reporter_key or NO_REPORTER if reporter is None else named_reporter_key(reporter)
     return Callout(
         id=row.id,
         partnership_slug=slug,
@@ -344,7 +350,7 @@ def _callout(
         what_happened=row.what_happened,
         what_would_help=row.what_would_help,
         anonymous=row.anonymous,
-        reporter_key=row.reporter_key,
+        reporter_key=key,
         reporter=reporter,
         status=CalloutStatus(row.status),
         raised_at=row.raised_at,

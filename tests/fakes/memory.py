@@ -38,6 +38,7 @@ from rituals.health import (
     ReflectionFact,
 )
 from rituals.reflection import Reflection, ReflectionRecord
+from rituals.reporters import as_stored
 from rituals.refs import ConversationRef, UserRef
 from rituals.review import ReviewStatus, TriggerKey, TriggerState
 from rituals.round.state import Round
@@ -866,6 +867,7 @@ class MemoryCallouts(_Repository):
             raise NotFound(f"There is no partner organisation '{callout.about_organisation_id}'.")
         if callout.id in t.callouts:
             raise ValueError(f"call-out {callout.id} already exists")
+        callout = as_stored(callout)  # as SQL keeps it
         kept = replace(callout, reporter=None) if callout.anonymous else callout
         stored = StoredCallout(kept, partnership_id, compact_version_id, version=1)
         t.callouts[callout.id] = stored
@@ -889,6 +891,7 @@ class MemoryCallouts(_Repository):
             )
         if len(callout.history) < len(current.callout.history):
             raise ValueError("a call-out's history may grow, never shrink")
+        callout = as_stored(callout)  # as SQL keeps it
         kept = replace(
             current.callout,
             what_happened=callout.what_happened,
