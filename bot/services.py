@@ -13,8 +13,8 @@ from bot.anonymity import ReporterKeys
 from bot.links import PageLinks
 from bot.messages import Message
 from bot.metrics import Metrics
-from bot.request_keys import RequestLedger
 from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
+from bot.request_keys import RequestLedger
 from rituals.refs import ConversationRef, UserRef
 from rituals.stored import StoredCompact
 

@@ -38,8 +38,8 @@ from rituals.health import (
     ReflectionFact,
 )
 from rituals.reflection import Reflection, ReflectionRecord
-from rituals.reporters import as_stored
 from rituals.refs import ConversationRef, UserRef
+from rituals.reporters import as_stored
 from rituals.review import ReviewStatus, TriggerKey, TriggerState
 from rituals.round.state import Round
 from rituals.schedule import DigestSchedule

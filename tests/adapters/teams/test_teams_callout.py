@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot import actions, words
 from storage.database import Database
 from storage.models import CalloutRow
-from tests.adapters.teams.fake_connector import dumped, personal_chat
+from tests.adapters.teams.fake_connector import personal_chat
 from tests.adapters.teams.harness import ALICE, BOB, CHANNEL, NAMES, teams_world
 
 REPORTER_TRACES = (BOB, NAMES[BOB], "Birch", "aad-bob", personal_chat(BOB))
