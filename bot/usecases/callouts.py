@@ -52,6 +52,10 @@ class CalloutService:
     async def form(self, actor: Actor, conversation: ConversationRef) -> Form:
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
+            # Someone new is recorded now, in a transaction of their own, well before any
+            # call-out: never in the call-out's transaction (docs/privacy.md).
+            await make_reachable(uow, place, actor, self._now())
+            await uow.commit()
         return views.callout_form(place.compact)
 
     async def submit(
@@ -92,7 +96,6 @@ class CalloutService:
                 )
             except InvalidInput as problem:
                 return FormResult({problem.field or "what_happened": str(problem)})
-            await make_reachable(uow, place, actor, now)
             await uow.callouts.add(
                 decision.callout,
                 partnership_id=place.partnership_id,
