@@ -97,7 +97,9 @@ def traces_in_rows(rows: Iterable[Row], reporter: Reporter) -> list[str]:
 
 
 def traces_in_texts(texts: Iterable[str], reporter: Reporter, where: str) -> list[str]:
-    return [f"{where}: {text!r} names {named}" for text in texts if (named := reporter.named_in(text))]
+    return [
+        f"{where}: {text!r} names {named}" for text in texts if (named := reporter.named_in(text))
+    ]
 
 
 def finer_than_a_day(rows: Iterable[Row]) -> list[str]:

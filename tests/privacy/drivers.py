@@ -22,7 +22,6 @@ from tests.adapters.slack.harness import CHANNEL as SLACK_CHANNEL
 from tests.adapters.slack.harness import SlackWorld, slack_world
 from tests.adapters.teams.fake_connector import Call as TeamsCall
 from tests.adapters.teams.fake_connector import personal_chat
-from tests.adapters.teams.harness import CHANNEL as TEAMS_CHANNEL
 from tests.adapters.teams.harness import NAMES as TEAMS_NAMES
 from tests.adapters.teams.harness import TeamsWorld, teams_world
 from tests.app.harness import Chat, open_chat
@@ -125,7 +124,7 @@ class ConsoleDriver:
         await self.chat.play(f"@{who}: /compact {text}")
 
     def traces(self, who: str) -> frozenset[str]:
-        name, email = PEOPLE[who]
+        name, email = PEOPLE.get(who, (who, who))  # a newcomer: only their handle
         return frozenset({who, name, name.split()[-1], email})
 
     def sent_count(self) -> int:

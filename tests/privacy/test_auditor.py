@@ -61,9 +61,7 @@ async def facilitators_work(driver: Driver, refs: dict[str, str]) -> None:
     await driver.command(FACILITATOR, f"resolve {refs['first']} The chair checks on Mondays")
 
 
-async def audit(
-    driver: Driver, database_url: str, *, more: Step = facilitators_work
-) -> Audit:
+async def audit(driver: Driver, database_url: str, *, more: Step = facilitators_work) -> Audit:
     """The scenario: a round; Carol's named call-out; then, with the auditor listening from
     the moment Bob opens the form, Bob's two anonymous call-outs, `more` (the facilitator's
     work by default: a later scenario adds its own), and Bob withdrawing the second."""
@@ -142,7 +140,9 @@ def check_everything(audit: Audit) -> None:
     named = end.find("callouts", id=audit.refs["named"])
     assert named.values["reporter_key"] is None and named.values["reporter_user_id"]
     # The scenario ran: the first call-out resolved, the second withdrawn by its reporter.
-    statuses = {end.find("callouts", id=audit.refs[r]).values["status"] for r in ("first", "second")}
+    statuses = {
+        end.find("callouts", id=audit.refs[r]).values["status"] for r in ("first", "second")
+    }
     assert statuses == {"resolved", "withdrawn"}
 
 
