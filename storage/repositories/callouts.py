@@ -37,6 +37,7 @@ from storage.models import (
     OrganisationRow,
     PartnershipRow,
 )
+from storage.repositories._sql import rowcount
 
 
 def _facts_between() -> Select[*tuple[Any, ...]]:
@@ -193,6 +194,32 @@ class CalloutRepository:
             CalloutRow.updated_at >= since,
         )
         return [s.callout for s in stored]
+
+    async def restamp_anonymous(self, since: datetime) -> int:
+        """Rewrite, unchanged and in this transaction, every anonymous call-out raised or
+        changed since `since` (every partnership) and its withdrawal step; how many
+        call-outs. On PostgreSQL each row then carries this transaction's id (xmin) and a new
+        place in the table, not those of the transaction that raised or withdrew it, so
+        transaction order no longer brackets those moments (docs/privacy.md, "What ordering
+        gives away")."""
+        recent = (
+            CalloutRow.anonymous.is_(True),
+            (CalloutRow.raised_at >= since) | (CalloutRow.updated_at >= since),
+        )
+        count = await rowcount(
+            self._session,
+            update(CalloutRow).where(*recent).values(version=CalloutRow.version),
+        )
+        await self._session.execute(
+            update(CalloutStatusChangeRow)
+            .where(
+                CalloutStatusChangeRow.to_status == CalloutStatus.WITHDRAWN.value,
+                CalloutStatusChangeRow.callout_id.in_(select(CalloutRow.id).where(*recent)),
+            )
+            .values(seq=CalloutStatusChangeRow.seq)
+            .execution_options(synchronize_session=False)
+        )
+        return count
 
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime

@@ -917,6 +917,17 @@ class MemoryCallouts(_Repository):
             if c.status is CalloutStatus.WITHDRAWN and c.status_changed_at >= since
         ]
 
+    async def restamp_anonymous(self, since: datetime) -> int:
+        t = await self._uow.tables()  # no transaction ids here: only the count to report
+        return len(
+            [
+                c
+                for c in t.callouts.values()
+                if c.callout.anonymous
+                and (c.callout.raised_at >= since or c.callout.status_changed_at >= since)
+            ]
+        )
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]:
