@@ -20,10 +20,13 @@ from storage.models import PersonIdentityRow
 from tests.adapters.slack.fake_slack import Call as SlackCall
 from tests.adapters.slack.harness import CHANNEL as SLACK_CHANNEL
 from tests.adapters.slack.harness import SlackWorld, slack_world
+from tests.adapters.slack.test_slack_round import asked, header_of_or_none, next_prompt
 from tests.adapters.teams.fake_connector import Call as TeamsCall
 from tests.adapters.teams.fake_connector import personal_chat
+from tests.adapters.teams.harness import CHANNEL as TEAMS_CHANNEL
 from tests.adapters.teams.harness import NAMES as TEAMS_NAMES
 from tests.adapters.teams.harness import TeamsWorld, teams_world
+from tests.adapters.teams.test_teams_round import prompts as teams_prompts
 from tests.app.harness import Chat, open_chat
 from tests.app.test_rounds_in_console import ROUND_OF_THREE
 from tests.privacy.auditor import Reporter
@@ -35,6 +38,8 @@ PEOPLE = {
     "carol": ("Carol Chen", "carol@eastmoor.example"),
 }
 FACILITATOR = "alice"
+ROUND = ("alice", "bob", "carol")  # who is in the round played before the call-outs
+ANSWER = "Early warning made the hard conversation easy"
 REFERENCE = re.compile(r"Reference: (\w+)")
 
 
@@ -171,7 +176,19 @@ class SlackDriver:
         return self.world.database
 
     async def play_round(self) -> None:
-        return None  # rounds on Slack have suites of their own; call-outs are what is audited
+        world, slack = self.world, self.world.slack
+        mentions = " ".join(f"<@{slack_id(w)}|{w}>" for w in ROUND)
+        await world.people.command(
+            slack_id(FACILITATOR), f"reflect {mentions}", channel=SLACK_CHANNEL
+        )
+        header = await slack.wait_for(lambda: header_of_or_none(world), what="the round")
+        for turn in range(1, len(ROUND) + 1):
+            prompt = await next_prompt(world, header, turn)
+            await world.people.reply(asked(prompt), SLACK_CHANNEL, header.ts, ANSWER)
+        await slack.wait_for(
+            lambda: [m for m in slack.in_channel(SLACK_CHANNEL) if "What we learned" in m.all_text],
+            what="the round's summary",
+        )
 
     async def open_callout_form(self, who: str) -> None:
         slack = self.world.slack
@@ -249,7 +266,20 @@ class TeamsDriver:
         return self.world.database
 
     async def play_round(self) -> None:
-        return None
+        world, people = self.world, self.world.people
+        mentions = tuple(teams_id(w) for w in ROUND)
+        await people.command(teams_id(FACILITATOR), "reflect as-gathered", mentions=mentions)
+        await world.idle()
+        header = world.connector.posts(lambda c: c.conversation == TEAMS_CHANNEL)[-1]
+        thread = f"{TEAMS_CHANNEL};messageid={header.new_id}"
+        for _turn in ROUND:
+            prompt = teams_prompts(world, str(header.new_id))[-1]
+            answer = people.activity(
+                prompt.mentioned[0], conversation=thread, kind="channel", text=ANSWER
+            )
+            assert (await people.post(answer))[0] == 201
+            await world.idle()
+        assert len(teams_prompts(world, str(header.new_id))) == len(ROUND)
 
     async def open_callout_form(self, who: str) -> None:
         assert await self.world.people.personal(teams_id(who), "callout") == 201
