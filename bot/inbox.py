@@ -144,6 +144,8 @@ class Inbox:
                 await self.handle(from_json(pending.kind, pending.request))
             except Exception:
                 log.exception("a recovered request failed")
+            finally:
+                await self._drop_row(pending.key)
         for delivery in deliveries:
             log.warning("re-sending what a round owed people when its process stopped")
             try:
@@ -151,6 +153,13 @@ class Inbox:
             except Exception:
                 log.exception("re-sending a round's messages failed")
         return len(requests) + len(deliveries)
+
+    async def _drop_row(self, stored_key: str) -> None:
+        """Drop a handled row by the key it is stored under: `handle` took it already, unless
+        it was accepted before keys were stored hashed (migration 0011)."""
+        async with self._services.database.unit_of_work() as uow:
+            if await uow.inbox.take(stored_key):
+                await uow.commit()
 
     async def renew(self) -> None:
         """Keep this process's claims alive while it works on them."""

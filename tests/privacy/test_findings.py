@@ -4,16 +4,20 @@ in their anonymous call-out's transaction, a reporter hash beside a named report
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
+from adapters.console.session import console_channel, console_user
+from bot.inbox import to_json
 from bot.request_keys import RequestLedger
+from bot.requests import Actor, CommandRequest
 from storage.database import Database
 from storage.models import CalloutRow, ProcessedRequestRow
-from tests.app.harness import SECRET, T0
+from tests.app.harness import SECRET, T0, open_chat
 from tests.contract.test_inbox_and_outbox import LEDGER
+from tests.fakes.memory import MemoryDatabase
 from tests.privacy.auditor import (
     finer_than_a_day,
     snapshot,
@@ -23,6 +27,7 @@ from tests.privacy.drivers import Callout, console_driver, reporter_of
 
 ANONYMOUS = Callout("lis-h1", "northgate", "Papers arrived the night before", "Notice", True)
 TEAMS_KEY = "teams:card:1003:callout:29:bob"
+SECOND = timedelta(seconds=1)
 
 
 async def test_request_keys_are_keyed_hashes_with_the_day(database: Database) -> None:
@@ -85,3 +90,22 @@ async def test_a_named_callout_keeps_no_reporter_hash_and_stays_theirs(
         async with database.unit_of_work() as uow:
             status = await uow.session.scalar(select(CalloutRow.status))
         assert status == "withdrawn"
+
+
+async def test_an_inbox_row_from_before_hashed_keys_is_handled_once_then_dropped(
+    memory: MemoryDatabase,
+) -> None:
+    """A request acknowledged by the old code (its row under the key in clear) when the
+    service was upgraded: recovered, handled once, and gone, not claimed again forever."""
+    chat = await open_chat(memory)
+    alice = Actor(console_user("alice"), "alice")
+    request = CommandRequest(alice, console_channel(), ("help",), (), request_id="console:old:1")
+    kind, body = to_json(request)
+    async with memory.unit_of_work() as uow:
+        await uow.inbox.put("console:old:1", kind, body, T0, by="gone", until=T0 - SECOND)
+        await uow.commit()
+    assert await chat.wiring.inbox.recover() == 1
+    chat.clock.advance(timedelta(minutes=1))  # past any lease the first recovery took
+    assert await chat.wiring.inbox.recover() == 0
+    async with memory.unit_of_work() as uow:
+        assert await uow.inbox.count() == 0
