@@ -52,13 +52,15 @@ class Maintenance:
         return timed_out
 
     async def restamp_anonymous_callouts(self) -> int:
-        """Rewrite the anonymous call-outs of the last two days in one transaction, at a
-        random moment of each hour: on PostgreSQL, the order of transaction ids then places
-        them at that moment, not when they were raised or withdrawn (docs/privacy.md, "What
-        ordering gives away"); how many."""
+        """Rewrite the anonymous call-outs of the last two days, and the request keys of
+        those days, in one transaction, at a random moment of each hour: on PostgreSQL, the
+        order of transaction ids then places them at that moment, not when they were raised
+        or withdrawn (docs/privacy.md, "What ordering gives away"); how many call-outs."""
         now = self.services.clock.now()
+        since = day_of(now) - RESTAMP_SPAN
         async with self.services.database.unit_of_work() as uow:
-            count = await uow.callouts.restamp_anonymous(day_of(now) - RESTAMP_SPAN)
+            count = await uow.callouts.restamp_anonymous(since)
+            await uow.requests.restamp_since(since)
             await uow.commit()
         self._restamp_due = _random_moment_in_the_hour_after(now)
         return count

@@ -239,6 +239,8 @@ class RequestKeys(Protocol):
 
     async def forget_before(self, moment: datetime) -> int: ...
 
+    async def restamp_since(self, since: datetime) -> int: ...
+
 
 class Addresses(Protocol):
     async def remember(

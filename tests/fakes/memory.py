@@ -1077,6 +1077,10 @@ class MemoryRequestKeys(_Repository):
         t.requests[key] = now
         return True
 
+    async def restamp_since(self, since: datetime) -> int:
+        t = await self._uow.tables()  # no transaction ids here: only the count to report
+        return len([key for key, seen in t.requests.items() if seen >= since])
+
     async def forget_before(self, moment: datetime) -> int:
         t = await self._uow.tables()
         old = [key for key, seen in t.requests.items() if seen <= moment - timedelta(days=1)]

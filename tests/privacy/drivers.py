@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from bot import words
+from bot.bootstrap import Wiring
 from storage.database import Database
 from storage.models import PersonIdentityRow
 from tests.adapters.slack.fake_slack import Call as SlackCall
@@ -80,6 +81,10 @@ class Driver(Protocol):
     def sent_privately_to(self, who: str, since: int) -> list[str]:
         """Everything sent since `since` privately to `who`, as text."""
 
+    @property
+    def wiring(self) -> Wiring:
+        """The application behind the platform (its maintenance, for the hourly jobs)."""
+
 
 async def reporter_of(driver: Driver, who: str) -> Reporter:
     """`who` as the auditor looks for them, with their internal person id once known."""
@@ -105,6 +110,10 @@ class ConsoleDriver:
     chat: Chat
     database: Database
     platform: str = "console"
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.chat.wiring
 
     async def play_round(self) -> None:
         await self.chat.play(ROUND_OF_THREE)
@@ -174,6 +183,10 @@ class SlackDriver:
     @property
     def database(self) -> Database:
         return self.world.database
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.world.wiring
 
     async def play_round(self) -> None:
         world, slack = self.world, self.world.slack
@@ -264,6 +277,10 @@ class TeamsDriver:
     @property
     def database(self) -> Database:
         return self.world.database
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.world.wiring
 
     async def play_round(self) -> None:
         world, people = self.world, self.world.people

@@ -45,6 +45,7 @@ class Audit:
     before_withdrawal: Snapshot
     withdrawn: Snapshot
     end: Snapshot
+    restamped: Snapshot
     refs: dict[str, str]
     logs: LogTap
     sent_from: int
@@ -84,6 +85,8 @@ async def audit(driver: Driver, database_url: str, *, more: Step = facilitators_
         withdrawn = await snapshot(database)
         await driver.command(FACILITATOR, "agenda")
         end = await snapshot(database)
+        await driver.wiring.maintenance.restamp_anonymous_callouts()  # the hourly job
+        restamped = await snapshot(database)
     exported = await asyncio.to_thread(
         run, ["export", "--format", "json", "--database-url", database_url], Path.cwd()
     )
@@ -96,6 +99,7 @@ async def audit(driver: Driver, database_url: str, *, more: Step = facilitators_
         before_withdrawal,
         withdrawn,
         end,
+        restamped,
         refs,
         logs,
         sent_from,
@@ -128,13 +132,18 @@ def check_everything(audit: Audit) -> None:
         *finer_than_a_day(r for r in end.rows if r.table == "processed_requests"),
     ]
     # 8. On PostgreSQL, the transactions that raised and withdrew (their xmin) wrote
-    #    nothing naming the reporter, and no moment finer than the day.
+    #    nothing naming the reporter, and no moment finer than the day; 10. once the hourly
+    #    re-stamp has run, no row is left carrying those transactions' ids.
     for moment, ref in ((audit.raised, "first"), (audit.withdrawn, "second")):
         xmin = moment.find("callouts", id=audit.refs[ref]).xmin
         if xmin is not None:
             together = moment.in_transaction(xmin)
             problems += traces_in_rows(together, reporter)
             problems += finer_than_a_day(together)
+            problems += [
+                f"{row} keeps the {ref} transaction's id"
+                for row in audit.restamped.in_transaction(xmin)
+            ]
     assert problems == []
     # 9. A named call-out keeps its reporter and no reporter hash beside them.
     named = end.find("callouts", id=audit.refs["named"])
