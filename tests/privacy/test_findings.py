@@ -109,3 +109,21 @@ async def test_an_inbox_row_from_before_hashed_keys_is_handled_once_then_dropped
     assert await chat.wiring.inbox.recover() == 0
     async with memory.unit_of_work() as uow:
         assert await uow.inbox.count() == 0
+
+
+async def test_an_unchanged_address_is_not_written_again(database: Database) -> None:
+    """Teams keeps how to reach each person; the same address seen again (a process that
+    restarted between a person opening the form and sending it) writes no row with the
+    time of their call-out."""
+    address = {"serviceUrl": "https://smba.example", "id": "29:bob"}
+    async with database.unit_of_work() as uow:
+        await uow.addresses.remember("teams", "user:29:bob", address, T0)
+        await uow.commit()
+    before = await snapshot(database)
+    async with database.unit_of_work() as uow:
+        await uow.addresses.remember("teams", "user:29:bob", address, T0 + SECOND)
+        await uow.commit()
+    assert (await snapshot(database)).written_since(before) == []
+    async with database.unit_of_work() as uow:
+        await uow.addresses.remember("teams", "user:29:bob", {**address, "id": "29:b"}, T0)
+        assert await uow.addresses.recall("teams", "user:29:bob") == {**address, "id": "29:b"}
