@@ -1,5 +1,6 @@
-"""Keyed hashes that stand in for the reporter of a call-out: keyed and per call-out, so
-they link to nobody (why, in docs/privacy.md)."""
+"""Keyed hashes that stand in for the reporter of an anonymous call-out: keyed and per
+call-out, so they link to nobody (why, in docs/privacy.md). A named call-out is recognised
+by its stored reporter instead (`rituals/reporters.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Sequence
 
+from rituals.callout import Callout
 from rituals.refs import UserRef
+from rituals.reporters import named_reporter_key
 
 
 class ReporterKeys:
@@ -20,6 +23,21 @@ class ReporterKeys:
         parts = (partnership_slug, callout_id, user.platform, user.tenant, user.user_id)
         message = "\x1f".join(parts)
         return hmac.new(self._secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def key_at_raise(
+        self, partnership_slug: str, callout_id: str, user: UserRef, *, anonymous: bool
+    ) -> str:
+        """The `reporter_key` a new call-out gets: the keyed hash only when anonymous."""
+        if anonymous:
+            return self.key_for(partnership_slug, callout_id, user)
+        return named_reporter_key(user)
+
+    def claim(self, callout: Callout, user: UserRef) -> str:
+        """What `user` presents as `callout`'s reporter (to withdraw it, or see it as theirs):
+        compared with its `reporter_key` by `Callout.raised_by`."""
+        return self.key_at_raise(
+            callout.partnership_slug, callout.id, user, anonymous=callout.anonymous
+        )
 
     def find(
         self, partnership_slug: str, callout_id: str, key: str, candidates: Iterable[UserRef]

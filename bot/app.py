@@ -19,7 +19,6 @@ from bot.inbox import Inbox
 from bot.limits import PersonLimit
 from bot.messages import Form, Message
 from bot.metrics import request_kind
-from bot.request_keys import record_first_time
 from bot.requests import (
     ActionRequest,
     Actor,
@@ -158,7 +157,9 @@ class CompactApp:
         key = request.request_id
         if key is not None and request.word not in KEYED_IN_USE_CASE:
             async with self.services.database.unit_of_work() as uow:
-                fresh = await record_first_time(uow, key, self.services.clock.now())
+                fresh = await self.services.request_keys.first_time(
+                    uow, key, self.services.clock.now()
+                )
                 await uow.commit()
             if not fresh:
                 log.info("a repeated command was ignored")
@@ -168,8 +169,16 @@ class CompactApp:
         await self._recognise(request.conversation, (request.actor, *request.mentions))
         form = await command_for(request.word)(self._use_cases, request)
         if form is not None and request.forms_go_private and not request.private_chat:
-            await self._say(request.conversation, conversation_hint(request))
+            await self._point_to_private_form(request)
         return form
+
+    async def _point_to_private_form(self, request: CommandRequest) -> None:
+        """Say where a form typed for in a shared conversation went. A call-out's hint goes
+        to the person's private chat only: a word in the channel would show who raised one."""
+        if request.word == "callout":
+            await self.services.tell(request.actor.user, notice(words.TEAMS_CALLOUT_IN_PRIVATE))
+        else:
+            await self._say(request.conversation, conversation_hint(request))
 
     async def _action(self, request: ActionRequest, handler: ActionHandler) -> Form | None:
         if request.private_chat:

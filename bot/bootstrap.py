@@ -26,6 +26,7 @@ from bot.maintenance import Maintenance
 from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, SystemClock, UnitOfWorkFactory
 from bot.profiles import Profiles
+from bot.request_keys import RequestLedger
 from bot.services import Services
 from storage.database import Database
 
@@ -60,6 +61,7 @@ def bootstrap(
         gateways=dict(gateways),
         clock=clock or SystemClock(),
         reporter_keys=ReporterKeys(key),
+        request_keys=RequestLedger(key),
         lease=timedelta(seconds=settings.work_lease_seconds),
         links=PageLinks(key, settings.public_url),
         metrics=metrics or Metrics(),

@@ -21,7 +21,6 @@ from typing import Any, Final, Protocol
 from bot import actions
 from bot.inbound import Handling
 from bot.messages import Form
-from bot.request_keys import record_accepted
 from bot.requests import ActionRequest, Actor, Chat, ChatMessage, CommandRequest, Deferrable
 from bot.services import Services
 from rituals.refs import ConversationRef, UserRef
@@ -101,7 +100,7 @@ class Inbox:
         now = services.clock.now()
         kind, body = to_json(request)
         async with services.database.unit_of_work() as uow:
-            fresh = await record_accepted(
+            fresh = await services.request_keys.accepted(
                 uow, key, kind, body, now, by=services.worker, until=services.lease_until()
             )
             await uow.commit()
@@ -112,14 +111,14 @@ class Inbox:
 
     async def handle(self, request: Deferrable) -> Form | None:
         """Handle an accepted request through the inbound port. Its row goes in the use
-        case's transaction (`record_first_time`); one that changed nothing (a reply from
+        case's transaction (`RequestLedger.first_time`); one that changed nothing (a reply from
         someone not asked) leaves it, so it goes here."""
         try:
             with self._services.metrics.in_process():
                 return await self._dispatch(request)
         finally:
             async with self._services.database.unit_of_work() as uow:
-                if await uow.inbox.take(str(request.request_id)):
+                if await self._services.request_keys.take(uow, str(request.request_id)):
                     await uow.commit()
 
     async def _dispatch(self, request: Deferrable) -> Form | None:
@@ -146,6 +145,8 @@ class Inbox:
                 await self.handle(from_json(pending.kind, pending.request))
             except Exception:
                 log.exception("a recovered request failed")
+            finally:
+                await self._drop_row(pending.key)
         for delivery in deliveries:
             log.warning("re-sending what a round owed people when its process stopped")
             try:
@@ -153,6 +154,13 @@ class Inbox:
             except Exception:
                 log.exception("re-sending a round's messages failed")
         return len(requests) + len(deliveries)
+
+    async def _drop_row(self, stored_key: str) -> None:
+        """Drop a handled row by the key it is stored under: `handle` took it already, unless
+        it was accepted before keys were stored hashed (migration 0011)."""
+        async with self._services.database.unit_of_work() as uow:
+            if await uow.inbox.take(stored_key):
+                await uow.commit()
 
     async def renew(self) -> None:
         """Keep this process's claims alive while it works on them."""

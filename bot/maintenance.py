@@ -7,11 +7,13 @@ server's tick and `/healthz` (`bot.web`); adapters never see it.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Final
 
 from bot import metrics, words
-from bot.request_keys import REQUEST_KEYS_KEPT
+from bot.request_keys import day_of
 from bot.services import Services
 from bot.usecases.digest_send import (
     DIGESTS_AT_ONCE,
@@ -32,18 +34,36 @@ from rituals.schedule import DigestSchedule, latest_due
 class Maintenance:
     def __init__(self, services: Services) -> None:
         self.services = services
+        self._restamp_due = _random_moment_in_the_hour_after(services.clock.now())
         self._rounds = RoundService(services, PeopleService(services).greet)
         self._digests_at_once = asyncio.Semaphore(DIGESTS_AT_ONCE)
 
     async def tick(self) -> int:
-        """Time out due turns, remind people whose turn is about to move on, and forget old
-        request keys; called every few seconds by every replica."""
+        """Time out due turns, remind people whose turn is about to move on, forget old
+        request keys, and once an hour re-stamp anonymous call-outs; called every few
+        seconds by every replica."""
         timed_out = await self._rounds.time_out_due_turns()
         await self._rounds.remind_turns_ending()
         async with self.services.database.unit_of_work() as uow:
-            await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
+            await self.services.request_keys.forget_old(uow, self.services.clock.now())
             await uow.commit()
+        if self.services.clock.now() >= self._restamp_due:
+            await self.restamp_anonymous_callouts()
         return timed_out
+
+    async def restamp_anonymous_callouts(self) -> int:
+        """Rewrite the anonymous call-outs of the last two days, and the request keys of
+        those days, in one transaction, at a random moment of each hour: on PostgreSQL, the
+        order of transaction ids then places them at that moment, not when they were raised
+        or withdrawn (docs/privacy.md, "What ordering gives away"); how many call-outs."""
+        now = self.services.clock.now()
+        since = day_of(now) - RESTAMP_SPAN
+        async with self.services.database.unit_of_work() as uow:
+            count = await uow.callouts.restamp_anonymous(since)
+            await uow.requests.restamp_since(since)
+            await uow.commit()
+        self._restamp_due = _random_moment_in_the_hour_after(now)
+        return count
 
     async def ping(self) -> None:
         """Raise unless the database answers (the health check)."""
@@ -132,3 +152,13 @@ DIGEST_OUTCOMES = {
     Outcome.SKIPPED_OFF: metrics.SKIPPED,
     Outcome.SKIPPED_NOWHERE: metrics.SKIPPED,
 }
+
+
+# Anonymous call-outs store their day (UTC): those of today and yesterday are re-stamped.
+RESTAMP_SPAN: Final = timedelta(days=1)
+
+
+def _random_moment_in_the_hour_after(now: datetime) -> datetime:
+    """A moment chosen at random within the hour following `now`'s hour."""
+    next_hour = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return next_hour + timedelta(seconds=secrets.randbelow(3600))

@@ -229,6 +229,11 @@ class Callouts(Protocol):
         """Call-outs withdrawn at or after `since` (their last change was the withdrawal)."""
         ...
 
+    async def restamp_anonymous(self, since: datetime) -> int:
+        """Rewrite, unchanged and in this transaction, every anonymous call-out raised or
+        changed since `since` (every partnership) and its withdrawal; how many call-outs."""
+        ...
+
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
     ) -> list[CalloutFact]: ...
@@ -283,6 +288,8 @@ class RequestKeys(Protocol):
         ...
 
     async def forget_before(self, moment: datetime) -> int: ...
+
+    async def restamp_since(self, since: datetime) -> int: ...
 
 
 class Addresses(Protocol):

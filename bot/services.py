@@ -15,6 +15,7 @@ from bot.messages import Message
 from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock, UnitOfWork, UnitOfWorkFactory
 from bot.profiles import Profiles
+from bot.request_keys import RequestLedger
 from rituals.refs import ConversationRef, UserRef
 from rituals.stored import StoredCompact
 
@@ -33,6 +34,8 @@ class Services:
     gateways: Mapping[str, ChatGateway]
     clock: Clock
     reporter_keys: ReporterKeys
+    request_keys: RequestLedger
+    """Where request keys are recorded, as keyed hashes (`bot/request_keys.py`)."""
     links: PageLinks | None = None
     """Signed links to the partnership's pages (the dashboard, meeting papers)."""
     _versions: dict[int, StoredCompact] = field(default_factory=dict, repr=False)

@@ -589,8 +589,8 @@ TEAMS_WELCOME_PERSONAL: Final = (
     "Nothing you do here is posted in a channel."
 )
 TEAMS_CALLOUT_IN_PRIVATE: Final = (
-    "Call-outs are raised privately, never in a channel: I've sent you the form in our "
-    "personal chat. Nothing about it is posted here."
+    "Call-outs are raised here, in our personal chat, never in a channel: the form follows. "
+    "Nothing was posted in the channel."
 )
 TEAMS_FORM_IN_PRIVATE: Final = "I've sent you the form in our personal chat."
 TEAMS_FORM_SENT: Final = "Sent — thank you."

@@ -10,6 +10,7 @@ commit, so a conflict or a crash never announces something that was not stored.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from pathlib import Path
@@ -43,6 +44,12 @@ from storage.repositories.inbox import InboxRepository, OutboxRepository
 from storage.repositories.membership import MembershipRepository
 from storage.repositories.reviews import ReviewTriggerRepository
 from storage.repositories.schedules import ScheduleRepository
+
+# aiosqlite logs every statement with its parameters (user ids, call-out texts) at DEBUG: its
+# logger gets a level of its own, so a service run at DEBUG never writes them
+# (docs/privacy.md). Set this one to DEBUG by hand to see those lines.
+DRIVER_LOG: Final = logging.getLogger("aiosqlite")
+DRIVER_LOG.setLevel(logging.INFO)
 
 _ASYNC_DRIVERS: Final = {
     "postgres": "postgresql+asyncpg",

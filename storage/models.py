@@ -290,6 +290,9 @@ class CalloutRow(Base):
             " AND reporter_tenant IS NOT NULL AND reporter_user_id IS NOT NULL)",
             name="reporter_only_when_named",
         ),
+        # A named call-out has its reporter: a keyed hash beside it would only give a
+        # database dump a way to test guesses of the secret key.
+        CheckConstraint("anonymous OR reporter_key IS NULL", name="no_reporter_key_when_named"),
         Index("ix_callouts_partnership_status", "partnership_id", "status"),
         Index("ix_callouts_partnership_raised", "partnership_id", "raised_at"),
     )
@@ -302,7 +305,7 @@ class CalloutRow(Base):
     what_happened: Mapped[str] = mapped_column(Text)
     what_would_help: Mapped[str] = mapped_column(Text)
     anonymous: Mapped[bool] = mapped_column(Boolean)
-    reporter_key: Mapped[str] = mapped_column(String(KEY * 2), index=True)
+    reporter_key: Mapped[str | None] = mapped_column(String(KEY * 2), index=True)
     reporter_platform: Mapped[str | None] = mapped_column(String(PLATFORM))
     reporter_tenant: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
     reporter_user_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
@@ -381,7 +384,10 @@ class ReviewTriggerRow(Base):
 
 
 class ProcessedRequestRow(Base):
-    """An inbound request already handled (Slack event_id, action id + ts, Teams activity id)."""
+    """An inbound request already handled (Slack event_id, action id + ts, Teams activity id):
+    `key` is a keyed hash of it and `first_seen_at` the start (UTC) of the day it was first
+    seen, never the moment (`bot/request_keys.py`). A key is older than a moment once its
+    whole day is: `first_seen_at <= moment - 1 day`."""
 
     __tablename__ = "processed_requests"
 

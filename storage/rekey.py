@@ -102,7 +102,10 @@ async def _rekey_reporters(uow: SqlUnitOfWork, reporter: ReporterRekey) -> tuple
                 CalloutRow.reporter_platform,
                 CalloutRow.reporter_tenant,
                 CalloutRow.reporter_user_id,
-            ).order_by(CalloutRow.partnership_id, CalloutRow.id)
+            )
+            # Named call-outs keep no key: their reporter is stored beside them.
+            .where(CalloutRow.reporter_key.is_not(None))
+            .order_by(CalloutRow.partnership_id, CalloutRow.id)
         )
     ).all()
     by_partnership: dict[int, list[Any]] = defaultdict(list)

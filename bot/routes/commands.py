@@ -335,7 +335,6 @@ def is_command(word: str) -> bool:
 
 
 def conversation_hint(request: CommandRequest) -> str:
-    """Where a form typed for in a shared conversation went (its private chat)."""
-    return (
-        words.TEAMS_CALLOUT_IN_PRIVATE if request.word == "callout" else words.TEAMS_FORM_IN_PRIVATE
-    )
+    """Where a form typed for in a shared conversation went (its private chat); never said
+    of a call-out's form (`CompactApp` tells that person privately)."""
+    return words.TEAMS_FORM_IN_PRIVATE

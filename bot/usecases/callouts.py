@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot import words
 from bot.messages import Form
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time, request_key
+from bot.request_keys import request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import Place, facilitators_of, known_person, make_reachable, place_of
@@ -52,6 +52,10 @@ class CalloutService:
     async def form(self, actor: Actor, conversation: ConversationRef) -> Form:
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
+            # Someone new is recorded now, in a transaction of their own, well before any
+            # call-out: never in the call-out's transaction (docs/privacy.md).
+            await make_reachable(uow, place, actor, self._now())
+            await uow.commit()
         return views.callout_form(place.compact)
 
     async def submit(
@@ -69,7 +73,7 @@ class CalloutService:
         now = self._now()
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-            if request_id is not None and not await record_first_time(
+            if request_id is not None and not await services.request_keys.first_time(
                 uow, request_key(actor.user.platform, "callout-form", request_id), now
             ):
                 return FormResult()  # a retried submit: the first one was tabled
@@ -85,12 +89,13 @@ class CalloutService:
                     what_would_help=values.get("what_would_help"),
                     anonymous=anonymous_answer in YES,
                     reporter=actor.user,
-                    reporter_key=services.reporter_keys.key_for(place.slug, callout_id, actor.user),
+                    reporter_key=services.reporter_keys.key_at_raise(
+                        place.slug, callout_id, actor.user, anonymous=anonymous_answer in YES
+                    ),
                     now=now,
                 )
             except InvalidInput as problem:
                 return FormResult({problem.field or "what_happened": str(problem)})
-            await make_reachable(uow, place, actor, now)
             await uow.callouts.add(
                 decision.callout,
                 partnership_id=place.partnership_id,
@@ -151,7 +156,7 @@ class CalloutService:
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
             live = await uow.callouts.open_agenda(place.partnership_id)
-        own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
+        own = [c for c in live if c.raised_by(keys.claim(c, actor.user))]
         await self._services.tell(actor.user, views.mine(own), near=conversation)
 
     async def note_form(
@@ -247,7 +252,9 @@ class CalloutService:
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 async with services.database.unit_of_work() as uow:
-                    if request and not await record_first_time(uow, request, self._now()):
+                    if request and not await services.request_keys.first_time(
+                        uow, request, self._now()
+                    ):
                         return FormResult()  # a repeat: the first one was applied
                     place = await place_of(uow, conversation)
                     person = await known_person(uow, place, actor.user)
@@ -259,7 +266,7 @@ class CalloutService:
                         missing = words.CALLOUT_NOT_ON_AGENDA.format(ref=wanted)
                         return _refused(missing if facilitator else cannot)
                     callout = stored.callout
-                    key = services.reporter_keys.key_for(place.slug, callout.id, actor.user)
+                    key = services.reporter_keys.claim(callout, actor.user)
                     try:
                         decision = step(callout, facilitator, key, place)
                     except NotAllowed:

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot import actions, words
 from bot.messages import Actions, Button, Message, Paragraph
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time, request_key
+from bot.request_keys import request_key
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.health import close_reworded
@@ -208,7 +208,7 @@ async def link_channel(
         services, channel, (actor,), partnership_id=wanted.partnership_id, linking=True
     )
     async with services.database.unit_of_work() as uow:
-        if request_key and not await record_first_time(uow, request_key, now):
+        if request_key and not await services.request_keys.first_time(uow, request_key, now):
             return  # a redelivery: the channel is linked already
         place = await _chosen(uow, slug)
         if not await _facilitates(uow, place, actor):
@@ -223,7 +223,7 @@ async def link_channel(
             if other is None or not await _facilitates(uow, Place(holder, other), actor):
                 raise NotAllowed(words.LINK_HELD_ELSEWHERE.format(other=other_name))
             asked = _move_asked(channel, holder, place.slug, actor.user)
-            if await record_first_time(uow, asked, now):
+            if await services.request_keys.first_time(uow, asked, now):
                 ask = _move_question(place, other_name, channel)
         first_here = False
         if ask is None:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from bot import words
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import Place, known_person, place_of
@@ -211,7 +210,7 @@ async def mark_review(
             raise NotAllowed(words.REVIEW_ONLY_FACILITATORS)
         if not place.compact.has_clause(query.scope):
             raise InvalidInput(words.REVIEW_UNKNOWN_CLAUSE.format(clause=query.scope))
-        if request_key and not await record_first_time(uow, request_key, now):
+        if request_key and not await services.request_keys.first_time(uow, request_key, now):
             return  # a double-click: already done
         span = _span(query, await current_quarter(uow, place.partnership_id, now))
         report = await compose(uow, place.partnership_id, place.compact, span, now)

@@ -31,11 +31,7 @@ async def home(services: Services, actor: Actor) -> Message:
                 partnership_id, actor.user, REFLECTIONS_SHOWN
             )
             live = await uow.callouts.open_agenda(partnership_id)
-            own = [
-                c
-                for c in live
-                if c.raised_by(keys.key_for(stored.partnership_slug, c.id, actor.user))
-            ]
+            own = [c for c in live if c.raised_by(keys.claim(c, actor.user))]
             sections.extend(_partnership(stored, reflections, own))
     if not sections:
         return Message(

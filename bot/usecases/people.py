@@ -9,7 +9,6 @@ from datetime import datetime
 from bot import actions, words
 from bot.messages import Actions, Button, Message, Paragraph
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import (
@@ -62,7 +61,9 @@ class PeopleService:
         key = organisation_key.strip().lower()
         now = services.clock.now()
         async with services.database.unit_of_work() as uow:
-            if request_key and not await record_first_time(uow, request_key, now):
+            if request_key and not await services.request_keys.first_time(
+                uow, request_key, services.clock.now()
+            ):
                 return  # a double-click: the first one was applied
             place = await _place_for(uow, actor, conversation, partnership)
             member = await member_of(uow, place, actor, now)
@@ -95,7 +96,9 @@ class PeopleService:
             await services.tell(actor.user, said(words.CLAIM_HOW, word=word), near=conversation)
             return
         async with services.database.unit_of_work() as uow:
-            if request_key and not await record_first_time(uow, request_key, services.clock.now()):
+            if request_key and not await services.request_keys.first_time(
+                uow, request_key, services.clock.now()
+            ):
                 return
             place = await _facilitated(uow, actor, ref.slug)
             claim = await uow.membership.decide(

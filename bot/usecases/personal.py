@@ -8,7 +8,6 @@ import logging
 from bot import words
 from bot.messages import Message, Paragraph
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time
 from bot.requests import Actor, Installation
 from bot.routes.commands import help_text
 from bot.services import Services
@@ -48,7 +47,9 @@ async def welcome(services: Services, installation: Installation) -> None:
     hello where it was added (the help, in a shared conversation)."""
     async with services.database.unit_of_work() as uow:
         key = installation.request_id
-        if key is not None and not await record_first_time(uow, key, services.clock.now()):
+        if key is not None and not await services.request_keys.first_time(
+            uow, key, services.clock.now()
+        ):
             log.info("a repeated installation was ignored")
             return
         if installation.private_chat:

@@ -129,9 +129,10 @@ async def _recorded(
 
 
 async def make_reachable(uow: UnitOfWork, place: Place, actor: Actor, now: datetime) -> None:
-    """Record `actor` so we can tell them things later (e.g. how their call-out went), without
-    writing any moment finer than the day: a person created at the exact second an anonymous
-    call-out was raised would say who raised it."""
+    """Record `actor` so we can tell them things later (e.g. how their call-out went), when
+    they open a call-out form, in a transaction of its own, and with no moment finer than the
+    day: a person written with an anonymous call-out (its transaction, its second) would say
+    who raised it."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     await _recorded(uow, place, actor, created_at=day)
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from bot import words
 from bot.messages import Message
 from bot.profiles import MISSING_SCOPE, ProfileUnavailable
-from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import CONSOLE
@@ -133,12 +132,12 @@ async def _record(
         platforms = {f.platform for f in facilitators}
         for handles in sorted(findings.collisions if facilitators else ()):
             key = f"recognition:collision:{partnership_id}:{','.join(handles)}"
-            if await record_first_time(uow, key, now):
+            if await services.request_keys.first_time(uow, key, now):
                 names = ", ".join(f"@{h}" for h in handles)
                 notices.append(("", said(words.EMAILS_COLLIDE, handles=names)))
         for platform, tenant in sorted(findings.missing_scope):
             key = f"recognition:missing-scope:{partnership_id}:{platform}:{tenant}"
-            if platform in platforms and await record_first_time(uow, key, now):
+            if platform in platforms and await services.request_keys.first_time(uow, key, now):
                 notices.append((platform, notice(words.REINSTALL_FOR_EMAILS)))
         await uow.commit()
     for platform, message in notices:

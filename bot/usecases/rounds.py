@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot import words
 from bot.messages import Form, Inline, Message
 from bot.repositories import UnitOfWork
-from bot.request_keys import record_first_time, request_key
+from bot.request_keys import request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import (
@@ -92,7 +92,9 @@ class RoundService:
         channel = conversation.in_thread(None)
         refusal: Message | None = None
         async with self._services.database.unit_of_work() as uow:
-            if request_key and not await record_first_time(uow, request_key, now):
+            if request_key and not await self._services.request_keys.first_time(
+                uow, request_key, now
+            ):
                 return  # a redelivery: the round was started
             place = await place_of(uow, channel)
             unknown = await unknown_handles(uow, place, mentioned)
@@ -244,7 +246,7 @@ class RoundService:
                     continue  # a short turn: not yet half-way
                 platform = stored.round.conversation.platform
                 once = request_key(platform, "reminder", round_id, str(turn_no))
-                if not await record_first_time(uow, once, now):
+                if not await self._services.request_keys.first_time(uow, once, now):
                     continue
                 await uow.commit()
             reminded += 1
@@ -321,7 +323,7 @@ class RoundService:
                     event = event_for(stored.round, joining)
                     if event is None:
                         return None
-                    if request_key is not None and not await record_first_time(
+                    if request_key is not None and not await self._services.request_keys.first_time(
                         uow, request_key, now
                     ):
                         log.info("a repeated request was ignored")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from bot import actions, words
 from bot.messages import Choice, FieldKind, Form, FormField, Message, Paragraph
-from bot.request_keys import record_first_time
 from bot.requests import Actor, FormResult
 from bot.services import Services
 from bot.usecases.place import known_person, place_of
@@ -67,7 +66,7 @@ async def save_settings(
         if person is None or not place.is_facilitator(person):
             return FormResult({"": words.SETTINGS_ONLY_FACILITATORS})
         now = services.clock.now()
-        if request_key and not await record_first_time(uow, request_key, now):
+        if request_key and not await services.request_keys.first_time(uow, request_key, now):
             return FormResult()  # a retried submit: the first one was saved
         await uow.schedules.save(place.partnership_id, schedule, now)
         await uow.channels.set_digest(conversation.in_thread(None), here)

@@ -29,7 +29,11 @@ class AddressRepository:
         self, platform: str, key: str, address: Mapping[str, Any], now: datetime
     ) -> None:
         """Store `address` under the key, replacing what was there (an upsert that works on
-        SQLite and PostgreSQL alike, and survives two replicas racing to insert)."""
+        SQLite and PostgreSQL alike, and survives two replicas racing to insert). The same
+        address again writes nothing: a person's row rewritten with the time they raised a
+        call-out would say who raised it (docs/privacy.md)."""
+        if await self.recall(platform, key) == dict(address):
+            return
         values = {"address": dict(address), "updated_at": now}
         where = (PlatformAddressRow.platform == platform, PlatformAddressRow.key == key)
         if await rowcount(self._session, update(PlatformAddressRow).where(*where).values(values)):

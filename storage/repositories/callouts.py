@@ -27,6 +27,7 @@ from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, FollowUp, Sta
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
+from rituals.reporters import NO_REPORTER, as_stored, named_reporter_key
 from rituals.stored import ExportedCallout, StoredCallout, dated_notes
 from storage.models import (
     CalloutRow,
@@ -36,6 +37,7 @@ from storage.models import (
     OrganisationRow,
     PartnershipRow,
 )
+from storage.repositories._sql import rowcount
 
 
 def _facts_between() -> Select[*tuple[Any, ...]]:
@@ -78,7 +80,9 @@ class CalloutRepository:
     async def add(
         self, callout: Callout, *, partnership_id: int, compact_version_id: int
     ) -> StoredCallout:
-        """Store a newly raised call-out (version 1) against the clause wording it cites."""
+        """Store a newly raised call-out (version 1) against the clause wording it cites,
+        in the form `as_stored` gives it (no reporter time finer than the day when anonymous)."""
+        callout = as_stored(callout)
         version = (
             await self._session.execute(
                 select(CompactVersionRow.version, PartnershipRow.slug)
@@ -120,7 +124,8 @@ class CalloutRepository:
                 clause_id=clause_id,
                 about_organisation_id=organisation_id,
                 anonymous=callout.anonymous,
-                reporter_key=callout.reporter_key,
+                # A named call-out is recognised by its reporter, stored beside: no hash.
+                reporter_key=callout.reporter_key if callout.anonymous else None,
                 # Belt and braces: the domain already forbids a ref on an anonymous call-out.
                 reporter_platform=None if reporter is None else reporter.platform,
                 reporter_tenant=None if reporter is None else reporter.tenant,
@@ -151,6 +156,7 @@ class CalloutRepository:
         Raises `StaleCallout` (having written nothing) when the stored version is no longer
         `expected_version`. Who raised it, about whom and against which clause never change.
         """
+        callout = as_stored(callout)
         result = await self._session.execute(
             update(CalloutRow)
             .where(CalloutRow.id == callout.id, CalloutRow.version == expected_version)
@@ -188,6 +194,32 @@ class CalloutRepository:
             CalloutRow.updated_at >= since,
         )
         return [s.callout for s in stored]
+
+    async def restamp_anonymous(self, since: datetime) -> int:
+        """Rewrite, unchanged and in this transaction, every anonymous call-out raised or
+        changed since `since` (every partnership) and its withdrawal step; how many
+        call-outs. On PostgreSQL each row then carries this transaction's id (xmin) and a new
+        place in the table, not those of the transaction that raised or withdrew it, so
+        transaction order no longer brackets those moments (docs/privacy.md, "What ordering
+        gives away")."""
+        recent = (
+            CalloutRow.anonymous.is_(True),
+            (CalloutRow.raised_at >= since) | (CalloutRow.updated_at >= since),
+        )
+        count = await rowcount(
+            self._session,
+            update(CalloutRow).where(*recent).values(version=CalloutRow.version),
+        )
+        await self._session.execute(
+            update(CalloutStatusChangeRow)
+            .where(
+                CalloutStatusChangeRow.to_status == CalloutStatus.WITHDRAWN.value,
+                CalloutStatusChangeRow.callout_id.in_(select(CalloutRow.id).where(*recent)),
+            )
+            .values(seq=CalloutStatusChangeRow.seq)
+            .execution_options(synchronize_session=False)
+        )
+        return count
 
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
@@ -335,6 +367,7 @@ def _callout(
         if platform is None or tenant is None or user_id is None:  # the CHECK forbids this
             raise ValueError(f"named call-out {row.id} has no reporter")
         reporter = UserRef(platform, tenant, user_id)
+    key = row.reporter_key or NO_REPORTER if reporter is None else named_reporter_key(reporter)
     return Callout(
         id=row.id,
         partnership_slug=slug,
@@ -344,7 +377,7 @@ def _callout(
         what_happened=row.what_happened,
         what_would_help=row.what_would_help,
         anonymous=row.anonymous,
-        reporter_key=row.reporter_key,
+        reporter_key=key,
         reporter=reporter,
         status=CalloutStatus(row.status),
         raised_at=row.raised_at,

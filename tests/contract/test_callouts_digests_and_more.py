@@ -12,12 +12,14 @@ from bot.repositories import UnitOfWorkFactory
 from rituals.callout import CalloutStatus, FollowUp, mark_discussed, resolve, withdraw
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
+from rituals.reporters import as_stored
 from rituals.schedule import DigestSchedule
 from rituals.stored import StoredCompact
 from tests.storage.builders import T0, load_compact
 from tests.storage.test_callouts import ALICE_KEY, raised
 
 DAY = timedelta(days=1)
+DAY0 = T0.replace(hour=0)  # the day T0 falls in, as an anonymous reporter's moments are kept
 
 
 async def with_callouts(store: UnitOfWorkFactory) -> StoredCompact:
@@ -44,7 +46,8 @@ async def test_a_callout_comes_back_and_an_anonymous_one_keeps_no_reporter(
         named = await uow.callouts.get_stored(pid, "co-2")
         assert await uow.callouts.get(pid + 9, "co-1") is None
         assert await uow.callouts.get(pid, "co-9") is None
-    assert anonymous == raised(compact) and anonymous.reporter is None
+    assert anonymous == as_stored(raised(compact)) and anonymous.reporter is None
+    assert anonymous.raised_at == DAY0  # an anonymous reporter's moment: the day only
     assert named is not None and named.version == 1
     assert named.callout == raised(compact, "co-2", anonymous=False, at=T0 + DAY)
     assert (named.partnership_id, named.compact_version_id) == (pid, compact.version_id)
@@ -76,7 +79,7 @@ async def test_saves_compare_and_swap_and_the_agenda_holds_live_ones(
     async with store.unit_of_work() as uow:
         saved = await uow.callouts.save(discussed, expected_version=1)
         await uow.commit()
-    assert saved.version == 2 and saved.callout == discussed
+    assert saved.version == 2 and saved.callout == as_stored(discussed)
     async with store.unit_of_work() as uow:
         with pytest.raises(StaleCallout):
             await uow.callouts.save(discussed, expected_version=1)
@@ -103,21 +106,21 @@ async def test_digest_facts_and_export_leave_the_reporter_out(store: UnitOfWorkF
         await uow.commit()
     async with store.unit_of_work() as uow:
         late = await uow.callouts.facts_between(pid, T0 + 4 * DAY, T0 + 6 * DAY)
-        early = await uow.callouts.facts_between(pid, T0, T0 + DAY)
+        early = await uow.callouts.facts_between(pid, DAY0, DAY0 + DAY)
         exported = await uow.callouts.export_rows(None)
         assert await uow.callouts.export_rows(pid + 9) == []
     assert late == [
         CalloutFact(
             "env-h1",
             CalloutStatus.DISCUSSED,
-            T0,
+            DAY0,
             T0 + 5 * DAY,
             None,
             "agreed",
             notes=((T0 + 5 * DAY, "agreed"),),
         )
     ]
-    assert [(f.clause_id, f.raised_at) for f in early] == [("env-h1", T0)]
+    assert [(f.clause_id, f.raised_at) for f in early] == [("env-h1", DAY0)]
     assert [(e.callout_id, e.status, e.discussed_on) for e in exported] == [
         ("co-1", "discussed", (T0 + 5 * DAY).date()),
         ("co-2", "open", None),

@@ -7,19 +7,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.repositories import UnitOfWorkFactory
-from bot.request_keys import record_accepted, record_first_time
+from bot.request_keys import RequestLedger
 from rituals.stored import PendingDelivery, PendingRequest
 from tests.contract.test_rounds_and_reflections import added
 from tests.storage.builders import T0
 
 SECOND = timedelta(seconds=1)
 LEASE = 5 * SECOND
+LEDGER = RequestLedger(b"contract-test-secret-key-0123456789")
 REPLY = {"actor": ["slack", "T1", "U1", "alice"], "text": "We listened", "nested": {"n": [1]}}
 
 
 async def accept(store: UnitOfWorkFactory, key: str, at: timedelta = timedelta(0)) -> bool:
     async with store.unit_of_work() as uow:
-        fresh = await record_accepted(
+        fresh = await LEDGER.accepted(
             uow, key, "message", REPLY, T0 + at, by="one", until=T0 + at + LEASE
         )
         await uow.commit()
@@ -38,22 +39,22 @@ async def test_an_accepted_request_is_recorded_once_and_handled_once(
     assert not await accept(store, "k1")  # a redelivery: nothing more written
     assert await pending(store) == (1, 0)
     async with store.unit_of_work() as uow:
-        assert await record_first_time(uow, "k1", T0 + SECOND)  # the handling takes the row
-        assert not await record_first_time(uow, "k1", T0 + SECOND)
+        assert await LEDGER.first_time(uow, "k1", T0 + SECOND)  # the handling takes the row
+        assert not await LEDGER.first_time(uow, "k1", T0 + SECOND)
         await uow.commit()
     assert await pending(store) == (0, 0)
     async with store.unit_of_work() as uow:
-        assert not await record_first_time(uow, "k1", T0 + 2 * SECOND)  # handled already
+        assert not await LEDGER.first_time(uow, "k1", T0 + 2 * SECOND)  # handled already
 
 
 async def test_a_take_that_is_not_committed_leaves_the_row(store: UnitOfWorkFactory) -> None:
     await accept(store, "k1")
     async with store.unit_of_work() as uow:
-        assert await uow.inbox.take("k1")
+        assert await LEDGER.take(uow, "k1")
         await uow.rollback()
     async with store.unit_of_work() as uow:
-        assert await uow.inbox.take("k1")
-        assert not await uow.inbox.take("k1")
+        assert await LEDGER.take(uow, "k1")
+        assert not await LEDGER.take(uow, "k1")
         await uow.commit()
     assert await pending(store) == (0, 0)
 
@@ -71,14 +72,14 @@ async def test_only_rows_whose_lease_ran_out_are_claimed_oldest_first(
         )
         await uow.commit()
     assert claimed == [
-        PendingRequest("early", "message", REPLY),
-        PendingRequest("late", "message", REPLY),
+        PendingRequest(LEDGER.sealed("early"), "message", REPLY),
+        PendingRequest(LEDGER.sealed("late"), "message", REPLY),
     ]
     async with store.unit_of_work() as uow:
         # Claimed: leased to "two" now; "last" still runs on its own lease.
         assert await uow.inbox.claim_due(T0 + 10 * SECOND, by="three", until=T0 + LEASE) == []
         limited = await uow.inbox.claim_due(T0 + 30 * SECOND, by="three", until=T0, limit=1)
-    assert [p.key for p in limited] == ["early"]
+    assert [p.key for p in limited] == [LEDGER.sealed("early")]
 
 
 async def test_renewing_keeps_only_the_renewers_rows(store: UnitOfWorkFactory) -> None:

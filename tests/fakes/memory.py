@@ -39,6 +39,7 @@ from rituals.health import (
 )
 from rituals.reflection import Reflection, ReflectionRecord
 from rituals.refs import ConversationRef, UserRef
+from rituals.reporters import as_stored
 from rituals.review import ReviewStatus, TriggerKey, TriggerState
 from rituals.round.state import Round
 from rituals.schedule import DigestSchedule
@@ -975,6 +976,7 @@ class MemoryCallouts(_Repository):
             raise NotFound(f"There is no partner organisation '{callout.about_organisation_id}'.")
         if callout.id in t.callouts:
             raise ValueError(f"call-out {callout.id} already exists")
+        callout = as_stored(callout)  # as SQL keeps it
         kept = replace(callout, reporter=None) if callout.anonymous else callout
         stored = StoredCallout(kept, partnership_id, compact_version_id, version=1)
         t.callouts[callout.id] = stored
@@ -998,6 +1000,7 @@ class MemoryCallouts(_Repository):
             )
         if len(callout.history) < len(current.callout.history):
             raise ValueError("a call-out's history may grow, never shrink")
+        callout = as_stored(callout)  # as SQL keeps it
         kept = replace(
             current.callout,
             what_happened=callout.what_happened,
@@ -1022,6 +1025,17 @@ class MemoryCallouts(_Repository):
             for c in _callouts(t, partnership_id)
             if c.status is CalloutStatus.WITHDRAWN and c.status_changed_at >= since
         ]
+
+    async def restamp_anonymous(self, since: datetime) -> int:
+        t = await self._uow.tables()  # no transaction ids here: only the count to report
+        return len(
+            [
+                c
+                for c in t.callouts.values()
+                if c.callout.anonymous
+                and (c.callout.raised_at >= since or c.callout.status_changed_at >= since)
+            ]
+        )
 
     async def facts_between(
         self, partnership_id: int, start: datetime, end: datetime
@@ -1172,9 +1186,13 @@ class MemoryRequestKeys(_Repository):
         t.requests[key] = now
         return True
 
+    async def restamp_since(self, since: datetime) -> int:
+        t = await self._uow.tables()  # no transaction ids here: only the count to report
+        return len([key for key, seen in t.requests.items() if seen >= since])
+
     async def forget_before(self, moment: datetime) -> int:
         t = await self._uow.tables()
-        old = [key for key, seen in t.requests.items() if seen < moment]
+        old = [key for key, seen in t.requests.items() if seen <= moment - timedelta(days=1)]
         for key in old:
             del t.requests[key]
         return len(old)

@@ -20,14 +20,15 @@ from rituals.callout import (
 )
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
+from rituals.reporters import as_stored, named_reporter_key
 from storage.database import Database
 from storage.models import CalloutRow
 from storage.repositories import StoredCompact
 from tests.storage.builders import ALICE, BOB, T0, load_compact, make_compact
 
 DAY = timedelta(days=1)
+DAY0 = T0.replace(hour=0)  # the day T0 falls in, as an anonymous reporter's moments are kept
 ALICE_KEY = hashlib.sha256(b"alice").hexdigest()
-BOB_KEY = hashlib.sha256(b"bob").hexdigest()
 
 
 def raised(
@@ -43,7 +44,7 @@ def raised(
         what_would_help="A heads-up the week before.",
         anonymous=anonymous,
         reporter=ALICE if anonymous else BOB,
-        reporter_key=ALICE_KEY if anonymous else BOB_KEY,
+        reporter_key=ALICE_KEY if anonymous else named_reporter_key(BOB),
         now=at,
     ).callout
 
@@ -65,9 +66,12 @@ async def test_a_callout_comes_back_exactly(database: Database, anonymous: bool)
         loaded = await uow.callouts.get(stored.partnership_id, callout.id)
         versioned = await uow.callouts.get_stored(stored.partnership_id, callout.id)
         elsewhere = await uow.callouts.get(stored.partnership_id + 1000, callout.id)
-    assert loaded == callout
+    assert loaded == as_stored(callout)
     assert versioned is not None and versioned.version == 1
     assert elsewhere is None
+    # An anonymous reporter's moment is kept as the day only; a named one's is kept.
+    assert loaded is not None
+    assert loaded.raised_at == (T0.replace(hour=0) if anonymous else T0)
 
 
 async def test_anonymous_rows_hold_no_reporter_and_the_schema_insists(database: Database) -> None:
@@ -118,13 +122,13 @@ async def test_lifecycle_saves_with_compare_and_swap(database: Database) -> None
         with pytest.raises(StaleCallout):
             await uow.callouts.save(resolved, expected_version=1)
     async with database.unit_of_work() as uow:
-        assert await uow.callouts.get(stored.partnership_id, callout.id) == discussed
+        assert await uow.callouts.get(stored.partnership_id, callout.id) == as_stored(discussed)
         await uow.callouts.save(resolved, expected_version=2)
         await uow.commit()
     async with database.unit_of_work() as uow:
         loaded = await uow.callouts.get_stored(stored.partnership_id, callout.id)
     assert loaded is not None and loaded.version == 3
-    assert loaded.callout == resolved
+    assert loaded.callout == as_stored(resolved)
     assert [step.note for step in loaded.callout.history] == ["Warn early.", "A shared calendar."]
     async with database.unit_of_work() as uow:
         [fact] = await uow.callouts.facts_between(stored.partnership_id, T0 + DAY, T0 + 3 * DAY)
@@ -152,18 +156,19 @@ async def test_agenda_reporter_and_period_queries(database: Database) -> None:
     async with database.unit_of_work() as uow:
         agenda = await uow.callouts.open_agenda(pid)
         week_two = await uow.callouts.facts_between(pid, T0 + 7 * DAY, T0 + 14 * DAY)
-        first_days = await uow.callouts.facts_between(pid, T0, T0 + DAY)
+        first_days = await uow.callouts.facts_between(pid, DAY0, DAY0 + DAY)
         day_three = await uow.callouts.facts_between(pid, T0 + 3 * DAY, T0 + 4 * DAY)
-        fortnight = await uow.callouts.facts_between(pid, T0, T0 + 14 * DAY)
+        fortnight = await uow.callouts.facts_between(pid, DAY0, T0 + 14 * DAY)
         elsewhere = await uow.callouts.facts_between(pid + 1000, T0, T0 + 14 * DAY)
     assert [c.id for c in agenda] == ["co-1", "co-2"]
     assert {c.status for c in agenda} == {CalloutStatus.OPEN, CalloutStatus.DISCUSSED}
-    # The digest's view: the same facts `CalloutFact.from_callout` takes from the call-out.
-    assert week_two == [CalloutFact.from_callout(gone)]
-    assert first_days == [CalloutFact.from_callout(first)]
+    # The digest's view: the same facts `CalloutFact.from_callout` takes from the call-out
+    # (as stored: an anonymous reporter's moments are days).
+    assert week_two == [CalloutFact.from_callout(as_stored(gone))]
+    assert first_days == [CalloutFact.from_callout(as_stored(first))]
     assert day_three == [CalloutFact.from_callout(discussed)]
     assert day_three[0].discussed_at == T0 + 3 * DAY and day_three[0].learning_note == "n"
-    assert fortnight == [CalloutFact.from_callout(c) for c in (first, discussed, gone)]
+    assert fortnight == [CalloutFact.from_callout(as_stored(c)) for c in (first, discussed, gone)]
     assert elsewhere == []
 
 
@@ -192,7 +197,7 @@ async def test_export_rows_carry_no_reporter_identity(database: Database) -> Non
         values = asdict(row)
         assert not any("reporter" in field for field in values)
         flat = repr(values)
-        for secret in (ALICE_KEY, BOB_KEY, ALICE.user_id, BOB.user_id):
+        for secret in (ALICE_KEY, named_reporter_key(BOB), ALICE.user_id, BOB.user_id):
             assert secret not in flat
     assert (rows[0].clause_id, rows[0].about_organisation_key, rows[0].raised_on) == (
         "env-h1",

@@ -112,7 +112,9 @@ async def test_timestamps_compare_in_sql_as_moments(database: Database) -> None:
         )
         await uow.commit()
     async with database.unit_of_work() as uow:
-        cutoff = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+        # Keys go once their whole day is over by the cutoff: a day before it, 12:00 UTC
+        # falls between the two moments.
+        cutoff = datetime(2026, 1, 2, 12, 0, tzinfo=UTC)
         dropped = await uow.requests.forget_before(cutoff)
         await uow.commit()
     assert dropped == 1

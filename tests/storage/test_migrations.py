@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
@@ -163,3 +163,48 @@ async def test_identities_for_any_tenant_are_dropped_when_migrated(database: Dat
         ).all()
     assert anywhere is None
     assert sorted(rows) == [(ALICE.tenant, "U_ALICE", None), (BOB.tenant, "U_BOB", None)]
+
+
+async def test_reporter_traces_are_dropped_when_migrated(database: Database) -> None:
+    """Migration 0011: a named call-out loses its reporter hash, an anonymous one keeps the
+    day it was raised and withdrawn, and request keys stored in clear are dropped."""
+    from storage.models import CalloutRow, CalloutStatusChangeRow, ProcessedRequestRow
+    from tests.storage.test_callouts import add, raised
+
+    compact = await load_compact(database)
+    await add(database, compact, raised(compact, "co-anon", anonymous=True))
+    await add(database, compact, raised(compact, "co-named", anonymous=False))
+    url = database.engine.url.render_as_string(hide_password=False)
+    await database.dispose()
+    await asyncio.to_thread(downgrade, url, "0010")
+    async with database.unit_of_work() as uow:  # as 0010 stored them: exact times, keys
+        await uow.session.execute(
+            update(CalloutRow).values(reporter_key="a-hash", raised_at=T0, updated_at=T0 + HOUR)
+        )
+        await uow.session.execute(
+            update(CalloutRow).where(CalloutRow.id == "co-anon").values(status="withdrawn")
+        )
+        await uow.session.execute(
+            insert(CalloutStatusChangeRow).values(
+                callout_id="co-anon", seq=0, from_status="open", to_status="withdrawn",
+                at=T0 + HOUR, note="",
+            )
+        )  # fmt: skip
+        await uow.session.execute(
+            insert(ProcessedRequestRow).values(key="teams:card:1:callout:29:bob", first_seen_at=T0)
+        )
+        await uow.commit()
+    await database.dispose()
+
+    await upgrade_async(url)
+
+    day = T0.replace(hour=0)
+    async with database.unit_of_work() as uow:
+        rows = {
+            r.id: (r.reporter_key, r.raised_at, r.updated_at)
+            for r in (await uow.session.execute(select(CalloutRow))).scalars()
+        }
+        step_at = await uow.session.scalar(select(CalloutStatusChangeRow.at))
+        keys = (await uow.session.execute(select(ProcessedRequestRow.key))).scalars().all()
+    assert rows == {"co-anon": ("a-hash", day, day), "co-named": (None, T0, T0 + HOUR)}
+    assert step_at == day and keys == []

@@ -1,0 +1,371 @@
+"""The same people doing the same things through each way in: the console, the Slack
+stand-in and the Teams stand-in. A scenario speaks to a `Driver`; each driver knows its
+platform's gestures, who its people are there, and what it sent whom."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from bot import words
+from bot.bootstrap import Wiring
+from storage.database import Database
+from storage.models import PersonIdentityRow
+from tests.adapters.slack.fake_slack import Call as SlackCall
+from tests.adapters.slack.harness import CHANNEL as SLACK_CHANNEL
+from tests.adapters.slack.harness import SlackWorld, slack_world
+from tests.adapters.slack.test_slack_round import asked, header_of_or_none, next_prompt
+from tests.adapters.teams.fake_connector import Call as TeamsCall
+from tests.adapters.teams.fake_connector import personal_chat
+from tests.adapters.teams.harness import CHANNEL as TEAMS_CHANNEL
+from tests.adapters.teams.harness import NAMES as TEAMS_NAMES
+from tests.adapters.teams.harness import TeamsWorld, teams_world
+from tests.adapters.teams.test_teams_round import prompts as teams_prompts
+from tests.app.harness import Chat, open_chat
+from tests.app.test_rounds_in_console import ROUND_OF_THREE
+from tests.privacy.auditor import Reporter
+
+# Who the example compact names: handle -> (name, e-mail).
+PEOPLE = {
+    "alice": ("Alice Adeyemi", "alice@nhsei.example"),
+    "bob": ("Bob Birch", "bob@northgate.example"),
+    "carol": ("Carol Chen", "carol@eastmoor.example"),
+}
+FACILITATOR = "alice"
+ROUND = ("alice", "bob", "carol")  # who is in the round played before the call-outs
+ANSWER = "Early warning made the hard conversation easy"
+REFERENCE = re.compile(r"Reference: (\w+)")
+
+
+@dataclass(frozen=True)
+class Callout:
+    clause: str
+    partner: str
+    what_happened: str
+    what_would_help: str
+    anonymous: bool
+
+
+class Driver(Protocol):
+    platform: str
+    database: Database
+
+    async def play_round(self) -> None:
+        """A reflection round with the reporter in it (before any call-out)."""
+
+    async def open_callout_form(self, who: str) -> None:
+        """`who` asks for the call-out form (it is on their screen afterwards)."""
+
+    async def submit_callout(self, who: str, callout: Callout) -> str:
+        """`who` fills and sends the form; the reference they are told."""
+
+    async def command(self, who: str, text: str) -> None:
+        """`who` types `/compact <text>` where the partnership meets (handled when it returns)."""
+
+    def traces(self, who: str) -> frozenset[str]:
+        """Everything that names `who` on this platform."""
+
+    def sent_count(self) -> int:
+        """How many messages and cards the bot has sent so far."""
+
+    def sent_to_others(self, who: str, since: int) -> list[str]:
+        """Everything sent since `since` except privately to `who`, as text."""
+
+    def sent_privately_to(self, who: str, since: int) -> list[str]:
+        """Everything sent since `since` privately to `who`, as text."""
+
+    @property
+    def wiring(self) -> Wiring:
+        """The application behind the platform (its maintenance, for the hourly jobs)."""
+
+
+async def reporter_of(driver: Driver, who: str) -> Reporter:
+    """`who` as the auditor looks for them, with their internal person id once known."""
+    traces = driver.traces(who)
+    async with driver.database.unit_of_work() as uow:
+        person_ids = set(
+            (
+                await uow.session.execute(
+                    select(PersonIdentityRow.person_id).where(
+                        PersonIdentityRow.platform == driver.platform,
+                        PersonIdentityRow.user_id.in_(traces),
+                    )
+                )
+            ).scalars()
+        )
+    assert len(person_ids) <= 1
+    return Reporter(traces, next(iter(person_ids), None))
+
+
+# --- the console ------------------------------------------------------------------------------
+@dataclass
+class ConsoleDriver:
+    chat: Chat
+    database: Database
+    platform: str = "console"
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.chat.wiring
+
+    async def play_round(self) -> None:
+        await self.chat.play(ROUND_OF_THREE)
+
+    async def open_callout_form(self, who: str) -> None:
+        await self.chat.play(f"@{who}: /compact callout")
+
+    async def submit_callout(self, who: str, callout: Callout) -> str:
+        answers = (
+            callout.clause,
+            callout.partner,
+            callout.what_happened,
+            callout.what_would_help,
+            "yes" if callout.anonymous else "no",
+        )
+        out = await self.chat.play("\n".join(f"@{who}: {answer}" for answer in answers))
+        found = REFERENCE.search(self.chat.private(who, out))
+        assert found is not None, out
+        return found[1]
+
+    async def command(self, who: str, text: str) -> None:
+        await self.chat.play(f"@{who}: /compact {text}")
+
+    def traces(self, who: str) -> frozenset[str]:
+        name, email = PEOPLE.get(who, (who, who))  # a newcomer: only their handle
+        return frozenset({who, name, name.split()[-1], email})
+
+    def sent_count(self) -> int:
+        return len(self.chat.lines)
+
+    def sent_to_others(self, who: str, since: int) -> list[str]:
+        return [m for m in _console_messages(self.chat.lines[since:]) if not _to(m, who)]
+
+    def sent_privately_to(self, who: str, since: int) -> list[str]:
+        return [m for m in _console_messages(self.chat.lines[since:]) if _to(m, who)]
+
+
+def _console_messages(lines: list[str]) -> list[str]:
+    """The console's output as messages: a line starting with "[" opens one."""
+    messages: list[list[str]] = []
+    for line in lines:
+        if line.startswith("[") or not messages:
+            messages.append([])
+        messages[-1].append(line)
+    return ["\n".join(m) for m in messages]
+
+
+def _to(message: str, who: str) -> bool:
+    return message.startswith(f"[private to @{who}]")
+
+
+@asynccontextmanager
+async def console_driver(database: Database, _folder: Path) -> AsyncIterator[ConsoleDriver]:
+    yield ConsoleDriver(await open_chat(database), database)
+
+
+# --- Slack --------------------------------------------------------------------------------
+def slack_id(who: str) -> str:
+    return f"U0{who.upper()}"
+
+
+@dataclass
+class SlackDriver:
+    world: SlackWorld
+    platform: str = "slack"
+
+    @property
+    def database(self) -> Database:
+        return self.world.database
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.world.wiring
+
+    async def play_round(self) -> None:
+        world, slack = self.world, self.world.slack
+        mentions = " ".join(f"<@{slack_id(w)}|{w}>" for w in ROUND)
+        await world.people.command(
+            slack_id(FACILITATOR), f"reflect {mentions}", channel=SLACK_CHANNEL
+        )
+        header = await slack.wait_for(lambda: header_of_or_none(world), what="the round")
+        for turn in range(1, len(ROUND) + 1):
+            prompt = await next_prompt(world, header, turn)
+            await world.people.reply(asked(prompt), SLACK_CHANNEL, header.ts, ANSWER)
+        await slack.wait_for(
+            lambda: [m for m in slack.in_channel(SLACK_CHANNEL) if "What we learned" in m.all_text],
+            what="the round's summary",
+        )
+
+    async def open_callout_form(self, who: str) -> None:
+        slack = self.world.slack
+        shown = len(slack.forms())
+        await self.world.people.command(slack_id(who), "callout", channel=SLACK_CHANNEL)
+        await slack.wait_for(lambda: len(slack.forms()) > shown, what="the call-out form")
+
+    async def submit_callout(self, who: str, callout: Callout) -> str:
+        slack, user = self.world.slack, slack_id(who)
+        told = len(slack.private_to(user))
+        status, answer = await self.world.people.submit(
+            user,
+            slack.forms()[-1],
+            {
+                "clause": callout.clause,
+                "partner": callout.partner,
+                "what_happened": callout.what_happened,
+                "what_would_help": callout.what_would_help,
+                "anonymous": "yes" if callout.anonymous else "no",
+            },
+        )
+        assert (status, answer) == (200, {}), answer
+        acks = await slack.wait_for(
+            lambda: [m for m in slack.private_to(user)[told:] if "Reference" in m.all_text],
+            what="the acknowledgement",
+        )
+        found = REFERENCE.search(acks[0].all_text)
+        assert found is not None
+        return found[1]
+
+    async def command(self, who: str, text: str) -> None:
+        slack, user = self.world.slack, slack_id(who)
+        told = len(slack.private_to(user))
+        await self.world.people.command(user, text, channel=SLACK_CHANNEL)
+        await slack.wait_for(lambda: len(slack.private_to(user)) > told, what=text)
+
+    def traces(self, who: str) -> frozenset[str]:
+        name, email = PEOPLE[who]
+        return frozenset({slack_id(who), who, name, name.split()[-1], email})
+
+    def sent_count(self) -> int:
+        return len(self.world.slack.calls)
+
+    def sent_to_others(self, who: str, since: int) -> list[str]:
+        calls = self.world.slack.calls[since:]
+        return [json.dumps(c.args) for c in calls if not _slack_to(c, slack_id(who))]
+
+    def sent_privately_to(self, who: str, since: int) -> list[str]:
+        calls = self.world.slack.calls[since:]
+        return [json.dumps(c.args) for c in calls if _slack_to(c, slack_id(who))]
+
+
+def _slack_to(call: SlackCall, user: str) -> bool:
+    return user in (call.args.get("user"), call.args.get("channel"), call.args.get("user_id"))
+
+
+@asynccontextmanager
+async def slack_driver(database: Database, folder: Path) -> AsyncIterator[SlackDriver]:
+    async with slack_world(database, folder) as world:
+        yield SlackDriver(world)
+
+
+# --- Teams --------------------------------------------------------------------------------
+def teams_id(who: str) -> str:
+    return f"29:{who}"
+
+
+@dataclass
+class TeamsDriver:
+    world: TeamsWorld
+    platform: str = "teams"
+
+    @property
+    def database(self) -> Database:
+        return self.world.database
+
+    @property
+    def wiring(self) -> Wiring:
+        return self.world.wiring
+
+    async def play_round(self) -> None:
+        world, people = self.world, self.world.people
+        mentions = tuple(teams_id(w) for w in ROUND)
+        await people.command(teams_id(FACILITATOR), "reflect as-gathered", mentions=mentions)
+        await world.idle()
+        header = world.connector.posts(lambda c: c.conversation == TEAMS_CHANNEL)[-1]
+        thread = f"{TEAMS_CHANNEL};messageid={header.new_id}"
+        for _turn in ROUND:
+            prompt = teams_prompts(world, str(header.new_id))[-1]
+            answer = people.activity(
+                prompt.mentioned[0], conversation=thread, kind="channel", text=ANSWER
+            )
+            assert (await people.post(answer))[0] == 201
+            await world.idle()
+        assert len(teams_prompts(world, str(header.new_id))) == len(ROUND)
+
+    async def open_callout_form(self, who: str) -> None:
+        assert await self.world.people.personal(teams_id(who), "callout") == 201
+        await self.world.idle()
+
+    async def submit_callout(self, who: str, callout: Callout) -> str:
+        user, connector = teams_id(who), self.world.connector
+        form = [c for c in connector.to_chat(user) if words.CALLOUT_TITLE in c.text][-1]
+        told = len(connector.to_chat(user))
+        submit = self.world.people.press_activity(
+            user,
+            form.form_data,
+            card_id=str(form.new_id),
+            conversation=personal_chat(user),
+            kind="personal",
+            **{
+                "field.clause": callout.clause,
+                "field.partner": callout.partner,
+                "field.what_happened": callout.what_happened,
+                "field.what_would_help": callout.what_would_help,
+                "field.anonymous": "yes" if callout.anonymous else "no",
+            },
+        )
+        assert (await self.world.people.post(submit))[0] == 201
+        await self.world.idle()
+        acks = [c for c in connector.to_chat(user)[told:] if "Reference" in c.text]
+        found = REFERENCE.search(acks[0].text)
+        assert found is not None
+        return found[1]
+
+    async def command(self, who: str, text: str) -> None:
+        assert await self.world.people.personal(teams_id(who), text) == 201
+        await self.world.idle()
+
+    def traces(self, who: str) -> frozenset[str]:
+        name, email = PEOPLE[who]
+        user = teams_id(who)
+        assert TEAMS_NAMES[user] == name
+        return frozenset(
+            {user, who, name, name.split()[-1], email, personal_chat(user), f"aad-{who}"}
+        )
+
+    def sent_count(self) -> int:
+        return len(self.world.connector.calls)
+
+    def sent_to_others(self, who: str, since: int) -> list[str]:
+        calls = self.world.connector.calls[since:]
+        return [_teams_text(c) for c in calls if not _teams_to(c, teams_id(who))]
+
+    def sent_privately_to(self, who: str, since: int) -> list[str]:
+        calls = self.world.connector.calls[since:]
+        return [_teams_text(c) for c in calls if _teams_to(c, teams_id(who))]
+
+
+def _teams_to(call: TeamsCall, user: str) -> bool:
+    if call.conversation == personal_chat(user):
+        return True
+    members: Any = call.body.get("members") if isinstance(call.body, dict) else None
+    return call.conversation == "" and bool(members) and members[0].get("id") == user
+
+
+def _teams_text(call: TeamsCall) -> str:
+    return json.dumps([call.conversation, call.body], ensure_ascii=False)
+
+
+@asynccontextmanager
+async def teams_driver(database: Database, folder: Path) -> AsyncIterator[TeamsDriver]:
+    async with teams_world(database, folder) as world:
+        yield TeamsDriver(world)
+
+
+DRIVERS = {"console": console_driver, "slack": slack_driver, "teams": teams_driver}
