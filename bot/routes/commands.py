@@ -17,6 +17,7 @@ from bot.usecases.round_status import show_status
 from bot.usecases.rounds import EventFor
 from bot.usecases.settings import settings
 from bot.views.rounds import said
+from rituals.callout_thread import MAX_THREAD_CHARS
 from rituals.compact import OrderPolicy
 from rituals.round import events as ev
 
@@ -106,6 +107,34 @@ def callout_step(word: str, step_of: Callable[[UseCases], CalloutStep]) -> Comma
             )
         step = step_of(uc)
         result = await step(
+            request.actor,
+            request.conversation,
+            rest[0],
+            " ".join(rest[1:]),
+            request_key=request.request_id,
+        )
+        await uc.report(request.actor, request.conversation, result)
+        return None
+
+    return handle
+
+
+def thread_step(word: str) -> CommandHandler:
+    """`/compact ask|reply <ref> [text]`: with the text, send it; with the reference alone,
+    the form (which states the limit and refuses longer text before it is sent)."""
+
+    async def handle(uc: UseCases, request: CommandRequest) -> Form | None:
+        rest = request.words[1:]
+        if not rest:
+            how = words.THREAD_HOW.format(word=word, limit=MAX_THREAD_CHARS)
+            await uc.tell(request.actor, request.conversation, how)
+            return None
+        threads = uc.threads
+        if len(rest) == 1:
+            opener = threads.ask_form if word == "ask" else threads.reply_form
+            return await opener(request.actor, request.conversation, rest[0])
+        send = threads.ask if word == "ask" else threads.reply
+        result = await send(
             request.actor,
             request.conversation,
             rest[0],
@@ -236,6 +265,8 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "discussed": callout_step("discussed", lambda uc: uc.callouts.discussed),
     "resolve": callout_step("resolve", lambda uc: uc.callouts.resolve),
     "withdraw": callout_step("withdraw", lambda uc: uc.callouts.withdraw),
+    "ask": thread_step("ask"),
+    "reply": thread_step("reply"),
     "mine": mine,
     "show": show,
     "digest": digest,
@@ -253,7 +284,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
 KEYED_IN_USE_CASE: Final = frozenset(
     {
         "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end", "cancel",
-        "discussed", "resolve", "withdraw", "iam", "link", "review",
+        "discussed", "resolve", "withdraw", "ask", "reply", "iam", "link", "review",
     }
 )  # fmt: skip
 

@@ -85,12 +85,34 @@ async def learning_note(uc: UseCases, submission: FormSubmission) -> FormResult:
     )
 
 
+async def question(uc: UseCases, submission: FormSubmission) -> FormResult:
+    return await uc.threads.ask(
+        submission.actor,
+        submission.conversation,
+        submission.context.get("callout_id", ""),
+        text(submission.values.get("text")),
+        request_key=submission.request_id,
+    )
+
+
+async def answer(uc: UseCases, submission: FormSubmission) -> FormResult:
+    return await uc.threads.reply(
+        submission.actor,
+        submission.conversation,
+        submission.context.get("callout_id", ""),
+        text(submission.values.get("text")),
+        request_key=submission.request_id,
+    )
+
+
 FORMS: Final[Mapping[str, FormHandler]] = {
     actions.FORM_REFLECTION: reflection(edit=False),
     actions.FORM_REFLECTION_EDIT: reflection(edit=True),
     actions.FORM_CALLOUT: callout,
     actions.FORM_SETTINGS: save,
     actions.FORM_LEARNING_NOTE: learning_note,
+    actions.FORM_CALLOUT_ASK: question,
+    actions.FORM_CALLOUT_REPLY: answer,
 }
 
 

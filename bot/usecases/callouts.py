@@ -8,7 +8,9 @@ timestamp beside their name, nothing in the logs.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import words
@@ -21,11 +23,20 @@ from bot.usecases.place import Place, facilitators_of, known_person, make_reacha
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
-from rituals.callout import Callout, CalloutDecision, CalloutStatus, NotifyReporter, WithdrawnItem
+from rituals.callout import (
+    Callout,
+    CalloutDecision,
+    CalloutStatus,
+    Disclosure,
+    GroupSizes,
+    NotifyReporter,
+    WithdrawnItem,
+)
 from rituals.errors import InvalidInput, NotAllowed, RitualError, StaleCallout
 from rituals.refs import ConversationRef, UserRef
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# A form opened before the choice had three options sent `anonymous: yes|no`; still honoured.
 YES = {"yes", "y", "true", "anonymous", "anonymously"}
 NO = {"no", "n", "false", "named"}
 MAX_ATTEMPTS = 3
@@ -52,7 +63,8 @@ class CalloutService:
     async def form(self, actor: Actor, conversation: ConversationRef) -> Form:
         async with self._services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
-        return views.callout_form(place.compact)
+            choices = await disclosure_choices(uow, place, actor.user)
+        return views.callout_form(place.compact, choices)
 
     async def submit(
         self,
@@ -62,13 +74,14 @@ class CalloutService:
         *,
         request_id: str | None = None,
     ) -> FormResult:
-        anonymous_answer = values.get("anonymous", "").strip().lower()
-        if anonymous_answer not in YES | NO:
-            return FormResult({"anonymous": words.CALLOUT_ANONYMOUS_REQUIRED})
         services = self._services
         now = self._now()
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
+            choices = await disclosure_choices(uow, place, actor.user)
+            disclosure, problem = _disclosure_chosen(values, choices)
+            if disclosure is None:
+                return FormResult({"disclosure": problem})
             if request_id is not None and not await record_first_time(
                 uow, request_key(actor.user.platform, "callout-form", request_id), now
             ):
@@ -83,10 +96,13 @@ class CalloutService:
                     about_organisation_id=values.get("partner", ""),
                     what_happened=values.get("what_happened"),
                     what_would_help=values.get("what_would_help"),
-                    anonymous=anonymous_answer in YES,
+                    anonymous=disclosure is not Disclosure.NAMED,
                     reporter=actor.user,
                     reporter_key=services.reporter_keys.key_for(place.slug, callout_id, actor.user),
                     now=now,
+                    reporter_organisation_id=(
+                        choices.organisation_id if disclosure is Disclosure.ORGANISATION else None
+                    ),
                 )
             except InvalidInput as problem:
                 return FormResult({problem.field or "what_happened": str(problem)})
@@ -99,9 +115,7 @@ class CalloutService:
             await uow.commit()
         callout = decision.callout
         ack = words.CALLOUT_ACK.format(
-            clause=callout.clause_id,
-            how=words.CALLOUT_ACK_ANONYMOUS if callout.anonymous else words.CALLOUT_ACK_NAMED,
-            ref=callout.id,
+            clause=callout.clause_id, how=views.how_raised(callout, place.compact), ref=callout.id
         )
         await services.tell(actor.user, notice(ack), near=conversation)
         return FormResult()
@@ -119,13 +133,18 @@ class CalloutService:
                 named = [item.reporter for item in items if item.reporter is not None]
                 names = await uow.people.display_names(place.partnership_id, named)
                 withdrawn = await self._withdrawn(uow, place)
+                threads = await uow.threads.of_callouts(
+                    place.partnership_id, [item.callout_id for item in items]
+                )
         if not allowed:
             await services.tell(
                 actor.user, notice(words.AGENDA_ONLY_FACILITATORS), near=conversation
             )
             return
         await services.tell(
-            actor.user, views.agenda(items, place.compact, names, withdrawn), near=conversation
+            actor.user,
+            views.agenda(items, place.compact, names, withdrawn, threads),
+            near=conversation,
         )
 
     async def _last_meeting(
@@ -319,3 +338,55 @@ class CalloutService:
 
 def _refused(text: str) -> FormResult:
     return FormResult({"": text})
+
+
+@dataclass(frozen=True, slots=True)
+class ReporterChoices(views.DisclosureChoices):
+    organisation_id: str | None = None
+
+
+async def group_sizes(uow: UnitOfWork, place: Place) -> GroupSizes:
+    """How many members the partnership has, in all and per organisation: the people the
+    compact file names. The one place that decides who counts as a member (people whose
+    claim to an organisation a facilitator approved belong here too, once stored)."""
+    del uow  # the file is all there is today
+    by_organisation = Counter(person.organisation_id for person in place.compact.people)
+    return GroupSizes(len(place.compact.people), by_organisation)
+
+
+async def disclosure_choices(uow: UnitOfWork, place: Place, user: UserRef) -> ReporterChoices:
+    """What `user` may choose when raising a call-out here, and the facts its words state.
+    Only reads: opening the form leaves no trace."""
+    person = await known_person(uow, place, user)
+    organisation_id = None if person is None else person.organisation_key
+    sizes = await group_sizes(uow, place)
+    min_group = place.compact.privacy.min_group
+    organisation = ""
+    if organisation_id is not None and place.compact.has_organisation(organisation_id):
+        organisation = place.compact.organisation(organisation_id).name
+    return ReporterChoices(
+        offered=lifecycle.disclosures_offered(sizes, organisation_id, min_group=min_group),
+        organisation=organisation,
+        members=sizes.by_organisation.get(organisation_id or "", 0),
+        min_group=min_group,
+        organisation_id=organisation_id,
+    )
+
+
+def _disclosure_chosen(
+    values: Mapping[str, str], choices: ReporterChoices
+) -> tuple[Disclosure | None, str]:
+    """The disclosure picked in the form (or, from a form opened before there were three,
+    the old yes/no answer), if it is offered to this reporter; else why not."""
+    picked = values.get("disclosure", "").strip().lower()
+    legacy = values.get("anonymous", "").strip().lower()
+    if not picked and legacy in YES | NO:
+        picked = Disclosure.ANONYMOUS.value if legacy in YES else Disclosure.NAMED.value
+    labels = ", ".join(f"{d.value} ({views.label(d, choices)})" for d in choices.offered)
+    if picked not in {d.value for d in Disclosure}:
+        return None, words.CALLOUT_DISCLOSURE_REQUIRED.format(choices=labels)
+    disclosure = Disclosure(picked)
+    if disclosure not in choices.offered:
+        why = words.DISCLOSURE_NOT_OFFERED[disclosure.value].format(min_group=choices.min_group)
+        return None, words.CALLOUT_DISCLOSURE_UNAVAILABLE.format(why=why, choices=labels)
+    return disclosure, ""

@@ -1,0 +1,217 @@
+"""The anonymous two-way thread: a facilitator asks whoever raised a call-out, privately; the
+reporter answers; the answer shows under the call-out on the agenda.
+
+Neither side learns more than the call-out already shows: the reporter hears from "the
+facilitators", and the facilitators see the reply the way the call-out was raised. A refusal
+uses the words of the lifecycle's refusals, whether or not the call-out exists; the asker is
+told the same thing whether or not the reporter could be reached.
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot import actions, words
+from bot.messages import Form
+from bot.repositories import UnitOfWork
+from bot.request_keys import record_first_time
+from bot.requests import Actor, FormResult
+from bot.services import Services
+from bot.usecases.place import Place, known_person, place_of
+from bot.views import callouts as views
+from bot.views.rounds import notice
+from rituals import callout_thread as thread
+from rituals.callout import Callout
+from rituals.callout_thread import ThreadSide
+from rituals.errors import InvalidInput, NotAllowed, NotFound
+from rituals.refs import ConversationRef, UserRef
+from rituals.stored import StoredCallout
+
+
+class CalloutThreadService:
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    async def ask_form(self, actor: Actor, conversation: ConversationRef, ref: str) -> Form | None:
+        """The question form, for a facilitator and a call-out on the agenda; anyone else is
+        refused at once, before typing anything."""
+        wanted = _ref(ref)
+        async with self._services.database.unit_of_work() as uow:
+            place = await place_of(uow, conversation)
+            facilitator = await _is_facilitator(uow, place, actor.user)
+            stored = await uow.callouts.get_stored(place.partnership_id, wanted)
+        if not facilitator or stored is None or not stored.callout.is_live:
+            await self._tell(actor, conversation, _cannot_ask(wanted, facilitator))
+            return None
+        per_day = place.compact.privacy.questions_per_day
+        return views.thread_form(
+            actions.FORM_CALLOUT_ASK,
+            wanted,
+            title=words.ASK_TITLE,
+            label=words.ASK_FIELD,
+            submit=words.ASK_SUBMIT,
+            intro=words.ASK_INTRO.format(ref=wanted, per_day=per_day),
+        )
+
+    async def reply_form(
+        self, actor: Actor, conversation: ConversationRef, ref: str
+    ) -> Form | None:
+        """The answer form, for the reporter of a live call-out; anyone else is refused at once."""
+        wanted = _ref(ref)
+        keys = self._services.reporter_keys
+        async with self._services.database.unit_of_work() as uow:
+            place = await place_of(uow, conversation)
+            stored = await uow.callouts.get_stored(place.partnership_id, wanted)
+        callout = None if stored is None else stored.callout
+        if (
+            callout is None
+            or not callout.is_live
+            or not callout.raised_by(keys.key_for(place.slug, callout.id, actor.user))
+        ):
+            await self._tell(actor, conversation, words.CALLOUT_CANNOT_CHANGE.format(ref=wanted))
+            return None
+        return views.thread_form(
+            actions.FORM_CALLOUT_REPLY,
+            wanted,
+            title=words.REPLY_TITLE,
+            label=words.REPLY_FIELD,
+            submit=words.REPLY_SUBMIT,
+        )
+
+    async def ask(
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        question: str,
+        *,
+        request_key: str | None = None,
+    ) -> FormResult:
+        """Store a facilitator's question and send it privately to whoever raised the call-out."""
+        services = self._services
+        wanted = _ref(ref)
+        now = services.clock.now()
+        async with services.database.unit_of_work() as uow:
+            if request_key and not await record_first_time(uow, request_key, now):
+                return FormResult()  # a repeat: the first one was sent
+            place = await place_of(uow, conversation)
+            facilitator = await _is_facilitator(uow, place, actor.user)
+            stored = await uow.callouts.get_stored(place.partnership_id, wanted)
+            if stored is None:
+                return _refused(_cannot_ask(wanted, facilitator))
+            zone = await _zone(uow, place)
+            asked = await uow.threads.count_on(
+                place.partnership_id, wanted, ThreadSide.QUESTION, now.astimezone(zone).date()
+            )
+            try:
+                message = thread.ask(
+                    stored.callout,
+                    by_is_facilitator=facilitator,
+                    question=question,
+                    asked_today=asked,
+                    per_day=place.compact.privacy.questions_per_day,
+                    now=now,
+                    tz=zone,
+                )
+            except (NotAllowed, NotFound):
+                return _refused(_cannot_ask(wanted, facilitator))
+            except InvalidInput as problem:
+                return FormResult({"text": str(problem)})
+            await uow.threads.add(place.partnership_id, message)
+            reporter = await self._reporter(uow, place, stored)
+            await uow.commit()
+        if reporter is not None:
+            await services.tell(
+                reporter, views.question_to_reporter(stored.callout, message.text, place.compact)
+            )
+        await self._tell(actor, conversation, words.ASK_SENT.format(ref=wanted))
+        return FormResult()
+
+    async def reply(
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        answer: str,
+        *,
+        request_key: str | None = None,
+    ) -> FormResult:
+        """Store the reporter's answer under the call-out; the facilitators hear of it in their
+        next daily summary, never now."""
+        services = self._services
+        wanted = _ref(ref)
+        cannot = words.CALLOUT_CANNOT_CHANGE.format(ref=wanted)
+        now = services.clock.now()
+        async with services.database.unit_of_work() as uow:
+            if request_key and not await record_first_time(uow, request_key, now):
+                return FormResult()
+            place = await place_of(uow, conversation)
+            stored = await uow.callouts.get_stored(place.partnership_id, wanted)
+            if stored is None:
+                return _refused(cannot)
+            callout = stored.callout
+            zone = await _zone(uow, place)
+            replied = await uow.threads.count_on(
+                place.partnership_id, wanted, ThreadSide.REPLY, now.astimezone(zone).date()
+            )
+            try:
+                message = thread.reply(
+                    callout,
+                    reporter_key=services.reporter_keys.key_for(place.slug, callout.id, actor.user),
+                    answer=answer,
+                    replied_today=replied,
+                    per_day=place.compact.privacy.questions_per_day,
+                    now=now,
+                    tz=zone,
+                )
+            except (NotAllowed, NotFound):
+                return _refused(cannot)
+            except InvalidInput as problem:
+                return FormResult({"text": str(problem)})
+            await uow.threads.add(place.partnership_id, message)
+            await uow.commit()
+        how = views.how_raised(callout, place.compact)
+        await self._tell(actor, conversation, words.REPLY_SENT.format(ref=wanted, how=how))
+        return FormResult()
+
+    async def _reporter(
+        self, uow: UnitOfWork, place: Place, stored: StoredCallout
+    ) -> UserRef | None:
+        """Whoever raised the call-out: named, or found through their key among the
+        partnership's people (nobody is told whether they were found)."""
+        callout: Callout = stored.callout
+        if callout.reporter is not None:
+            return callout.reporter
+        candidates = await uow.people.identities(place.partnership_id)
+        return self._services.reporter_keys.find(
+            place.slug, callout.id, callout.reporter_key, candidates
+        )
+
+    async def _tell(self, actor: Actor, conversation: ConversationRef, text: str) -> None:
+        await self._services.tell(actor.user, notice(text), near=conversation)
+
+
+async def _is_facilitator(uow: UnitOfWork, place: Place, user: UserRef) -> bool:
+    person = await known_person(uow, place, user)
+    return person is not None and place.is_facilitator(person)
+
+
+async def _zone(uow: UnitOfWork, place: Place) -> tzinfo:
+    """The partnership's time zone (its digest's), in which "a day" is counted."""
+    return (await uow.schedules.get(place.partnership_id)).tzinfo
+
+
+def _cannot_ask(ref: str, facilitator: bool) -> str:
+    """A facilitator sees the agenda anyway, so naming the slip costs nothing; anyone else
+    gets the lifecycle's refusal, whether or not the call-out exists."""
+    if facilitator:
+        return words.CALLOUT_NOT_ON_AGENDA.format(ref=ref)
+    return words.CALLOUT_CANNOT_CHANGE.format(ref=ref)
+
+
+def _ref(ref: str) -> str:
+    return ref.strip().upper()
+
+
+def _refused(text: str) -> FormResult:
+    return FormResult({"": text})
