@@ -37,7 +37,7 @@ async def test_an_anonymous_callout_from_raising_to_resolved(
             "field.partner": "northgate",
             "field.what_happened": "Papers arrived the night before, again.",
             "field.what_would_help": "A week's notice",
-            "field.anonymous": "yes",
+            "field.disclosure": "anonymous",
         }
         submit = people.press_activity(
             BOB,
@@ -157,7 +157,7 @@ async def test_a_form_with_problems_is_shown_again_in_place(
         assert (await people.post(missing_answer))[0] == 201
         await world.idle()
         (again,) = connector.updates(form.new_id)
-        assert words.CALLOUT_ANONYMOUS_REQUIRED in again.text
+        assert "Please choose who may know it was you" in again.text
         inputs = {e["id"]: e.get("value") for e in again.card["body"] if "id" in e}
         assert inputs["field.what_happened"] == "It happened"
         async with world.database.unit_of_work() as uow:
