@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Final
 
 from bot import metrics, words
 from bot.request_keys import REQUEST_KEYS_KEPT
 from bot.services import Services
+from bot.usecases.callout_summary import send_due_summaries
 from bot.usecases.digest_send import (
     DIGESTS_AT_ONCE,
     Outcome,
@@ -28,21 +30,30 @@ from bot.usecases.people import PeopleService
 from bot.usecases.rounds import RoundService
 from rituals.schedule import DigestSchedule, latest_due
 
+# How often a replica looks for daily summaries that are due (each goes out once anyway).
+SUMMARY_EVERY: Final = timedelta(minutes=1)
+
 
 class Maintenance:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._rounds = RoundService(services, PeopleService(services).greet)
         self._digests_at_once = asyncio.Semaphore(DIGESTS_AT_ONCE)
+        self._summaries_looked_at: datetime | None = None
 
     async def tick(self) -> int:
-        """Time out due turns, remind people whose turn is about to move on, and forget old
-        request keys; called every few seconds by every replica."""
+        """Time out due turns, remind people whose turn is about to move on, forget old
+        request keys, and send the facilitators' daily summaries that are due (looked for
+        once a minute); called every few seconds by every replica."""
         timed_out = await self._rounds.time_out_due_turns()
         await self._rounds.remind_turns_ending()
+        now = self.services.clock.now()
         async with self.services.database.unit_of_work() as uow:
-            await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
+            await uow.requests.forget_before(now - REQUEST_KEYS_KEPT)
             await uow.commit()
+        if self._summaries_looked_at is None or now - self._summaries_looked_at >= SUMMARY_EVERY:
+            self._summaries_looked_at = now
+            await send_due_summaries(self.services)
         return timed_out
 
     async def ping(self) -> None:

@@ -52,7 +52,7 @@ def ask(
     text = _thread_text(question, "question")
     if asked_today >= per_day:
         raise InvalidInput(
-            f"Call-out {callout.id} has had its {per_day} question(s) for today;"
+            f"Call-out {callout.id} has had its {_count(per_day, 'question')} for today;"
             " please ask again tomorrow.",
             field="text",
         )
@@ -78,13 +78,18 @@ def reply(
     text = _thread_text(answer, "reply")
     if replied_today >= per_day:
         raise InvalidInput(
-            f"You have sent {per_day} replies about call-out {callout.id} today;"
+            f"You have sent {_count(per_day, 'reply')} about call-out {callout.id} today;"
             " please send more tomorrow.",
             field="text",
         )
     day = now.astimezone(tz).date()
     at = now if callout.disclosure is Disclosure.NAMED else None
     return ThreadMessage(callout.id, ThreadSide.REPLY, text, day, at)
+
+
+def _count(number: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{number} {noun if number == 1 else plural}"
 
 
 def _require_live(callout: Callout) -> None:

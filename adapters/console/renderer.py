@@ -35,6 +35,8 @@ BUTTON_COMMANDS: Final[dict[str, str]] = {
     actions.CALLOUT_DISCUSSED: "/compact discussed {value} <note>",
     actions.CALLOUT_RESOLVE: "/compact resolve {value} [note]",
     actions.CALLOUT_WITHDRAW: "/compact withdraw {value}",
+    actions.CALLOUT_ASK: "/compact ask {value} <question>",
+    actions.CALLOUT_REPLY: "/compact reply {value} <answer>",
     actions.CHOOSE_ORGANISATION: "/compact iam {value}",
     actions.REVIEW_DISCUSSED: "/compact review {value} discussed",
     actions.REVIEW_REVISED: "/compact review {value} revised",

@@ -171,7 +171,7 @@ class CalloutService:
             place = await place_of(uow, conversation)
             live = await uow.callouts.open_agenda(place.partnership_id)
         own = [c for c in live if c.raised_by(keys.key_for(place.slug, c.id, actor.user))]
-        await self._services.tell(actor.user, views.mine(own), near=conversation)
+        await self._services.tell(actor.user, views.mine(own, place.compact), near=conversation)
 
     async def note_form(
         self, actor: Actor, conversation: ConversationRef, ref: str, *, resolving: bool

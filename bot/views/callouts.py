@@ -23,6 +23,7 @@ from bot.messages import (
 )
 from bot.views.names import Names, mention
 from rituals.callout import AgendaItem, Callout, CalloutStatus, Disclosure, WithdrawnItem
+from rituals.callout_summary import DailySummary, SummaryItem
 from rituals.callout_thread import MAX_THREAD_CHARS, ThreadMessage, ThreadSide
 from rituals.compact import Compact
 from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS
@@ -272,13 +273,13 @@ def status_notice(callout: Callout) -> Message:
     return Message(plain, (Paragraph(parts),))
 
 
-def mine(callouts: list[Callout]) -> Message:
+def mine(callouts: list[Callout], compact: Compact | None = None) -> Message:
     live = [c for c in callouts if c.is_live]
     if not live:
         return Message(words.MY_CALLOUTS_EMPTY, (Paragraph.of(words.MY_CALLOUTS_EMPTY),))
     blocks: list[Block] = [Heading(words.MY_CALLOUTS_TITLE)]
     for c in live:
-        anonymity = how_raised(c, None)
+        anonymity = how_raised(c, compact)
         blocks.append(
             Paragraph.of(
                 f"[{c.id}] {c.status.value}, clause {c.clause_id}, raised{anonymity}: ",
@@ -333,3 +334,25 @@ def question_to_reporter(callout: Callout, question: str, compact: Compact) -> M
             Actions((Button(words.BUTTON_REPLY, actions.CALLOUT_REPLY, callout.id),)),
         ),
     )
+
+
+def daily_summary(summary: DailySummary, at: str) -> Message:
+    """The facilitators' daily summary: references and clauses only, never who or when."""
+    blocks: list[Block] = [Heading(words.DAILY_TITLE.format(day=summary.day.isoformat()))]
+    sections = (
+        (words.DAILY_NEW, summary.new),
+        (words.DAILY_WITHDRAWN, summary.withdrawn),
+        (words.DAILY_REPLIES, summary.replied),
+        (words.DAILY_REVIEW_DUE, summary.review_due),
+    )
+    for lead, items in sections:
+        if items:
+            blocks.append(Paragraph.of(lead, "; ".join(_summary_item(item) for item in items)))
+    blocks.append(Paragraph.of(words.DAILY_HOW_TO.format(at=at)))
+    title = words.DAILY_TITLE.format(day=summary.day.isoformat())
+    return Message(title, tuple(blocks))
+
+
+def _summary_item(item: SummaryItem) -> str:
+    text = words.DAILY_ITEM.format(ref=item.callout_id, clause=item.clause_id)
+    return f"{text}, {words.DAILY_LEARNING_KEPT}" if item.learning_kept else text
