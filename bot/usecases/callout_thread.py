@@ -37,7 +37,7 @@ class CalloutThreadService:
         refused at once, before typing anything."""
         wanted = _ref(ref)
         async with self._services.database.unit_of_work() as uow:
-            place = await place_of(uow, conversation)
+            place = await _place(uow, conversation, actor.user, wanted)
             facilitator = await _is_facilitator(uow, place, actor.user)
             stored = await uow.callouts.get_stored(place.partnership_id, wanted)
         if not facilitator or stored is None or not stored.callout.is_live:
@@ -60,7 +60,7 @@ class CalloutThreadService:
         wanted = _ref(ref)
         keys = self._services.reporter_keys
         async with self._services.database.unit_of_work() as uow:
-            place = await place_of(uow, conversation)
+            place = await _place(uow, conversation, actor.user, wanted)
             stored = await uow.callouts.get_stored(place.partnership_id, wanted)
         callout = None if stored is None else stored.callout
         if (
@@ -94,7 +94,7 @@ class CalloutThreadService:
         async with services.database.unit_of_work() as uow:
             if request_key and not await record_first_time(uow, request_key, now):
                 return FormResult()  # a repeat: the first one was sent
-            place = await place_of(uow, conversation)
+            place = await _place(uow, conversation, actor.user, wanted)
             facilitator = await _is_facilitator(uow, place, actor.user)
             stored = await uow.callouts.get_stored(place.partnership_id, wanted)
             if stored is None:
@@ -145,7 +145,7 @@ class CalloutThreadService:
         async with services.database.unit_of_work() as uow:
             if request_key and not await record_first_time(uow, request_key, now):
                 return FormResult()
-            place = await place_of(uow, conversation)
+            place = await _place(uow, conversation, actor.user, wanted)
             stored = await uow.callouts.get_stored(place.partnership_id, wanted)
             if stored is None:
                 return _refused(cannot)
@@ -189,6 +189,22 @@ class CalloutThreadService:
 
     async def _tell(self, actor: Actor, conversation: ConversationRef, text: str) -> None:
         await self._services.tell(actor.user, notice(text), near=conversation)
+
+
+async def _place(uow: UnitOfWork, conversation: ConversationRef, user: UserRef, ref: str) -> Place:
+    """Where the request is; from a direct message no partnership is bound to (a question's
+    Reply button in Slack), the partnership of `user`'s that holds call-out `ref`, or else
+    their first, so that a refusal reads the same whether or not `ref` exists."""
+    try:
+        return await place_of(uow, conversation)
+    except NotFound:
+        theirs = sorted(await uow.people.partnerships_knowing(user))
+        holding = [pid for pid in theirs if await uow.callouts.get_stored(pid, ref) is not None]
+        for chosen in (*holding, *theirs)[:1]:
+            stored = await uow.compacts.latest_for(chosen)
+            if stored is not None:
+                return Place(chosen, stored)
+        raise
 
 
 async def _is_facilitator(uow: UnitOfWork, place: Place, user: UserRef) -> bool:
