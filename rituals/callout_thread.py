@@ -50,12 +50,12 @@ def ask(
         raise NotAllowed("Only a facilitator can ask about a call-out.")
     _require_live(callout)
     text = _thread_text(question, "question")
-    if asked_today >= per_day:
-        raise InvalidInput(
-            f"Call-out {callout.id} has had its {_count(per_day, 'question')} for today;"
-            " please ask again tomorrow.",
-            field="text",
-        )
+    _within_limit(
+        asked_today,
+        per_day,
+        f"Call-out {callout.id} has had its {_count(per_day, 'question')} for today;"
+        " please ask again tomorrow.",
+    )
     # The facilitators' own action may keep its moment (docs/privacy.md).
     return ThreadMessage(callout.id, ThreadSide.QUESTION, text, now.astimezone(tz).date(), now)
 
@@ -76,15 +76,20 @@ def reply(
         raise NotAllowed("Only the person who raised a call-out can reply about it.")
     _require_live(callout)
     text = _thread_text(answer, "reply")
-    if replied_today >= per_day:
-        raise InvalidInput(
-            f"You have sent {_count(per_day, 'reply')} about call-out {callout.id} today;"
-            " please send more tomorrow.",
-            field="text",
-        )
+    _within_limit(
+        replied_today,
+        per_day,
+        f"You have sent {_count(per_day, 'reply')} about call-out {callout.id} today;"
+        " please send more tomorrow.",
+    )
     day = now.astimezone(tz).date()
     at = now if callout.disclosure is Disclosure.NAMED else None
     return ThreadMessage(callout.id, ThreadSide.REPLY, text, day, at)
+
+
+def _within_limit(written_today: int, per_day: int, refusal: str) -> None:
+    if written_today >= per_day:
+        raise InvalidInput(refusal, field="text")
 
 
 def _count(number: int, noun: str) -> str:

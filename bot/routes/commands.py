@@ -105,18 +105,23 @@ def callout_step(word: str, step_of: Callable[[UseCases], CalloutStep]) -> Comma
             return await uc.callouts.note_form(
                 request.actor, request.conversation, rest[0], resolving=False
             )
-        step = step_of(uc)
-        result = await step(
-            request.actor,
-            request.conversation,
-            rest[0],
-            " ".join(rest[1:]),
-            request_key=request.request_id,
-        )
-        await uc.report(request.actor, request.conversation, result)
+        await _step_with_text(uc, request, step_of(uc))
         return None
 
     return handle
+
+
+async def _step_with_text(uc: UseCases, request: CommandRequest, step: CalloutStep) -> None:
+    """`<word> <ref> <text...>`: apply the step, and report its problems privately."""
+    rest = request.words[1:]
+    result = await step(
+        request.actor,
+        request.conversation,
+        rest[0],
+        " ".join(rest[1:]),
+        request_key=request.request_id,
+    )
+    await uc.report(request.actor, request.conversation, result)
 
 
 def thread_step(word: str) -> CommandHandler:
@@ -133,15 +138,7 @@ def thread_step(word: str) -> CommandHandler:
         if len(rest) == 1:
             opener = threads.ask_form if word == "ask" else threads.reply_form
             return await opener(request.actor, request.conversation, rest[0])
-        send = threads.ask if word == "ask" else threads.reply
-        result = await send(
-            request.actor,
-            request.conversation,
-            rest[0],
-            " ".join(rest[1:]),
-            request_key=request.request_id,
-        )
-        await uc.report(request.actor, request.conversation, result)
+        await _step_with_text(uc, request, threads.ask if word == "ask" else threads.reply)
         return None
 
     return handle

@@ -9,7 +9,9 @@ told the same thing whether or not the reporter could be reached.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 
 from bot import actions, words
 from bot.messages import Form
@@ -22,7 +24,7 @@ from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout_thread as thread
 from rituals.callout import Callout
-from rituals.callout_thread import ThreadSide
+from rituals.callout_thread import ThreadMessage, ThreadSide
 from rituals.errors import InvalidInput, NotAllowed, NotFound
 from rituals.refs import ConversationRef, UserRef
 from rituals.stored import StoredCallout
@@ -88,43 +90,29 @@ class CalloutThreadService:
         request_key: str | None = None,
     ) -> FormResult:
         """Store a facilitator's question and send it privately to whoever raised the call-out."""
-        services = self._services
-        wanted = _ref(ref)
-        now = services.clock.now()
-        async with services.database.unit_of_work() as uow:
-            if request_key and not await record_first_time(uow, request_key, now):
-                return FormResult()  # a repeat: the first one was sent
-            place = await _place(uow, conversation, actor.user, wanted)
-            facilitator = await _is_facilitator(uow, place, actor.user)
-            stored = await uow.callouts.get_stored(place.partnership_id, wanted)
-            if stored is None:
-                return _refused(_cannot_ask(wanted, facilitator))
-            zone = await _zone(uow, place)
-            asked = await uow.threads.count_on(
-                place.partnership_id, wanted, ThreadSide.QUESTION, now.astimezone(zone).date()
+
+        def write(callout: Callout, at: _Moment) -> ThreadMessage:
+            return thread.ask(
+                callout,
+                by_is_facilitator=at.facilitator,
+                question=question,
+                asked_today=at.written_today,
+                per_day=at.per_day,
+                now=at.now,
+                tz=at.tz,
             )
-            try:
-                message = thread.ask(
-                    stored.callout,
-                    by_is_facilitator=facilitator,
-                    question=question,
-                    asked_today=asked,
-                    per_day=place.compact.privacy.questions_per_day,
-                    now=now,
-                    tz=zone,
-                )
-            except (NotAllowed, NotFound):
-                return _refused(_cannot_ask(wanted, facilitator))
-            except InvalidInput as problem:
-                return FormResult({"text": str(problem)})
-            await uow.threads.add(place.partnership_id, message)
-            reporter = await self._reporter(uow, place, stored)
-            await uow.commit()
-        if reporter is not None:
-            await services.tell(
-                reporter, views.question_to_reporter(stored.callout, message.text, place.compact)
+
+        written = await self._write(
+            actor, conversation, ref, ThreadSide.QUESTION, write, _cannot_ask, request_key
+        )
+        if isinstance(written, FormResult):
+            return written
+        if written.reporter is not None:
+            question_for = views.question_to_reporter(
+                written.callout, written.message.text, written.place.compact
             )
-        await self._tell(actor, conversation, words.ASK_SENT.format(ref=wanted))
+            await self._services.tell(written.reporter, question_for)
+        await self._tell(actor, conversation, words.ASK_SENT.format(ref=written.callout.id))
         return FormResult()
 
     async def reply(
@@ -138,41 +126,74 @@ class CalloutThreadService:
     ) -> FormResult:
         """Store the reporter's answer under the call-out; the facilitators hear of it in their
         next daily summary, never now."""
+
+        def write(callout: Callout, at: _Moment) -> ThreadMessage:
+            return thread.reply(
+                callout,
+                reporter_key=at.reporter_key,
+                answer=answer,
+                replied_today=at.written_today,
+                per_day=at.per_day,
+                now=at.now,
+                tz=at.tz,
+            )
+
+        written = await self._write(
+            actor, conversation, ref, ThreadSide.REPLY, write, _cannot_reply, request_key
+        )
+        if isinstance(written, FormResult):
+            return written
+        how = views.how_raised(written.callout, written.place.compact)
+        sent = words.REPLY_SENT.format(ref=written.callout.id, how=how)
+        await self._tell(actor, conversation, sent)
+        return FormResult()
+
+    async def _write(
+        self,
+        actor: Actor,
+        conversation: ConversationRef,
+        ref: str,
+        side: ThreadSide,
+        write: Callable[[Callout, _Moment], ThreadMessage],
+        refusal: Callable[[str, bool], str],
+        request_key: str | None,
+    ) -> FormResult | _Written:
+        """One transaction: load the call-out, let `write` decide (refused in `refusal`'s words
+        if the person may not, or the call-out is gone or not there), store the message and,
+        for a question, find whom to send it to."""
         services = self._services
         wanted = _ref(ref)
-        cannot = words.CALLOUT_CANNOT_CHANGE.format(ref=wanted)
         now = services.clock.now()
         async with services.database.unit_of_work() as uow:
             if request_key and not await record_first_time(uow, request_key, now):
-                return FormResult()
+                return FormResult()  # a repeat: the first one was written
             place = await _place(uow, conversation, actor.user, wanted)
+            facilitator = await _is_facilitator(uow, place, actor.user)
             stored = await uow.callouts.get_stored(place.partnership_id, wanted)
             if stored is None:
-                return _refused(cannot)
-            callout = stored.callout
+                return _refused(refusal(wanted, facilitator))
             zone = await _zone(uow, place)
-            replied = await uow.threads.count_on(
-                place.partnership_id, wanted, ThreadSide.REPLY, now.astimezone(zone).date()
+            moment = _Moment(
+                facilitator=facilitator,
+                reporter_key=services.reporter_keys.key_for(place.slug, wanted, actor.user),
+                written_today=await uow.threads.count_on(
+                    place.partnership_id, wanted, side, now.astimezone(zone).date()
+                ),
+                per_day=place.compact.privacy.questions_per_day,
+                now=now,
+                tz=zone,
             )
             try:
-                message = thread.reply(
-                    callout,
-                    reporter_key=services.reporter_keys.key_for(place.slug, callout.id, actor.user),
-                    answer=answer,
-                    replied_today=replied,
-                    per_day=place.compact.privacy.questions_per_day,
-                    now=now,
-                    tz=zone,
-                )
+                message = write(stored.callout, moment)
             except (NotAllowed, NotFound):
-                return _refused(cannot)
+                return _refused(refusal(wanted, facilitator))
             except InvalidInput as problem:
                 return FormResult({"text": str(problem)})
             await uow.threads.add(place.partnership_id, message)
+            asking = side is ThreadSide.QUESTION
+            reporter = await self._reporter(uow, place, stored) if asking else None
             await uow.commit()
-        how = views.how_raised(callout, place.compact)
-        await self._tell(actor, conversation, words.REPLY_SENT.format(ref=wanted, how=how))
-        return FormResult()
+        return _Written(place, stored.callout, message, reporter)
 
     async def _reporter(
         self, uow: UnitOfWork, place: Place, stored: StoredCallout
@@ -215,6 +236,30 @@ async def _is_facilitator(uow: UnitOfWork, place: Place, user: UserRef) -> bool:
 async def _zone(uow: UnitOfWork, place: Place) -> tzinfo:
     """The partnership's time zone (its digest's), in which "a day" is counted."""
     return (await uow.schedules.get(place.partnership_id)).tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class _Moment:
+    """What a thread step is decided with: who is writing, and how much was written today."""
+
+    facilitator: bool
+    reporter_key: str = field(repr=False)
+    written_today: int
+    per_day: int
+    now: datetime
+    tz: tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    place: Place
+    callout: Callout
+    message: ThreadMessage
+    reporter: UserRef | None
+
+
+def _cannot_reply(ref: str, _facilitator: bool) -> str:
+    return words.CALLOUT_CANNOT_CHANGE.format(ref=ref)
 
 
 def _cannot_ask(ref: str, facilitator: bool) -> str:
