@@ -348,8 +348,8 @@ class ReporterChoices(views.DisclosureChoices):
 async def group_sizes(uow: UnitOfWork, place: Place) -> GroupSizes:
     """How many members the partnership has, in all and per organisation: the people the
     compact file names. The one place that decides who counts as a member (people whose
-    claim to an organisation a facilitator approved belong here too, once stored)."""
-    del uow  # the file is all there is today
+    claim to an organisation a facilitator approved belong here too, read through `uow`, once
+    stored)."""
     by_organisation = Counter(person.organisation_id for person in place.compact.people)
     return GroupSizes(len(place.compact.people), by_organisation)
 
