@@ -4,7 +4,7 @@ the same answers from the fake and from SQL."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from bot.repositories import UnitOfWorkFactory
 from rituals.callout import Disclosure
@@ -81,3 +81,19 @@ async def test_each_days_summary_is_claimed_once(store: UnitOfWorkFactory) -> No
     async with store.unit_of_work() as uow:
         assert await uow.summaries.last_day(pid) == TODAY
         assert not await uow.summaries.claim(pid, TODAY, T0)
+
+
+async def test_health_facts_show_a_my_organisation_callouts_side_and_nobody(
+    store: UnitOfWorkFactory,
+) -> None:
+    compact = await load_compact(store)  # type: ignore[arg-type]
+    callout = replace(raised(compact, "co-org"), reporter_organisation_id="eastmoor")
+    async with store.unit_of_work() as uow:
+        await uow.callouts.add(
+            callout, partnership_id=compact.partnership_id, compact_version_id=compact.version_id
+        )
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        found = await uow.health.facts(compact.partnership_id, T0 - DAY, T0 + DAY, UTC)
+    [fact] = found.callouts
+    assert (fact.disclosure, fact.reporter_organisation_id) == (Disclosure.ORGANISATION, "eastmoor")
