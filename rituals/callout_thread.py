@@ -24,8 +24,8 @@ class ThreadSide(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ThreadMessage:
-    """One question or reply; `at` is None when only the day may be kept (a reply about a
-    call-out that does not name its reporter)."""
+    """One question or reply; `at` is None when only the day may be kept (about a call-out
+    that does not name its reporter)."""
 
     callout_id: str
     side: ThreadSide
@@ -56,8 +56,7 @@ def ask(
         f"Call-out {callout.id} has had its {_count(per_day, 'question')} for today;"
         " please ask again tomorrow.",
     )
-    # The facilitators' own action may keep its moment (docs/privacy.md).
-    return ThreadMessage(callout.id, ThreadSide.QUESTION, text, now.astimezone(tz).date(), now)
+    return _message(callout, ThreadSide.QUESTION, text, now, tz)
 
 
 def reply(
@@ -82,9 +81,16 @@ def reply(
         f"You have sent {_count(per_day, 'reply')} about call-out {callout.id} today;"
         " please send more tomorrow.",
     )
-    day = now.astimezone(tz).date()
+    return _message(callout, ThreadSide.REPLY, text, now, tz)
+
+
+def _message(
+    callout: Callout, side: ThreadSide, text: str, now: datetime, tz: tzinfo
+) -> ThreadMessage:
+    """Unless the call-out names its reporter, only the day is kept of either side: the moment
+    of a question would bracket the reply written after it."""
     at = now if callout.disclosure is Disclosure.NAMED else None
-    return ThreadMessage(callout.id, ThreadSide.REPLY, text, day, at)
+    return ThreadMessage(callout.id, side, text, now.astimezone(tz).date(), at)
 
 
 def _within_limit(written_today: int, per_day: int, refusal: str) -> None:

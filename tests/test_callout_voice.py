@@ -85,7 +85,17 @@ def ask(callout_status: CalloutStatus = CalloutStatus.OPEN, **overrides: object)
 
 def test_only_a_facilitator_asks_about_a_live_callout_a_few_times_a_day() -> None:
     asked = ask()
-    assert (asked.side, asked.at, asked.on_day) == (ThreadSide.QUESTION, T0, T0.date())
+    assert (asked.side, asked.at, asked.on_day) == (ThreadSide.QUESTION, None, T0.date())
+    named = thread.ask(
+        open_callout(),
+        by_is_facilitator=True,
+        question="Who else was there?",
+        asked_today=0,
+        per_day=3,
+        now=T0,
+        tz=LONDON,
+    )
+    assert named.at == T0  # a named call-out hides nobody: the moment may be kept
     with pytest.raises(NotAllowed):
         ask(by_is_facilitator=False)
     for gone in (CalloutStatus.WITHDRAWN, CalloutStatus.RESOLVED):

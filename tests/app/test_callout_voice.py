@@ -222,7 +222,8 @@ async def test_a_reply_about_an_anonymous_callout_keeps_only_its_day(database: D
     async with database.unit_of_work() as uow:
         rows = (await uow.session.scalars(select(CalloutMessageRow))).all()
     [question, answer] = sorted(rows, key=lambda row: row.side)
-    assert question.at is not None  # a facilitator's action keeps its moment
+    # Not even the question's moment: it would bracket the reply written after it.
+    assert (question.at, question.on_day.isoformat()) == (None, "2026-11-23")
     assert (answer.at, answer.on_day.isoformat()) == (None, "2026-11-23")
 
 

@@ -101,6 +101,6 @@ async def test_a_question_and_its_reply_through_slack_name_nobody(
         async with database.unit_of_work() as uow:
             rows = (await uow.session.scalars(select(CalloutMessageRow))).all()
         assert sorted((r.side, r.at is None) for r in rows) == [
-            ("question", False),
+            ("question", True),
             ("reply", True),
         ]
