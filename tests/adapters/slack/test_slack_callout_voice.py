@@ -4,6 +4,7 @@ agenda's Ask button, the question's Reply button, and no call naming the reporte
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -104,3 +105,33 @@ async def test_a_question_and_its_reply_through_slack_name_nobody(
             ("question", True),
             ("reply", True),
         ]
+
+
+async def test_the_facilitators_daily_summary_comes_by_direct_message_once(
+    database: Database, tmp_path: Path
+) -> None:
+    async with slack_world(database, tmp_path) as world:
+        slack, people = world.slack, world.people
+        await world.wiring.maintenance.tick()  # today's (of yesterday: nothing) is claimed
+        await people.command(BOB, "callout", channel=CHANNEL)
+        modal = (await slack.wait_for(lambda: slack.forms(), what="callout modal"))[-1]
+        answers = {"clause": "lis-r1", "partner": "nhsei", "what_happened": WHAT}
+        await people.submit(BOB, modal, {**answers, "disclosure": "anonymous"})
+        ack = await slack.wait_for(
+            lambda: [m for m in slack.private_to(BOB) if "tabled" in m.all_text], what="ack"
+        )
+        ref = ack[-1].all_text.split("Reference: ")[1][:6]
+        assert not [m for m in slack.private_to(ALICE) if ref in m.all_text]  # not now
+
+        world.clock.advance(timedelta(hours=16))  # 08:00 the next morning in London
+        await world.wiring.maintenance.tick()
+        summaries = [
+            m for m in slack.messages if m.channel == ALICE and "since your last" in m.all_text
+        ]
+        assert len(summaries) == 1 and f"New: {ref} (clause lis-r1)" in summaries[0].all_text
+        world.clock.advance(timedelta(minutes=5))
+        await world.wiring.maintenance.tick()
+        again = [
+            m for m in slack.messages if m.channel == ALICE and "since your last" in m.all_text
+        ]
+        assert again == summaries
