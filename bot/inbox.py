@@ -44,7 +44,7 @@ DEFERRED_ACTIONS: Final = frozenset(
 # person to a call-out. (Commands that open a form hold it with a seconds-long token and
 # change nothing: they are neither deferred durably nor replayable.)
 CALLOUT_COMMANDS: Final = frozenset(
-    {"callout", "agenda", "discussed", "resolve", "withdraw", "mine"}
+    {"callout", "agenda", "discussed", "resolve", "withdraw", "mine", "ask", "reply"}
 )
 
 

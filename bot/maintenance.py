@@ -15,6 +15,7 @@ from typing import Final
 from bot import metrics, words
 from bot.request_keys import day_of
 from bot.services import Services
+from bot.usecases.callout_summary import send_due_summaries
 from bot.usecases.digest_send import (
     DIGESTS_AT_ONCE,
     Outcome,
@@ -30,6 +31,9 @@ from bot.usecases.people import PeopleService
 from bot.usecases.rounds import RoundService
 from rituals.schedule import DigestSchedule, latest_due
 
+# How often a replica looks for daily summaries that are due (each goes out once anyway).
+SUMMARY_EVERY: Final = timedelta(minutes=1)
+
 
 class Maintenance:
     def __init__(self, services: Services) -> None:
@@ -37,18 +41,24 @@ class Maintenance:
         self._restamp_due = _random_moment_in_the_hour_after(services.clock.now())
         self._rounds = RoundService(services, PeopleService(services).greet)
         self._digests_at_once = asyncio.Semaphore(DIGESTS_AT_ONCE)
+        self._summaries_looked_at: datetime | None = None
 
     async def tick(self) -> int:
         """Time out due turns, remind people whose turn is about to move on, forget old
-        request keys, and once an hour re-stamp anonymous call-outs; called every few
-        seconds by every replica."""
+        request keys, re-stamp anonymous call-outs once an hour, and send the facilitators'
+        daily summaries that are due (looked for once a minute); called every few seconds by
+        every replica."""
         timed_out = await self._rounds.time_out_due_turns()
         await self._rounds.remind_turns_ending()
+        now = self.services.clock.now()
         async with self.services.database.unit_of_work() as uow:
-            await self.services.request_keys.forget_old(uow, self.services.clock.now())
+            await self.services.request_keys.forget_old(uow, now)
             await uow.commit()
-        if self.services.clock.now() >= self._restamp_due:
+        if now >= self._restamp_due:
             await self.restamp_anonymous_callouts()
+        if self._summaries_looked_at is None or now - self._summaries_looked_at >= SUMMARY_EVERY:
+            self._summaries_looked_at = now
+            await send_due_summaries(self.services)
         return timed_out
 
     async def restamp_anonymous_callouts(self) -> int:

@@ -9,11 +9,12 @@ Conflicts surface as the errors in `rituals.errors` (`StaleRound`, `RoundAlready
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Protocol, Self
 
 from rituals.callout import Callout
+from rituals.callout_thread import ThreadMessage, ThreadSide
 from rituals.compact import Compact, KnownPerson
 from rituals.digest import CalloutFact, RoundHeld
 from rituals.health import HealthFacts
@@ -243,6 +244,36 @@ class Callouts(Protocol):
     ) -> list[ExportedCallout]: ...
 
 
+class CalloutThreads(Protocol):
+    """Questions to a call-out's reporter and their replies (`rituals.callout_thread`)."""
+
+    async def add(self, partnership_id: int, message: ThreadMessage) -> None: ...
+
+    async def count_on(
+        self, partnership_id: int, callout_id: str, side: ThreadSide, day: date
+    ) -> int: ...
+
+    async def of_callouts(
+        self, partnership_id: int, callout_ids: Sequence[str]
+    ) -> dict[str, list[ThreadMessage]]:
+        """Each call-out's thread, in the order it was written."""
+        ...
+
+    async def replies_between(
+        self, partnership_id: int, first_day: date, last_day: date
+    ) -> list[ThreadMessage]:
+        """Replies written on the days `first_day`..`last_day` (both included)."""
+        ...
+
+
+class FacilitatorSummaries(Protocol):
+    async def claim(self, partnership_id: int, day: date, now: datetime) -> bool:
+        """Claim the daily summary of `day`; False if someone already has."""
+        ...
+
+    async def last_day(self, partnership_id: int) -> date | None: ...
+
+
 class Digests(Protocol):
     async def claim(
         self,
@@ -401,6 +432,10 @@ class UnitOfWork(Protocol):
     def reflections(self) -> Reflections: ...
     @property
     def callouts(self) -> Callouts: ...
+    @property
+    def threads(self) -> CalloutThreads: ...
+    @property
+    def summaries(self) -> FacilitatorSummaries: ...
     @property
     def digests(self) -> Digests: ...
     @property

@@ -246,18 +246,58 @@ CALLOUT_FIELD_CLAUSE: Final = "Which clause wasn't lived up to?"
 CALLOUT_FIELD_PARTNER: Final = "Whose behaviour was it? (partner organisation)"
 CALLOUT_FIELD_WHAT: Final = "What happened?"
 CALLOUT_FIELD_HELP: Final = "What would help?"
-CALLOUT_FIELD_ANONYMOUS: Final = "Raise it anonymously?"
-CALLOUT_FIELD_ANONYMOUS_HINT: Final = (
-    "Anonymous: nobody, facilitators included, can see who raised it; you can still "
-    "withdraw it and you'll still be told privately how it goes."
+CALLOUT_FIELD_DISCLOSURE: Final = "Who may know it was you?"
+# What each choice is called where it is picked; {organisation} is the reporter's own.
+DISCLOSURE_LABEL: Final = {
+    "named": "Use my name",
+    "organisation": "Someone from {organisation}",
+    "anonymous": "Anonymous",
+}
+# Said at the moment of choosing, one sentence per choice offered: exactly who sees what.
+# tests/app/test_callout_voice.py checks each against the agenda, `mine` and the stored row.
+DISCLOSURE_PROMISE: Final = {
+    "named": (
+        "Use my name: the facilitators see your name on the agenda, and the bot stores "
+        "who you are with the call-out."
+    ),
+    "organisation": (
+        'Someone from {organisation}: the facilitators see "raised by someone from '
+        '{organisation}" on the agenda, never your name; the bot stores your organisation, '
+        "not you ({members} people from it are in the partnership)."
+    ),
+    "anonymous": (
+        "Anonymous: nobody, facilitators included, sees who raised it or from which "
+        "organisation; the bot stores no trace of you, only a key that lets you withdraw it "
+        "and answer questions about it."
+    ),
+}
+DISCLOSURE_NOT_OFFERED: Final = {
+    "organisation": (
+        '"Someone from your organisation" is not offered: it needs at least {min_group} '
+        "people from your organisation in the partnership."
+    ),
+    "anonymous": (
+        "Anonymous is not offered: it needs at least {min_group} people in the partnership."
+    ),
+}
+DISCLOSURE_ALWAYS: Final = (
+    "Whichever you choose, nothing is posted in the channel; only you can withdraw it or "
+    "answer the facilitators' questions about it, and you are told privately how it goes."
+)
+CALLOUT_DISCLOSURE_REQUIRED: Final = "Please choose who may know it was you: {choices}."
+CALLOUT_DISCLOSURE_UNAVAILABLE: Final = (
+    "That choice is not offered to you here. {why} Please choose one of: {choices}."
 )
 CALLOUT_SUBMIT: Final = "Table it"
 CALLOUT_ACK: Final = (
     "Thank you. Your call-out about clause {clause} is tabled for the next meeting{how}. "
     "Nothing was posted in the channel. Reference: {ref}."
 )
-CALLOUT_ACK_ANONYMOUS: Final = ", anonymously"
-CALLOUT_ACK_NAMED: Final = ", with your name"
+CALLOUT_ACK_HOW: Final = {
+    "named": ", with your name",
+    "organisation": ", as someone from {organisation}",
+    "anonymous": ", anonymously",
+}
 CALLOUT_STATUS_CHANGED: Final = {
     "open": "Your call-out {ref} is tabled for the next meeting.",
     "discussed": "Your call-out {ref} was discussed. What was learned: {note}",
@@ -269,6 +309,9 @@ AGENDA_EMPTY: Final = "No call-outs are waiting. The agenda is clear."
 AGENDA_ONLY_FACILITATORS: Final = "Only the partnership's facilitators can see the agenda."
 AGENDA_RAISED_BY: Final = "raised by"
 AGENDA_ANONYMOUS: Final = "raised anonymously"
+AGENDA_BY_ORGANISATION: Final = "raised by someone from {organisation}"
+AGENDA_QUESTION: Final = "Question from the facilitators ({day}): "
+AGENDA_REPLY: Final = "Reply from whoever raised it ({day}): "
 AGENDA_HOW_TO: Final = (
     "After discussing one: `/compact discussed <ref> <what we learned>`, then "
     "`/compact resolve <ref> [note]`."
@@ -298,8 +341,46 @@ CALLOUT_NOT_ON_AGENDA: Final = (
     "There is no call-out {ref} on the agenda; `/compact agenda` lists the references."
 )
 CALLOUT_BUSY: Final = "Call-out {ref} was being changed by someone else; please try again."
-CALLOUT_ANONYMOUS_REQUIRED: Final = (
-    "Please answer yes (nobody will know it was you) or no (facilitators see your name)."
+BUTTON_ASK: Final = "Ask the reporter"
+BUTTON_REPLY: Final = "Reply"
+ASK_TITLE: Final = "Ask about {ref}"
+ASK_INTRO: Final = (
+    'Your question goes privately to whoever raised call-out {ref}, from "the facilitators" '
+    "(never your name); their answer shows under it on the agenda. At most {per_day} "
+    "questions a day per call-out."
+)
+ASK_FIELD: Final = "Your question"
+ASK_SUBMIT: Final = "Send privately"
+ASK_SENT: Final = (
+    "Your question about call-out {ref} is on its way, privately, to whoever raised it. "
+    "Their answer will show under it on the agenda and in your daily summary."
+)
+ASK_RECEIVED: Final = (
+    "The facilitators have a question about your call-out {ref} (clause {clause}): "
+)
+ASK_HOW_TO_REPLY: Final = (
+    "Answer with the button, or `/compact reply {ref} <your answer>`. They will see your "
+    "answer under the call-out, shown the way you raised it{how}."
+)
+REPLY_TITLE: Final = "Reply about {ref}"
+REPLY_FIELD: Final = "Your answer"
+REPLY_SUBMIT: Final = "Send"
+REPLY_SENT: Final = (
+    "Your answer about call-out {ref} is under it on the agenda, shown the way you raised "
+    "it{how}. The facilitators hear of it in their next daily summary, not now."
+)
+THREAD_LIMIT: Final = "Up to {limit:,} characters."
+THREAD_HOW: Final = "`/compact {word} <ref> <text>` (up to {limit:,} characters)."
+DAILY_TITLE: Final = "Call-outs since your last summary ({day})"
+DAILY_NEW: Final = "New: "
+DAILY_WITHDRAWN: Final = "Withdrawn by whoever raised it: "
+DAILY_REPLIES: Final = "New replies to your questions: "
+DAILY_REVIEW_DUE: Final = "Review date come: "
+DAILY_ITEM: Final = "{ref} (clause {clause})"
+DAILY_LEARNING_KEPT: Final = "its learning note stays"
+DAILY_HOW_TO: Final = (
+    "`/compact agenda` shows them all. This summary comes once a day at {at}, so nobody can "
+    "tell from it when anything happened."
 )
 HOME_TITLE: Final = "Your compact"
 HOME_STRANGER: Final = (
@@ -466,6 +547,10 @@ COMMAND_HELP: Final[dict[str, str]] = {
     "call-out discussed, with the learning",
     "resolve": "`/compact resolve <ref> [note]` — facilitators: resolve a call-out",
     "withdraw": "`/compact withdraw <ref>` — withdraw a call-out you raised",
+    "ask": "`/compact ask <ref> <question>` — facilitators: ask whoever raised a call-out, "
+    "privately (they never learn who asked; you never learn who they are)",
+    "reply": "`/compact reply <ref> <answer>` — answer the facilitators' question about a "
+    "call-out you raised; it shows on the agenda the way you raised it",
     "mine": "`/compact mine` — your call-outs and where they stand",
     "show": "`/compact show [theme|clause-id]` — read the compact",
     "digest": "`/compact digest preview` — this week's digest, privately",

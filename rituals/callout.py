@@ -18,6 +18,14 @@ from rituals.refs import UserRef
 from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS, clean_text
 
 
+class Disclosure(StrEnum):
+    """What the reporter chose to disclose: their name, only their organisation, or nothing."""
+
+    NAMED = "named"
+    ORGANISATION = "organisation"
+    ANONYMOUS = "anonymous"
+
+
 class CalloutStatus(StrEnum):
     """Where a call-out is in its lifecycle."""
 
@@ -108,9 +116,11 @@ class Callout:
     """A deviation from one clause, raised privately and tabled for the next meeting.
 
     `compact_version` is the version of the compact the clause was read in, so later edits to
-    the compact never rewrite what was called out. `reporter` is None exactly when
-    `anonymous`; `reporter_key` is always present and is hidden from `repr` so that logging a
-    call-out does not spread even the pseudonym.
+    the compact never rewrite what was called out. `anonymous` means the reporter's identity is
+    not held: `reporter` is None exactly then. `reporter_organisation_id` is set only when the
+    reporter chose "someone from my organisation" (so only when `anonymous`). `reporter_key`
+    is always present and is hidden from `repr` so that logging a call-out does not spread
+    even the pseudonym.
     """
 
     id: str
@@ -128,18 +138,29 @@ class Callout:
     learning_note: str = ""
     history: tuple[StatusChange, ...] = ()
     follow_up: FollowUp = NO_FOLLOW_UP
+    reporter_organisation_id: str | None = None
 
     def __post_init__(self) -> None:
         # Enforced here, not only in raise_callout, so a storage mapping that loads a ref into
         # an anonymous call-out fails loudly instead of leaking it into the agenda.
         if self.anonymous and self.reporter is not None:
             raise ValueError("an anonymous call-out must not hold the reporter's identity")
+        if self.reporter_organisation_id is not None and not self.anonymous:
+            raise ValueError("a named call-out shows its reporter, not only their organisation")
         if not self.anonymous and self.reporter is None:
             raise ValueError("a named call-out needs its reporter")
         if not self.reporter_key:
             raise ValueError("a call-out needs a reporter key")
         # SQLite hands back naive datetimes; failing here beats silently reading the host's zone.
         _require_aware(self.raised_at, "raised_at")
+
+    @property
+    def disclosure(self) -> Disclosure:
+        if not self.anonymous:
+            return Disclosure.NAMED
+        if self.reporter_organisation_id is not None:
+            return Disclosure.ORGANISATION
+        return Disclosure.ANONYMOUS
 
     @property
     def is_live(self) -> bool:
@@ -202,11 +223,14 @@ def raise_callout(
     reporter: UserRef,
     reporter_key: str,
     now: datetime,
+    reporter_organisation_id: str | None = None,
 ) -> CalloutDecision:
     """Validate a new call-out against `compact` and open it; the reporter gets an acknowledgement.
 
     `reporter` is the person raising it; when `anonymous` it is used for nothing and dropped, so
     the caller cannot forget to. `reporter_key` is the application's keyed hash of `reporter`.
+    `reporter_organisation_id` is the organisation an anonymous reporter chose to be shown as
+    ("someone from my organisation"; see `disclosures_offered`).
     """
     if not callout_id:
         raise ValueError("a call-out needs an id")
@@ -222,6 +246,8 @@ def raise_callout(
             field="partner",
         )
     organisation = organisations[organisation_id]
+    if reporter_organisation_id is not None and reporter_organisation_id not in organisations:
+        raise ValueError(f"no partner organisation {reporter_organisation_id!r} to be shown as")
     if organisation.role_id != clause.role_id:
         # A clause binds one role; pairing it with a partner that plays another role would
         # table a deviation from a promise that partner never made.
@@ -256,8 +282,34 @@ def raise_callout(
         reporter=None if anonymous else reporter,
         status=CalloutStatus.OPEN,
         raised_at=now,
+        reporter_organisation_id=reporter_organisation_id if anonymous else None,
     )
     return CalloutDecision(callout, (_notify(callout),))
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSizes:
+    """How many members the partnership has, in all and per organisation: what decides
+    which disclosures hide a reporter in a large enough crowd."""
+
+    partnership: int
+    by_organisation: Mapping[str, int]
+
+
+def disclosures_offered(
+    sizes: GroupSizes, reporter_organisation_id: str | None, *, min_group: int
+) -> tuple[Disclosure, ...]:
+    """What a reporter may choose: always their name; "someone from my organisation" when that
+    organisation has at least `min_group` members; anonymous when the partnership has."""
+    offered = [Disclosure.NAMED]
+    if (
+        reporter_organisation_id is not None
+        and sizes.by_organisation.get(reporter_organisation_id, 0) >= min_group
+    ):
+        offered.append(Disclosure.ORGANISATION)
+    if sizes.partnership >= min_group:
+        offered.append(Disclosure.ANONYMOUS)
+    return tuple(offered)
 
 
 def mark_discussed(
@@ -383,6 +435,8 @@ class AgendaItem:
     follow_up: FollowUp = NO_FOLLOW_UP
     # Raised before the partnership's last meeting and still waiting: it was carried over.
     carried_over: bool = False
+    # Set for "someone from my organisation": the organisation shown instead of the person.
+    reporter_organisation_id: str | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -423,6 +477,7 @@ def agenda_view(
             reporter=None if c.anonymous else c.reporter,
             follow_up=c.follow_up,
             carried_over=last_meeting is not None and c.raised_at < last_meeting,
+            reporter_organisation_id=c.reporter_organisation_id,
         )
         for c in live
     )

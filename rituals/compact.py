@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import time
 from enum import StrEnum
 
 from rituals.errors import NotFound
@@ -117,9 +118,18 @@ class ReviewThresholds:
 
 @dataclass(frozen=True, slots=True)
 class PrivacySettings:
-    """`min_group`: the fewest distinct people a shown figure may be about (rituals/groups.py)."""
+    """`min_group`: the fewest distinct people a shown figure may be about (rituals/groups.py),
+    and the smallest crowd a call-out's reporter may hide in; `questions_per_day`: how many
+    questions facilitators may send one call-out's reporter a day; `summary_at`: the local
+    time ("HH:MM") of the facilitators' daily call-out summary (docs/privacy.md)."""
 
     min_group: int = 3
+    questions_per_day: int = 3
+    summary_at: str = "08:00"
+
+    @property
+    def summary_time(self) -> time:
+        return time.fromisoformat(self.summary_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +195,9 @@ class Compact:
             if organisation.id == organisation_id:
                 return organisation
         raise NotFound(f"There is no organisation '{organisation_id}' in the partnership.")
+
+    def has_organisation(self, organisation_id: str) -> bool:
+        return any(organisation.id == organisation_id for organisation in self.organisations)
 
     def clauses_in(self, theme_id: str) -> tuple[Clause, ...]:
         return tuple(clause for clause in self.clauses if clause.theme_id == theme_id)

@@ -584,15 +584,40 @@ def _review(top: _Fields) -> ReviewThresholds:
 
 
 def _privacy(top: _Fields) -> PrivacySettings:
-    """The group-size rule's `min_group`; an absent field keeps the default."""
+    """The group-size rule's `min_group`, the thread's `questions_per_day` and the time of the
+    facilitators' daily summary; an absent field keeps its default."""
     node = top.get("privacy")
     if node is None:
         return PrivacySettings()
-    privacy = _fields(node, "privacy", (), ("min_group",))
-    minimum = _count(
-        privacy, "min_group", PrivacySettings().min_group, minimum=1, what="the smallest group"
+    privacy = _fields(node, "privacy", (), ("min_group", "questions_per_day", "summary_at"))
+    default = PrivacySettings()
+    minimum = _count(privacy, "min_group", default.min_group, minimum=1, what="the smallest group")
+    questions = _count(
+        privacy,
+        "questions_per_day",
+        default.questions_per_day,
+        minimum=1,
+        what="the questions a day",
     )
-    return PrivacySettings(min_group=minimum)
+    return PrivacySettings(
+        min_group=minimum, questions_per_day=questions, summary_at=_summary_at(privacy)
+    )
+
+
+def _summary_at(fields: _Fields) -> str:
+    """A local time written HH:MM. Read from the text as typed: YAML 1.1 would turn an unquoted
+    8:00 into the number 480."""
+    if "summary_at" not in fields.entries:
+        return PrivacySettings().summary_at
+    node = fields.entries["summary_at"][1]
+    found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", str(getattr(node, "value", "")).strip())
+    if not isinstance(node, ScalarNode) or found is None:
+        _fail(
+            f'the summary time must be a time of day like "08:00", not {_describe(node)}.',
+            node,
+            fields.at("summary_at"),
+        )
+    return f"{int(found[1]):02d}:{found[2]}"
 
 
 def _count(fields: _Fields, name: str, default: int, *, minimum: int, what: str) -> int:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 from typing import Final
 
-from rituals.callout import CalloutStatus
+from rituals.callout import CalloutStatus, Disclosure
 from rituals.compact import Compact
 from rituals.groups import (
     OTHER_PARTNERS,
@@ -91,14 +91,6 @@ def quarter_containing(moment: datetime, tz: tzinfo = UTC) -> Span:
 
 
 # --- What the health view is composed from ------------------------------------------------------
-
-
-class Disclosure(StrEnum):
-    """What a call-out's reporter chose to disclose (privacy issue: named, my organisation...)."""
-
-    NAMED = "named"
-    ORGANISATION = "organisation"
-    ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True, slots=True)

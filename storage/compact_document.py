@@ -66,7 +66,11 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "callout_organisations": compact.review.callout_organisations,
             "quiet_heading_citations": compact.review.quiet_heading_citations,
         },
-        "privacy": {"min_group": compact.privacy.min_group},
+        "privacy": {
+            "min_group": compact.privacy.min_group,
+            "questions_per_day": compact.privacy.questions_per_day,
+            "summary_at": compact.privacy.summary_at,
+        },
         "channels": [
             {"platform": c.platform, "channel_id": c.channel_id} for c in compact.channels
         ],

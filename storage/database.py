@@ -39,6 +39,10 @@ from storage.repositories import (
     RoundRepository,
 )
 from storage.repositories.addresses import AddressRepository
+from storage.repositories.callout_threads import (
+    CalloutThreadRepository,
+    FacilitatorSummaryRepository,
+)
 from storage.repositories.health import HealthRepository
 from storage.repositories.inbox import InboxRepository, OutboxRepository
 from storage.repositories.membership import MembershipRepository
@@ -222,6 +226,8 @@ class SqlUnitOfWork:
     rounds: RoundRepository
     reflections: ReflectionRepository
     callouts: CalloutRepository
+    threads: CalloutThreadRepository
+    summaries: FacilitatorSummaryRepository
     digests: DigestRepository
     schedules: ScheduleRepository
     requests: RequestLog
@@ -254,6 +260,8 @@ class SqlUnitOfWork:
         self.rounds = RoundRepository(session)
         self.reflections = ReflectionRepository(session)
         self.callouts = CalloutRepository(session)
+        self.threads = CalloutThreadRepository(session)
+        self.summaries = FacilitatorSummaryRepository(session)
         self.digests = DigestRepository(session)
         self.schedules = ScheduleRepository(session)
         self.requests = RequestLog(session)

@@ -316,6 +316,8 @@ class CalloutRow(Base):
     follow_up_owner: Mapped[str] = mapped_column(String(KEY), server_default="")
     agreed_action: Mapped[str] = mapped_column(Text, server_default="")
     review_on: Mapped[date | None] = mapped_column(Date)
+    # "Someone from my organisation": the organisation's key, shown instead of the reporter.
+    reporter_organisation: Mapped[str | None] = mapped_column(String(KEY))
     raised_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer)
@@ -334,6 +336,35 @@ class CalloutStatusChangeRow(Base):
     to_status: Mapped[str] = mapped_column(String(STATUS))
     at: Mapped[datetime]
     note: Mapped[str] = mapped_column(Text)
+
+
+class CalloutMessageRow(Base):
+    """A question from the facilitators (never which one) or the reporter's reply; a reply
+    about a call-out that does not name its reporter keeps the day only (`at` NULL)."""
+
+    __tablename__ = "callout_messages"
+    __table_args__ = (
+        Index("ix_callout_messages_partnership_day", "partnership_id", "on_day"),
+        Index("ix_callout_messages_callout", "callout_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    callout_id: Mapped[str] = mapped_column(ForeignKey("callouts.id", ondelete="CASCADE"))
+    side: Mapped[str] = mapped_column(String(STATUS))
+    text: Mapped[str] = mapped_column(Text)
+    on_day: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime | None]
+
+
+class FacilitatorSummaryRow(Base):
+    """A facilitators' daily call-out summary claimed for one local day: the key makes it once."""
+
+    __tablename__ = "facilitator_summaries"
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    claimed_at: Mapped[datetime]
 
 
 class DigestScheduleRow(Base):

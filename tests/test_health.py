@@ -11,14 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rituals.callout import CalloutStatus
+from rituals.callout import CalloutStatus, Disclosure
 from rituals.compact import Compact, PrivacySettings
 from rituals.compact_yaml import parse_compact
 from rituals.groups import OTHER_PARTNERS
 from rituals.health import (
     UNDISCLOSED,
     CalloutHealthFact,
-    Disclosure,
     HealthFacts,
     HealthReport,
     ReflectionFact,

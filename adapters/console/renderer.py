@@ -36,6 +36,8 @@ BUTTON_COMMANDS: Final[dict[str, str]] = {
     actions.CALLOUT_DISCUSSED: "/compact discussed {value} <note>",
     actions.CALLOUT_RESOLVE: "/compact resolve {value} [note]",
     actions.CALLOUT_WITHDRAW: "/compact withdraw {value}",
+    actions.CALLOUT_ASK: "/compact ask {value} <question>",
+    actions.CALLOUT_REPLY: "/compact reply {value} <answer>",
     actions.CHOOSE_ORGANISATION: "/compact iam {value}",
     actions.CLAIM_APPROVE: "/compact approve {value}",
     actions.CLAIM_DECLINE: "/compact decline {value}",

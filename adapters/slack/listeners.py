@@ -121,7 +121,7 @@ def add_listeners(
         request = translate.command_request(body)
         if await _busy(in_flight, ack, forms, request):
             return
-        if request.word in actions.COMMANDS_OPENING_FORM:
+        if actions.command_opens_form(request.words):
             await ack()
             async with in_flight:
                 work = partial(compact.command, request)

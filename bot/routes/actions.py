@@ -95,6 +95,14 @@ def on_note(*, resolving: bool) -> ActionHandler:
     return open_note_form
 
 
+async def on_ask(uc: UseCases, request: ActionRequest) -> Form | None:
+    return await uc.threads.ask_form(request.actor, request.conversation, request.value)
+
+
+async def on_reply(uc: UseCases, request: ActionRequest) -> Form | None:
+    return await uc.threads.reply_form(request.actor, request.conversation, request.value)
+
+
 async def on_withdraw(uc: UseCases, request: ActionRequest) -> None:
     result = await uc.callouts.withdraw(
         request.actor, request.conversation, request.value, request_key=request.request_id
@@ -165,6 +173,8 @@ ACTIONS: Final[Mapping[str, ActionHandler]] = {
     actions.CALLOUT_DISCUSSED: on_note(resolving=False),
     actions.CALLOUT_RESOLVE: on_note(resolving=True),
     actions.CALLOUT_WITHDRAW: on_withdraw,
+    actions.CALLOUT_ASK: on_ask,
+    actions.CALLOUT_REPLY: on_reply,
     actions.CHOOSE_ORGANISATION: on_organisation,
     actions.CLAIM_APPROVE: on_claim(approve=True),
     actions.CLAIM_DECLINE: on_claim(approve=False),

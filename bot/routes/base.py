@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot import words
 from bot.requests import Actor, FormResult
 from bot.services import Services
+from bot.usecases.callout_thread import CalloutThreadService
 from bot.usecases.callouts import CalloutService
 from bot.usecases.people import PeopleService
 from bot.usecases.rounds import RoundService
@@ -25,11 +26,18 @@ class UseCases:
     people: PeopleService
     rounds: RoundService
     callouts: CalloutService
+    threads: CalloutThreadService
 
     @classmethod
     def of(cls, services: Services) -> UseCases:
         people = PeopleService(services)
-        return cls(services, people, RoundService(services, people.greet), CalloutService(services))
+        return cls(
+            services,
+            people,
+            RoundService(services, people.greet),
+            CalloutService(services),
+            CalloutThreadService(services),
+        )
 
     async def tell(self, actor: Actor, conversation: ConversationRef, text: str) -> None:
         """A private notice to `actor`, beside `conversation`."""

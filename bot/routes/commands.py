@@ -17,6 +17,7 @@ from bot.usecases.round_status import show_status
 from bot.usecases.rounds import EventFor
 from bot.usecases.settings import settings
 from bot.views.rounds import said
+from rituals.callout_thread import MAX_THREAD_CHARS
 from rituals.compact import OrderPolicy
 from rituals.round import events as ev
 
@@ -131,15 +132,40 @@ def callout_step(word: str, step_of: Callable[[UseCases], CalloutStep]) -> Comma
             return await uc.callouts.note_form(
                 request.actor, request.conversation, rest[0], resolving=False
             )
-        step = step_of(uc)
-        result = await step(
-            request.actor,
-            request.conversation,
-            rest[0],
-            " ".join(rest[1:]),
-            request_key=request.request_id,
-        )
-        await uc.report(request.actor, request.conversation, result)
+        await _step_with_text(uc, request, step_of(uc))
+        return None
+
+    return handle
+
+
+async def _step_with_text(uc: UseCases, request: CommandRequest, step: CalloutStep) -> None:
+    """`<word> <ref> <text...>`: apply the step, and report its problems privately."""
+    rest = request.words[1:]
+    result = await step(
+        request.actor,
+        request.conversation,
+        rest[0],
+        " ".join(rest[1:]),
+        request_key=request.request_id,
+    )
+    await uc.report(request.actor, request.conversation, result)
+
+
+def thread_step(word: str) -> CommandHandler:
+    """`/compact ask|reply <ref> [text]`: with the text, send it; with the reference alone,
+    the form (which states the limit and refuses longer text before it is sent)."""
+
+    async def handle(uc: UseCases, request: CommandRequest) -> Form | None:
+        rest = request.words[1:]
+        if not rest:
+            how = words.THREAD_HOW.format(word=word, limit=MAX_THREAD_CHARS)
+            await uc.tell(request.actor, request.conversation, how)
+            return None
+        threads = uc.threads
+        if len(rest) == 1:
+            opener = threads.ask_form if word == "ask" else threads.reply_form
+            return await opener(request.actor, request.conversation, rest[0])
+        await _step_with_text(uc, request, threads.ask if word == "ask" else threads.reply)
         return None
 
     return handle
@@ -285,6 +311,8 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
     "discussed": callout_step("discussed", lambda uc: uc.callouts.discussed),
     "resolve": callout_step("resolve", lambda uc: uc.callouts.resolve),
     "withdraw": callout_step("withdraw", lambda uc: uc.callouts.withdraw),
+    "ask": thread_step("ask"),
+    "reply": thread_step("reply"),
     "mine": mine,
     "show": show,
     "digest": digest,
@@ -305,7 +333,7 @@ COMMANDS: Final[Mapping[str, CommandHandler]] = {
 KEYED_IN_USE_CASE: Final = frozenset(
     {
         "reflect", "here", "join", "start", "pass", "skip", "next", "order", "end", "cancel",
-        "reflection",
+        "reflection", "ask", "reply",
         "discussed", "resolve", "withdraw", "iam", "link", "review", "approve", "decline",
     }
 )  # fmt: skip

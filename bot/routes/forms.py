@@ -20,6 +20,7 @@ from bot.usecases.settings import save_settings
 SEPARATORS: Final = re.compile(r"[\s,;]+")
 
 FormHandler = Callable[[UseCases, FormSubmission], Awaitable[FormResult]]
+ThreadStep = Callable[..., Awaitable[FormResult]]
 
 
 def reflection(*, edit: bool) -> FormHandler:
@@ -85,12 +86,29 @@ async def learning_note(uc: UseCases, submission: FormSubmission) -> FormResult:
     )
 
 
+def thread_message(send_of: Callable[[UseCases], ThreadStep]) -> FormHandler:
+    """The question or answer form: its call-out reference rides in the form's context."""
+
+    async def handle(uc: UseCases, submission: FormSubmission) -> FormResult:
+        return await send_of(uc)(
+            submission.actor,
+            submission.conversation,
+            submission.context.get("callout_id", ""),
+            text(submission.values.get("text")),
+            request_key=submission.request_id,
+        )
+
+    return handle
+
+
 FORMS: Final[Mapping[str, FormHandler]] = {
     actions.FORM_REFLECTION: reflection(edit=False),
     actions.FORM_REFLECTION_EDIT: reflection(edit=True),
     actions.FORM_CALLOUT: callout,
     actions.FORM_SETTINGS: save,
     actions.FORM_LEARNING_NOTE: learning_note,
+    actions.FORM_CALLOUT_ASK: thread_message(lambda uc: uc.threads.ask),
+    actions.FORM_CALLOUT_REPLY: thread_message(lambda uc: uc.threads.reply),
 }
 
 

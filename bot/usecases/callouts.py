@@ -17,17 +17,23 @@ from bot.repositories import UnitOfWork
 from bot.request_keys import request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
+from bot.usecases.disclosure import disclosure_choices, disclosure_chosen
 from bot.usecases.place import Place, facilitators_of, known_person, make_reachable, place_of
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
-from rituals.callout import Callout, CalloutDecision, CalloutStatus, NotifyReporter, WithdrawnItem
+from rituals.callout import (
+    Callout,
+    CalloutDecision,
+    CalloutStatus,
+    Disclosure,
+    NotifyReporter,
+    WithdrawnItem,
+)
 from rituals.errors import InvalidInput, NotAllowed, RitualError, StaleCallout
 from rituals.refs import ConversationRef, UserRef
 
 REF_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-YES = {"yes", "y", "true", "anonymous", "anonymously"}
-NO = {"no", "n", "false", "named"}
 MAX_ATTEMPTS = 3
 
 Step = Callable[[Callout, bool, str, Place], CalloutDecision]
@@ -55,8 +61,9 @@ class CalloutService:
             # Someone new is recorded now, in a transaction of their own, well before any
             # call-out: never in the call-out's transaction (docs/privacy.md).
             await make_reachable(uow, place, actor, self._now())
+            choices = await disclosure_choices(uow, place, actor.user)
             await uow.commit()
-        return views.callout_form(place.compact)
+        return views.callout_form(place.compact, choices)
 
     async def submit(
         self,
@@ -66,13 +73,14 @@ class CalloutService:
         *,
         request_id: str | None = None,
     ) -> FormResult:
-        anonymous_answer = values.get("anonymous", "").strip().lower()
-        if anonymous_answer not in YES | NO:
-            return FormResult({"anonymous": words.CALLOUT_ANONYMOUS_REQUIRED})
         services = self._services
         now = self._now()
         async with services.database.unit_of_work() as uow:
             place = await place_of(uow, conversation)
+            choices = await disclosure_choices(uow, place, actor.user)
+            disclosure, problem = disclosure_chosen(values, choices)
+            if disclosure is None:
+                return FormResult({"disclosure": problem})
             if request_id is not None and not await services.request_keys.first_time(
                 uow, request_key(actor.user.platform, "callout-form", request_id), now
             ):
@@ -87,12 +95,18 @@ class CalloutService:
                     about_organisation_id=values.get("partner", ""),
                     what_happened=values.get("what_happened"),
                     what_would_help=values.get("what_would_help"),
-                    anonymous=anonymous_answer in YES,
+                    anonymous=disclosure is not Disclosure.NAMED,
                     reporter=actor.user,
                     reporter_key=services.reporter_keys.key_at_raise(
-                        place.slug, callout_id, actor.user, anonymous=anonymous_answer in YES
+                        place.slug,
+                        callout_id,
+                        actor.user,
+                        anonymous=disclosure is not Disclosure.NAMED,
                     ),
                     now=now,
+                    reporter_organisation_id=(
+                        choices.organisation_id if disclosure is Disclosure.ORGANISATION else None
+                    ),
                 )
             except InvalidInput as problem:
                 return FormResult({problem.field or "what_happened": str(problem)})
@@ -104,9 +118,7 @@ class CalloutService:
             await uow.commit()
         callout = decision.callout
         ack = words.CALLOUT_ACK.format(
-            clause=callout.clause_id,
-            how=words.CALLOUT_ACK_ANONYMOUS if callout.anonymous else words.CALLOUT_ACK_NAMED,
-            ref=callout.id,
+            clause=callout.clause_id, how=views.how_raised(callout, place.compact), ref=callout.id
         )
         await services.tell(actor.user, notice(ack), near=conversation)
         return FormResult()
@@ -124,13 +136,18 @@ class CalloutService:
                 named = [item.reporter for item in items if item.reporter is not None]
                 names = await uow.people.display_names(place.partnership_id, named)
                 withdrawn = await self._withdrawn(uow, place)
+                threads = await uow.threads.of_callouts(
+                    place.partnership_id, [item.callout_id for item in items]
+                )
         if not allowed:
             await services.tell(
                 actor.user, notice(words.AGENDA_ONLY_FACILITATORS), near=conversation
             )
             return
         await services.tell(
-            actor.user, views.agenda(items, place.compact, names, withdrawn), near=conversation
+            actor.user,
+            views.agenda(items, place.compact, names, withdrawn, threads),
+            near=conversation,
         )
 
     async def _last_meeting(
@@ -157,7 +174,7 @@ class CalloutService:
             place = await place_of(uow, conversation)
             live = await uow.callouts.open_agenda(place.partnership_id)
         own = [c for c in live if c.raised_by(keys.claim(c, actor.user))]
-        await self._services.tell(actor.user, views.mine(own), near=conversation)
+        await self._services.tell(actor.user, views.mine(own, place.compact), near=conversation)
 
     async def note_form(
         self, actor: Actor, conversation: ConversationRef, ref: str, *, resolving: bool

@@ -11,6 +11,7 @@ from bot.messages import Block, BulletList, Divider, Heading, Inline, Message, P
 from bot.requests import Actor
 from bot.routes.commands import help_text
 from bot.services import Services
+from bot.views.callouts import how_raised
 from rituals.callout import Callout
 from rituals.reflection import ReflectionRecord
 from rituals.stored import StoredCompact
@@ -77,7 +78,7 @@ def _partnership(
                 tuple(
                     (
                         f"[{c.id}] {c.status.value}, clause {c.clause_id}, "
-                        f"{'anonymous' if c.anonymous else 'named'}: ",
+                        f"raised{how_raised(c, compact)}: ",
                         UserText(c.what_happened),
                     )
                     for c in own

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
 from bot import actions, words
 from bot.messages import (
     Actions,
@@ -19,12 +22,59 @@ from bot.messages import (
     UserText,
 )
 from bot.views.names import Names, mention
-from rituals.callout import AgendaItem, Callout, CalloutStatus, WithdrawnItem
+from rituals.callout import AgendaItem, Callout, CalloutStatus, Disclosure, WithdrawnItem
+from rituals.callout_summary import DailySummary, SummaryItem
+from rituals.callout_thread import MAX_THREAD_CHARS, ThreadMessage, ThreadSide
 from rituals.compact import Compact
 from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS
 
 
-def callout_form(compact: Compact) -> Form:
+@dataclass(frozen=True, slots=True)
+class DisclosureChoices:
+    """What the reporter may choose, and the facts its promise states (docs/privacy.md)."""
+
+    offered: tuple[Disclosure, ...]
+    organisation: str  # the reporter's organisation's name ('' if unknown)
+    members: int  # how many people from it are in the partnership
+    min_group: int
+
+
+def disclosure_field(choices: DisclosureChoices) -> FormField:
+    """The choice, with the words that say exactly who will see what for each offered one,
+    and why any other is not offered."""
+    labels = tuple(Choice(d.value, label(d, choices)) for d in choices.offered)
+    return FormField(
+        "disclosure",
+        words.CALLOUT_FIELD_DISCLOSURE,
+        kind=FieldKind.CHOICE,
+        required=True,
+        choices=labels,
+        hint=disclosure_promise(choices),
+    )
+
+
+def label(disclosure: Disclosure, choices: DisclosureChoices) -> str:
+    return words.DISCLOSURE_LABEL[disclosure.value].format(organisation=choices.organisation)
+
+
+def disclosure_promise(choices: DisclosureChoices) -> str:
+    said = [promise(d, choices) for d in choices.offered]
+    for missing in (Disclosure.ORGANISATION, Disclosure.ANONYMOUS):
+        if missing not in choices.offered:
+            said.append(
+                words.DISCLOSURE_NOT_OFFERED[missing.value].format(min_group=choices.min_group)
+            )
+    return " ".join([*said, words.DISCLOSURE_ALWAYS])
+
+
+def promise(disclosure: Disclosure, choices: DisclosureChoices) -> str:
+    """The sentence said for one choice."""
+    return words.DISCLOSURE_PROMISE[disclosure.value].format(
+        organisation=choices.organisation, members=choices.members
+    )
+
+
+def callout_form(compact: Compact, disclosure: DisclosureChoices) -> Form:
     clause_choices = tuple(
         Choice(c.id, f"{c.id}: {c.text}", compact.theme(c.theme_id).title) for c in compact.clauses
     )
@@ -64,13 +114,7 @@ def callout_form(compact: Compact) -> Form:
                 multiline=True,
                 max_length=MAX_ANSWER_CHARS,
             ),
-            FormField(
-                "anonymous",
-                words.CALLOUT_FIELD_ANONYMOUS,
-                kind=FieldKind.YES_NO,
-                required=True,
-                hint=words.CALLOUT_FIELD_ANONYMOUS_HINT,
-            ),
+            disclosure_field(disclosure),
         ),
     )
 
@@ -114,8 +158,10 @@ def agenda(
     compact: Compact,
     names: Names,
     withdrawn: tuple[WithdrawnItem, ...] = (),
+    threads: Mapping[str, list[ThreadMessage]] | None = None,
 ) -> Message:
-    """The facilitators' agenda; anonymous items carry no trace of who raised them."""
+    """The facilitators' agenda; anonymous items carry no trace of who raised them, and
+    "my organisation" ones only the organisation. Each item's thread follows it."""
     if not items:
         blocks = [Paragraph.of(words.AGENDA_EMPTY), *_withdrawn(withdrawn)]
         return Message(words.AGENDA_EMPTY, tuple(blocks))
@@ -126,11 +172,7 @@ def agenda(
             (o.name for o in compact.organisations if o.id == item.about_organisation_id),
             item.about_organisation_id,
         )
-        who: tuple[Inline, ...] = (
-            (words.AGENDA_ANONYMOUS,)
-            if item.reporter is None
-            else (f"{words.AGENDA_RAISED_BY} ", mention(item.reporter, names))
-        )
+        who = _raised_by(item, compact, names)
         carried = f" ({words.AGENDA_CARRIED_OVER})" if item.carried_over else ""
         blocks.append(
             Paragraph.of(
@@ -146,7 +188,11 @@ def agenda(
         if item.learning_note:
             blocks.append(Paragraph.of("Learning so far: ", UserText(item.learning_note)))
         blocks.extend(_follow_up(item, compact))
-        buttons = [Button(words.BUTTON_RESOLVE, actions.CALLOUT_RESOLVE, item.callout_id)]
+        blocks.extend(thread((threads or {}).get(item.callout_id, ())))
+        buttons = [
+            Button(words.BUTTON_RESOLVE, actions.CALLOUT_RESOLVE, item.callout_id),
+            Button(words.BUTTON_ASK, actions.CALLOUT_ASK, item.callout_id),
+        ]
         if item.status is CalloutStatus.OPEN:
             buttons.insert(
                 0,
@@ -161,6 +207,26 @@ def agenda(
     blocks.extend(_withdrawn(withdrawn))
     blocks.append(Paragraph.of(words.AGENDA_HOW_TO))
     return Message(f"{words.AGENDA_TITLE}: {len(items)}", tuple(blocks))
+
+
+def _raised_by(item: AgendaItem, compact: Compact, names: Names) -> tuple[Inline, ...]:
+    if item.reporter is not None:
+        return (f"{words.AGENDA_RAISED_BY} ", mention(item.reporter, names))
+    if item.reporter_organisation_id is not None:
+        organisation = _organisation(compact, item.reporter_organisation_id)
+        return (words.AGENDA_BY_ORGANISATION.format(organisation=organisation),)
+    return (words.AGENDA_ANONYMOUS,)
+
+
+def thread(messages: Iterable[ThreadMessage]) -> list[Block]:
+    """Questions and replies in the order written, each with its day only."""
+    blocks: list[Block] = []
+    for message in messages:
+        lead = words.AGENDA_QUESTION if message.side is ThreadSide.QUESTION else words.AGENDA_REPLY
+        blocks.append(
+            Paragraph.of(lead.format(day=message.on_day.isoformat()), UserText(message.text))
+        )
+    return blocks
 
 
 def _follow_up(item: AgendaItem, compact: Compact) -> list[Block]:
@@ -207,18 +273,86 @@ def status_notice(callout: Callout) -> Message:
     return Message(plain, (Paragraph(parts),))
 
 
-def mine(callouts: list[Callout]) -> Message:
+def mine(callouts: list[Callout], compact: Compact | None = None) -> Message:
     live = [c for c in callouts if c.is_live]
     if not live:
         return Message(words.MY_CALLOUTS_EMPTY, (Paragraph.of(words.MY_CALLOUTS_EMPTY),))
     blocks: list[Block] = [Heading(words.MY_CALLOUTS_TITLE)]
     for c in live:
-        anonymity = "anonymous" if c.anonymous else "named"
+        anonymity = how_raised(c, compact)
         blocks.append(
             Paragraph.of(
-                f"[{c.id}] {c.status.value}, clause {c.clause_id}, {anonymity}: ",
+                f"[{c.id}] {c.status.value}, clause {c.clause_id}, raised{anonymity}: ",
                 UserText(c.what_happened),
             )
         )
         blocks.append(Actions((Button(words.BUTTON_WITHDRAW, actions.CALLOUT_WITHDRAW, c.id),)))
     return Message(f"{words.MY_CALLOUTS_TITLE}: {len(live)}", tuple(blocks))
+
+
+def how_raised(callout: Callout, compact: Compact | None) -> str:
+    """ ", with your name", ", as someone from X" or ", anonymously", as the reporter chose."""
+    organisation = callout.reporter_organisation_id or ""
+    if compact is not None and organisation:
+        organisation = _organisation(compact, organisation)
+    return words.CALLOUT_ACK_HOW[callout.disclosure.value].format(organisation=organisation)
+
+
+def thread_form(
+    form_id: str, callout_id: str, *, title: str, label: str, submit: str, intro: str = ""
+) -> Form:
+    """The question (facilitators) or answer (reporter) form; the platform itself refuses
+    text over the limit before it is sent, and the console on the line typed."""
+    return Form(
+        form_id=form_id,
+        title=title.format(ref=callout_id),
+        submit_label=submit,
+        intro=intro,
+        fields=(
+            FormField(
+                "text",
+                label,
+                required=True,
+                multiline=True,
+                max_length=MAX_THREAD_CHARS,
+                hint=words.THREAD_LIMIT.format(limit=MAX_THREAD_CHARS),
+            ),
+        ),
+        context={"callout_id": callout_id},
+    )
+
+
+def question_to_reporter(callout: Callout, question: str, compact: Compact) -> Message:
+    """The facilitators' question as the reporter gets it: which call-out, never who asked."""
+    lead = words.ASK_RECEIVED.format(ref=callout.id, clause=callout.clause_id)
+    how = words.ASK_HOW_TO_REPLY.format(ref=callout.id, how=how_raised(callout, compact))
+    return Message(
+        f"{lead}{question}",
+        (
+            Paragraph.of(lead, UserText(question)),
+            Paragraph.of(how),
+            Actions((Button(words.BUTTON_REPLY, actions.CALLOUT_REPLY, callout.id),)),
+        ),
+    )
+
+
+def daily_summary(summary: DailySummary, at: str) -> Message:
+    """The facilitators' daily summary: references and clauses only, never who or when."""
+    blocks: list[Block] = [Heading(words.DAILY_TITLE.format(day=summary.day.isoformat()))]
+    sections = (
+        (words.DAILY_NEW, summary.new),
+        (words.DAILY_WITHDRAWN, summary.withdrawn),
+        (words.DAILY_REPLIES, summary.replied),
+        (words.DAILY_REVIEW_DUE, summary.review_due),
+    )
+    for lead, items in sections:
+        if items:
+            blocks.append(Paragraph.of(lead, "; ".join(_summary_item(item) for item in items)))
+    blocks.append(Paragraph.of(words.DAILY_HOW_TO.format(at=at)))
+    title = words.DAILY_TITLE.format(day=summary.day.isoformat())
+    return Message(title, tuple(blocks))
+
+
+def _summary_item(item: SummaryItem) -> str:
+    text = words.DAILY_ITEM.format(ref=item.callout_id, clause=item.clause_id)
+    return f"{text}, {words.DAILY_LEARNING_KEPT}" if item.learning_kept else text

@@ -130,6 +130,7 @@ class CalloutRepository:
                 reporter_platform=None if reporter is None else reporter.platform,
                 reporter_tenant=None if reporter is None else reporter.tenant,
                 reporter_user_id=None if reporter is None else reporter.user_id,
+                reporter_organisation=callout.reporter_organisation_id,
                 raised_at=callout.raised_at,
                 version=1,
                 **_mutable_columns(callout),
@@ -384,6 +385,7 @@ def _callout(
         learning_note=row.learning_note,
         history=tuple(history),
         follow_up=FollowUp(row.follow_up_owner, row.agreed_action, row.review_on),
+        reporter_organisation_id=row.reporter_organisation,
     )
 
 

@@ -18,11 +18,10 @@ from sqlalchemy import BindParameter, Row, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from rituals.callout import CalloutStatus
+from rituals.callout import CalloutStatus, Disclosure
 from rituals.health import (
     AttendanceFact,
     CalloutHealthFact,
-    Disclosure,
     HealthFacts,
     ReflectionFact,
 )
@@ -127,7 +126,7 @@ _CALLOUTS: Final = (
         ClauseRow.clause_key,
         _ABOUT.key,
         CalloutRow.anonymous,
-        _reporter_organisation(),
+        func.coalesce(CalloutRow.reporter_organisation, _reporter_organisation()),
         CalloutRow.status,
         CalloutRow.raised_at,
         CalloutRow.learning_note,
@@ -231,6 +230,12 @@ def _reflections(
     ]
 
 
+def _disclosure(anonymous: bool, reporter_organisation: str | None) -> Disclosure:
+    if not anonymous:
+        return Disclosure.NAMED
+    return Disclosure.ANONYMOUS if reporter_organisation is None else Disclosure.ORGANISATION
+
+
 def _callouts(rows: Iterable[Row[*tuple[Any, ...]]], zone: tzinfo) -> list[CalloutHealthFact]:
     """One fact per call-out from its rows (one per step): the first day it entered each
     status, and every learning note it was given."""
@@ -242,8 +247,8 @@ def _callouts(rows: Iterable[Row[*tuple[Any, ...]]], zone: tzinfo) -> list[Callo
             {
                 "clause_id": clause,
                 "about_organisation_id": about,
-                "disclosure": Disclosure.ANONYMOUS if anonymous else Disclosure.NAMED,
-                "reporter_organisation_id": None if anonymous else reporter_org,
+                "disclosure": _disclosure(anonymous, reporter_org),
+                "reporter_organisation_id": reporter_org,
                 "status": CalloutStatus(status),
                 "raised_on": _day(raised_at, zone),
                 "notes": [],

@@ -41,6 +41,13 @@ async def every_form(chat: Chat) -> list[Form]:
     resolving = await chat.wiring.app.action(resolve)
     assert resolving is not None
     forms.append(resolving)
+    out = await chat.play(
+        "@carol: /compact callout\n@carol: lis-h1\n@carol: northgate\n@carol: Papers came late"
+        "\n@carol:\n@carol: named"
+    )
+    ref = chat.private("carol", out).split("Reference: ")[-1].split(".")[0]
+    forms.append(await _command(chat, "alice", "ask", ref))
+    forms.append(await _command(chat, "carol", "reply", ref))
     return forms
 
 

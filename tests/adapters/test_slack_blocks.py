@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from adapters.slack.blocks import fallback_text, modal, render, render_json
 from bot import words
 from bot.messages import Message
-from bot.views.callouts import callout_form
+from bot.views.callouts import DisclosureChoices, callout_form
 from bot.views.rounds import (
     acknowledgement,
     header,
@@ -19,6 +19,7 @@ from bot.views.rounds import (
     said,
     summary,
 )
+from rituals.callout import Disclosure
 from rituals.compact import OrderPolicy
 from rituals.compact_yaml import parse_compact
 from rituals.reflection import Reflection
@@ -27,6 +28,9 @@ from rituals.round import Attendee, Round, RoundStatus, RoundSummary, Turn
 from tests.app.harness import EXAMPLE
 
 COMPACT = parse_compact(EXAMPLE.read_text(encoding="utf-8"))
+EVERY_DISCLOSURE = DisclosureChoices(
+    tuple(Disclosure), "Northgate Hospitals NHS Trust", members=3, min_group=3
+)
 HOSTILE = "<!channel> <@U999> <https://evil.example|click here> & more"
 T0 = datetime(2026, 11, 23, 16, tzinfo=UTC)
 
@@ -94,14 +98,17 @@ def test_a_prompt_carries_the_turn_on_its_buttons() -> None:
 
 
 def test_forms_become_valid_modals() -> None:
-    view = modal(callout_form(COMPACT)).to_dict()
+    view = modal(callout_form(COMPACT, EVERY_DISCLOSURE)).to_dict()
     assert view["callback_id"] == "callout"
     assert len(view["title"]["text"]) <= 24
     clause = next(b for b in view["blocks"] if b.get("block_id") == "clause")
     options = [o for g in clause["element"]["option_groups"] for o in g["options"]]
     assert len(options) == 23 and all(len(o["text"]["text"]) <= 75 for o in options)
-    anonymous = next(b for b in view["blocks"] if b.get("block_id") == "anonymous")
-    assert anonymous["optional"] is False
+    disclosure = next(b for b in view["blocks"] if b.get("block_id") == "disclosure")
+    assert disclosure["optional"] is False
+    offered = [o["value"] for g in disclosure["element"]["option_groups"] for o in g["options"]]
+    assert offered == ["named", "organisation", "anonymous"]
+    assert "Someone from Northgate" in disclosure["hint"]["text"]
 
 
 def test_an_edit_form_opens_with_the_answer_so_far() -> None:

@@ -32,7 +32,7 @@ ANONYMOUS_CALLOUT = """
 @bob: nhsei
 @bob: Expectations on pace changed twice without warning
 @bob: Agree a change notice before targets move
-@bob: yes
+@bob: anonymous
 """
 
 
@@ -60,7 +60,7 @@ async def test_anonymous_callout_is_private_and_the_agenda_has_no_trace(
 
 async def test_named_callout_shows_the_reporter_to_facilitators(memory: MemoryDatabase) -> None:
     chat = await open_chat(memory)
-    await chat.play(ANONYMOUS_CALLOUT.replace("@bob: yes", "@bob: no"))
+    await chat.play(ANONYMOUS_CALLOUT.replace("@bob: anonymous", "@bob: named"))
     out = await chat.play("@alice: /compact agenda")
     assert "raised by @bob" in chat.private("alice", out)
 
@@ -121,9 +121,9 @@ async def test_bad_callout_fields_are_asked_again(memory: MemoryDatabase) -> Non
 @bob: maybe
 """
     )
-    assert "'maybe' is not an answer here: say yes or no." in chat.private("bob", out)
+    assert "'maybe' is not one of named (Use my name), Anonymous." in chat.private("bob", out)
     assert await callouts(memory) == []
-    out = await chat.play("@bob: no")
+    out = await chat.play("@bob: named")
     assert "tabled for the next meeting, with your name" in chat.private("bob", out)
 
 
@@ -131,7 +131,7 @@ async def test_one_persons_callouts_cannot_be_linked_in_the_database(database: D
     # On SQLite and PostgreSQL: this is about the rows themselves, not the port.
     chat = await open_chat(database)
     await chat.play(ANONYMOUS_CALLOUT)
-    await chat.play(ANONYMOUS_CALLOUT.replace("@bob: yes", "@bob: no"))
+    await chat.play(ANONYMOUS_CALLOUT.replace("@bob: anonymous", "@bob: named"))
     await chat.play(ANONYMOUS_CALLOUT.replace("@bob", "@zed"))
     async with database.unit_of_work() as uow:
         rows = (await uow.session.scalars(select(CalloutRow))).all()
@@ -157,7 +157,7 @@ async def test_a_retried_callout_submission_is_tabled_once(memory: MemoryDatabas
             "clause": "lead-r1",
             "partner": "nhsei",
             "what_happened": "Targets moved",
-            "anonymous": "yes",
+            "disclosure": "anonymous",
         },
         request_id="view-123:hash-1",
     )

@@ -86,7 +86,7 @@ ANONYMOUS_CALLOUT = """
 @bob: nhsei
 @bob: Expectations on pace changed twice without warning
 @bob: Agree a change notice before targets move
-@bob: yes
+@bob: anonymous
 """
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.repositories import UnitOfWorkFactory
-from rituals.callout import CalloutStatus, mark_discussed
-from rituals.health import Disclosure, HealthFacts, TriggerKind
+from rituals.callout import CalloutStatus, Disclosure, mark_discussed
+from rituals.health import HealthFacts, TriggerKind
 from rituals.review import ReviewStatus, TriggerState
 from rituals.round import events as ev
 from rituals.stored import StoredCompact

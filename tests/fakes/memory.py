@@ -27,13 +27,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus
+from rituals.callout_thread import ThreadMessage, ThreadSide
 from rituals.compact import Compact, KnownPerson
 from rituals.digest import CalloutFact, RoundHeld
 from rituals.errors import NotFound, RoundAlreadyOpen, StaleCallout, StaleRound
 from rituals.health import (
     AttendanceFact,
     CalloutHealthFact,
-    Disclosure,
     HealthFacts,
     ReflectionFact,
 )
@@ -150,6 +150,8 @@ class _Tables:
     outbox: dict[int, _Pending] = field(default_factory=dict)
     reviews: dict[tuple[int, str, str, str], TriggerState] = field(default_factory=dict)
     declared_channels: dict[tuple[str, str], int] = field(default_factory=dict)
+    thread: dict[int, tuple[int, ThreadMessage]] = field(default_factory=dict)  # partnership
+    summaries: dict[tuple[int, date], datetime] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)})
@@ -191,6 +193,8 @@ class MemoryUnitOfWork:
         self.rounds = MemoryRounds(self)
         self.reflections = MemoryReflections(self)
         self.callouts = MemoryCallouts(self)
+        self.threads = MemoryThreads(self)
+        self.summaries = MemorySummaries(self)
         self.digests = MemoryDigests(self)
         self.schedules = MemorySchedules(self)
         self.requests = MemoryRequestKeys(self)
@@ -1091,6 +1095,59 @@ def _exported(callout: Callout) -> ExportedCallout:
 # --- digests, schedules, request keys, addresses ------------------------------------------------
 
 
+class MemoryThreads(_Repository):
+    async def add(self, partnership_id: int, message: ThreadMessage) -> None:
+        t = await self._uow.tables()
+        if message.callout_id not in t.callouts:
+            raise NotFound(f"no call-out {message.callout_id}")
+        t.thread[t.new_id("thread")] = (partnership_id, message)
+
+    async def count_on(
+        self, partnership_id: int, callout_id: str, side: ThreadSide, day: date
+    ) -> int:
+        return sum(
+            1
+            for m in await self._of(partnership_id)
+            if m.callout_id == callout_id and m.side is side and m.on_day == day
+        )
+
+    async def of_callouts(
+        self, partnership_id: int, callout_ids: Sequence[str]
+    ) -> dict[str, list[ThreadMessage]]:
+        threads: dict[str, list[ThreadMessage]] = {}
+        for message in await self._of(partnership_id):
+            if message.callout_id in callout_ids:
+                threads.setdefault(message.callout_id, []).append(message)
+        return threads
+
+    async def replies_between(
+        self, partnership_id: int, first_day: date, last_day: date
+    ) -> list[ThreadMessage]:
+        found = [
+            m
+            for m in await self._of(partnership_id)
+            if m.side is ThreadSide.REPLY and first_day <= m.on_day <= last_day
+        ]
+        return sorted(found, key=lambda m: m.callout_id)
+
+    async def _of(self, partnership_id: int) -> list[ThreadMessage]:
+        t = await self._uow.tables()
+        return [m for _id, (pid, m) in sorted(t.thread.items()) if pid == partnership_id]
+
+
+class MemorySummaries(_Repository):
+    async def claim(self, partnership_id: int, day: date, now: datetime) -> bool:
+        t = await self._uow.tables()
+        if (partnership_id, day) in t.summaries:
+            return False
+        t.summaries[(partnership_id, day)] = now
+        return True
+
+    async def last_day(self, partnership_id: int) -> date | None:
+        t = await self._uow.tables()
+        return max((day for pid, day in t.summaries if pid == partnership_id), default=None)
+
+
 class MemoryDigests(_Repository):
     async def claim(
         self,
@@ -1363,8 +1420,8 @@ def _callout_fact(
     return CalloutHealthFact(
         clause_id=callout.clause_id,
         about_organisation_id=callout.about_organisation_id,
-        disclosure=Disclosure.ANONYMOUS if callout.anonymous else Disclosure.NAMED,
-        reporter_organisation_id=reporter,
+        disclosure=callout.disclosure,
+        reporter_organisation_id=reporter or callout.reporter_organisation_id,
         status=callout.status,
         raised_on=callout.raised_at.astimezone(zone).date(),
         discussed_on=None if discussed is None else discussed.astimezone(zone).date(),

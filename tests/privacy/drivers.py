@@ -127,7 +127,7 @@ class ConsoleDriver:
             callout.partner,
             callout.what_happened,
             callout.what_would_help,
-            "yes" if callout.anonymous else "no",
+            "anonymous" if callout.anonymous else "named",
         )
         out = await self.chat.play("\n".join(f"@{who}: {answer}" for answer in answers))
         found = REFERENCE.search(self.chat.private(who, out))
@@ -220,7 +220,7 @@ class SlackDriver:
                 "partner": callout.partner,
                 "what_happened": callout.what_happened,
                 "what_would_help": callout.what_would_help,
-                "anonymous": "yes" if callout.anonymous else "no",
+                "disclosure": "anonymous" if callout.anonymous else "named",
             },
         )
         assert (status, answer) == (200, {}), answer
@@ -317,7 +317,7 @@ class TeamsDriver:
                 "field.partner": callout.partner,
                 "field.what_happened": callout.what_happened,
                 "field.what_would_help": callout.what_would_help,
-                "field.anonymous": "yes" if callout.anonymous else "no",
+                "field.disclosure": "anonymous" if callout.anonymous else "named",
             },
         )
         assert (await self.world.people.post(submit))[0] == 201

@@ -75,7 +75,7 @@ async def a_meeting_with_a_callout(
             await chat.play("@bob: /compact callout")
             chat.clock.advance(timedelta(seconds=rng.randint(5, 60)))
             out = await chat.play(
-                "@bob: lis-h1\n@bob: northgate\n@bob: Papers came late\n@bob:\n@bob: yes"
+                "@bob: lis-h1\n@bob: northgate\n@bob: Papers came late\n@bob:\n@bob: anonymous"
             )
             raised = chat.clock.now()
             ref = chat.private("bob", out).split("Reference: ")[-1].split(".")[0]

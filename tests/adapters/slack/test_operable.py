@@ -70,7 +70,12 @@ async def test_metrics_count_what_a_slack_round_and_a_callout_did(
         status, answer = await people.submit(
             BOB,
             modal,
-            {"clause": "lis-r1", "partner": "nhsei", "what_happened": WHAT, "anonymous": "yes"},
+            {
+                "clause": "lis-r1",
+                "partner": "nhsei",
+                "what_happened": WHAT,
+                "disclosure": "anonymous",
+            },
         )
         assert (status, answer) == (200, {})
         await slack.wait_for(
@@ -153,7 +158,12 @@ async def test_json_log_lines_parse_and_carry_no_callout_text(
             await people.submit(
                 BOB,
                 modal,
-                {"clause": "lis-r1", "partner": "nhsei", "what_happened": WHAT, "anonymous": "yes"},
+                {
+                    "clause": "lis-r1",
+                    "partner": "nhsei",
+                    "what_happened": WHAT,
+                    "disclosure": "anonymous",
+                },
             )
             await slack.wait_for(
                 lambda: [m for m in slack.private_to(BOB) if "tabled" in m.all_text],

@@ -75,7 +75,7 @@ async def test_the_demo_runs_with_emails_only(database: Database, tmp_path: Path
         await people.command(BOB, "callout", channel=CHANNEL)
         modal = (await slack.wait_for(lambda: slack.forms(), what="the call-out modal"))[-1]
         fields = {"clause": "lis-r1", "partner": "nhsei", "what_happened": "A surprise deadline"}
-        status, answer = await people.submit(BOB, modal, {**fields, "anonymous": "yes"})
+        status, answer = await people.submit(BOB, modal, {**fields, "disclosure": "anonymous"})
         assert (status, answer) == (200, {})
         await people.command(ALICE, "agenda", channel=CHANNEL)
         agenda = await slack.wait_for(

@@ -44,7 +44,12 @@ async def test_an_anonymous_callout_from_modal_to_resolved(
         status, answer = await people.submit(
             BOB,
             modal,
-            {"clause": "lis-r1", "partner": "nhsei", "what_happened": "   ", "anonymous": "yes"},
+            {
+                "clause": "lis-r1",
+                "partner": "nhsei",
+                "what_happened": "   ",
+                "disclosure": "anonymous",
+            },
         )
         assert answer.get("response_action") == "errors" and "what_happened" in answer["errors"]
         status, answer = await people.submit(
@@ -55,7 +60,7 @@ async def test_an_anonymous_callout_from_modal_to_resolved(
                 "partner": "nhsei",
                 "what_happened": WHAT,
                 "what_would_help": "A week's notice, or a call first",
-                "anonymous": "yes",
+                "disclosure": "anonymous",
             },
         )
         assert (status, answer) == (200, {})
@@ -145,7 +150,7 @@ async def test_app_home_shows_only_ones_own(database: Database, tmp_path: Path) 
                 "partner": "nhsei",
                 "what_happened": WHAT,
                 "what_would_help": "",
-                "anonymous": "yes",
+                "disclosure": "anonymous",
             },
         )
         await slack.wait_for(lambda: [m for m in slack.private_to(BOB) if "tabled" in m.all_text])

@@ -151,7 +151,7 @@ async def test_a_429_storm_delays_messages_but_drops_none(
                 "clause": "lis-r1",
                 "partner": "nhsei",
                 "what_happened": "Late papers",
-                "anonymous": "no",
+                "disclosure": "named",
             },
         )
         await slack.wait_for(

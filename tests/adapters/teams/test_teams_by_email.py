@@ -99,7 +99,7 @@ async def test_the_demo_runs_with_emails_only(database: Database, tmp_path: Path
                 "field.partner": "eastmoor",
                 "field.what_happened": "Papers arrived the night before.",
                 "field.what_would_help": "A week's notice",
-                "field.anonymous": "yes",
+                "field.disclosure": "anonymous",
             }
             submit = people.press_activity(
                 BOB,

@@ -13,10 +13,24 @@ from sqlalchemy import select
 from bot import actions, words
 from storage.database import Database
 from storage.models import CalloutRow
-from tests.adapters.teams.fake_connector import personal_chat
+from tests.adapters.teams.fake_connector import FakeConnector, personal_chat
 from tests.adapters.teams.harness import ALICE, BOB, CHANNEL, NAMES, teams_world
 
 REPORTER_TRACES = (BOB, NAMES[BOB], "Birch", "aad-bob", personal_chat(BOB))
+
+
+def assert_nothing_names_bob(connector: FakeConnector) -> None:
+    """No call the bot made, outside Bob's own chat, carries a trace of him."""
+    assert connector.calls
+    for call in connector.calls:
+        if call.conversation == personal_chat(BOB):
+            continue
+        body = json.dumps([call.conversation, call.body], ensure_ascii=False)
+        if call.conversation == "" and call.body["members"][0]["id"] == BOB:
+            continue  # opening Bob's own chat with him
+        for trace in REPORTER_TRACES:
+            assert trace not in body, f"{trace!r} in {call.method} {call.conversation}"
+    assert not connector.in_channel(CHANNEL)
 
 
 async def test_an_anonymous_callout_from_raising_to_resolved(
@@ -37,7 +51,7 @@ async def test_an_anonymous_callout_from_raising_to_resolved(
             "field.partner": "northgate",
             "field.what_happened": "Papers arrived the night before, again.",
             "field.what_would_help": "A week's notice",
-            "field.anonymous": "yes",
+            "field.disclosure": "anonymous",
         }
         submit = people.press_activity(
             BOB,
@@ -113,16 +127,7 @@ async def test_an_anonymous_callout_from_raising_to_resolved(
         assert [c for c in connector.to_chat(BOB) if f"{callout_id} is resolved" in c.text]
 
         # Anonymous means anonymous: nothing outside Bob's own chat names him.
-        assert connector.calls
-        for call in connector.calls:
-            if call.conversation == personal_chat(BOB):
-                continue
-            body = json.dumps([call.conversation, call.body], ensure_ascii=False)
-            if call.conversation == "" and call.body["members"][0]["id"] == BOB:
-                continue  # opening Bob's own chat with him
-            for trace in REPORTER_TRACES:
-                assert trace not in body, f"{trace!r} in {call.method} {call.conversation}"
-        assert not connector.in_channel(CHANNEL)
+        assert_nothing_names_bob(connector)
 
 
 async def test_callout_typed_in_a_channel_posts_nothing_there(
@@ -161,7 +166,7 @@ async def test_a_form_with_problems_is_shown_again_in_place(
         assert (await people.post(missing_answer))[0] == 201
         await world.idle()
         (again,) = connector.updates(form.new_id)
-        assert words.CALLOUT_ANONYMOUS_REQUIRED in again.text
+        assert "Please choose who may know it was you" in again.text
         inputs = {e["id"]: e.get("value") for e in again.card["body"] if "id" in e}
         assert inputs["field.what_happened"] == "It happened"
         async with world.database.unit_of_work() as uow:
