@@ -25,6 +25,7 @@ from bot.usecases.digest_send import (
 )
 from bot.usecases.digests import period_named, week_containing
 from bot.usecases.people import PeopleService
+from bot.usecases.retention import RetentionDone, run_retention
 from bot.usecases.rounds import RoundService
 from rituals.schedule import DigestSchedule, latest_due
 
@@ -44,6 +45,11 @@ class Maintenance:
             await uow.requests.forget_before(self.services.clock.now() - REQUEST_KEYS_KEPT)
             await uow.commit()
         return timed_out
+
+    async def run_retention(self) -> RetentionDone:
+        """Erase what has been kept long enough (the scheduler's daily job, and
+        `compact-bot retention run`); the time is the services' clock."""
+        return await run_retention(self.services)
 
     async def ping(self) -> None:
         """Raise unless the database answers (the health check)."""

@@ -96,10 +96,22 @@ class ReviewThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionPeriods:
+    """Days each kind of record is kept (None: until the partnership is deleted), the
+    compact file's `privacy.retention` (docs/privacy.md, "Your rights")."""
+
+    reflections: int | None = None
+    resolved_callouts: int | None = 730
+    audit: int | None = 2190
+
+
+@dataclass(frozen=True, slots=True)
 class PrivacySettings:
-    """`min_group`: the fewest distinct people a shown figure may be about (rituals/groups.py)."""
+    """`min_group`: the fewest distinct people a shown figure may be about (rituals/groups.py);
+    `retention`: how long records are kept."""
 
     min_group: int = 3
+    retention: RetentionPeriods = field(default_factory=RetentionPeriods)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +139,8 @@ class Compact:
         for name, default in (("review", ReviewThresholds()), ("privacy", PrivacySettings())):
             if getattr(self, name) == default:
                 del content[name]
+        if "privacy" in content and self.privacy.retention == RetentionPeriods():
+            del content["privacy"]["retention"]  # a file that never set it keeps its fingerprint
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

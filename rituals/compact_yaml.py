@@ -22,6 +22,7 @@ from rituals.compact import (
     Organisation,
     PlatformIdentity,
     PrivacySettings,
+    RetentionPeriods,
     ReviewThresholds,
     RitualSettings,
     Role,
@@ -524,11 +525,31 @@ def _privacy(top: _Fields) -> PrivacySettings:
     node = top.get("privacy")
     if node is None:
         return PrivacySettings()
-    privacy = _fields(node, "privacy", (), ("min_group",))
+    privacy = _fields(node, "privacy", (), ("min_group", "retention"))
     minimum = _count(
         privacy, "min_group", PrivacySettings().min_group, minimum=1, what="the smallest group"
     )
-    return PrivacySettings(min_group=minimum)
+    return PrivacySettings(min_group=minimum, retention=_retention(privacy))
+
+
+def _retention(privacy: _Fields) -> RetentionPeriods:
+    """Days each kind of record is kept: a whole number, or `forever`; absent, the default."""
+    default = RetentionPeriods()
+    if "retention" not in privacy.entries:
+        return default
+    names = ("reflections", "resolved_callouts", "audit")
+    retention = _fields(privacy.entries["retention"][1], privacy.at("retention"), (), names)
+    periods: dict[str, int | None] = {}
+    for name in names:
+        if name not in retention.entries:
+            continue  # the default
+        node = retention.entries[name][1]
+        if isinstance(node, ScalarNode) and node.tag != _INT_TAG and node.value == "forever":
+            periods[name] = None
+        else:
+            what = "a retention period in days (or forever)"
+            periods[name] = _count(retention, name, 0, minimum=1, what=what)
+    return RetentionPeriods(**periods)
 
 
 def _count(fields: _Fields, name: str, default: int, *, minimum: int, what: str) -> int:

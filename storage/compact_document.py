@@ -13,6 +13,7 @@ from rituals.compact import (
     Organisation,
     PlatformIdentity,
     PrivacySettings,
+    RetentionPeriods,
     ReviewThresholds,
     RitualSettings,
     Role,
@@ -64,7 +65,14 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "callout_organisations": compact.review.callout_organisations,
             "quiet_heading_citations": compact.review.quiet_heading_citations,
         },
-        "privacy": {"min_group": compact.privacy.min_group},
+        "privacy": {
+            "min_group": compact.privacy.min_group,
+            "retention": {
+                "reflections": compact.privacy.retention.reflections,
+                "resolved_callouts": compact.privacy.retention.resolved_callouts,
+                "audit": compact.privacy.retention.audit,
+            },
+        },
     }
     if compact_from_document(document) != compact:
         raise DocumentError(
@@ -115,5 +123,14 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
         ),
         # Documents stored before these sections existed lack them: the defaults applied then.
         review=ReviewThresholds(**document.get("review", {})),
-        privacy=PrivacySettings(**document.get("privacy", {})),
+        privacy=_privacy(document.get("privacy", {})),
+    )
+
+
+def _privacy(stored: dict[str, Any]) -> PrivacySettings:
+    """Documents stored before `retention` existed lack it: the defaults applied then."""
+    retention = RetentionPeriods(**stored.get("retention", {}))
+    default = PrivacySettings()
+    return PrivacySettings(
+        min_group=stored.get("min_group", default.min_group), retention=retention
     )
