@@ -65,6 +65,10 @@ def _within(database_url: str | None, work: Callable[[Settings, Database], Await
     return _run(settings, lambda: asyncio.run(run()))
 
 
+def _is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _operator() -> str:
     """Who runs the command, for the audit trail: the account on this machine."""
     try:
@@ -223,7 +227,7 @@ def partnership_delete(
     """Remove a partnership that has ended, and everything stored with it, after you type its
     slug to confirm (or with --yes)."""
     if not yes:
-        if not sys.stdin.isatty():
+        if not _is_terminal():
             raise _fail(words.PARTNERSHIP_DELETE_NEEDS_YES, EXIT_USAGE)
         typed = typer.prompt(words.PARTNERSHIP_DELETE_CONFIRM.format(slug=slug), default="")
         if typed.strip() != slug:

@@ -609,7 +609,10 @@ async def _checkpoint(database: Database) -> None:
     not linger in the -wal file either (secure_delete zeroes them in the database file)."""
     if database.engine.dialect.name == "sqlite":
         async with database.engine.connect() as connection:
-            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Straight to the driver: inside the transaction SQLAlchemy would begin, a
+            # checkpoint finds its own table locked.
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
 
 
 def _matches(
