@@ -24,11 +24,16 @@ class ErasureKeys:
             secret
         )
 
-    def hashes(self, slug: str, user_ids: Sequence[str], email: str | None) -> set[str]:
-        """One hash per platform user id and for the email (any case), within a partnership."""
+    def hashes(
+        self, slug: str, user_ids: Sequence[str], email: str | None, handle: str | None
+    ) -> set[str]:
+        """One hash per platform user id, for the email and for the compact file's handle
+        (both in any case), within a partnership."""
         values = [("user", user_id) for user_id in user_ids]
         if email:
             values.append(("email", email.strip().lower()))
+        if handle:
+            values.append(("handle", handle.strip().removeprefix("@").lower()))
         return {self._hash(slug, kind, value) for kind, value in values}
 
     def _hash(self, slug: str, kind: str, value: str) -> str:

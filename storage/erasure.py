@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.audit import FORMER_PARTICIPANT, AuditAction, AuditEntry
@@ -38,8 +38,9 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.people import PeopleRepository
 from storage.repositories.reflections import clause_keys_by_reflection
 
-IdentityHashes = Callable[[str, Sequence[str], str | None], set[str]]
-"""(partnership slug, platform user ids, email) -> the keyed hashes the erasure list keeps."""
+IdentityHashes = Callable[[str, Sequence[str], str | None, str | None], set[str]]
+"""(partnership slug, platform user ids, email, handle) -> the keyed hashes the erasure list
+keeps."""
 ReporterKey = Callable[[str, str, UserRef], str]
 """(partnership slug, call-out id, identity) -> that identity's reporter key for it."""
 
@@ -88,39 +89,45 @@ async def find_people(database: Database, who: str, slug: str | None) -> list[Ca
     """People `who` names: a handle (`@` optional), an email, a display name (any case) or a
     platform user id; in one partnership when `slug` is given."""
     wanted = who.strip().removeprefix("@").lower()
-    async with database.unit_of_work() as uow:
-        session = uow.session
-        query = select(PersonRow, PartnershipRow.slug).join(
-            PartnershipRow, PartnershipRow.id == PersonRow.partnership_id
+    by_identity = select(PersonIdentityRow.person_id).where(
+        func.lower(PersonIdentityRow.user_id) == wanted
+    )
+    query = (
+        select(PersonRow, PartnershipRow.slug)
+        .join(PartnershipRow, PartnershipRow.id == PersonRow.partnership_id)
+        .where(
+            or_(
+                PersonRow.id.in_(by_identity),
+                func.lower(PersonRow.handle) == wanted,
+                func.lower(PersonRow.email) == wanted,
+                func.lower(PersonRow.display_name) == wanted,
+            )
         )
-        if slug is not None:
-            query = query.where(PartnershipRow.slug == slug)
-        people = (await session.execute(query.order_by(PartnershipRow.slug, PersonRow.id))).all()
-        ids = await session.execute(select(PersonIdentityRow.person_id, PersonIdentityRow.user_id))
-        by_user_id = {pid for pid, user_id in ids.all() if user_id.lower() == wanted}
+        .order_by(PartnershipRow.slug, PersonRow.id)
+    )
+    if slug is not None:
+        query = query.where(PartnershipRow.slug == slug)
+    async with database.unit_of_work() as uow:
+        people = (await uow.session.execute(query)).all()
     return [
         Candidate(row.id, partnership, row.handle, row.display_name, row.email)
         for row, partnership in people
-        if row.id in by_user_id
-        or wanted in {(row.handle or "").lower(), (row.email or "").lower()}
-        or row.display_name.lower() == wanted
     ]
 
 
 async def already_erased(
     database: Database, who: str, slug: str | None, hashes: IdentityHashes
 ) -> bool:
-    """Whether `who` (a user id or an email) is on the erasure list."""
+    """Whether `who` (a user id, an email or a handle) is on the erasure list."""
     wanted = who.strip()
     async with database.unit_of_work() as uow:
         query = select(ErasureRow.partnership_slug, ErasureRow.identity_hash)
         if slug is not None:
             query = query.where(ErasureRow.partnership_slug == slug)
-        erased = (await uow.session.execute(query)).all()
-    stored = {(row.partnership_slug, row.identity_hash) for row in erased}
-    email = wanted if "@" in wanted else None
-    for partnership in {slug for slug, _ in stored}:
-        if any((partnership, h) in stored for h in hashes(partnership, (wanted,), email)):
+        stored = {(partnership, h) for partnership, h in await uow.session.execute(query)}
+    email = wanted if "@" in wanted.removeprefix("@") else None
+    for partnership in {partnership for partnership, _ in stored}:
+        if any((partnership, h) in stored for h in hashes(partnership, (wanted,), email, wanted)):
             return True
     return False
 
@@ -317,18 +324,18 @@ async def reapply_erasures(
         erased = {(slug, identity_hash) for slug, identity_hash in await session.execute(listed)}
         people = (
             await session.execute(
-                select(PersonRow.id, PersonRow.email, PartnershipRow.slug)
+                select(PersonRow.id, PersonRow.email, PersonRow.handle, PartnershipRow.slug)
                 .join(PartnershipRow, PartnershipRow.id == PersonRow.partnership_id)
                 .where(PartnershipRow.slug.in_({slug for slug, _ in erased}))
                 .order_by(PersonRow.id)
             )
         ).all()
         again = 0
-        for person_id, email, slug in people:
+        for person_id, email, handle, slug in people:
             user_ids = await session.scalars(
                 select(PersonIdentityRow.user_id).where(PersonIdentityRow.person_id == person_id)
             )
-            if not any((slug, h) in erased for h in hashes(slug, list(user_ids), email)):
+            if not any((slug, h) in erased for h in hashes(slug, list(user_ids), email, handle)):
                 continue
             done = await _forget(
                 session,
@@ -386,7 +393,8 @@ async def _forget(
     await _forget_addresses(session, everywhere)
     if person.handle:
         await _scrub_compact_versions(session, pid, person.handle)
-    for identity_hash in hashes(slug, [i.user_id for i in person.identities], person.email):
+    user_ids = [i.user_id for i in person.identities]
+    for identity_hash in hashes(slug, user_ids, person.email, person.handle):
         await insert_unless_present(
             session,
             _table(ErasureRow),

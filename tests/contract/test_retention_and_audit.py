@@ -3,7 +3,6 @@ same on the fake, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from bot.bootstrap import bootstrap
@@ -47,12 +46,8 @@ async def add_callouts(store: UnitOfWorkFactory, stored: StoredCompact) -> None:
     async with store.unit_of_work() as uow:
         for callout in (withdrawn, resolved, raised(stored, "co-o")):
             await uow.callouts.add(
-                replace(callout),
-                partnership_id=stored.partnership_id,
-                compact_version_id=stored.version_id,
+                callout, partnership_id=stored.partnership_id, compact_version_id=stored.version_id
             )
-            stored_callout = await uow.callouts.get_stored(stored.partnership_id, callout.id)
-            assert stored_callout is not None
         await uow.commit()
 
 

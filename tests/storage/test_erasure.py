@@ -208,7 +208,7 @@ async def test_forget_erases_them_and_keeps_the_record_without_them(database: Da
         (FORMER_PARTICIPANT, AuditAction.SETTINGS),
         ("operator test", AuditAction.FORGET),
     ]
-    assert erased == 1  # one platform id (the file gives Bob no email)
+    assert erased == 2  # his platform id and his handle (the file gives Bob no email)
 
 
 async def test_forget_scrubs_them_from_the_stored_compact(database: Database) -> None:
@@ -255,7 +255,9 @@ async def test_forgetting_twice_changes_nothing_and_the_list_knows_them(database
     await forget(database, await bob_id(database, stored))
     before = await everything_written(database)
     assert await erasure.find_people(database, "@bob", None) == []
-    assert await erasure.already_erased(database, "U_BOB", None, HASHES.hashes)
+    for who in ("U_BOB", "@bob", "BOB"):
+        assert await erasure.already_erased(database, who, None, HASHES.hashes), who
+    assert not await erasure.already_erased(database, "U_BOB", "elsewhere", HASHES.hashes)
     assert not await erasure.already_erased(database, "U_ALICE", None, HASHES.hashes)
     assert (
         await erasure.reapply_erasures(
