@@ -4,6 +4,7 @@ partnership; each checked against the rows themselves, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -350,3 +351,42 @@ async def test_identities_of_a_forgotten_person_are_gone(database: Database) -> 
         actors = (await uow.session.scalars(select(AuditEntryRow.actor))).all()
     assert users == ["U_ALICE"]
     assert "@bob" not in actors
+
+
+async def test_an_erasure_that_fails_half_way_leaves_everything_as_it_was(
+    database: Database,
+) -> None:
+    stored = await partnership_with_bob(database)
+    before = await everything_written(database)
+
+    def failing(_slug: str, _callout_id: str, _user: UserRef) -> str:
+        raise RuntimeError("the disk is full")  # after the rounds and reflections are rewritten
+
+    with pytest.raises(RuntimeError):
+        await erasure.forget_person(
+            database,
+            await bob_id(database, stored),
+            hashes=HASHES.hashes,
+            reporter_key=failing,
+            with_reflections=False,
+            operator="op",
+            now=LATER,
+        )
+    assert await everything_written(database) == before
+
+
+async def test_on_sqlite_the_erased_values_are_gone_from_the_files(database: Database) -> None:
+    path = database.engine.url.database
+    if database.engine.dialect.name != "sqlite" or not path:
+        pytest.skip("the bytes of a SQLite file")
+    stored = await partnership_with_bob(database)
+    await forget(database, await bob_id(database, stored))
+    raw = _bytes_of(path)
+    for trace in (b"Bob Birch", b"U_BOB"):
+        assert trace not in raw, trace
+
+
+def _bytes_of(path: str) -> bytes:
+    """The database file and its write-ahead log, as they lie on disk."""
+    files = (Path(path), Path(f"{path}-wal"))
+    return b"".join(f.read_bytes() for f in files if f.exists())
