@@ -22,6 +22,7 @@ from storage.models import (
     Base,
     CalloutRow,
     CalloutStatusChangeRow,
+    ChannelRow,
     ClauseRow,
     CompactVersionRow,
     ErasureRow,
@@ -531,7 +532,8 @@ async def _unlink_callouts(
 
 async def _forget_addresses(session: AsyncSession, who: Sequence[UserRef]) -> None:
     """How to reach them on a platform: their own addresses (keys ending in their user id,
-    as the Teams adapter writes them) and the personal chat those point at."""
+    as the Teams adapter writes them), and the personal chat those point at (its address and
+    its binding to the partnership)."""
     for ref in who:
         rows = (
             await session.scalars(
@@ -549,6 +551,12 @@ async def _forget_addresses(session: AsyncSession, who: Sequence[UserRef]) -> No
                     delete(PlatformAddressRow).where(
                         PlatformAddressRow.platform == ref.platform,
                         PlatformAddressRow.key == f"conversation:{chat}",
+                    ),
+                )
+                await rowcount(
+                    session,
+                    delete(ChannelRow).where(
+                        ChannelRow.platform == ref.platform, ChannelRow.channel_id == chat
                     ),
                 )
             await session.delete(row)

@@ -3,6 +3,7 @@ partnership; each checked against the rows themselves, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy import func, select, text
 from bot.anonymity import ReporterKeys
 from bot.erasure_keys import ErasureKeys
 from rituals.audit import FORMER_PARTICIPANT, AuditAction, AuditEntry
-from rituals.callout import Callout, raise_callout
+from rituals.callout import Callout
 from rituals.refs import UserRef
 from rituals.round import events as ev
 from storage import erasure
@@ -21,6 +22,7 @@ from storage.models import (
     AuditEntryRow,
     Base,
     CalloutRow,
+    ChannelRow,
     CompactVersionRow,
     ErasureRow,
     PartnershipRow,
@@ -43,6 +45,7 @@ from tests.storage.builders import (
     started_round,
     step,
 )
+from tests.storage.test_callouts import raised as raised_callout
 
 SECRET = b"a-test-secret-of-at-least-32-bytes-long!"
 HASHES = ErasureKeys(SECRET)
@@ -53,19 +56,13 @@ LATER = T0 + timedelta(hours=1)
 def raised(
     stored: StoredCompact, callout_id: str, reporter: UserRef, *, anonymous: bool
 ) -> Callout:
-    return raise_callout(
-        callout_id=callout_id,
-        compact=stored.compact,
-        compact_version=stored.version,
-        clause_id="env-h1",
-        about_organisation_id="northgate",
-        what_happened="A surprise announcement.",
-        what_would_help="A heads-up the week before.",
-        anonymous=anonymous,
-        reporter=reporter,
+    """A call-out raised by `reporter`, keyed as the application keys it."""
+    callout = raised_callout(stored, callout_id, anonymous=anonymous)
+    return replace(
+        callout,
+        reporter=None if anonymous else reporter,
         reporter_key=REPORTERS.key_for(stored.partnership_slug, callout_id, reporter),
-        now=T0,
-    ).callout
+    )
 
 
 async def partnership_with_bob(database: Database, slug: str = "nhs-vmi") -> StoredCompact:
@@ -329,11 +326,16 @@ async def test_an_address_and_its_personal_chat_go(database: Database) -> None:
         )
         await uow.addresses.remember("slack", "conversation:D_BOB", {"x": 1}, T0)
         await uow.addresses.remember("slack", "conversation:C_OTHER", {"x": 2}, T0)
+        await uow.channels.bind(
+            stored.partnership_id, CHANNEL._replace(channel="D_BOB"), digest=False
+        )
         await uow.commit()
     await forget(database, await bob_id(database, stored))
     async with database.unit_of_work() as uow:
         keys = (await uow.session.scalars(select(PlatformAddressRow.key))).all()
+        chats = (await uow.session.scalars(select(ChannelRow.channel_id))).all()
     assert keys == ["conversation:C_OTHER"]
+    assert "D_BOB" not in chats
 
 
 async def test_sqlite_connections_zero_what_is_deleted(database: Database) -> None:
