@@ -149,7 +149,7 @@ async def export_person(
         reflections = await _their_reflections(session, person.partnership_id, person.identities)
         callouts = await _their_named_callouts(session, person.partnership_id, person.identities)
         actions = await AuditRepository(session).by_actor(person_id)
-        started = await _rounds_started(session, person.partnership_id, person.identities)
+        rounds = await _their_rounds(session, person.partnership_id, person.identities)
         await AuditRepository(session).record(
             AuditEntry(now, slug, operator, AuditAction.EXPORT, f"person {person_id}")
         )
@@ -169,7 +169,7 @@ async def export_person(
             for i in person.identities
         ],
         "reflections": reflections,
-        "rounds_started": started,
+        "rounds": rounds,
         "named_callouts": callouts,
         "actions": [
             {"at": e.at.isoformat(), "action": e.action.value, "subject": e.subject}
@@ -261,21 +261,36 @@ async def _their_named_callouts(
     ]
 
 
-async def _rounds_started(
+async def _their_rounds(
     session: AsyncSession, partnership_id: int, identities: Sequence[UserRef]
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
+    """The rounds they started or attended, and how each went for them (the round's
+    snapshot records who answered, passed or was not heard)."""
     rows = await session.execute(
-        select(
-            RoundRow.id, RoundRow.platform, RoundRow.tenant, RoundRow.started_by, RoundRow.opened_at
-        )
+        select(RoundRow.id, RoundRow.platform, RoundRow.tenant, RoundRow.started_by)
+        .add_columns(RoundRow.opened_at, RoundRow.state)
         .where(RoundRow.partnership_id == partnership_id)
         .order_by(RoundRow.opened_at, RoundRow.id)
     )
-    return [
-        {"round": round_id, "opened_at": opened_at.isoformat()}
-        for round_id, platform, tenant, started_by, opened_at in rows.all()
-        if _matches(identities, platform, tenant, started_by)
-    ]
+    theirs: list[dict[str, Any]] = []
+    for round_id, platform, tenant, started_by, opened_at, state in rows.all():
+        started = _matches(identities, platform, tenant, started_by)
+        attended = any(_matches(identities, *a["user"]) for a in state.get("attendees", []))
+        if not (started or attended):
+            continue
+        answered = any(_matches(identities, *r["author"]) for r in state.get("reflections", []))
+        passed = any(_matches(identities, *u) for u in state.get("passed", []))
+        outcome = "answered" if answered else "passed" if passed else "did not answer"
+        theirs.append(
+            {
+                "round": round_id,
+                "opened_at": opened_at.isoformat(),
+                "started_it": started,
+                "attended": attended,
+                "outcome": outcome if attended else None,
+            }
+        )
+    return theirs
 
 
 # --- erasure ---------------------------------------------------------------------------------

@@ -125,6 +125,7 @@ def test_export_to_a_file_is_private_and_audited(bot: CliRunner, tmp_path: Path)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     data = json.loads(target.read_text())
     assert data["person"]["handle"] == "bob"
+    assert [r["outcome"] for r in data["rounds"]] == ["passed"]
     assert data["named_callouts"] == [], "his call-out was anonymous: not found, and it says so"
     assert "cannot be searched without the secret key" in data["anonymous_callouts"]
     code, out, _ = invoke(bot, "audit", "--partnership", "nhs-vmi")

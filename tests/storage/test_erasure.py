@@ -148,6 +148,9 @@ async def test_export_holds_what_is_stored_about_them_and_is_audited(database: D
     ]
     assert [c["reference"] for c in data["named_callouts"]] == ["nhs-vmi-N"]
     assert [a["action"] for a in data["actions"]] == ["settings"]
+    assert [(r["round"], r["started_it"], r["outcome"]) for r in data["rounds"]] == [
+        ("nhs-vmi-round", False, "answered")
+    ]
     assert "cannot be searched without the secret key" in data["anonymous_callouts"]
     assert "nhs-vmi-A" not in str(data), "an anonymous call-out is never in the export"
     async with database.unit_of_work() as uow:
