@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
 
+import sqlalchemy.exc
 import typer
 
 from bot import words
@@ -50,7 +51,7 @@ def add_rights_commands(cli: typer.Typer) -> None:
 
 def _within(database_url: str | None, work: Callable[[Settings, Database], Awaitable[T]]) -> T:
     """Run `work` on the migrated database, with the CLI's handling of an unusable one."""
-    from bot.cli import _run, _settings
+    from bot.cli import _first_line, _run, _settings
 
     settings = _settings(database_url=database_url)
 
@@ -62,7 +63,10 @@ def _within(database_url: str | None, work: Callable[[Settings, Database], Await
         finally:
             await database.dispose()
 
-    return _run(settings, lambda: asyncio.run(run()))
+    try:
+        return _run(settings, lambda: asyncio.run(run()))
+    except sqlalchemy.exc.IntegrityError as problem:  # rolled back: nothing was changed
+        raise _fail(words.RIGHTS_REFUSED.format(problem=_first_line(problem)), 1) from None
 
 
 def _is_terminal() -> bool:

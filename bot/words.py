@@ -585,3 +585,4 @@ PARTNERSHIP_UNKNOWN: Final = "There is no partnership called '{slug}'; nothing w
 PARTNERSHIP_DELETED: Final = "Deleted partnership {slug}: {total} row(s) ({rows})."
 AUDIT_LINE: Final = "{at}  {partnership}  {actor}  {action}  {subject}"
 AUDIT_EMPTY: Final = "The audit trail is empty."
+RIGHTS_REFUSED: Final = "Nothing was changed: the database refused it ({problem})."

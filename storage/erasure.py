@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.audit import FORMER_PARTICIPANT, AuditAction, AuditEntry
@@ -608,8 +608,8 @@ async def delete_partnership(
     database: Database, slug: str, *, operator: str, now: datetime
 ) -> Deleted:
     """Remove the partnership and every row that belongs to it, in one transaction: each
-    table with a `partnership_id` (dependents first; their own children go by cascade), then
-    the partnership. The audit entry recording it stays."""
+    table with a `partnership_id`, and each child of one, dependents first; then the
+    partnership. The audit entry recording it stays."""
     async with database.unit_of_work() as uow:
         session = uow.session
         partnership_id = await session.scalar(
@@ -618,11 +618,10 @@ async def delete_partnership(
         if partnership_id is None:
             raise LookupError(slug)
         counts: dict[str, int] = {}
-        for table in reversed(Base.metadata.sorted_tables):
-            if "partnership_id" in table.c and table.name != "partnerships":
-                counts[table.name] = await rowcount(
-                    session, delete(table).where(table.c.partnership_id == partnership_id)
-                )
+        for table in reversed(Base.metadata.sorted_tables):  # children before their parents
+            belongs = _belonging(table, partnership_id)
+            if belongs is not None and table.name != "partnerships":
+                counts[table.name] = await rowcount(session, delete(table).where(belongs))
         await rowcount(session, delete(PartnershipRow).where(PartnershipRow.id == partnership_id))
         await AuditRepository(session).record(
             AuditEntry(now, slug, operator, AuditAction.PARTNERSHIP_DELETE, slug)
@@ -630,6 +629,21 @@ async def delete_partnership(
         await uow.commit()
     await _checkpoint(database)
     return Deleted({name: n for name, n in counts.items() if n})
+
+
+def _belonging(table: Table, partnership_id: int) -> ColumnElement[bool] | None:
+    """The rows of `table` that belong to the partnership: by its own `partnership_id`, or
+    (for a child table such as a call-out's history) by a parent row that has one."""
+    if "partnership_id" in table.c:
+        return table.c.partnership_id == partnership_id
+    parents = [
+        key.parent.in_(
+            select(key.column).where(key.column.table.c.partnership_id == partnership_id)
+        )
+        for key in table.foreign_keys
+        if isinstance(key.column.table, Table) and "partnership_id" in key.column.table.c
+    ]
+    return or_(*parents) if parents else None
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -23,12 +23,14 @@ from storage.models import (
     Base,
     CalloutRow,
     ChannelRow,
+    ClauseRow,
     CompactVersionRow,
     ErasureRow,
     PartnershipRow,
     PersonIdentityRow,
     PersonRow,
     PlatformAddressRow,
+    ReflectionClauseRow,
     ReflectionRow,
     RoundRow,
 )
@@ -314,6 +316,11 @@ async def test_deleting_a_partnership_leaves_no_row_of_it_and_no_other_partnersh
                 )
                 assert others == 0, table.name
         trail = await uow.audit.entries("ended")
+        children = {
+            row.__tablename__: await session.scalar(select(func.count()).select_from(row))
+            for row in (ClauseRow, ReflectionClauseRow)
+        }
+    assert children == {"clauses": 4, "reflection_clauses": 1}, "only the other partnership's"
     assert slugs == ["going-on"]
     assert trail[-1].action is AuditAction.PARTNERSHIP_DELETE
     assert "going-on-round" in before
