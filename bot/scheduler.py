@@ -7,8 +7,8 @@ database (one process). Every replica keeps trying; whoever holds the lease sche
 
 Jobs: retention once a day (`Maintenance.run_retention`); one digest job per partnership, a
 cron trigger in the partnership's time zone (09:00 stays 09:00 across daylight-saving
-changes), `coalesce` so a backlog runs once, and a misfire grace window
-(default 12 hours). Jobs live in memory, made from `digest_schedules` on every reconcile: no
+changes), `coalesce` so a backlog runs once, and a misfire grace window (default 12
+hours). Jobs live in memory, made from `digest_schedules` on every reconcile: no
 job is ever stored, so write access to the database never means code execution (a stored
 APScheduler job is a pickle). A digest missed while no leader ran is owed by the database
 (`catch_up_digests`, within the grace window); missed by more, it is skipped and the next

@@ -336,8 +336,10 @@ async def reapply_erasures(
     or a compact file that still names them was loaded); how many, in one transaction."""
     async with database.unit_of_work() as uow:
         session = uow.session
-        listed = select(ErasureRow.partnership_slug, ErasureRow.identity_hash)
-        erased = {(slug, identity_hash) for slug, identity_hash in await session.execute(listed)}
+        listed = select(
+            ErasureRow.partnership_slug, ErasureRow.identity_hash, ErasureRow.reflections_too
+        )
+        erased = {(slug, h): too for slug, h, too in await session.execute(listed)}
         people = (
             await session.execute(
                 select(PersonRow.id, PersonRow.email, PersonRow.handle, PartnershipRow.slug)
@@ -351,14 +353,19 @@ async def reapply_erasures(
             user_ids = await session.scalars(
                 select(PersonIdentityRow.user_id).where(PersonIdentityRow.person_id == person_id)
             )
-            if not any((slug, h) in erased for h in hashes(slug, list(user_ids), email, handle)):
+            matched = [
+                erased[slug, h]
+                for h in hashes(slug, list(user_ids), email, handle)
+                if (slug, h) in erased
+            ]
+            if not matched:
                 continue
             done = await _forget(
                 session,
                 person_id,
                 hashes=hashes,
                 reporter_key=reporter_key,
-                with_reflections=False,
+                with_reflections=any(matched),
                 now=now,
             )
             await AuditRepository(session).record(
@@ -414,7 +421,12 @@ async def _forget(
         await insert_unless_present(
             session,
             _table(ErasureRow),
-            {"partnership_slug": slug, "identity_hash": identity_hash, "erased_on": now.date()},
+            {
+                "partnership_slug": slug,
+                "identity_hash": identity_hash,
+                "erased_on": now.date(),
+                "reflections_too": with_reflections,
+            },
         )
     await rowcount(
         session, delete(PersonIdentityRow).where(PersonIdentityRow.person_id == person_id)

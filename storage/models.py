@@ -385,6 +385,8 @@ class ErasureRow(Base):
     partnership_slug: Mapped[str] = mapped_column(String(KEY))
     identity_hash: Mapped[str] = mapped_column(String(KEY))
     erased_on: Mapped[date] = mapped_column(Date)
+    # Asked with --with-reflections: re-applying deletes their reflections again too.
+    reflections_too: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class ProcessedRequestRow(Base):

@@ -402,3 +402,21 @@ def _bytes_of(path: str) -> bytes:
     """The database file and its write-ahead log, as they lie on disk."""
     files = (Path(path), Path(f"{path}-wal"))
     return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+async def test_reapply_deletes_reflections_again_when_the_erasure_asked_for_it(
+    database: Database,
+) -> None:
+    stored = await partnership_with_bob(database)
+    await forget(database, await bob_id(database, stored), with_reflections=True)
+    back = await load_compact(database, make_compact())  # a restore brings Bob back ...
+    round_ = started_round("restored", conversation=CHANNEL._replace(channel="C_RESTORED"))
+    round_ = step(round_, ev.ReflectionSubmitted(BOB, "Bob again", "restored"), T0)
+    await add_round(database, round_, back)  # ... with an answer of his
+    again = await erasure.reapply_erasures(
+        database, hashes=HASHES.hashes, reporter_key=REPORTERS.key_for, operator="op", now=LATER
+    )
+    async with database.unit_of_work() as uow:
+        learned = (await uow.session.scalars(select(ReflectionRow.learned))).all()
+    assert again == 1
+    assert "Bob again" not in learned and "Alice learned" in learned

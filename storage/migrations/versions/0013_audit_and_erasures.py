@@ -44,6 +44,9 @@ def upgrade() -> None:
         sa.Column("partnership_slug", sa.String(length=64), nullable=False),
         sa.Column("identity_hash", sa.String(length=64), nullable=False),
         sa.Column("erased_on", sa.Date(), nullable=False),
+        sa.Column(
+            "reflections_too", sa.Boolean(), server_default=sa.text("false"), nullable=False
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_erasures")),
         sa.UniqueConstraint(
             "partnership_slug",
