@@ -405,8 +405,9 @@ async def _forget(
         if _matches(person.identities, ref.platform, ref.tenant, ref.user_id)
     ]
     everywhere = (*person.identities, *concrete)
-    rounds, placeholders = await _rewrite_rounds(session, pid, everywhere, with_reflections)
-    reflections = await _erase_reflections(session, pid, everywhere, placeholders, with_reflections)
+    stand_in = _stand_in()
+    rounds = await _rewrite_rounds(session, pid, everywhere, stand_in, with_reflections)
+    reflections = await _erase_reflections(session, pid, everywhere, stand_in, with_reflections)
     await rowcount(
         session,
         update(ReflectionRow).where(ReflectionRow.person_id == person_id).values(person_id=None),
@@ -442,32 +443,33 @@ async def _forget(
 
 
 async def _rewrite_rounds(
-    session: AsyncSession, partnership_id: int, who: Sequence[UserRef], drop_reflections: bool
-) -> tuple[int, dict[str, UserRef]]:
-    """Each round's snapshot names them as a stranger of its own (a fresh placeholder per
-    round, so their rounds do not link to each other); `drop_reflections` removes theirs."""
+    session: AsyncSession,
+    partnership_id: int,
+    who: Sequence[UserRef],
+    stand_in: UserRef,
+    drop_reflections: bool,
+) -> int:
+    """Each round's snapshot names them "a former participant" (`stand_in`);
+    `drop_reflections` removes their reflections from it. Returns how many rounds changed."""
     rows = (
         await session.scalars(select(RoundRow).where(RoundRow.partnership_id == partnership_id))
     ).all()
-    placeholders: dict[str, UserRef] = {}
+    changed = 0
     for row in rows:
-        mentioned = _matches(who, row.platform, row.tenant, row.started_by) or any(
-            _matches(who, *ref) for ref in _user_refs(row.state)
-        )
-        if not mentioned:
+        started = _matches(who, row.platform, row.tenant, row.started_by)
+        if not started and not any(_matches(who, *ref) for ref in _user_refs(row.state)):
             continue
-        stand_in = UserRef(FORMER_PLATFORM, FORMER_PLATFORM, f"former-{secrets.token_hex(6)}")
-        placeholders[row.id] = stand_in
         state = dict(row.state)
         if drop_reflections:
             state["reflections"] = [
                 r for r in state.get("reflections", []) if not _matches(who, *r["author"])
             ]
         row.state = _replaced(state, who, stand_in)
-        if _matches(who, row.platform, row.tenant, row.started_by):
+        if started:
             row.started_by = stand_in.user_id
+        changed += 1
     await session.flush()
-    return len(placeholders), placeholders
+    return changed
 
 
 def _user_refs(value: Any) -> Iterator[tuple[str, str, str]]:
@@ -503,7 +505,7 @@ async def _erase_reflections(
     session: AsyncSession,
     partnership_id: int,
     who: Sequence[UserRef],
-    placeholders: dict[str, UserRef],
+    stand_in: UserRef,
     drop: bool,
 ) -> int:
     rows = (
@@ -518,9 +520,6 @@ async def _erase_reflections(
         if drop:
             await session.delete(row)
             continue
-        stand_in = placeholders.get(row.round_id) or UserRef(
-            FORMER_PLATFORM, FORMER_PLATFORM, f"former-{secrets.token_hex(6)}"
-        )
         row.author_platform, row.author_tenant, row.author_user_id = stand_in
         row.person_id = None
     await session.flush()
@@ -659,6 +658,13 @@ def _belonging(table: Table, partnership_id: int) -> ColumnElement[bool] | None:
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def _stand_in() -> UserRef:
+    """Who an erased person becomes: named "a former participant" wherever a name falls back
+    to the user id, and told apart from other erased people by a random tenant that links to
+    nothing. One per erasure, so the group-size rule still counts them as one person."""
+    return UserRef(FORMER_PLATFORM, secrets.token_hex(6), FORMER_PARTICIPANT)
 
 
 async def _checkpoint(database: Database) -> None:
