@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.repositories import UnitOfWork
 from bot.usecases.place import Place
 from rituals.audit import AuditAction, AuditEntry
+from rituals.refs import ConversationRef, UserRef
 from rituals.stored import Person
 
 
@@ -35,3 +36,27 @@ async def record_action(
             actor_person_id=person.id,
         )
     )
+
+
+async def record_action_by(
+    uow: UnitOfWork,
+    place: Place,
+    user: UserRef,
+    action: AuditAction,
+    *,
+    subject: str,
+    now: datetime,
+) -> None:
+    """`record_action` for the person behind `user` (a use case that has not looked them
+    up); someone the partnership does not know cannot have acted as its facilitator."""
+    person = await uow.people.find(place.partnership_id, user)
+    if person is not None:
+        await record_action(uow, place, person, action, subject=subject, now=now)
+
+
+async def record_link(
+    uow: UnitOfWork, place: Place, user: UserRef, channel: ConversationRef, now: datetime
+) -> None:
+    """A channel linked to the partnership (by its facilitator `user`)."""
+    subject = f"{channel.platform} channel {channel.channel}"
+    await record_action_by(uow, place, user, AuditAction.LINK, subject=subject, now=now)

@@ -11,12 +11,11 @@ from bot import words
 from bot.request_keys import record_first_time
 from bot.requests import Actor
 from bot.services import Services
-from bot.usecases.audit_trail import record_action
+from bot.usecases.audit_trail import record_link
 from bot.usecases.health import close_reworded
 from bot.usecases.place import Place, place_of
 from bot.views import compact as views
 from bot.views.rounds import notice
-from rituals.audit import AuditAction
 from rituals.compact import Compact
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError, NotAllowed, NotFound
@@ -149,14 +148,7 @@ async def link_channel(
         if person is None or not place.is_facilitator(person):
             raise NotAllowed(words.LINK_ONLY_FACILITATORS)
         await uow.channels.bind(stored.partnership_id, channel)
-        await record_action(
-            uow,
-            place,
-            person,
-            AuditAction.LINK,
-            subject=f"{channel.platform} channel {channel.channel}",
-            now=services.clock.now(),
-        )
+        await record_link(uow, place, actor.user, channel, services.clock.now())
         await uow.commit()
     log.info("a channel was linked to partnership %s", stored.partnership_slug)
     await services.gateway(channel.platform).post(
