@@ -31,6 +31,7 @@ from adapters.console.session import console_channel
 from bot import failpoints, inbox, words
 from bot.addresses import DatabaseAddressBook
 from bot.bootstrap import Wiring, bootstrap, secret_key
+from bot.cli_rights import add_rights_commands
 from bot.config import PACKAGED_COMPACT, Settings
 from bot.logs import configure_logging
 from bot.metrics import Metrics
@@ -78,6 +79,7 @@ digest_cli = typer.Typer(help="The weekly digest.", no_args_is_help=True)
 cli.add_typer(digest_cli, name="digest")
 teams_cli = typer.Typer(help="Setting up the Microsoft Teams app.", no_args_is_help=True)
 cli.add_typer(teams_cli, name="teams")
+add_rights_commands(cli)  # people, retention, partnership, audit (bot/cli_rights.py)
 
 CompactOption = Annotated[
     Path | None, typer.Option("--compact", help="Compact YAML file (default: $COMPACT_FILE).")

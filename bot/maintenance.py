@@ -28,6 +28,7 @@ from bot.usecases.digest_send import (
 )
 from bot.usecases.digests import period_named, week_containing
 from bot.usecases.people import PeopleService
+from bot.usecases.retention import RetentionDone, run_retention
 from bot.usecases.rounds import RoundService
 from rituals.schedule import DigestSchedule, latest_due
 
@@ -74,6 +75,11 @@ class Maintenance:
             await uow.commit()
         self._restamp_due = _random_moment_in_the_hour_after(now)
         return count
+
+    async def run_retention(self) -> RetentionDone:
+        """Erase what has been kept long enough (the scheduler's daily job, and
+        `compact-bot retention run`); the time is the services' clock."""
+        return await run_retention(self.services)
 
     async def ping(self) -> None:
         """Raise unless the database answers (the health check)."""

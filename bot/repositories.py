@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from rituals.audit import AuditEntry
 from rituals.callout import Callout
 from rituals.callout_thread import ThreadMessage, ThreadSide
 from rituals.compact import Compact, KnownPerson
@@ -411,6 +412,30 @@ class ReviewTriggers(Protocol):
         ...
 
 
+class AuditTrail(Protocol):
+    """Facilitator and operator actions, written in the action's own transaction."""
+
+    async def record(self, entry: AuditEntry) -> None: ...
+
+    async def entries(self, partnership_slug: str | None = None) -> list[AuditEntry]: ...
+
+    async def delete_before(self, partnership_slug: str | None, moment: datetime) -> int: ...
+
+    async def delete_orphans_before(self, kept_slugs: list[str], moment: datetime) -> int:
+        """Entries of partnerships no longer stored (or of none) older than `moment`."""
+        ...
+
+
+class Retention(Protocol):
+    """Erasing what has been kept long enough (each a count of rows)."""
+
+    async def erase_withdrawn_texts(self, withdrawn_before: datetime) -> int: ...
+
+    async def delete_finished_callouts(self, partnership_id: int, before: datetime) -> int: ...
+
+    async def delete_closed_rounds(self, partnership_id: int, before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: `async with factory.unit_of_work() as uow: ...; await uow.commit()`.
 
@@ -452,6 +477,10 @@ class UnitOfWork(Protocol):
     def health(self) -> Health: ...
     @property
     def reviews(self) -> ReviewTriggers: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+    @property
+    def retention(self) -> Retention: ...
 
     async def __aenter__(self) -> Self: ...
 

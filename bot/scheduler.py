@@ -5,9 +5,10 @@ dedicated connection (released by the server the moment that connection dies, so
 leader takes over within `RETRY_EVERY`); on SQLite an exclusive lock on a file beside the
 database (one process). Every replica keeps trying; whoever holds the lease schedules.
 
-Jobs: one per partnership, a cron trigger in the partnership's time zone (09:00 stays 09:00
-across daylight-saving changes), `coalesce` so a backlog runs once, and a misfire grace window
-(default 12 hours). Jobs live in memory, made from `digest_schedules` on every reconcile: no
+Jobs: retention once a day (`Maintenance.run_retention`); one digest job per partnership, a
+cron trigger in the partnership's time zone (09:00 stays 09:00 across daylight-saving
+changes), `coalesce` so a backlog runs once, and a misfire grace window (default 12
+hours). Jobs live in memory, made from `digest_schedules` on every reconcile: no
 job is ever stored, so write access to the database never means code execution (a stored
 APScheduler job is a pickle). A digest missed while no leader ran is owed by the database
 (`catch_up_digests`, within the grace window); missed by more, it is skipped and the next
@@ -43,6 +44,9 @@ RETRY_EVERY: Final = timedelta(seconds=10)
 RECONCILE_EVERY: Final = timedelta(seconds=30)
 LOCK_KEY: Final = 0x436F6D7061637431  # "Compact1": this application's advisory lock
 JOB_PREFIX: Final = "digest:"
+RETENTION_JOB: Final = "retention"
+# Retention runs once a day, at a quiet hour (UTC), on the leader only.
+RETENTION_TRIGGER: Final = CronTrigger(hour=3, minute=17, timezone="UTC")
 
 TriggerFor = Callable[[DigestSchedule], BaseTrigger]
 Sleep = Callable[[float], Awaitable[None]]
@@ -205,6 +209,9 @@ class DigestScheduler:
                 "max_instances": 1,
             },
             timezone="UTC",
+        )
+        self._scheduler.add_job(
+            self._app.run_retention, trigger=RETENTION_TRIGGER, id=RETENTION_JOB
         )
         self._scheduler.start()
         self.is_leader = True

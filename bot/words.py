@@ -806,3 +806,46 @@ SLOW_DOWN: Final = (
 BUSY_TRY_AGAIN: Final = (
     "Compact is very busy just now and did not act on this. Please try again in a moment."
 )
+
+
+# --- Each person's rights over their data (compact-bot people / retention / partnership /
+# audit; docs/privacy.md, "Your rights") -----------------------------------------------------
+RETENTION_DONE: Final = (
+    "Retention: erased the texts of {withdrawn_texts} withdrawn call-out(s), deleted "
+    "{callouts} resolved or withdrawn call-out(s), {rounds} closed round(s) with their "
+    "reflections, {audit_entries} audit entr(ies) and {request_keys} request key(s)."
+)
+PEOPLE_NOBODY: Final = "Nobody matches '{who}'; nothing was changed."
+PEOPLE_AMBIGUOUS: Final = (
+    "'{who}' matches {count} people ({listed}); nothing was changed. Name one by handle, "
+    "email or user id, or add --partnership SLUG."
+)
+PEOPLE_FORGET_USAGE: Final = (
+    "Name the person to forget (compact-bot people forget @bob), or re-apply earlier "
+    "erasures with --reapply, not both."
+)
+PEOPLE_ALREADY_FORGOTTEN: Final = "'{who}' was forgotten already; nothing was changed."
+PEOPLE_FORGOTTEN: Final = (
+    "Forgot {who}: {identities} identit(ies) erased, {reflections}, {callouts} named "
+    "call-out(s) made anonymous, {rounds} round(s) rewritten."
+)
+PEOPLE_REFLECTIONS_KEPT: Final = '{count} reflection(s) kept as "a former participant"'
+PEOPLE_REFLECTIONS_DELETED: Final = "{count} reflection(s) deleted"
+PEOPLE_STILL_IN_FILE: Final = (
+    "If the compact file still names @{handle}, remove them from it: loading it again would "
+    "record them again (then run `compact-bot people forget --reapply`)."
+)
+PEOPLE_REAPPLIED: Final = "Re-applied the erasure list: {count} person(s) forgotten again."
+PEOPLE_EXPORTED: Final = "Wrote {output} (readable by you only): it is one person's data."
+PARTNERSHIP_DELETE_NEEDS_YES: Final = (
+    "Deleting a partnership needs a confirmation: run it in a terminal, or pass --yes."
+)
+PARTNERSHIP_DELETE_CONFIRM: Final = (
+    "This deletes partnership '{slug}' and everything stored with it. Type its slug to confirm"
+)
+PARTNERSHIP_DELETE_NOT_CONFIRMED: Final = "Not deleted: that was not '{slug}'."
+PARTNERSHIP_UNKNOWN: Final = "There is no partnership called '{slug}'; nothing was changed."
+PARTNERSHIP_DELETED: Final = "Deleted partnership {slug}: {total} row(s) ({rows})."
+AUDIT_LINE: Final = "{at}  {partnership}  {actor}  {action}  {subject}"
+AUDIT_EMPTY: Final = "The audit trail is empty."
+RIGHTS_REFUSED: Final = "Nothing was changed: the database refused it ({problem})."

@@ -117,15 +117,27 @@ class ReviewThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class RetentionPeriods:
+    """Days each kind of record is kept (None: until the partnership is deleted), the
+    compact file's `privacy.retention` (docs/privacy.md, "Your rights")."""
+
+    reflections: int | None = None
+    resolved_callouts: int | None = 730
+    audit: int | None = 2190
+
+
+@dataclass(frozen=True, slots=True)
 class PrivacySettings:
     """`min_group`: the fewest distinct people a shown figure may be about (rituals/groups.py),
     and the smallest crowd a call-out's reporter may hide in; `questions_per_day`: how many
     questions facilitators may send one call-out's reporter a day; `summary_at`: the local
-    time ("HH:MM") of the facilitators' daily call-out summary (docs/privacy.md)."""
+    time ("HH:MM") of the facilitators' daily call-out summary (docs/privacy.md);
+    `retention`: how long records are kept."""
 
     min_group: int = 3
     questions_per_day: int = 3
     summary_at: str = "08:00"
+    retention: RetentionPeriods = field(default_factory=RetentionPeriods)
 
     @property
     def summary_time(self) -> time:
@@ -166,6 +178,8 @@ class Compact:
                 del content[name]
         if not self.platforms:
             del content["platforms"]
+        if "privacy" in content and self.privacy.retention == RetentionPeriods():
+            del content["privacy"]["retention"]  # a file that never set it keeps its fingerprint
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

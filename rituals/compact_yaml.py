@@ -24,6 +24,7 @@ from rituals.compact import (
     PlatformIdentity,
     PlatformTenants,
     PrivacySettings,
+    RetentionPeriods,
     ReviewThresholds,
     RitualSettings,
     Role,
@@ -589,7 +590,9 @@ def _privacy(top: _Fields) -> PrivacySettings:
     node = top.get("privacy")
     if node is None:
         return PrivacySettings()
-    privacy = _fields(node, "privacy", (), ("min_group", "questions_per_day", "summary_at"))
+    privacy = _fields(
+        node, "privacy", (), ("min_group", "questions_per_day", "summary_at", "retention")
+    )
     default = PrivacySettings()
     minimum = _count(privacy, "min_group", default.min_group, minimum=1, what="the smallest group")
     questions = _count(
@@ -600,7 +603,10 @@ def _privacy(top: _Fields) -> PrivacySettings:
         what="the questions a day",
     )
     return PrivacySettings(
-        min_group=minimum, questions_per_day=questions, summary_at=_summary_at(privacy)
+        min_group=minimum,
+        questions_per_day=questions,
+        summary_at=_summary_at(privacy),
+        retention=_retention(privacy),
     )
 
 
@@ -618,6 +624,26 @@ def _summary_at(fields: _Fields) -> str:
             fields.at("summary_at"),
         )
     return f"{int(found[1]):02d}:{found[2]}"
+
+
+def _retention(privacy: _Fields) -> RetentionPeriods:
+    """Days each kind of record is kept: a whole number, or `forever`; absent, the default."""
+    default = RetentionPeriods()
+    if "retention" not in privacy.entries:
+        return default
+    names = ("reflections", "resolved_callouts", "audit")
+    retention = _fields(privacy.entries["retention"][1], privacy.at("retention"), (), names)
+    periods: dict[str, int | None] = {}
+    for name in names:
+        if name not in retention.entries:
+            continue  # the default
+        node = retention.entries[name][1]
+        if isinstance(node, ScalarNode) and node.tag != _INT_TAG and node.value == "forever":
+            periods[name] = None
+        else:
+            what = "a retention period in days (or forever)"
+            periods[name] = _count(retention, name, 0, minimum=1, what=what)
+    return RetentionPeriods(**periods)
 
 
 def _count(fields: _Fields, name: str, default: int, *, minimum: int, what: str) -> int:

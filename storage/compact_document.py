@@ -15,6 +15,7 @@ from rituals.compact import (
     PlatformIdentity,
     PlatformTenants,
     PrivacySettings,
+    RetentionPeriods,
     ReviewThresholds,
     RitualSettings,
     Role,
@@ -70,6 +71,11 @@ def compact_to_document(compact: Compact) -> dict[str, Any]:
             "min_group": compact.privacy.min_group,
             "questions_per_day": compact.privacy.questions_per_day,
             "summary_at": compact.privacy.summary_at,
+            "retention": {
+                "reflections": compact.privacy.retention.reflections,
+                "resolved_callouts": compact.privacy.retention.resolved_callouts,
+                "audit": compact.privacy.retention.audit,
+            },
         },
         "channels": [
             {"platform": c.platform, "channel_id": c.channel_id} for c in compact.channels
@@ -125,7 +131,7 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
         ),
         # Documents stored before these sections existed lack them: the defaults applied then.
         review=ReviewThresholds(**document.get("review", {})),
-        privacy=PrivacySettings(**document.get("privacy", {})),
+        privacy=_privacy(document.get("privacy", {})),
         channels=tuple(
             DeclaredChannel(platform=c["platform"], channel_id=c["channel_id"])
             for c in document.get("channels", [])
@@ -135,3 +141,10 @@ def compact_from_document(document: dict[str, Any]) -> Compact:
             for platform, tenants in document.get("platforms", {}).items()
         ),
     )
+
+
+def _privacy(stored: dict[str, Any]) -> PrivacySettings:
+    """Documents stored before a setting existed lack it: the defaults applied then."""
+    settings = dict(stored)
+    settings["retention"] = RetentionPeriods(**stored.get("retention", {}))
+    return PrivacySettings(**settings)

@@ -39,6 +39,7 @@ from storage.repositories import (
     RoundRepository,
 )
 from storage.repositories.addresses import AddressRepository
+from storage.repositories.audit import AuditRepository
 from storage.repositories.callout_threads import (
     CalloutThreadRepository,
     FacilitatorSummaryRepository,
@@ -46,6 +47,7 @@ from storage.repositories.callout_threads import (
 from storage.repositories.health import HealthRepository
 from storage.repositories.inbox import InboxRepository, OutboxRepository
 from storage.repositories.membership import MembershipRepository
+from storage.repositories.retention import RetentionRepository
 from storage.repositories.reviews import ReviewTriggerRepository
 from storage.repositories.schedules import ScheduleRepository
 
@@ -191,6 +193,9 @@ def _configure_sqlite(engine: AsyncEngine, *, wal: bool, foreign_keys: bool) -> 
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+            # Deleted and overwritten values are zeroed, not left in free pages for a copy of
+            # the file to read back: an erasure (`people forget`, retention) really erases.
+            cursor.execute("PRAGMA secure_delete=ON")
             if wal:
                 # synchronous stays FULL: a commit survives even a power cut, which is what
                 # "a crash loses no stored answer" asks of the embedded default.
@@ -236,6 +241,8 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     health: HealthRepository
     reviews: ReviewTriggerRepository
+    audit: AuditRepository
+    retention: RetentionRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
@@ -270,6 +277,8 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(session)
         self.health = HealthRepository(session)
         self.reviews = ReviewTriggerRepository(session)
+        self.audit = AuditRepository(session)
+        self.retention = RetentionRepository(session)
         await session.begin()
         return self
 

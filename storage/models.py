@@ -414,6 +414,39 @@ class ReviewTriggerRow(Base):
     updated_at: Mapped[datetime]
 
 
+class AuditEntryRow(Base):
+    """One facilitator or operator action (who, what, when), never a call-out's content.
+
+    The partnership is kept by slug, not by a foreign key, so the record of a partnership's
+    deletion outlives it; `actor_person_id` lets `people forget` find an erased actor."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_partnership_at", "partnership_slug", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_slug: Mapped[str | None] = mapped_column(String(KEY))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(Text)
+    actor_person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(KEY))
+    subject: Mapped[str] = mapped_column(Text, server_default="")
+
+
+class ErasureRow(Base):
+    """A keyed hash of an identity (platform user id, email) of someone erased, so the
+    erasure can be applied again after a backup is restored; only the day is kept."""
+
+    __tablename__ = "erasures"
+    __table_args__ = (UniqueConstraint("partnership_slug", "identity_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_slug: Mapped[str] = mapped_column(String(KEY))
+    identity_hash: Mapped[str] = mapped_column(String(KEY))
+    erased_on: Mapped[date] = mapped_column(Date)
+    # Asked with --with-reflections: re-applying deletes their reflections again too.
+    reflections_too: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+
+
 class ProcessedRequestRow(Base):
     """An inbound request already handled (Slack event_id, action id + ts, Teams activity id):
     `key` is a keyed hash of it and `first_seen_at` the start (UTC) of the day it was first

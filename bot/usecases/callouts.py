@@ -17,11 +17,13 @@ from bot.repositories import UnitOfWork
 from bot.request_keys import request_key
 from bot.requests import Actor, FormResult
 from bot.services import Services
+from bot.usecases.audit_trail import record_action
 from bot.usecases.disclosure import disclosure_choices, disclosure_chosen
 from bot.usecases.place import Place, facilitators_of, known_person, make_reachable, place_of
 from bot.views import callouts as views
 from bot.views.rounds import notice
 from rituals import callout as lifecycle
+from rituals.audit import AuditAction
 from rituals.callout import (
     Callout,
     CalloutDecision,
@@ -217,7 +219,9 @@ class CalloutService:
                 follow_up=agreed,
             )
 
-        return await self._change(actor, conversation, ref, step, request_key)
+        return await self._change(
+            actor, conversation, ref, step, request_key, audited=AuditAction.DISCUSSED
+        )
 
     async def resolve(
         self,
@@ -233,7 +237,9 @@ class CalloutService:
                 callout, by_is_facilitator=facilitator, learning_note=note, now=self._now()
             )
 
-        return await self._change(actor, conversation, ref, step, request_key)
+        return await self._change(
+            actor, conversation, ref, step, request_key, audited=AuditAction.RESOLVE
+        )
 
     async def withdraw(
         self,
@@ -256,6 +262,8 @@ class CalloutService:
         ref: str,
         step: Step,
         request: str | None,
+        *,
+        audited: AuditAction | None = None,
     ) -> FormResult:
         """Load, step the lifecycle, save with compare-and-swap; then tell the reporter.
 
@@ -292,6 +300,10 @@ class CalloutService:
                         return _refused(str(problem))
                     if decision.callout != callout:
                         await uow.callouts.save(decision.callout, expected_version=stored.version)
+                        if audited and facilitator and person is not None:
+                            await record_action(
+                                uow, place, person, audited, subject=callout.id, now=self._now()
+                            )
                     chairs = await facilitators_of(uow, place, actor.user) if facilitator else ()
                     await uow.commit()
             except StaleCallout:

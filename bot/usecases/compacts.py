@@ -13,6 +13,7 @@ from bot.repositories import UnitOfWork
 from bot.request_keys import request_key
 from bot.requests import Actor
 from bot.services import Services
+from bot.usecases.audit_trail import record_link
 from bot.usecases.health import close_reworded
 from bot.usecases.place import CONSOLE, Place, known_person, place_of
 from bot.usecases.recognition import recognise
@@ -228,6 +229,7 @@ async def link_channel(
         first_here = False
         if ask is None:
             first_here = await _bind_here(uow, place, channel)
+            await record_link(uow, place, actor.user, channel, now)
         await uow.commit()
     if ask is not None:
         await services.tell(actor.user, ask, near=conversation)

@@ -10,8 +10,10 @@ from bot import actions, words
 from bot.messages import Choice, FieldKind, Form, FormField, Message, Paragraph
 from bot.requests import Actor, FormResult
 from bot.services import Services
+from bot.usecases.audit_trail import record_action
 from bot.usecases.place import known_person, place_of
 from bot.views.rounds import notice
+from rituals.audit import AuditAction
 from rituals.errors import InvalidInput
 from rituals.refs import ConversationRef
 from rituals.schedule import WEEKDAYS, DigestSchedule, parse_schedule, schedule_problems
@@ -70,6 +72,8 @@ async def save_settings(
             return FormResult()  # a retried submit: the first one was saved
         await uow.schedules.save(place.partnership_id, schedule, now)
         await uow.channels.set_digest(conversation.in_thread(None), here)
+        subject = f"digest {WEEKDAYS[schedule.weekday]} {schedule.at:%H:%M} {schedule.zone}"
+        await record_action(uow, place, person, AuditAction.SETTINGS, subject=subject, now=now)
         await uow.commit()
     await services.tell(actor.user, _shown(schedule, here, saved=True), near=conversation)
     return FormResult()

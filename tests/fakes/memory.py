@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Self
 
+from rituals.audit import AuditEntry
 from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus
 from rituals.callout_thread import ThreadMessage, ThreadSide
 from rituals.compact import Compact, KnownPerson
@@ -152,6 +153,7 @@ class _Tables:
     declared_channels: dict[tuple[str, str], int] = field(default_factory=dict)
     thread: dict[int, tuple[int, ThreadMessage]] = field(default_factory=dict)  # partnership
     summaries: dict[tuple[int, date], datetime] = field(default_factory=dict)
+    audit: dict[int, AuditEntry] = field(default_factory=dict)
 
     def copy(self) -> _Tables:
         return _Tables(**{f.name: dict(getattr(self, f.name)) for f in dataclasses.fields(self)})
@@ -203,6 +205,8 @@ class MemoryUnitOfWork:
         self.outbox = MemoryOutbox(self)
         self.health = MemoryHealth(self)
         self.reviews = MemoryReviews(self)
+        self.audit = MemoryAudit(self)
+        self.retention = MemoryRetention(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:
@@ -1485,3 +1489,80 @@ class MemoryReviews(_Repository):
                 t.reviews[key], status=ReviewStatus.REVISED, revised_in=version
             )
         return len(closing)
+
+
+# --- the audit trail and retention (docs/privacy.md, "Your rights") ---------------------------
+
+
+class MemoryAudit(_Repository):
+    async def record(self, entry: AuditEntry) -> None:
+        t = await self._uow.tables()
+        t.audit[t.new_id("audit")] = entry
+
+    async def entries(self, partnership_slug: str | None = None) -> list[AuditEntry]:
+        t = await self._uow.tables()
+        chosen = [
+            (e.at, i, e)
+            for i, e in t.audit.items()
+            if partnership_slug is None or e.partnership_slug == partnership_slug
+        ]
+        return [e for _at, _i, e in sorted(chosen, key=lambda x: (x[0], x[1]))]
+
+    async def delete_before(self, partnership_slug: str | None, moment: datetime) -> int:
+        return await self._delete(lambda e: e.partnership_slug == partnership_slug, moment)
+
+    async def delete_orphans_before(self, kept_slugs: list[str], moment: datetime) -> int:
+        return await self._delete(lambda e: e.partnership_slug not in kept_slugs, moment)
+
+    async def _delete(self, which: Callable[[AuditEntry], bool], moment: datetime) -> int:
+        t = await self._uow.tables()
+        old = [i for i, e in t.audit.items() if which(e) and e.at < moment]
+        for i in old:
+            del t.audit[i]
+        return len(old)
+
+
+class MemoryRetention(_Repository):
+    async def erase_withdrawn_texts(self, withdrawn_before: datetime) -> int:
+        t = await self._uow.tables()
+        erased = 0
+        for key, stored in t.callouts.items():
+            callout = stored.callout
+            if (
+                callout.status is CalloutStatus.WITHDRAWN
+                and callout.status_changed_at < withdrawn_before
+                and (callout.what_happened or callout.what_would_help)
+            ):
+                blank = dataclasses.replace(callout, what_happened="", what_would_help="")
+                t.callouts[key] = dataclasses.replace(stored, callout=blank)
+                erased += 1
+        return erased
+
+    async def delete_finished_callouts(self, partnership_id: int, before: datetime) -> int:
+        t = await self._uow.tables()
+        finished = (CalloutStatus.RESOLVED, CalloutStatus.WITHDRAWN)
+        old = [
+            key
+            for key, stored in t.callouts.items()
+            if stored.partnership_id == partnership_id
+            and stored.callout.status in finished
+            and stored.callout.status_changed_at < before
+        ]
+        for key in old:
+            del t.callouts[key]
+        return len(old)
+
+    async def delete_closed_rounds(self, partnership_id: int, before: datetime) -> int:
+        t = await self._uow.tables()
+        old = {
+            key
+            for key, stored in t.rounds.items()
+            if stored.partnership_id == partnership_id
+            and stored.round.closed_at is not None
+            and stored.round.closed_at < before
+        }
+        for key in old:
+            del t.rounds[key]
+        for row_id in [i for i, row in t.reflections.items() if row.round_id in old]:
+            del t.reflections[row_id]
+        return len(old)
