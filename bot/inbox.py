@@ -157,7 +157,7 @@ class Inbox:
 
     async def _drop_row(self, stored_key: str) -> None:
         """Drop a handled row by the key it is stored under: `handle` took it already, unless
-        it was accepted before keys were stored hashed (migration 0011)."""
+        it was accepted before keys were stored hashed (migration 0014)."""
         async with self._services.database.unit_of_work() as uow:
             if await uow.inbox.take(stored_key):
                 await uow.commit()

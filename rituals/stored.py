@@ -14,7 +14,7 @@ from rituals.refs import UserRef
 from rituals.round.state import Round
 
 ANY_TENANT: Final = "*"
-"""The tenant of identities once stored for any workspace; no longer written (migration 0014)."""
+"""The tenant of identities once stored for any workspace; no longer written (migration 0012)."""
 FROM_FILE: Final = "file"
 """An identity recognised by an id the compact file gives the person (`ids:`)."""
 FROM_EMAIL: Final = "email"

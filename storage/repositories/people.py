@@ -410,7 +410,7 @@ def _unbacked(
     same_email: set[int],
     listed: Mapping[str, set[str]],
 ) -> bool:
-    """An identity the file no longer backs: stored for any tenant (before migration 0014),
+    """An identity the file no longer backs: stored for any tenant (before migration 0012),
     an id the file no longer gives, or an email match whose email changed or whose
     workspace is no longer listed."""
     if identity.tenant == ANY_TENANT:

@@ -130,7 +130,7 @@ async def test_clause_links_get_their_reflections_time_when_migrated(database: D
 
 
 async def test_identities_for_any_tenant_are_dropped_when_migrated(database: Database) -> None:
-    """Migration 0014: a bare user id stored for any workspace (`*`) no longer names anyone;
+    """Migration 0012: a bare user id stored for any workspace (`*`) no longer names anyone;
     identities scoped to a workspace stay."""
     compact = await load_compact(database)
     url = database.engine.url.render_as_string(hide_password=False)
@@ -166,7 +166,7 @@ async def test_identities_for_any_tenant_are_dropped_when_migrated(database: Dat
 
 
 async def test_reporter_traces_are_dropped_when_migrated(database: Database) -> None:
-    """Migration 0011: a named call-out loses its reporter hash, an anonymous one keeps the
+    """Migration 0014: a named call-out loses its reporter hash, an anonymous one keeps the
     day it was raised and withdrawn, and request keys stored in clear are dropped."""
     from storage.models import CalloutRow, CalloutStatusChangeRow, ProcessedRequestRow
     from tests.storage.test_callouts import add, raised

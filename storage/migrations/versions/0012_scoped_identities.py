@@ -1,8 +1,8 @@
 """Scoped identities: how each platform identity is known (`source`), and no more identities
 for any tenant (`*`); the compact file's ids are recognised again per workspace or tenant.
 
-Revision ID: 0014
-Revises: 0010 (the integrator relinks this after the other branches)
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 18:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0015"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

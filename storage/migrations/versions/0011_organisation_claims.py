@@ -2,8 +2,8 @@
 facilitator approves or declines (the pending one is kept on the person's row); channels the
 compact file declares, adopted with their workspace or tenant when first used.
 
-Revision ID: 0015
-Revises: 0010 (other branches add 0011-0014; the integrator relinks this to them)
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-29 18:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0015"
+revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -4,8 +4,8 @@ of COMPACT_SECRET_KEY); anonymous call-outs keep the day they were raised and wi
 the second; request keys stored in clear are dropped (from now on they are keyed hashes
 with the day only, kept for a day or two).
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-29 18:00:00
 """
 
@@ -20,8 +20,8 @@ from alembic import op
 from storage.types import UtcDateTime
 
 # revision identifiers, used by Alembic.
-revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0016"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

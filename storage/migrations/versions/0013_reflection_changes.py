@@ -1,8 +1,8 @@
 """Reflections changed after their round: withdrawn by the author, hidden by a facilitator;
 and the id of the round's posted summary, so a change can redraw it in place.
 
-Revision ID: 0016
-Revises: 0010 (other branches add 0011-0015; the integrator relinks this to the last)
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 00:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0014"
+revision: str = "0013"
+down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,8 +2,8 @@
 organisation a "someone from my organisation" call-out shows, the thread's questions and
 replies, and which days' summaries are claimed.
 
-Revision ID: 0012
-Revises: 0010 (the integrator relinks this after 0011)
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-03 00:00:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0012"
-down_revision: str | Sequence[str] | None = "0011"
+revision: str = "0015"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """The audit trail of facilitator and operator actions, and the list of erased identities
 (keyed hashes) that `compact-bot people forget --reapply` applies again after a restore.
 
-Revision ID: 0013
-Revises: 0010 (other branches add 0011 and 0012; the integrator relinks this to them)
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-29 18:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0012"
+revision: str = "0016"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
