@@ -122,6 +122,11 @@ class Membership(Protocol):
 
     async def person(self, partnership_id: int, person_id: int) -> Person | None: ...
 
+    async def approved_claims(self, partnership_id: int) -> dict[str, int]:
+        """Per organisation key, how many people represent it by an approved claim (no handle
+        in the file, an organisation): members the file does not name."""
+        ...
+
     async def claim(self, person_id: int, organisation_key: str, now: datetime) -> None:
         """Record (or replace) the person's pending claim; NotFound for an unknown key."""
         ...

@@ -28,11 +28,12 @@ class ReporterChoices(views.DisclosureChoices):
 
 async def group_sizes(uow: UnitOfWork, place: Place) -> GroupSizes:
     """How many members the partnership has, in all and per organisation: the people the
-    compact file names. The one place that decides who counts as a member (people whose
-    claim to an organisation a facilitator approved belong here too, read through `uow`, once
-    stored)."""
+    compact file names and those whose claim to an organisation a facilitator approved (no
+    handle, an organisation). The one place that decides who counts as a member here."""
+    claimed = Counter(await uow.membership.approved_claims(place.partnership_id))
     by_organisation = Counter(person.organisation_id for person in place.compact.people)
-    return GroupSizes(len(place.compact.people), by_organisation)
+    by_organisation.update(claimed)
+    return GroupSizes(len(place.compact.people) + claimed.total(), by_organisation)
 
 
 async def disclosure_choices(uow: UnitOfWork, place: Place, user: UserRef) -> ReporterChoices:

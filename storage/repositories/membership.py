@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,6 +35,15 @@ class MembershipRepository:
         )
         people = [await self._people.get(person_id) for person_id in ids.all()]
         return [person for person in people if person is not None]
+
+    async def approved_claims(self, partnership_id: int) -> dict[str, int]:
+        rows = await self._session.execute(
+            select(OrganisationRow.key, func.count(PersonRow.id))
+            .join(OrganisationRow, OrganisationRow.id == PersonRow.organisation_id)
+            .where(PersonRow.partnership_id == partnership_id, PersonRow.handle.is_(None))
+            .group_by(OrganisationRow.key)
+        )
+        return {key: count for key, count in rows.tuples()}
 
     async def person(self, partnership_id: int, person_id: int) -> Person | None:
         person = await self._people.get(person_id)

@@ -277,3 +277,24 @@ async def test_a_review_date_that_has_come_is_in_the_summary(memory: MemoryDatab
     assert "Review date come" not in chat.private("alice", out)
     out = await chat.play(":wait 24h")  # the 25th
     assert f"Review date come: {ref} (clause lead-r1)" in chat.private("alice", out)
+
+
+async def test_approved_claims_make_an_organisation_large_enough_to_hide_in(
+    memory: MemoryDatabase,
+) -> None:
+    """Members are the file's people and approved claims: two newcomers approved for
+    Northgate make three there with Bob, and "someone from my organisation" is offered;
+    a claim still pending does not count."""
+    chat = await open_chat(memory)
+    *fields, _choice = callout_by("bob", "named").strip().splitlines()
+    await chat.play("@alice: /compact reflect")
+    for newcomer in ("nia", "ned"):
+        out = await chat.play(f"@{newcomer}: /compact here\n@{newcomer}: /compact iam northgate")
+        question = chat.private("alice", out)
+        ref = question.split("/compact approve ")[1].split("]")[0]
+        form = chat.private("bob", await chat.play("\n".join(fields)))
+        assert "Someone from" not in form.split("[one of:")[1].split("]")[0]
+        await chat.play("@bob: /compact mine")  # leaves the form unanswered
+        await chat.play(f"@alice: /compact approve {ref}")
+    form = chat.private("bob", await chat.play("\n".join(fields)))
+    assert f"organisation (Someone from {NORTHGATE})" in form

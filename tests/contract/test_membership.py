@@ -71,3 +71,16 @@ async def test_people_the_file_no_longer_names_stop_being_members(
         # An approved claim is not the file's to remove; the file's people stay.
         assert everyone["Zed"].organisation_key == "riverside"
         assert await uow.people.partnerships_knowing(ALICE) == [pid]
+
+
+async def test_approved_claims_are_counted_per_organisation(store: UnitOfWorkFactory) -> None:
+    """The group sizes a reporter hides in count approved claims, not pending or declined
+    ones, nor the people the file names (counted from the file)."""
+    pid, zed = await _stranger_claims(store, "riverside")
+    async with store.unit_of_work() as uow:
+        assert await uow.membership.approved_claims(pid) == {}  # pending
+        await uow.membership.decide(pid, zed, "riverside", approve=True)
+        await uow.commit()
+    async with store.unit_of_work() as uow:
+        assert await uow.membership.approved_claims(pid) == {"riverside": 1}
+        assert await uow.membership.approved_claims(pid + 99) == {}

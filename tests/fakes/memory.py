@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -575,6 +576,18 @@ class MemoryMembership(_Repository):
             if row.partnership_id == partnership_id
         )
         return [person for _, pid in mine if (person := _person(t, pid)) is not None]
+
+    async def approved_claims(self, partnership_id: int) -> dict[str, int]:
+        t = await self._uow.tables()
+        return dict(
+            Counter(
+                row.organisation_key
+                for row in t.people.values()
+                if row.partnership_id == partnership_id
+                and row.handle is None
+                and row.organisation_key is not None
+            )
+        )
 
     async def person(self, partnership_id: int, person_id: int) -> Person | None:
         t = await self._uow.tables()
