@@ -476,11 +476,22 @@ def agenda_view(
             learning_note=c.learning_note,
             reporter=None if c.anonymous else c.reporter,
             follow_up=c.follow_up,
-            carried_over=last_meeting is not None and c.raised_at < last_meeting,
+            carried_over=_carried_over(c, last_meeting),
             reporter_organisation_id=c.reporter_organisation_id,
         )
         for c in live
     )
+
+
+def _carried_over(callout: Callout, last_meeting: datetime | None) -> bool:
+    """Raised before the last meeting. An unnamed reporter's raising is stored as its UTC day
+    only, so for them the whole day must come before the meeting (the same day is unknown)."""
+    if last_meeting is None:
+        return False
+    if not callout.anonymous:
+        return callout.raised_at < last_meeting
+    day = callout.raised_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day + timedelta(days=1) <= last_meeting
 
 
 # How long facilitators' agendas mention a call-out withdrawn after it was discussed.

@@ -32,6 +32,7 @@ from rituals.callout import (
 from rituals.compact import Clause, Compact, Organisation, Role, Theme
 from rituals.errors import InvalidInput, NotAllowed, RitualError
 from rituals.refs import UserRef
+from rituals.reporters import as_stored
 from rituals.text import MAX_ANSWER_CHARS, MAX_NOTE_CHARS
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
@@ -657,3 +658,15 @@ def test_an_item_raised_before_the_last_meeting_is_carried_over() -> None:
     items = agenda_view([old, new], last_meeting=T0 + timedelta(days=1))
     assert [(i.callout_id, i.carried_over) for i in items] == [("c-1", True), ("c-2", False)]
     assert not any(i.carried_over for i in agenda_view([old, new]))
+
+
+def test_an_unnamed_callout_raised_on_the_meeting_day_is_not_carried_over() -> None:
+    """Storage keeps only the day an anonymous call-out was raised (midnight UTC): raised after
+    the day's meeting, it must not read as carried over from it; raised the day before, it is."""
+    meeting = T0 + timedelta(hours=2)
+    after = as_stored(
+        open_callout(anonymous=True, callout_id="c-1", now=meeting + timedelta(hours=1))
+    )
+    before = as_stored(open_callout(anonymous=True, callout_id="c-2", now=T0 - timedelta(days=1)))
+    items = agenda_view([after, before], last_meeting=meeting)
+    assert {(i.callout_id, i.carried_over) for i in items} == {("c-1", False), ("c-2", True)}
