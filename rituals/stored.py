@@ -95,6 +95,8 @@ class ExportedCallout:
     what_happened: str
     what_would_help: str
     anonymous: bool
+    # What the reporter chose to show: "named", "organisation" or "anonymous" (never who).
+    raised_as: str
     status: str
     learning_note: str
     raised_on: date

@@ -63,7 +63,7 @@ def test_export_json_has_reflections_and_callouts_without_reporters(
     assert "Early warning made today's hard conversation easy" in learned
     [callout] = data["callouts"]
     assert (callout["clause_id"], callout["about_organisation_key"]) == ("lead-r1", "nhsei")
-    assert callout["anonymous"] is True
+    assert callout["anonymous"] is True and callout["raised_as"] == "anonymous"
     assert not any("reporter" in key for key in callout)
     assert "bob" not in json.dumps(callout).lower()
 

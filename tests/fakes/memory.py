@@ -1100,6 +1100,7 @@ def _exported(callout: Callout) -> ExportedCallout:
         what_happened=callout.what_happened,
         what_would_help=callout.what_would_help,
         anonymous=callout.anonymous,
+        raised_as=callout.disclosure.value,
         status=callout.status.value,
         learning_note=callout.learning_note,
         raised_on=callout.raised_at.date(),
