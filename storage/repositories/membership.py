@@ -43,7 +43,7 @@ class MembershipRepository:
             .where(PersonRow.partnership_id == partnership_id, PersonRow.handle.is_(None))
             .group_by(OrganisationRow.key)
         )
-        return {key: count for key, count in rows.tuples()}
+        return {key: count for key, count in rows}
 
     async def person(self, partnership_id: int, person_id: int) -> Person | None:
         person = await self._people.get(person_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from bot import actions, words
@@ -94,4 +95,52 @@ async def test_a_question_and_its_reply_through_teams_name_nobody(
         refusals = [c.text for c in connector.to_chat(CAROL) if "You can't change" in c.text]
         assert len(refusals) == 2 and refusals[0].replace(ref, "ZZZZZZ") == refusals[1]
 
+        assert_nothing_names_bob(connector)
+
+
+async def test_the_facilitators_daily_summary_reaches_their_personal_chat_once(
+    database: Database, tmp_path: Path
+) -> None:
+    """Nothing reaches the facilitator when the call-out is raised; the next morning's summary
+    names the reference and the clause (never who), in her personal chat, once."""
+    async with teams_world(database, tmp_path) as world:
+        people, connector = world.people, world.connector
+        await people.command(ALICE, "agenda")  # Alice's personal chat is known from now on
+        await world.wiring.maintenance.tick()  # today's (of yesterday: nothing) is claimed
+        await world.idle()
+        assert await people.personal(BOB, "callout") == 201
+        await world.idle()
+        (form,) = connector.to_chat(BOB)
+        submit = people.press_activity(
+            BOB,
+            form.form_data,
+            card_id=form.new_id,
+            conversation=personal_chat(BOB),
+            kind="personal",
+            **{
+                "field.clause": "lis-r1",
+                "field.partner": "nhsei",
+                "field.what_happened": "Targets moved twice without warning.",
+                "field.disclosure": "anonymous",
+            },
+        )
+        assert (await people.post(submit))[0] == 201
+        await world.idle()
+        ack = next(c for c in connector.to_chat(BOB) if "tabled for the next meeting" in c.text)
+        found = re.search(r"Reference: (\w+)", ack.text)
+        assert found is not None
+        ref = found[1]
+        assert not [c for c in connector.to_chat(ALICE) if ref in c.text]  # not now
+
+        def summaries() -> list[str]:
+            return [c.text for c in connector.to_chat(ALICE) if "since your last" in c.text]
+
+        world.clock.advance(timedelta(hours=24))  # past 08:00 the next morning in London
+        await world.wiring.maintenance.tick()
+        await world.idle()
+        assert len(summaries()) == 1 and f"New: {ref} (clause lis-r1)" in summaries()[0]
+        world.clock.advance(timedelta(minutes=5))
+        await world.wiring.maintenance.tick()
+        await world.idle()
+        assert len(summaries()) == 1
         assert_nothing_names_bob(connector)
