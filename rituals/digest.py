@@ -160,6 +160,8 @@ class Highlight:
     organisation_id: str | None
     organisation_name: str | None
     clause_ids: tuple[str, ...]
+    # Changed by its author after the round closed: the digest says so, as the summary does.
+    edited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -623,6 +625,7 @@ def _highlights(
                 organisation_id=organisation_id,
                 organisation_name=shown.get(organisation_id) if organisation_id else None,
                 clause_ids=tuple(dict.fromkeys(record.clause_ids)),
+                edited=record.edited_at is not None,
             )
         )
     return tuple(chosen)

@@ -12,6 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.console.renderer import render
+from bot import words
+from bot.views.digest import digest as digest_message
 from rituals.callout import (
     CalloutStatus,
     mark_discussed,
@@ -711,3 +714,19 @@ def test_still_open_counts_call_outs_waiting_at_the_end_of_the_period() -> None:
     )
 
     assert result.still_open == StillOpen(awaiting_discussion=2, awaiting_resolution=2)
+
+
+def test_a_highlight_changed_after_its_round_says_it_was_edited() -> None:
+    """As the round's summary marks it, so the digest: "(edited)" beside words their author
+    changed after the round closed (words.EDITED_MARK in every rendering)."""
+    edited = dataclasses.replace(
+        reflection(valued="Said better."), edited_at=IN + timedelta(hours=1)
+    )
+    result = digest(reflections=[reflection(valued="As said."), edited])
+    assert {(h.valued, h.edited) for h in result.highlights} == {
+        ("As said.", False),
+        ("Said better.", True),
+    }
+    text = "\n".join(render(digest_message(result, COMPACT)))
+    assert text.count(words.EDITED_MARK) == 1
+    assert text.index("Said better.") < text.index(words.EDITED_MARK)

@@ -47,6 +47,7 @@ def digest(
                 UserText(h.valued),
                 f" — {h.organisation_name or words.DIGEST_A_PARTNER}",
                 f" [{', '.join(h.clause_ids)}]" if h.clause_ids else "",
+                words.EDITED_MARK if h.edited else "",
             )
             for h in result.highlights
         )
