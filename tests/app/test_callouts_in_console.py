@@ -240,7 +240,9 @@ async def test_discussed_with_a_follow_up_and_carried_over_on_the_agenda(
     ref = await reference(chat, "bob")
     out = await chat.play("@alice: /compact agenda")
     assert "carried over" not in chat.private("alice", out)
-    # The meeting holds its round; the call-out waits past it.
+    # The next day's meeting holds its round; the call-out waits past it. (Raised anonymously,
+    # it is stored with its day only: a meeting the same day could not say it came before.)
+    chat.clock.advance(timedelta(days=1))
     await chat.play(ROUND_OF_THREE)
     out = await chat.play(
         f"""
