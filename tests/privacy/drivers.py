@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +29,7 @@ from tests.adapters.teams.harness import CHANNEL as TEAMS_CHANNEL
 from tests.adapters.teams.harness import NAMES as TEAMS_NAMES
 from tests.adapters.teams.harness import TeamsWorld, teams_world
 from tests.adapters.teams.test_teams_round import prompts as teams_prompts
-from tests.app.harness import Chat, open_chat
+from tests.app.harness import EXAMPLE, Chat, compact_with_ids, open_chat
 from tests.app.test_rounds_in_console import ROUND_OF_THREE
 from tests.privacy.auditor import Reporter
 
@@ -37,6 +38,12 @@ PEOPLE = {
     "alice": ("Alice Adeyemi", "alice@nhsei.example"),
     "bob": ("Bob Birch", "bob@northgate.example"),
     "carol": ("Carol Chen", "carol@eastmoor.example"),
+}
+# Two more people at Bob's organisation, so that he may raise a call-out as "someone from
+# Northgate" (offered from `privacy.min_group`, 3, people); they never act themselves.
+NORTHGATE_PEERS = {
+    "nia": ("Nia Nolan", "nia@northgate.example"),
+    "ned": ("Ned North", "ned@northgate.example"),
 }
 FACILITATOR = "alice"
 ROUND = ("alice", "bob", "carol")  # who is in the round played before the call-outs
@@ -50,7 +57,7 @@ class Callout:
     partner: str
     what_happened: str
     what_would_help: str
-    anonymous: bool
+    disclosure: str  # named, organisation (someone from my organisation) or anonymous
 
 
 class Driver(Protocol):
@@ -69,6 +76,9 @@ class Driver(Protocol):
     async def command(self, who: str, text: str) -> None:
         """`who` types `/compact <text>` where the partnership meets (handled when it returns)."""
 
+    async def wait(self, hours: int) -> None:
+        """The clock moves on `hours` and the scheduler's tick runs (summaries, re-stamps)."""
+
     def traces(self, who: str) -> frozenset[str]:
         """Everything that names `who` on this platform."""
 
@@ -84,6 +94,24 @@ class Driver(Protocol):
     @property
     def wiring(self) -> Wiring:
         """The application behind the platform (its maintenance, for the hourly jobs)."""
+
+
+def compact_with_northgate_of_three(
+    folder: Path, platform: str | None = None, id_for: Callable[[str], str] = str
+) -> Path:
+    """The example compact (each person given an id on `platform`, if any) with Northgate's
+    two more people in it."""
+    path = compact_with_ids(folder, platform, id_for) if platform else folder / "compact.yaml"
+    text = path.read_text(encoding="utf-8") if platform else EXAMPLE.read_text(encoding="utf-8")
+    peers = "".join(
+        f"      - handle: {handle}\n        name: {name}\n        email: {email}\n"
+        + (f'        ids: {{{platform}: "{id_for(handle)}"}}\n' if platform else "")
+        for handle, (name, email) in NORTHGATE_PEERS.items()
+    )
+    bob = "      - handle: bob\n"
+    assert text.count(bob) == 1
+    path.write_text(text.replace(bob, peers + bob), encoding="utf-8")
+    return path
 
 
 async def reporter_of(driver: Driver, who: str) -> Reporter:
@@ -127,7 +155,7 @@ class ConsoleDriver:
             callout.partner,
             callout.what_happened,
             callout.what_would_help,
-            "anonymous" if callout.anonymous else "named",
+            callout.disclosure,
         )
         out = await self.chat.play("\n".join(f"@{who}: {answer}" for answer in answers))
         found = REFERENCE.search(self.chat.private(who, out))
@@ -136,6 +164,9 @@ class ConsoleDriver:
 
     async def command(self, who: str, text: str) -> None:
         await self.chat.play(f"@{who}: /compact {text}")
+
+    async def wait(self, hours: int) -> None:
+        await self.chat.play(f":wait {hours}h")
 
     def traces(self, who: str) -> frozenset[str]:
         name, email = PEOPLE.get(who, (who, who))  # a newcomer: only their handle
@@ -166,8 +197,10 @@ def _to(message: str, who: str) -> bool:
 
 
 @asynccontextmanager
-async def console_driver(database: Database, _folder: Path) -> AsyncIterator[ConsoleDriver]:
-    yield ConsoleDriver(await open_chat(database), database)
+async def console_driver(database: Database, folder: Path) -> AsyncIterator[ConsoleDriver]:
+    yield ConsoleDriver(
+        await open_chat(database, compact_with_northgate_of_three(folder)), database
+    )
 
 
 # --- Slack --------------------------------------------------------------------------------
@@ -220,7 +253,7 @@ class SlackDriver:
                 "partner": callout.partner,
                 "what_happened": callout.what_happened,
                 "what_would_help": callout.what_would_help,
-                "disclosure": "anonymous" if callout.anonymous else "named",
+                "disclosure": callout.disclosure,
             },
         )
         assert (status, answer) == (200, {}), answer
@@ -237,6 +270,10 @@ class SlackDriver:
         told = len(slack.private_to(user))
         await self.world.people.command(user, text, channel=SLACK_CHANNEL)
         await slack.wait_for(lambda: len(slack.private_to(user)) > told, what=text)
+
+    async def wait(self, hours: int) -> None:
+        self.world.clock.advance(timedelta(hours=hours))
+        await self.wiring.maintenance.tick()
 
     def traces(self, who: str) -> frozenset[str]:
         name, email = PEOPLE[who]
@@ -260,7 +297,8 @@ def _slack_to(call: SlackCall, user: str) -> bool:
 
 @asynccontextmanager
 async def slack_driver(database: Database, folder: Path) -> AsyncIterator[SlackDriver]:
-    async with slack_world(database, folder) as world:
+    compact = compact_with_northgate_of_three(folder, "slack", slack_id)
+    async with slack_world(database, folder, compact=compact) as world:
         yield SlackDriver(world)
 
 
@@ -317,7 +355,7 @@ class TeamsDriver:
                 "field.partner": callout.partner,
                 "field.what_happened": callout.what_happened,
                 "field.what_would_help": callout.what_would_help,
-                "field.disclosure": "anonymous" if callout.anonymous else "named",
+                "field.disclosure": callout.disclosure,
             },
         )
         assert (await self.world.people.post(submit))[0] == 201
@@ -329,6 +367,11 @@ class TeamsDriver:
 
     async def command(self, who: str, text: str) -> None:
         assert await self.world.people.personal(teams_id(who), text) == 201
+        await self.world.idle()
+
+    async def wait(self, hours: int) -> None:
+        self.world.clock.advance(timedelta(hours=hours))
+        await self.wiring.maintenance.tick()
         await self.world.idle()
 
     def traces(self, who: str) -> frozenset[str]:
@@ -364,7 +407,8 @@ def _teams_text(call: TeamsCall) -> str:
 
 @asynccontextmanager
 async def teams_driver(database: Database, folder: Path) -> AsyncIterator[TeamsDriver]:
-    async with teams_world(database, folder) as world:
+    compact = compact_with_northgate_of_three(folder, "teams", teams_id)
+    async with teams_world(database, folder, compact=compact) as world:
         yield TeamsDriver(world)
 
 
