@@ -4,22 +4,24 @@ platform's gestures, who its people are there, and what it sent whom."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from bot import words
+from bot import actions, words
 from bot.bootstrap import Wiring
 from storage.database import Database
 from storage.models import PersonIdentityRow
 from tests.adapters.slack.fake_slack import Call as SlackCall
+from tests.adapters.slack.fake_slack import Posted
 from tests.adapters.slack.harness import CHANNEL as SLACK_CHANNEL
 from tests.adapters.slack.harness import SlackWorld, slack_world
 from tests.adapters.slack.test_slack_round import asked, header_of_or_none, next_prompt
@@ -78,6 +80,12 @@ class Driver(Protocol):
 
     async def wait(self, hours: int) -> None:
         """The clock moves on `hours` and the scheduler's tick runs (summaries, re-stamps)."""
+
+    async def ask_by_button(self, who: str, ref: str, question: str) -> None:
+        """`who` asks the reporter of `ref` from the agenda's button (typed on the console)."""
+
+    async def reply_by_button(self, who: str, ref: str, text: str) -> None:
+        """`who` answers the question about `ref` from its own button (typed on the console)."""
 
     def traces(self, who: str) -> frozenset[str]:
         """Everything that names `who` on this platform."""
@@ -168,6 +176,12 @@ class ConsoleDriver:
     async def wait(self, hours: int) -> None:
         await self.chat.play(f":wait {hours}h")
 
+    async def ask_by_button(self, who: str, ref: str, question: str) -> None:
+        await self.chat.play(f"@{who}: /compact ask {ref}\n@{who}: {question}")
+
+    async def reply_by_button(self, who: str, ref: str, text: str) -> None:
+        await self.chat.play(f"@{who}: /compact reply {ref}\n@{who}: {text}")
+
     def traces(self, who: str) -> frozenset[str]:
         name, email = PEOPLE.get(who, (who, who))  # a newcomer: only their handle
         return frozenset({who, name, name.split()[-1], email})
@@ -212,6 +226,7 @@ def slack_id(who: str) -> str:
 class SlackDriver:
     world: SlackWorld
     platform: str = "slack"
+    modal_owners: dict[str, str] = field(default_factory=dict)  # view id -> whose click
 
     @property
     def database(self) -> Database:
@@ -241,6 +256,7 @@ class SlackDriver:
         shown = len(slack.forms())
         await self.world.people.command(slack_id(who), "callout", channel=SLACK_CHANNEL)
         await slack.wait_for(lambda: len(slack.forms()) > shown, what="the call-out form")
+        self._owned_by(slack_id(who))
 
     async def submit_callout(self, who: str, callout: Callout) -> str:
         slack, user = self.world.slack, slack_id(who)
@@ -275,6 +291,34 @@ class SlackDriver:
         self.world.clock.advance(timedelta(hours=hours))
         await self.wiring.maintenance.tick()
 
+    async def ask_by_button(self, who: str, ref: str, question: str) -> None:
+        slack, user = self.world.slack, slack_id(who)
+        await self.command(who, "agenda")
+        agenda = [m for m in slack.private_to(user) if f"[{ref}]" in m.all_text][-1]
+        await self._press(user, agenda, actions.CALLOUT_ASK, ref, question, "on its way")
+
+    async def reply_by_button(self, who: str, ref: str, text: str) -> None:
+        slack, user = self.world.slack, slack_id(who)
+        question = [m for m in slack.messages if m.channel == user and ref in m.all_text][-1]
+        await self._press(user, question, actions.CALLOUT_REPLY, ref, text, "on the agenda")
+
+    async def _press(
+        self, user: str, message: Posted, action: str, ref: str, text: str, told: str
+    ) -> None:
+        """Press `message`'s button `action` about `ref`, send `text` in the modal it opens,
+        and wait until `user` is told `told`."""
+        slack = self.world.slack
+        (button,) = [b for b in message.buttons() if b["action_id"] == action and ref in str(b)]
+        only = dataclasses.replace(message, blocks=[{"type": "actions", "elements": [button]}])
+        shown, before = len(slack.forms()), len(slack.private_to(user))
+        await self.world.people.click(user, only, action)
+        await slack.wait_for(lambda: len(slack.forms()) > shown, what=f"the {action} modal")
+        self._owned_by(user)
+        assert await self.world.people.submit(user, slack.forms()[-1], {"text": text}) == (200, {})
+        await slack.wait_for(
+            lambda: [m for m in slack.private_to(user)[before:] if told in m.all_text], what=told
+        )
+
     def traces(self, who: str) -> frozenset[str]:
         name, email = PEOPLE[who]
         return frozenset({slack_id(who), who, name, name.split()[-1], email})
@@ -284,15 +328,28 @@ class SlackDriver:
 
     def sent_to_others(self, who: str, since: int) -> list[str]:
         calls = self.world.slack.calls[since:]
-        return [json.dumps(c.args) for c in calls if not _slack_to(c, slack_id(who))]
+        return [json.dumps(c.args) for c in calls if not self._to(c, slack_id(who))]
 
     def sent_privately_to(self, who: str, since: int) -> list[str]:
         calls = self.world.slack.calls[since:]
-        return [json.dumps(c.args) for c in calls if _slack_to(c, slack_id(who))]
+        return [json.dumps(c.args) for c in calls if self._to(c, slack_id(who))]
 
+    def _owned_by(self, user: str) -> None:
+        """Modals not yet attributed were opened by `user`'s click or command just now."""
+        for view_id in self.world.slack.views:
+            self.modal_owners.setdefault(view_id, user)
 
-def _slack_to(call: SlackCall, user: str) -> bool:
-    return user in (call.args.get("user"), call.args.get("channel"), call.args.get("user_id"))
+    def _to(self, call: SlackCall, user: str) -> bool:
+        """Whether only `user` sees what `call` sends: a DM, an ephemeral, or a modal their
+        own click opened (a modal is shown only to whoever's trigger opened it)."""
+        args = call.args
+        if call.method.startswith("views."):
+            views = self.world.slack.views
+            view_id = args.get("view_id") or next(
+                (i for i, v in views.items() if v.get("trigger_id") == args.get("trigger_id")), ""
+            )
+            return self.modal_owners.get(view_id) == user
+        return user in (args.get("user"), args.get("channel"), args.get("user_id"))
 
 
 @asynccontextmanager
@@ -374,6 +431,28 @@ class TeamsDriver:
         await self.wiring.maintenance.tick()
         await self.world.idle()
 
+    async def ask_by_button(self, who: str, ref: str, question: str) -> None:
+        await self.command(who, "agenda")
+        agenda = [c for c in self.world.connector.to_chat(teams_id(who)) if f"[{ref}]" in c.text]
+        await self._press(who, agenda[-1], actions.CALLOUT_ASK, ref, question)
+
+    async def reply_by_button(self, who: str, ref: str, text: str) -> None:
+        asked = [c for c in self.world.connector.to_chat(teams_id(who)) if ref in c.text]
+        await self._press(who, asked[-1], actions.CALLOUT_REPLY, ref, text)
+
+    async def _press(self, who: str, card: TeamsCall, action: str, ref: str, text: str) -> None:
+        """Press `card`'s button `action` about `ref` and send `text` in the dialog it opens."""
+        people, user = self.world.people, teams_id(who)
+        chat = personal_chat(user)
+        (data,) = [d for d in _submits(card.card) if d.get("action") == action and ref in str(d)]
+        status, dialog = await people.open_dialog(user, data, conversation=chat, kind="personal")
+        assert status == 200 and dialog["task"]["type"] == "continue", dialog
+        submit = people.dialog_submit_activity(
+            user, dialog, conversation=chat, kind="personal", text=text
+        )
+        assert await people.post(submit) == (200, None)
+        await self.world.idle()
+
     def traces(self, who: str) -> frozenset[str]:
         name, email = PEOPLE[who]
         user = teams_id(who)
@@ -399,6 +478,16 @@ def _teams_to(call: TeamsCall, user: str) -> bool:
         return True
     members: Any = call.body.get("members") if isinstance(call.body, dict) else None
     return call.conversation == "" and bool(members) and members[0].get("id") == user
+
+
+def _submits(node: Any) -> list[dict[str, Any]]:
+    """The data of every Action.Submit button in a card."""
+    if isinstance(node, list):
+        return [d for item in node for d in _submits(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node["data"]] if node.get("type") == "Action.Submit" else []
+    return own + [d for value in node.values() for d in _submits(value)]
 
 
 def _teams_text(call: TeamsCall) -> str:

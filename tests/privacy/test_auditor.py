@@ -1,8 +1,9 @@
 """The privacy suite an information-governance board can read: people play a round and
-raise named and anonymous call-outs (withdrawn, discussed, resolved) through the console, the
-Slack stand-in and the Teams stand-in, on SQLite and PostgreSQL; then the auditor looks at
-everything written and sent. Each assertion is a promise of docs/privacy.md ("What the
-privacy suite checks")."""
+raise named, anonymous and "someone from my organisation" call-outs (withdrawn, discussed,
+resolved, asked about and answered, told in the facilitators' daily summary) through the
+console, the Slack stand-in and the Teams stand-in, on SQLite and PostgreSQL; then the
+auditor looks at everything written and sent. Each assertion is a promise of
+docs/privacy.md ("What the privacy suite checks")."""
 
 from __future__ import annotations
 
@@ -109,12 +110,12 @@ async def audit(driver: Driver, database_url: str) -> Audit:
         steps["raised first"] = Step(form_open, await snapshot(database))
         for name, callout in (("second", SECOND), ("own", OWN)):
             await reporter_does(f"raised {name}", raise_callout(name, callout))
-        for name in REPLIES:
-            await driver.command(FACILITATOR, f"ask {refs[name]} {QUESTION}")
-        for name, text in REPLIES.items():
-            await reporter_does(
-                f"replied {name}", driver.command(REPORTER, f"reply {refs[name]} {text}")
-            )
+        # The two-way thread: typed about the first, by the buttons about Bob's own.
+        await driver.command(FACILITATOR, f"ask {refs['first']} {QUESTION}")
+        await driver.ask_by_button(FACILITATOR, refs["own"], QUESTION)
+        first, own = (f"reply {refs['first']} {REPLIES['first']}", REPLIES["own"])
+        await reporter_does("replied first", driver.command(REPORTER, first))
+        await reporter_does("replied own", driver.reply_by_button(REPORTER, refs["own"], own))
         await facilitators_work(driver, refs)
         await reporter_does(
             "withdrew second", driver.command(REPORTER, f"withdraw {refs['second']}")
@@ -208,7 +209,8 @@ def check_everything(audit: Audit) -> None:
     assert statuses == {"first": "resolved", "second": "withdrawn", "own": "open"}
     assert QUESTION in agenda and REPLIES["own"] in agenda, agenda
     summary = "\n".join(audit.summary)
-    assert "since your last summary" in summary and refs["second"] in summary, summary
+    assert "since your last summary" in summary, summary
+    assert f"New: {refs['own']}" in summary and f"{refs['second']} (clause" in summary, summary
 
 
 def _written_by(step: Step, refs: dict[str, str], name: str) -> Row:
