@@ -35,17 +35,19 @@ from tests.app.harness import EXAMPLE, Chat, compact_with_ids, open_chat
 from tests.app.test_rounds_in_console import ROUND_OF_THREE
 from tests.privacy.auditor import Reporter
 
-# Who the example compact names: handle -> (name, e-mail).
+# Two more people at Bob's organisation, so that Northgate's people may raise a call-out as
+# "someone from Northgate" (offered from `privacy.min_group`, 3, people). Names no other
+# text holds, so that finding one is finding them.
+NORTHGATE_PEERS = {
+    "nkem": ("Nkem Nwachukwu", "nkem@northgate.example"),
+    "ngozi": ("Ngozi Nwosu", "ngozi@northgate.example"),
+}
+# Who the test compact names: handle -> (name, e-mail).
 PEOPLE = {
     "alice": ("Alice Adeyemi", "alice@nhsei.example"),
     "bob": ("Bob Birch", "bob@northgate.example"),
     "carol": ("Carol Chen", "carol@eastmoor.example"),
-}
-# Two more people at Bob's organisation, so that he may raise a call-out as "someone from
-# Northgate" (offered from `privacy.min_group`, 3, people); they never act themselves.
-NORTHGATE_PEERS = {
-    "nia": ("Nia Nolan", "nia@northgate.example"),
-    "ned": ("Ned North", "ned@northgate.example"),
+    **NORTHGATE_PEERS,
 }
 FACILITATOR = "alice"
 ROUND = ("alice", "bob", "carol")  # who is in the round played before the call-outs
@@ -497,8 +499,14 @@ def _teams_text(call: TeamsCall) -> str:
 @asynccontextmanager
 async def teams_driver(database: Database, folder: Path) -> AsyncIterator[TeamsDriver]:
     compact = compact_with_northgate_of_three(folder, "teams", teams_id)
-    async with teams_world(database, folder, compact=compact) as world:
-        yield TeamsDriver(world)
+    peers = {teams_id(handle): name for handle, (name, _email) in NORTHGATE_PEERS.items()}
+    TEAMS_NAMES.update(peers)  # their display name in the activities Teams sends, for now
+    try:
+        async with teams_world(database, folder, compact=compact) as world:
+            yield TeamsDriver(world)
+    finally:
+        for user in peers:
+            del TEAMS_NAMES[user]
 
 
 DRIVERS = {"console": console_driver, "slack": slack_driver, "teams": teams_driver}

@@ -30,14 +30,15 @@ from tests.privacy.auditor import (
 )
 from tests.privacy.drivers import DRIVERS, FACILITATOR, Callout, Driver, reporter_of
 
-REPORTER = "bob"
+REPORTER = "bob"  # raises the anonymous call-outs
+COLLEAGUE = "nkem"  # Bob's colleague at Northgate: raises OWN as "someone from Northgate"
 NAMED = Callout("lis-h1", "eastmoor", "The figures changed after we had agreed them", "", "named")
 FIRST = Callout(
     "lis-h1", "northgate", "Papers arrived the night before, again", "Notice", "anonymous"
 )
 SECOND = Callout("lead-r1", "nhsei", "Targets moved twice without warning", "A notice", "anonymous")
 OWN = Callout("env-r1", "nhsei", "The review was shared before we had seen it", "", "organisation")
-NORTHGATE = "Northgate Hospitals NHS Trust"  # Bob's organisation: the agenda may say it for OWN
+NORTHGATE = "Northgate Hospitals NHS Trust"  # the agenda may say it for OWN
 QUESTION = "Which meeting was it?"
 REPLIES = {"first": "The October board", "own": "The quarterly review"}
 
@@ -54,19 +55,26 @@ class Step:
         return self.after.written_since(self.before)
 
 
-@dataclass
-class Audit:
-    """What the auditor gathered while the reporter acted, and the moments it looked."""
+@dataclass(frozen=True)
+class Watched:
+    """A reporter the auditor looks for from the moment they first opened the form."""
 
-    driver: Driver
     reporter: Reporter
     form_open: Snapshot
+    sent_from: int  # how many messages had been sent then
+
+
+@dataclass
+class Audit:
+    """What the auditor gathered while the reporters acted, and the moments it looked."""
+
+    driver: Driver
+    watched: dict[str, Watched]  # by handle: Bob and his colleague
     steps: dict[str, Step]  # "raised first", "replied own", "withdrew second"...
     end: Snapshot
     restamped: Snapshot
     refs: dict[str, str]
     logs: LogTap
-    sent_from: int
     agenda: list[str]  # the facilitator's last agenda
     summary: list[str]  # what reached the facilitator when the clock passed the summary time
     export: str
@@ -81,41 +89,46 @@ async def facilitators_work(driver: Driver, refs: dict[str, str]) -> None:
 
 async def audit(driver: Driver, database_url: str) -> Audit:
     """The scenario: a round; Carol's named call-out; then, with the auditor listening from
-    the moment Bob opens the form, Bob's two anonymous call-outs and one as "someone from
-    Northgate"; the facilitator asks about the first and that one, and Bob replies to both;
-    the facilitator discusses and resolves the first; Bob withdraws the second; the clock
-    passes the facilitators' daily summary."""
+    the moment Bob opens the form, Bob's two anonymous call-outs and his colleague's as
+    "someone from Northgate"; the facilitator asks about Bob's first and hers, and each
+    replies; the facilitator discusses and resolves the first; Bob withdraws the second; the
+    clock passes the facilitators' daily summary."""
     database = driver.database
     await driver.play_round()
     await driver.open_callout_form("carol")
     refs = {"named": await driver.submit_callout("carol", NAMED)}
     steps: dict[str, Step] = {}
+    watched: dict[str, Watched] = {}
 
     async def reporter_does(name: str, action: Awaitable[object]) -> None:
         before = await snapshot(database)
         await action
         steps[name] = Step(before, await snapshot(database))
 
-    async def raise_callout(name: str, callout: Callout) -> str:
-        await driver.open_callout_form(REPORTER)
-        refs[name] = await driver.submit_callout(REPORTER, callout)
-        return refs[name]
+    async def raise_callout(who: str, name: str, callout: Callout) -> None:
+        """The step starts as the form opens, or when it is first opened, once it has (a
+        newcomer is recorded then, in a transaction of its own, with its time)."""
+        before, sent_from = await snapshot(database), driver.sent_count()
+        await driver.open_callout_form(who)
+        if who not in watched:  # from here on, everything is looked at for them
+            before = await snapshot(database)
+            watched[who] = Watched(await reporter_of(driver, who), before, sent_from)
+        refs[name] = await driver.submit_callout(who, callout)
+        steps[f"raised {name}"] = Step(before, await snapshot(database))
 
     with every_log_line() as logs:
-        sent_from = driver.sent_count()
-        await driver.open_callout_form(REPORTER)
-        form_open = await snapshot(database)
-        reporter = await reporter_of(driver, REPORTER)
-        refs["first"] = await driver.submit_callout(REPORTER, FIRST)
-        steps["raised first"] = Step(form_open, await snapshot(database))
-        for name, callout in (("second", SECOND), ("own", OWN)):
-            await reporter_does(f"raised {name}", raise_callout(name, callout))
-        # The two-way thread: typed about the first, by the buttons about Bob's own.
+        for who, name, callout in (
+            (REPORTER, "first", FIRST),
+            (REPORTER, "second", SECOND),
+            (COLLEAGUE, "own", OWN),
+        ):
+            await raise_callout(who, name, callout)
+        # The two-way thread: typed about the first, by the buttons about the colleague's.
         await driver.command(FACILITATOR, f"ask {refs['first']} {QUESTION}")
         await driver.ask_by_button(FACILITATOR, refs["own"], QUESTION)
         first, own = (f"reply {refs['first']} {REPLIES['first']}", REPLIES["own"])
         await reporter_does("replied first", driver.command(REPORTER, first))
-        await reporter_does("replied own", driver.reply_by_button(REPORTER, refs["own"], own))
+        await reporter_does("replied own", driver.reply_by_button(COLLEAGUE, refs["own"], own))
         await facilitators_work(driver, refs)
         await reporter_does(
             "withdrew second", driver.command(REPORTER, f"withdraw {refs['second']}")
@@ -134,40 +147,34 @@ async def audit(driver: Driver, database_url: str) -> Audit:
     )
     assert exported.returncode == 0, exported.stderr
     return Audit(
-        driver,
-        reporter,
-        form_open,
-        steps,
-        end,
-        restamped,
-        refs,
-        logs,
-        sent_from,
-        agenda,
-        summary,
-        exported.stdout,
+        driver, watched, steps, end, restamped, refs, logs, agenda, summary, exported.stdout
     )
 
 
 def check_everything(audit: Audit) -> None:
     """Every promise about an anonymous or "my organisation" reporter, against everything
     the auditor gathered."""
-    reporter, end, refs = audit.reporter, audit.end, audit.refs
-    assert reporter.person_id is not None  # known before the form opened: looked for too
-    hidden = ("first", "second", "own")  # the call-outs that do not name Bob
-    problems = [
-        # 1. No row written from the moment the form opened names the reporter or points at
-        #    their person.
-        *traces_in_rows(end.written_since(audit.form_open), reporter),
-        *traces_in_rows(audit.restamped.written_since(audit.form_open), reporter),
-        # 2. No log line (at DEBUG) names them.
-        *traces_in_texts(audit.logs.lines, reporter, "log"),
-        # 3. Nothing sent to anyone else names them: messages, cards, the agenda, the
-        #    questions, the facilitators' daily summary.
-        *traces_in_texts(audit.driver.sent_to_others(REPORTER, audit.sent_from), reporter, "sent"),
-        # 4. Nor do the call-outs of `compact-bot export` (its reflections are named: people
-        #    answered a round by name before the form opened).
-        *traces_in_texts(_exported_callouts(audit.export), reporter, "export"),
+    end, refs = audit.end, audit.refs
+    hidden = ("first", "second", "own")  # the call-outs that do not name their reporter
+    problems: list[str] = []
+    for who, seen in audit.watched.items():
+        reporter = seen.reporter
+        assert reporter.person_id is not None  # known when the form opened: looked for too
+        problems += [
+            # 1. No row written from the moment they opened the form names them or points
+            #    at their person.
+            *traces_in_rows(end.written_since(seen.form_open), reporter),
+            *traces_in_rows(audit.restamped.written_since(seen.form_open), reporter),
+            # 2. No log line (at DEBUG) names them.
+            *traces_in_texts(audit.logs.lines, reporter, "log"),
+            # 3. Nothing sent to anyone else names them: messages, cards, modals, the
+            #    agenda, the questions, the facilitators' daily summary.
+            *traces_in_texts(audit.driver.sent_to_others(who, seen.sent_from), reporter, "sent"),
+            # 4. Nor do the call-outs of `compact-bot export` (its reflections are named:
+            #    people answered a round by name before the form opened).
+            *traces_in_texts(_exported_callouts(audit.export), reporter, "export"),
+        ]
+    problems += [
         # 5. What the reporter's own actions wrote (raising, replies, withdrawal) holds no
         #    moment finer than the day.
         *(p for step in audit.steps.values() for p in finer_than_a_day(step.written)),
@@ -178,13 +185,14 @@ def check_everything(audit: Audit) -> None:
         *finer_than_a_day(r for r in end.rows if r.table == "processed_requests"),
     ]
     # 8. On PostgreSQL, the transactions that raised, replied and withdrew (their xmin) wrote
-    #    nothing naming the reporter, and no moment finer than the day; 10. once the hourly
-    #    re-stamp has run, no row is left carrying those transactions' ids.
+    #    nothing naming either reporter, and no moment finer than the day; 10. once the
+    #    hourly re-stamp has run, no row is left carrying those transactions' ids.
     for name, step in audit.steps.items():
         xmin = _written_by(step, refs, name).xmin
         if xmin is not None:
             together = step.after.in_transaction(xmin)
-            problems += traces_in_rows(together, reporter)
+            for seen in audit.watched.values():
+                problems += traces_in_rows(together, seen.reporter)
             problems += finer_than_a_day(together)
             problems += [
                 f"{row} keeps the transaction id of '{name}'"
@@ -194,8 +202,8 @@ def check_everything(audit: Audit) -> None:
     # 9. A named call-out keeps its reporter and no reporter hash beside them.
     named = end.find("callouts", id=refs["named"])
     assert named.values["reporter_key"] is None and named.values["reporter_user_id"]
-    # 11. "Someone from my organisation" shows the organisation (what Bob chose) and stores
-    #     it, never him (1 and 3 checked that nothing names him; he keeps only the key).
+    # 11. "Someone from my organisation" shows the organisation (what she chose) and stores
+    #     it, never her (1 and 3 checked that nothing names her; she keeps only the key).
     own = end.find("callouts", id=refs["own"])
     assert (own.values["reporter_organisation"], own.values["reporter_user_id"]) == (
         "northgate",
