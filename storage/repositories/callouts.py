@@ -24,12 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from rituals.callout import LIVE_STATUSES, Callout, CalloutStatus, FollowUp, StatusChange
+from rituals.callout_thread import ThreadSide
 from rituals.digest import CalloutFact
 from rituals.errors import NotFound, StaleCallout
 from rituals.refs import UserRef
 from rituals.reporters import NO_REPORTER, as_stored, named_reporter_key
 from rituals.stored import ExportedCallout, StoredCallout, dated_notes
 from storage.models import (
+    CalloutMessageRow,
     CalloutRow,
     CalloutStatusChangeRow,
     ClauseRow,
@@ -198,11 +200,11 @@ class CalloutRepository:
 
     async def restamp_anonymous(self, since: datetime) -> int:
         """Rewrite, unchanged and in this transaction, every anonymous call-out raised or
-        changed since `since` (every partnership) and its withdrawal step; how many
-        call-outs. On PostgreSQL each row then carries this transaction's id (xmin) and a new
-        place in the table, not those of the transaction that raised or withdrew it, so
-        transaction order no longer brackets those moments (docs/privacy.md, "What ordering
-        gives away")."""
+        changed since `since` (every partnership), its withdrawal step, and the replies to
+        anonymous call-outs written since that day; how many call-outs. On PostgreSQL each
+        row then carries this transaction's id (xmin) and a new place in the table, not those
+        of the transaction that raised, withdrew or replied, so transaction order no longer
+        brackets those moments (docs/privacy.md, "What ordering gives away")."""
         recent = (
             CalloutRow.anonymous.is_(True),
             (CalloutRow.raised_at >= since) | (CalloutRow.updated_at >= since),
@@ -218,6 +220,18 @@ class CalloutRepository:
                 CalloutStatusChangeRow.callout_id.in_(select(CalloutRow.id).where(*recent)),
             )
             .values(seq=CalloutStatusChangeRow.seq)
+            .execution_options(synchronize_session=False)
+        )
+        await self._session.execute(
+            update(CalloutMessageRow)
+            .where(
+                CalloutMessageRow.side == ThreadSide.REPLY.value,
+                CalloutMessageRow.on_day >= since.date(),
+                CalloutMessageRow.callout_id.in_(
+                    select(CalloutRow.id).where(CalloutRow.anonymous.is_(True))
+                ),
+            )
+            .values(id=CalloutMessageRow.id)
             .execution_options(synchronize_session=False)
         )
         return count

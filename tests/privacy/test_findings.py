@@ -25,7 +25,7 @@ from tests.privacy.auditor import (
 )
 from tests.privacy.drivers import Callout, console_driver, reporter_of
 
-ANONYMOUS = Callout("lis-h1", "northgate", "Papers arrived the night before", "Notice", True)
+ANONYMOUS = Callout("lis-h1", "northgate", "Papers arrived the night before", "Notice", "anonymous")
 TEAMS_KEY = "teams:card:1003:callout:29:bob"
 SECOND = timedelta(seconds=1)
 
@@ -74,7 +74,7 @@ async def test_a_newcomer_is_recorded_apart_from_their_anonymous_callout(
 async def test_a_named_callout_keeps_no_reporter_hash_and_stays_theirs(
     database: Database, tmp_path: Path
 ) -> None:
-    named = Callout("lis-h1", "northgate", "Papers arrived late", "", False)
+    named = Callout("lis-h1", "northgate", "Papers arrived late", "", "named")
     async with console_driver(database, tmp_path) as driver:
         await driver.open_callout_form("bob")
         ref = await driver.submit_callout("bob", named)
