@@ -6,6 +6,11 @@ seeded), then requests `GET /p/<slug>`
 over loopback HTTP through `build_web_app` with a signed link, and times the server's side of
 each request (a middleware around the handler: queries, composing, rendering).
 
+Two baselines, interleaved with the pages in the same run so a busy machine moves all three:
+the same address with a tampered link, which the same handler answers with the 403 "this link
+has expired" page (the link checked, a small template rendered; no query), and `/readyz` (two
+database round trips: a ping and the schema's revision).
+
     .venv/bin/python bench/dashboard.py --partnerships 2000 --rounds 52 --samples 400
 """
 
@@ -21,7 +26,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import ClientSession, web
-from common import create_database, drop_database, percentiles
+from common import create_database, drop_database, kept_database, percentiles
 from digest_fanout import Clock, Drop, clone, play_a_year
 
 from bot.bootstrap import bootstrap
@@ -37,20 +42,33 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def main(args: argparse.Namespace) -> None:
-    url = await create_database("postgresql", Path(), f"compact_dash_{os.getpid()}")
+    if args.keep:  # e.g. the database `bench/digest_fanout.py --keep` seeded
+        url, seeded = await kept_database(args.keep)
+    else:
+        url, seeded = (
+            await create_database("postgresql", Path(), f"compact_dash_{os.getpid()}"),
+            False,
+        )
     await upgrade_async(url)
     database = Database.from_url(url)
     period = period_named("2026-W47")
     try:
-        started = time.perf_counter()
-        await play_a_year(database, args.rounds, period.end)
-        print(f"partnership 1: {args.rounds} real rounds in {time.perf_counter() - started:.1f} s")
-        await clone(database, args.partnerships)
+        if seeded:
+            print(f"reusing the database {args.keep} (seeded before)")
+        else:
+            started = time.perf_counter()
+            await play_a_year(database, args.rounds, period.end)
+            print(
+                f"partnership 1: {args.rounds} real rounds in {time.perf_counter() - started:.1f} s"
+            )
+            await clone(database, args.partnerships)
         clock = Clock(period.end + timedelta(hours=9))
         wiring = bootstrap(
             Settings(), gateways={"slack": Drop()}, clock=clock, database=database, secret=SECRET
         )
         timings: list[float] = []
+        refusals: list[float] = []
+        readiness: list[float] = []
 
         @web.middleware
         async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -58,7 +76,11 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 return await handler(request)
             finally:
-                timings.append(time.perf_counter() - begun)
+                if request.path == "/readyz":
+                    readiness.append(time.perf_counter() - begun)
+                else:
+                    refused = "baseline" in request.query
+                    (refusals if refused else timings).append(time.perf_counter() - begun)
 
         app = build_web_app(wiring.app, [], maintenance=wiring.maintenance, tick_every=None)
         app.middlewares.append(timed)
@@ -80,19 +102,35 @@ async def main(args: argparse.Namespace) -> None:
                     body = await reply.read()
                     assert reply.status == 200, (slug, reply.status)
                     sizes.append(len(body))
+                async with session.get(f"http://127.0.0.1:{port}{path}x&baseline=1") as reply:
+                    assert reply.status == 403, (slug, reply.status)
+                async with session.get(f"http://127.0.0.1:{port}/readyz") as reply:
+                    assert reply.status == 200, await reply.text()
                 if i == 4:
-                    timings.clear()
+                    for measured in (timings, refusals, readiness):
+                        measured.clear()
         await runner.cleanup()
         p50, p99, worst = percentiles(timings)
         print(
-            f"{args.partnerships} partnerships, a year of weekly rounds each; "
+            f"{args.partnerships} partnerships, a year of rounds each; "
             f"{len(timings)} dashboard pages (random partnerships): server time "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms; "
-            f"page {sum(sizes) // len(sizes) // 1024} KiB"
+            f"page {sum(sizes) // len(sizes) // 1024} KiB (target: under 300 ms)"
         )
+        for name, measured in (
+            ("refused links (the 403 page, no query)", refusals),
+            ("/readyz (two database round trips)", readiness),
+        ):
+            p50, p99, worst = percentiles(measured)
+            print(
+                f"baseline, interleaved: {len(measured)} {name}: "
+                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms"
+            )
+        print(f"load average at the end: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         await database.dispose()
-        await drop_database(url)
+        if not args.keep:
+            await drop_database(url)
 
 
 if __name__ == "__main__":
@@ -100,4 +138,11 @@ if __name__ == "__main__":
     parser.add_argument("--partnerships", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=52)
     parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument(
+        "--keep",
+        metavar="DATABASE",
+        default="",
+        help="seed this PostgreSQL database once and keep it, or reuse it if it is there "
+        "(`bench/digest_fanout.py --keep` seeds the same shape, with its --rounds)",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -765,6 +765,7 @@ HEALTH_TRIGGER: Final = {
     "called_out_more_than_valued": "called out {raised}, valued {valued}",
 }
 HEALTH_TIMES: Final = ("time", "times")
+HEALTH_CALLOUTS: Final = ("call-out", "call-outs")
 BUTTON_REVIEW_DISCUSSED: Final = "Discussed"
 BUTTON_REVIEW_REVISED: Final = "Clause revised"
 REVIEW_HOW: Final = "Use `/compact review <clause-id> discussed` or `... revised`."

@@ -344,6 +344,15 @@ def compose_health(
     )
 
 
+def review_triggers(
+    *, compact: Compact, facts: HealthFacts, span: Span
+) -> tuple[ReviewTrigger, ...]:
+    """The review triggers alone, as `compose_health` finds them (what a digest announces):
+    they rest on the span's ledger only, never on the matrix or the span before, so facts
+    from the span's start are enough and neither is counted."""
+    return _triggers(compact, facts, span, _ledger(compact, facts, span))
+
+
 # --- Counting one span ----------------------------------------------------------------------------
 
 Column = tuple[str, str]  # (theme id, the role whose clause it is)

@@ -25,6 +25,7 @@ from rituals.health import (
     compose_health,
     quarter,
     quarter_containing,
+    review_triggers,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -367,3 +368,20 @@ def test_triggers_evidence_is_the_ledgers(facts: HealthFacts) -> None:
                 if r.theme_id == row.theme_id and r.clause_id != row.clause_id
             )
             assert row.reflections == 0 and others == trigger.heading_citations >= 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(facts_strategy, st.integers(1, 4))
+def test_the_triggers_alone_from_the_spans_start_are_the_reports(
+    facts: HealthFacts, min_group: int
+) -> None:
+    """What a digest announces (facts loaded from the quarter's start, no matrix) is what
+    `/compact health` and the dashboard propose for the same quarter."""
+    compact = replace(LARGE, privacy=PrivacySettings(min_group=min_group))
+    report = compose_health(compact=compact, facts=facts, span=Q4, now=NOW)
+    from_start = replace(
+        facts,
+        reflections=[r for r in facts.reflections if r.submitted_at >= Q4.start],
+        callouts=[c for c in facts.callouts if c.raised_on >= Q4.first_day],
+    )
+    assert review_triggers(compact=compact, facts=from_start, span=Q4) == report.triggers

@@ -18,6 +18,9 @@ CARD_VERSION: Final = "1.5"
 MAX_ACTIVITY_BYTES: Final = 28 * 1024  # UTF-16, as Teams measures a message
 TEXT_PIECE: Final = 3000  # characters per TextBlock; keeps any one element far below the cap
 LABEL_CHARS: Final = 80
+# Teams shows six buttons of a row; a seventh and later hide in an overflow menu (or, on
+# older clients, not at all), so a longer row is sent as several rows of six.
+ACTIONS_PER_SET: Final = 6
 KIND: Final = "compact"  # the key in a button's data that says it is ours
 KIND_ACTION: Final = "action"
 KIND_FORM: Final = "form"
@@ -176,8 +179,10 @@ class Renderer:
                     pieces.extend(self._texts(("• ", *item), spacing="Small"))
                 return pieces
             case m.Actions(buttons=buttons):
+                made = [self._button(b) for b in buttons]
                 return [
-                    _Piece({"type": "ActionSet", "actions": [self._button(b) for b in buttons]})
+                    _Piece({"type": "ActionSet", "actions": made[i : i + ACTIONS_PER_SET]})
+                    for i in range(0, len(made), ACTIONS_PER_SET)
                 ]
             case m.Chart():
                 return [self._chart(block)]

@@ -21,7 +21,15 @@ from rituals.compact import Compact
 from rituals.digest import tally_weeks
 from rituals.errors import InvalidInput, NotAllowed, NotFound
 from rituals.groups import GroupCell
-from rituals.health import HealthReport, ReviewTrigger, Span, compose_health, quarter
+from rituals.health import (
+    HealthFacts,
+    HealthReport,
+    ReviewTrigger,
+    Span,
+    compose_health,
+    quarter,
+    review_triggers,
+)
 from rituals.health import quarter_containing as quarter_of
 from rituals.history import WEEK, week_bounds
 from rituals.refs import ConversationRef
@@ -80,10 +88,21 @@ async def compose(
     happened before `until`, when given: a digest judges as of its period's end)."""
     previous = span.previous()
     end = span.end if until is None else max(previous.start, min(span.end, until))
-    facts = await uow.health.facts(partnership_id, previous.start, end, span.zone)
-    weekly = await _weekly_citations(uow, partnership_id, compact, span, end)
-    facts = dataclasses.replace(facts, weekly_citations=weekly)
+    facts = await _facts(uow, partnership_id, compact, span, previous.start, end)
     return compose_health(compact=compact, facts=facts, span=span, now=now, previous=previous)
+
+
+async def _facts(
+    uow: UnitOfWork,
+    partnership_id: int,
+    compact: Compact,
+    span: Span,
+    start: datetime,
+    end: datetime,
+) -> HealthFacts:
+    facts = await uow.health.facts(partnership_id, start, end, span.zone)
+    weekly = await _weekly_citations(uow, partnership_id, compact, span, end)
+    return dataclasses.replace(facts, weekly_citations=weekly)
 
 
 async def _weekly_citations(
@@ -238,11 +257,12 @@ async def triggers_to_announce(
     moment is in, as of its end, that no earlier digest announced; recorded as announced
     (in `uow`, for the caller to commit) when `record`."""
     span = await current_quarter(uow, place.partnership_id, period_end - _INSTANT)
-    report = await compose(
-        uow, place.partnership_id, place.compact, span, period_end, until=period_end
-    )
+    # The triggers alone: facts from the quarter's start only, no matrix (see review_triggers).
+    end = max(span.start, min(span.end, period_end))
+    facts = await _facts(uow, place.partnership_id, place.compact, span, span.start, end)
+    triggers = review_triggers(compact=place.compact, facts=facts, span=span)
     states = await uow.reviews.states(place.partnership_id, span_key(span))
-    fresh = newly_reported(report.triggers, states, period_label)
+    fresh = newly_reported(triggers, states, period_label)
     if record and fresh:
         announced = [
             TriggerState(t.clause_id, t.kind, span_key(span), reported_in=period_label)

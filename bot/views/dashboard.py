@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot import words
+from bot.views.counting import count
 from rituals.compact import Compact
 from rituals.health import (
     UNDISCLOSED,
@@ -288,16 +290,17 @@ def _evidence(trigger: ReviewTrigger) -> tuple[str, ...]:
         ),
         TriggerKind.QUIET_IN_ACTIVE_HEADING: (
             f"Not cited in this span; the other clauses of its heading were cited "
-            f"{trigger.heading_citations} times."
+            f"{count(trigger.heading_citations, words.HEALTH_TIMES)}."
         ),
         TriggerKind.CALLED_OUT_MORE_THAN_VALUED: (
-            f"Called out {trigger.callouts_raised} times, valued {trigger.times_valued} times."
+            f"Called out {count(trigger.callouts_raised, words.HEALTH_TIMES)}, "
+            f"valued {count(trigger.times_valued, words.HEALTH_TIMES)}."
         ),
     }
     if trigger.kind in (TriggerKind.CALLOUT_DATES, TriggerKind.CALLOUT_ORGANISATIONS):
         totals = (
-            f"In the span: {trigger.callouts_raised} call-outs raised, "
-            f"valued {trigger.times_valued} times."
+            f"In the span: {count(trigger.callouts_raised, words.HEALTH_CALLOUTS)} raised, "
+            f"valued {count(trigger.times_valued, words.HEALTH_TIMES)}."
         )
         return (by_kind[trigger.kind], totals)
     return (by_kind[trigger.kind],)

@@ -181,6 +181,23 @@ async def test_an_expired_link_is_refused_with_the_403_page(site: Site) -> None:
         site.chat.clock.advance(-LINK_LIFETIME)
 
 
+async def test_on_a_laptop_the_ledger_and_charts_fit_without_scrolling(site: Site) -> None:
+    """At 1280 px nothing of the ledger (its learning notes are the last column) or of the
+    charts (their last weeks) hides behind a horizontal scroll; the axis words stay legible."""
+    page, _ = await site.open(await link_from(site.chat, "dashboard"))
+    overflowing = await page.evaluate(
+        """() => [...document.querySelectorAll('.scroll[role=region]')]
+             .filter(s => s.scrollWidth > s.clientWidth)
+             .map(s => s.getAttribute('aria-labelledby'))"""
+    )
+    assert overflowing == []
+    smallest = await page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('svg.chart text.axis')]
+             .map(t => t.getBoundingClientRect().height))"""
+    )
+    assert smallest >= 12, "axis labels render at least 12 px tall"
+
+
 async def test_the_page_fits_a_phone_and_prints(site: Site) -> None:
     page, _ = await site.open(await link_from(site.chat, "dashboard"), width=390)
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
