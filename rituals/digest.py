@@ -606,6 +606,8 @@ def _highlights(
             r.valued,
             r.round_id,
             r.author_name,
+            r.clause_ids,
+            r.edited_at is not None,
         ),
     )
     chosen: list[Highlight] = []

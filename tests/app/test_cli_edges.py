@@ -119,11 +119,15 @@ def test_ctrl_c_ends_the_interactive_console_at_once(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        while "Speak as anyone" not in process.stdout.readline():
-            pass
+        assert process.stdout is not None and process.stderr is not None
+        for line in process.stdout:  # up to the greeting (a console that died ends the loop)
+            if "Speak as anyone" in line:
+                break
         process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
+        # Wait with stdin still open: closing it (as `communicate` does) would end the old
+        # console's pending read just as Enter would, and hide the bug.
+        process.wait(timeout=30)
+        stderr = process.stderr.read()
     finally:
         process.kill()
     assert process.returncode == 130
