@@ -548,6 +548,11 @@ async def main(args: argparse.Namespace) -> None:
         "DATABASE_URL": database_url,
         "COMPACT_FILE": str(compact_file(folder, "slack", lambda handle: f"U0{handle.upper()}")),
         "COMPACT_SECRET_KEY": "bench-secret-key-long-enough-to-use",
+        # One facilitator links every channel and the bench sends faster than people type:
+        # the per-person limit and the queued-work bound (issue 12) are not what is measured.
+        "COMPACT_PERSON_RATE_PER_MINUTE": "1000000",
+        "COMPACT_PERSON_BURST": "1000000",
+        "COMPACT_MAX_QUEUED_WORK": "1000000",
         # Nothing crashes here: with the 2 s default, a loop minutes behind on a loaded machine
         # let its own leases lapse and re-sent prompts (a recovery, not an answer's cost).
         "COMPACT_WORK_LEASE_SECONDS": os.environ.get("COMPACT_WORK_LEASE_SECONDS", "60"),

@@ -17,7 +17,7 @@ from rituals.errors import NotFound
 from rituals.refs import UserRef
 from rituals.stored import ANY_TENANT, FROM_EMAIL, FROM_FILE, Person
 from storage.models import ChannelRow, OrganisationRow, PersonIdentityRow, PersonRow
-from storage.repositories._sql import rowcount
+from storage.repositories._sql import insert_unless_present, rowcount
 
 _IDENTITIES: Final = cast(Table, PersonIdentityRow.__table__)
 _PEOPLE: Final = cast(Table, PersonRow.__table__)
@@ -190,29 +190,33 @@ class PeopleRepository:
         )
         if partnership_id is None:
             raise NotFound("That person is not known in this partnership.")
-        existing = await self._session.scalar(
-            select(PersonIdentityRow).where(
-                PersonIdentityRow.partnership_id == partnership_id,
-                PersonIdentityRow.platform == user.platform,
-                PersonIdentityRow.tenant == user.tenant,
-                PersonIdentityRow.user_id == user.user_id,
-            )
+        key = (
+            PersonIdentityRow.partnership_id == partnership_id,
+            PersonIdentityRow.platform == user.platform,
+            PersonIdentityRow.tenant == user.tenant,
+            PersonIdentityRow.user_id == user.user_id,
         )
-        if existing is None:
-            self._session.add(
-                PersonIdentityRow(
-                    person_id=person_id,
-                    partnership_id=partnership_id,
-                    platform=user.platform,
-                    tenant=user.tenant,
-                    user_id=user.user_id,
-                    source=source,
-                )
-            )
-        else:
+        existing = await self._session.scalar(select(PersonIdentityRow).where(*key))
+        if existing is not None:
             existing.person_id = person_id
             existing.source = source
-        await self._session.flush()
+            await self._session.flush()
+            return
+        values = {
+            "person_id": person_id,
+            "partnership_id": partnership_id,
+            "platform": user.platform,
+            "tenant": user.tenant,
+            "user_id": user.user_id,
+            "source": source,
+        }
+        # Two first links (or first words) in one workspace at once record the same identity:
+        # the second waits for the first, then the latest statement of who it is wins.
+        if not await insert_unless_present(self._session, _IDENTITIES, values):
+            await rowcount(
+                self._session,
+                update(PersonIdentityRow).where(*key).values(person_id=person_id, source=source),
+            )
 
     async def identities_for_handles(
         self,

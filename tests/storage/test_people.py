@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import text
 
 from rituals.compact import KnownPerson, PlatformIdentity
 from rituals.errors import NotFound
@@ -219,6 +220,51 @@ async def test_linking_an_identity_is_idempotent(database: Database) -> None:
             await uow.people.link_identity(987654, console)
     assert found is not None and found.id == alice.id
     assert found.identities == (ALICE, console)
+
+
+async def waiting_on_a_lock(database: Database) -> None:
+    """Until another transaction waits on a row lock in this database (PostgreSQL), counting
+    attempts; SQLite takes one writer at a time, so there the second simply comes after."""
+    if database.engine.dialect.name != "postgresql":
+        return
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    for _ in range(1000):
+        async with database.engine.connect() as connection:
+            if await connection.scalar(query):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the second transaction never reached the first's row")
+
+
+async def test_two_transactions_recording_one_identity_at_once_both_succeed(
+    database: Database,
+) -> None:
+    """Two first links in one workspace at once (the Slack bench's 64 did) declare the same
+    file ids: the second waits for the first and then succeeds, the latest statement wins."""
+    stored = await load_compact(database)
+    pid = stored.partnership_id
+    met = UserRef("slack", TENANT, "U0NEW")
+    async with database.unit_of_work() as first:
+        alice = await first.people.find_by_handle(pid, "alice")
+        bob = await first.people.find_by_handle(pid, "bob")
+        assert alice is not None and bob is not None
+        await first.people.link_identity(alice.id, met)
+
+        async def second() -> None:
+            async with database.unit_of_work() as uow:
+                await uow.people.link_identity(bob.id, met)
+                await uow.commit()
+
+        racing = asyncio.create_task(second())
+        await waiting_on_a_lock(database)
+        await first.commit()
+    await racing
+    async with database.unit_of_work() as uow:
+        found = await uow.people.find(pid, met)
+    assert found is not None and found.id == bob.id
 
 
 async def test_identities_are_listed_only_where_they_were_recognised(
