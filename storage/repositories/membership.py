@@ -10,11 +10,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from rituals.errors import NotFound
 from rituals.stored import Claim, Person
 from storage.models import OrganisationRow, PersonRow
 from storage.repositories._sql import rowcount
-from storage.repositories.people import PeopleRepository
+from storage.repositories.people import PeopleRepository, organisation_for
 
 _CLAIMED = aliased(OrganisationRow)
 
@@ -50,19 +49,7 @@ class MembershipRepository:
         return person if person is not None and person.partnership_id == partnership_id else None
 
     async def claim(self, person_id: int, organisation_key: str, now: datetime) -> None:
-        partnership_id = await self._session.scalar(
-            select(PersonRow.partnership_id).where(PersonRow.id == person_id)
-        )
-        if partnership_id is None:
-            raise NotFound("That person is not known in this partnership.")
-        organisation_id = await self._session.scalar(
-            select(OrganisationRow.id).where(
-                OrganisationRow.partnership_id == partnership_id,
-                OrganisationRow.key == organisation_key,
-            )
-        )
-        if organisation_id is None:
-            raise NotFound(f"There is no organisation '{organisation_key}' in the partnership.")
+        organisation_id = await organisation_for(self._session, person_id, organisation_key)
         await rowcount(
             self._session,
             update(PersonRow)

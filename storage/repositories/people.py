@@ -283,19 +283,7 @@ class PeopleRepository:
 
     async def set_organisation(self, person_id: int, organisation_key: str) -> None:
         """Say which organisation the person speaks for; NotFound for an unknown key."""
-        partnership_id = await self._session.scalar(
-            select(PersonRow.partnership_id).where(PersonRow.id == person_id)
-        )
-        if partnership_id is None:
-            raise NotFound("That person is not known in this partnership.")
-        organisation_id = await self._session.scalar(
-            select(OrganisationRow.id).where(
-                OrganisationRow.partnership_id == partnership_id,
-                OrganisationRow.key == organisation_key,
-            )
-        )
-        if organisation_id is None:
-            raise NotFound(f"There is no organisation '{organisation_key}' in the partnership.")
+        organisation_id = await organisation_for(self._session, person_id, organisation_key)
         await rowcount(
             self._session,
             update(PersonRow)
@@ -507,3 +495,22 @@ def _adoptable(
 
 def _folded(email: str | None) -> str:
     return (email or "").casefold()
+
+
+async def organisation_for(session: AsyncSession, person_id: int, organisation_key: str) -> int:
+    """The id of `organisation_key` in the person's own partnership; NotFound for an unknown
+    person or key."""
+    partnership_id = await session.scalar(
+        select(PersonRow.partnership_id).where(PersonRow.id == person_id)
+    )
+    if partnership_id is None:
+        raise NotFound("That person is not known in this partnership.")
+    organisation_id = await session.scalar(
+        select(OrganisationRow.id).where(
+            OrganisationRow.partnership_id == partnership_id,
+            OrganisationRow.key == organisation_key,
+        )
+    )
+    if organisation_id is None:
+        raise NotFound(f"There is no organisation '{organisation_key}' in the partnership.")
+    return organisation_id

@@ -12,8 +12,38 @@ from pathlib import Path
 from bot import actions, words
 from storage.database import Database
 from tests.adapters.teams.fake_connector import personal_chat
-from tests.adapters.teams.harness import ALICE, BOB, CAROL, teams_world
+from tests.adapters.teams.harness import ALICE, BOB, CAROL, TeamsWorld, teams_world
 from tests.adapters.teams.test_teams_callout import assert_nothing_names_bob
+
+
+async def bob_raises_anonymously(world: TeamsWorld, clause: str, partner: str) -> str:
+    """Bob raises an anonymous call-out from his personal chat; its reference. The card's
+    choice carries its promise."""
+    people, connector = world.people, world.connector
+    assert await people.personal(BOB, "callout") == 201
+    await world.idle()
+    form = connector.to_chat(BOB)[-1]
+    card = json.dumps(form.card)
+    assert '"field.disclosure"' in card and "Anonymous: nobody, facilitators included" in card
+    submit = people.press_activity(
+        BOB,
+        form.form_data,
+        card_id=form.new_id,
+        conversation=personal_chat(BOB),
+        kind="personal",
+        **{
+            "field.clause": clause,
+            "field.partner": partner,
+            "field.what_happened": "Papers arrived the night before, again.",
+            "field.disclosure": "anonymous",
+        },
+    )
+    assert (await people.post(submit))[0] == 201
+    await world.idle()
+    ack = next(c for c in connector.to_chat(BOB) if "tabled for the next meeting" in c.text)
+    found = re.search(r"Reference: (\w+)", ack.text)
+    assert found is not None
+    return found[1]
 
 
 async def test_a_question_and_its_reply_through_teams_name_nobody(
@@ -21,30 +51,7 @@ async def test_a_question_and_its_reply_through_teams_name_nobody(
 ) -> None:
     async with teams_world(database, tmp_path) as world:
         people, connector = world.people, world.connector
-        assert await people.personal(BOB, "callout") == 201
-        await world.idle()
-        (form,) = connector.to_chat(BOB)
-        card = json.dumps(form.card)
-        assert '"field.disclosure"' in card and "Anonymous: nobody, facilitators included" in card
-        submit = people.press_activity(
-            BOB,
-            form.form_data,
-            card_id=form.new_id,
-            conversation=personal_chat(BOB),
-            kind="personal",
-            **{
-                "field.clause": "lis-h1",
-                "field.partner": "northgate",
-                "field.what_happened": "Papers arrived the night before, again.",
-                "field.disclosure": "anonymous",
-            },
-        )
-        assert (await people.post(submit))[0] == 201
-        await world.idle()
-        ack = next(c for c in connector.to_chat(BOB) if "tabled for the next meeting" in c.text)
-        found = re.search(r"Reference: (\w+)", ack.text)
-        assert found is not None
-        ref = found[1]
+        ref = await bob_raises_anonymously(world, "lis-h1", "northgate")
 
         # Alice asks from the agenda's button: a dialog that states and enforces the limit.
         await people.command(ALICE, "agenda")
@@ -108,28 +115,7 @@ async def test_the_facilitators_daily_summary_reaches_their_personal_chat_once(
         await people.command(ALICE, "agenda")  # Alice's personal chat is known from now on
         await world.wiring.maintenance.tick()  # today's (of yesterday: nothing) is claimed
         await world.idle()
-        assert await people.personal(BOB, "callout") == 201
-        await world.idle()
-        (form,) = connector.to_chat(BOB)
-        submit = people.press_activity(
-            BOB,
-            form.form_data,
-            card_id=form.new_id,
-            conversation=personal_chat(BOB),
-            kind="personal",
-            **{
-                "field.clause": "lis-r1",
-                "field.partner": "nhsei",
-                "field.what_happened": "Targets moved twice without warning.",
-                "field.disclosure": "anonymous",
-            },
-        )
-        assert (await people.post(submit))[0] == 201
-        await world.idle()
-        ack = next(c for c in connector.to_chat(BOB) if "tabled for the next meeting" in c.text)
-        found = re.search(r"Reference: (\w+)", ack.text)
-        assert found is not None
-        ref = found[1]
+        ref = await bob_raises_anonymously(world, "lis-r1", "nhsei")
         assert not [c for c in connector.to_chat(ALICE) if ref in c.text]  # not now
 
         def summaries() -> list[str]:
