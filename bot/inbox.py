@@ -112,14 +112,13 @@ class Inbox:
     async def handle(self, request: Deferrable) -> Form | None:
         """Handle an accepted request through the inbound port. Its row goes in the use
         case's transaction (`RequestLedger.first_time`); one that changed nothing (a reply from
-        someone not asked) leaves it, so it goes here."""
+        someone not asked) leaves it, so it goes after, with others (`FinishedWork`)."""
+        services = self._services
         try:
-            with self._services.metrics.in_process():
+            with services.metrics.in_process():
                 return await self._dispatch(request)
         finally:
-            async with self._services.database.unit_of_work() as uow:
-                if await self._services.request_keys.take(uow, str(request.request_id)):
-                    await uow.commit()
+            await services.finished.handled(services.request_keys.sealed(str(request.request_id)))
 
     async def _dispatch(self, request: Deferrable) -> Form | None:
         match request:
@@ -158,9 +157,7 @@ class Inbox:
     async def _drop_row(self, stored_key: str) -> None:
         """Drop a handled row by the key it is stored under: `handle` took it already, unless
         it was accepted before keys were stored hashed (migration 0014)."""
-        async with self._services.database.unit_of_work() as uow:
-            if await uow.inbox.take(stored_key):
-                await uow.commit()
+        await self._services.finished.handled(stored_key)
 
     async def renew(self) -> None:
         """Keep this process's claims alive while it works on them."""

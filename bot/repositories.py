@@ -8,7 +8,7 @@ Conflicts surface as the errors in `rituals.errors` (`StaleRound`, `RoundAlready
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -356,6 +356,10 @@ class Inbox(Protocol):
         """Delete the request's row; True if it was there (this transaction handles it)."""
         ...
 
+    async def drop(self, keys: Collection[str]) -> int:
+        """Delete the rows of requests already handled; how many were still there."""
+        ...
+
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50
     ) -> list[PendingRequest]:
@@ -375,7 +379,9 @@ class Outbox(Protocol):
 
     async def add(self, round_id: str, now: datetime, *, by: str, until: datetime) -> int: ...
 
-    async def done(self, delivery_id: int) -> bool: ...
+    async def done(self, delivery_ids: Collection[int]) -> int:
+        """The messages went out; how many of the rows were still there."""
+        ...
 
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50

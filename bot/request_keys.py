@@ -113,10 +113,6 @@ class RequestLedger:
         await uow.inbox.put(sealed, kind, request, now, by=by, until=until)
         return True
 
-    async def take(self, uow: RecordsRequests, key: str) -> bool:
-        """Drop the inbox row of the request `key` (handled without changing anything)."""
-        return await uow.inbox.take(self.sealed(key))
-
     async def forget_old(self, uow: RecordsRequests, now: datetime) -> int:
         """Forget keys whose day is over by more than `REQUEST_KEYS_KEPT`; how many."""
         return await uow.requests.forget_before(now - REQUEST_KEYS_KEPT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Mapping
@@ -10,6 +11,8 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.anonymity import ReporterKeys
+from bot.finished_work import FinishedWork
+from bot.known_people import KnownPeople
 from bot.links import PageLinks
 from bot.messages import Message
 from bot.metrics import Metrics
@@ -43,9 +46,16 @@ class Services:
     """This process's name on the work it claims (inbox and outbox rows)."""
     lease: timedelta = LEASE
     metrics: Metrics = field(default_factory=Metrics, repr=False)
+    """This process's measures (`GET /metrics`), on a registry of their own."""
     profiles: Mapping[str, Profiles] = field(default_factory=dict, repr=False)
     """Per platform, where people's profile emails are looked up (`bot/profiles.py`)."""
-    """This process's measures (`GET /metrics`), on a registry of their own."""
+    known_people: KnownPeople = field(default_factory=KnownPeople, repr=False)
+    """Who this process lately found recognised already (`bot/known_people.py`)."""
+
+    @functools.cached_property
+    def finished(self) -> FinishedWork:
+        """Where the inbox and outbox rows of finished work are deleted, many at once."""
+        return FinishedWork(self.database)
 
     def lease_until(self) -> datetime:
         return self.clock.now() + self.lease

@@ -104,6 +104,7 @@ async def load_compact_file(
             reworded = reworded_clauses(None if before is None else before.compact, compact)
             await close_reworded(uow, stored, reworded, now)
         await uow.commit()
+    services.known_people.forget()  # its people or channels may have changed
     log.info(
         "compact %s is at version %d (%s)",
         stored.partnership_slug,
@@ -234,6 +235,7 @@ async def link_channel(
     if ask is not None:
         await services.tell(actor.user, ask, near=conversation)
         return
+    services.known_people.forget()  # who is recognised here may differ now
     log.info("a channel was linked to partnership %s", place.slug)
     text = words.LINKED.format(name=place.compact.name)
     if first_here:

@@ -48,20 +48,30 @@ async def recognise(
     """Recognise each of `actors` not yet known as a person of the compact file, in the
     partnership of `conversation` (or `partnership_id`). `linking`: a facilitator is linking
     this conversation, so with no workspace listed or linked yet, its own counts."""
-    users = list(dict.fromkeys(a.user for a in actors if a.user.platform != CONSOLE))
+    now = services.clock.now()
+    remembered = services.known_people if partnership_id is None and not linking else None
+    users = [
+        user
+        for user in dict.fromkeys(a.user for a in actors if a.user.platform != CONSOLE)
+        if remembered is None or not remembered.holds(conversation, user, now)
+    ]
     if not users:
         return Recognised()
     async with services.database.unit_of_work() as uow:
         if partnership_id is None:
             partnership_id = await uow.channels.partnership_of(conversation.in_thread(None))
-        stored = None if partnership_id is None else await uow.compacts.latest_for(partnership_id)
-        if partnership_id is None or stored is None:
+        if partnership_id is None:
             return Recognised()
         unknown = []
         for user in users:
             person = await uow.people.find(partnership_id, user)
             if person is None or person.handle is None:
                 unknown.append(user)
+            elif remembered is not None:
+                remembered.remember(conversation, user, now)
+        stored = await uow.compacts.latest_for(partnership_id) if unknown else None
+        if stored is None:
+            return Recognised()
         homes: dict[str, set[str]] = {}
         for platform in {user.platform for user in unknown}:
             listed = set(stored.compact.tenants_for(platform))
@@ -71,7 +81,8 @@ async def recognise(
     findings = _Findings()
     for user in unknown:
         await _match(services, stored.compact, user, homes[user.platform], conversation, findings)
-    await _record(services, partnership_id, stored.compact, findings)
+    if findings.matches or findings.collisions or findings.missing_scope:
+        await _record(services, partnership_id, stored.compact, findings)
     return Recognised(missing_scope=bool(findings.missing_scope))
 
 

@@ -501,9 +501,7 @@ class RoundService:
         )
 
     async def _delivered(self, delivery: int) -> None:
-        async with self._services.database.unit_of_work() as uow:
-            await uow.outbox.done(delivery)
-            await uow.commit()
+        await self._services.finished.delivered(delivery)
 
     async def redeliver(self, delivery: int, round_id: str) -> None:
         """A process died owing a round's messages: say again what its state says now: the

@@ -10,6 +10,7 @@ and `claim_due` hands it to exactly one other.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -25,6 +26,8 @@ _OUTBOX: Final = cast(Table, OutboxRow.__table__)
 # Built once: both run on every deferred request (Core, on the session's connection).
 _PUT: Final = insert(_INBOX)
 _TAKE: Final = delete(_INBOX).where(_INBOX.c.request_key == bindparam("key"))
+_DROP: Final = delete(_INBOX).where(_INBOX.c.request_key.in_(bindparam("keys", expanding=True)))
+_DONE: Final = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class InboxRepository:
@@ -59,6 +62,11 @@ class InboxRepository:
         """Delete the request's row; True if it was there (this transaction handles it)."""
         connection = await self._session.connection()
         return (await connection.execute(_TAKE, {"key": key})).rowcount == 1
+
+    async def drop(self, keys: Collection[str]) -> int:
+        """Delete the rows of requests already handled; how many were still there."""
+        connection = await self._session.connection()
+        return (await connection.execute(_DROP, {"keys": list(keys)})).rowcount
 
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50
@@ -118,11 +126,10 @@ class OutboxRepository:
         )
         return int(result.scalar_one())
 
-    async def done(self, delivery_id: int) -> bool:
-        """The messages went out; True if the row was still there."""
-        return (
-            await rowcount(self._session, delete(OutboxRow).where(OutboxRow.id == delivery_id)) == 1
-        )
+    async def done(self, delivery_ids: Collection[int]) -> int:
+        """The messages went out; how many of the rows were still there."""
+        connection = await self._session.connection()
+        return (await connection.execute(_DONE, {"ids": list(delivery_ids)})).rowcount
 
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50

@@ -50,13 +50,33 @@ async def test_an_accepted_request_is_recorded_once_and_handled_once(
 async def test_a_take_that_is_not_committed_leaves_the_row(store: UnitOfWorkFactory) -> None:
     await accept(store, "k1")
     async with store.unit_of_work() as uow:
-        assert await LEDGER.take(uow, "k1")
+        assert await uow.inbox.take(LEDGER.sealed("k1"))
         await uow.rollback()
     async with store.unit_of_work() as uow:
-        assert await LEDGER.take(uow, "k1")
-        assert not await LEDGER.take(uow, "k1")
+        assert await uow.inbox.take(LEDGER.sealed("k1"))
+        assert not await uow.inbox.take(LEDGER.sealed("k1"))
         await uow.commit()
     assert await pending(store) == (0, 0)
+
+
+async def test_rows_of_handled_requests_and_sent_messages_go_together(
+    store: UnitOfWorkFactory,
+) -> None:
+    for key in ("k1", "k2", "k3"):
+        await accept(store, key)
+    await added(store, "round-1")
+    async with store.unit_of_work() as uow:
+        owed = [await uow.outbox.add("round-1", T0, by="one", until=T0 + LEASE) for _ in "abc"]
+        await uow.commit()
+    handled = [LEDGER.sealed(key) for key in ("k1", "k2", "k9")]
+    async with store.unit_of_work() as uow:
+        assert await uow.inbox.drop(handled) == 2  # k9 was never there
+        assert await uow.outbox.done([owed[0], owed[2], owed[2]]) == 2
+        await uow.commit()
+    assert await pending(store) == (1, 1)
+    async with store.unit_of_work() as uow:
+        assert await uow.inbox.drop(handled) == 0
+        assert await uow.inbox.take(LEDGER.sealed("k3"))
 
 
 async def test_only_rows_whose_lease_ran_out_are_claimed_oldest_first(
@@ -104,8 +124,8 @@ async def test_the_outbox_owes_a_round_until_done_and_leases_like_the_inbox(
     assert first != second
     assert await pending(store) == (0, 2)
     async with store.unit_of_work() as uow:
-        assert await uow.outbox.done(first)
-        assert not await uow.outbox.done(first)
+        assert await uow.outbox.done([first]) == 1
+        assert await uow.outbox.done([first]) == 0
         assert await uow.outbox.claim_due(T0 + SECOND, by="two", until=T0 + LEASE) == []
         assert await uow.outbox.renew(by="one", until=T0 + 10 * SECOND) == 1
         assert await uow.outbox.claim_due(T0 + 8 * SECOND, by="two", until=T0 + LEASE) == []

@@ -21,7 +21,7 @@ import asyncio
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from types import TracebackType
@@ -1321,6 +1321,10 @@ class MemoryInbox(_Repository):
         t = await self._uow.tables()
         return t.inbox.pop(key, None) is not None
 
+    async def drop(self, keys: Collection[str]) -> int:
+        t = await self._uow.tables()
+        return sum(t.inbox.pop(key, None) is not None for key in set(keys))
+
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50
     ) -> list[PendingRequest]:
@@ -1348,9 +1352,9 @@ class MemoryOutbox(_Repository):
         t.outbox[delivery_id] = _Pending(round_id, "round", "{}", now, by, until)
         return delivery_id
 
-    async def done(self, delivery_id: int) -> bool:
+    async def done(self, delivery_ids: Collection[int]) -> int:
         t = await self._uow.tables()
-        return t.outbox.pop(delivery_id, None) is not None
+        return sum(t.outbox.pop(i, None) is not None for i in set(delivery_ids))
 
     async def claim_due(
         self, now: datetime, *, by: str, until: datetime, limit: int = 50
