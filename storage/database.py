@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
@@ -216,6 +217,29 @@ async def _begin_immediate(driver_connection: Any) -> None:
     await driver_connection.execute("BEGIN IMMEDIATE")
 
 
+_REPOSITORIES: Final[dict[str, Callable[[AsyncSession], object]]] = {
+    "compacts": CompactRepository,
+    "people": PeopleRepository,
+    "membership": MembershipRepository,
+    "channels": ChannelRepository,
+    "rounds": RoundRepository,
+    "reflections": ReflectionRepository,
+    "callouts": CalloutRepository,
+    "threads": CalloutThreadRepository,
+    "summaries": FacilitatorSummaryRepository,
+    "digests": DigestRepository,
+    "schedules": ScheduleRepository,
+    "requests": RequestLog,
+    "addresses": AddressRepository,
+    "inbox": InboxRepository,
+    "outbox": OutboxRepository,
+    "health": HealthRepository,
+    "reviews": ReviewTriggerRepository,
+    "audit": AuditRepository,
+    "retention": RetentionRepository,
+}
+
+
 class SqlUnitOfWork:
     """One session and one transaction, with every repository bound to it.
 
@@ -260,27 +284,17 @@ class SqlUnitOfWork:
             raise RuntimeError("a unit of work cannot be entered twice")
         session = self._sessions()
         self._session = session
-        self.compacts = CompactRepository(session)
-        self.people = PeopleRepository(session)
-        self.membership = MembershipRepository(session)
-        self.channels = ChannelRepository(session)
-        self.rounds = RoundRepository(session)
-        self.reflections = ReflectionRepository(session)
-        self.callouts = CalloutRepository(session)
-        self.threads = CalloutThreadRepository(session)
-        self.summaries = FacilitatorSummaryRepository(session)
-        self.digests = DigestRepository(session)
-        self.schedules = ScheduleRepository(session)
-        self.requests = RequestLog(session)
-        self.addresses = AddressRepository(session)
-        self.inbox = InboxRepository(session)
-        self.outbox = OutboxRepository(session)
-        self.health = HealthRepository(session)
-        self.reviews = ReviewTriggerRepository(session)
-        self.audit = AuditRepository(session)
-        self.retention = RetentionRepository(session)
         await session.begin()
         return self
+
+    def __getattr__(self, name: str) -> Any:
+        """A repository is made on first use in the block (most use cases touch two or three)."""
+        repository = _REPOSITORIES.get(name)
+        if repository is None:
+            raise AttributeError(name)
+        made = repository(self.session)
+        setattr(self, name, made)
+        return made
 
     async def __aexit__(
         self,
@@ -290,6 +304,8 @@ class SqlUnitOfWork:
     ) -> None:
         session = self.session
         self._session = None
+        for name in _REPOSITORIES.keys() & vars(self).keys():
+            delattr(self, name)
         # Uncommitted work is discarded: committing is always an explicit decision. close()
         # rolls the transaction back as the connection returns to the pool, and unlike
         # rollback() it leaves values already read intact rather than expiring them.

@@ -68,7 +68,7 @@ async def recognise(
             if person is None or person.handle is None:
                 unknown.append(user)
             elif remembered is not None:
-                remembered.remember(conversation, user, now)
+                remembered.remember(conversation, partnership_id, user, now)
         stored = await uow.compacts.latest_for(partnership_id) if unknown else None
         if stored is None:
             return Recognised()

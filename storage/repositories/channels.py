@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rituals.refs import ConversationRef
 from storage.models import ChannelRow, DeclaredChannelRow
 from storage.repositories._sql import insert_if_absent, rowcount
+
+# Built once: every request recognising people asks it (Core, on the session's connection).
+_HOLDER: Final = select(ChannelRow.partnership_id).where(
+    ChannelRow.platform == bindparam("platform"),
+    ChannelRow.tenant == bindparam("tenant"),
+    ChannelRow.channel_id == bindparam("channel_id"),
+)
 
 
 class ChannelRepository:
@@ -57,12 +65,13 @@ class ChannelRepository:
 
     async def partnership_of(self, conversation: ConversationRef) -> int | None:
         """The partnership the conversation's channel is bound to (its thread is ignored)."""
-        statement = select(ChannelRow.partnership_id).where(
-            ChannelRow.platform == conversation.platform,
-            ChannelRow.tenant == conversation.tenant,
-            ChannelRow.channel_id == conversation.channel,
-        )
-        return await self._session.scalar(statement)
+        connection = await self._session.connection()
+        channel = {
+            "platform": conversation.platform,
+            "tenant": conversation.tenant,
+            "channel_id": conversation.channel,
+        }
+        return (await connection.execute(_HOLDER, channel)).scalar()
 
     async def channels_of(
         self, partnership_id: int, *, digest_only: bool = False

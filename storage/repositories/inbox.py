@@ -27,6 +27,7 @@ _OUTBOX: Final = cast(Table, OutboxRow.__table__)
 _PUT: Final = insert(_INBOX)
 _TAKE: Final = delete(_INBOX).where(_INBOX.c.request_key == bindparam("key"))
 _DROP: Final = delete(_INBOX).where(_INBOX.c.request_key.in_(bindparam("keys", expanding=True)))
+_OWE: Final = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _DONE: Final = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -119,12 +120,8 @@ class OutboxRepository:
     async def add(self, round_id: str, now: datetime, *, by: str, until: datetime) -> int:
         """Note, in the round's own transaction, that its messages are still to go out."""
         connection = await self._session.connection()
-        result = await connection.execute(
-            insert(_OUTBOX)
-            .values(round_id=round_id, created_at=now, claimed_by=by, claimed_until=until)
-            .returning(_OUTBOX.c.id)
-        )
-        return int(result.scalar_one())
+        values = {"round_id": round_id, "created_at": now, "claimed_by": by, "claimed_until": until}
+        return int((await connection.execute(_OWE, values)).scalar_one())
 
     async def done(self, delivery_ids: Collection[int]) -> int:
         """The messages went out; how many of the rows were still there."""
