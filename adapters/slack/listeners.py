@@ -45,9 +45,11 @@ COMMAND: Final = "/compact"
 ACCEPTED: Final = "compact_accepted"  # bolt context key: the reply recorded in the inbox
 # Acknowledged requests worked on at once: in all (below the database pool's 20 connections
 # plus its queue) and per workspace, so one workspace waiting out Slack's rate limits or its
-# channels' pacing holds up only its own work.
+# channels' pacing holds up only its own work. Six, not twelve: a saturated workspace then
+# keeps the event loop busy enough that acknowledgements wait, with no more answers handled
+# (docs/benchmarks.md, "Issue 9, third session").
 WORK_SLOTS: Final = 36
-WORK_SLOTS_PER_WORKSPACE: Final = 12
+WORK_SLOTS_PER_WORKSPACE: Final = 6
 # Acknowledged work waiting or running, past which new requests are refused (events 503 so
 # Slack retries them, commands and buttons a private "busy, try again"): the default of the
 # `COMPACT_MAX_QUEUED_WORK` setting.
