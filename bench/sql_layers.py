@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 from common import create_database, drop_database
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.database import make_engine
 
@@ -70,48 +70,50 @@ def _named(sql: str, *names: str) -> Any:
     return text(sql)
 
 
-def through_sessions(sessions: async_sessionmaker[AsyncSession]) -> Answer:
-    record, put, take = _named(RECORD, "k"), _named(PUT, "k", "r"), _named(TAKE, "k")
-    lock, store, move = _named(LOCK, "c"), _named(STORE, "c", "a", "l"), _named(MOVE, "c")
+# The floor's statements as SQLAlchemy text constructs, built once (as the product's hot path).
+RECORD_, PUT_, TAKE_ = _named(RECORD, "k"), _named(PUT, "k", "r"), _named(TAKE, "k")
+LOCK_, STORE_, MOVE_ = _named(LOCK, "c"), _named(STORE, "c", "a", "l"), _named(MOVE, "c")
 
+
+async def record(connection: AsyncConnection, key: str, user: str) -> None:
+    """Before the acknowledgement: the key and its inbox row."""
+    if (await connection.execute(RECORD_, {"k": key})).rowcount == 1:
+        await connection.execute(PUT_, {"k": key, "r": json.dumps({"user": user})})
+
+
+async def store(connection: AsyncConnection, key: str, channel: str, user: str) -> bool:
+    """After it: take the row, lock the round, store the answer, move the turn on."""
+    await connection.execute(TAKE_, {"k": key})
+    round_ = (await connection.execute(LOCK_, {"c": channel})).first()
+    if round_ is None or round_.attendees[round_.turn] != user:
+        return False
+    await connection.execute(STORE_, {"c": channel, "a": user, "l": "We listened"})
+    await connection.execute(MOVE_, {"c": channel})
+    return True
+
+
+def through_sessions(sessions: async_sessionmaker[AsyncSession]) -> Answer:
     async def answer(key: str, channel: str, user: str) -> None:
         async with sessions() as session:
             await session.begin()
-            connection = await session.connection()
-            if (await connection.execute(record, {"k": key})).rowcount == 1:
-                await connection.execute(put, {"k": key, "r": json.dumps({"user": user})})
+            await record(await session.connection(), key, user)
             await session.commit()
         async with sessions() as session:
             await session.begin()
-            connection = await session.connection()
-            await connection.execute(take, {"k": key})
-            round_ = (await connection.execute(lock, {"c": channel})).first()
-            if round_ is None or round_.attendees[round_.turn] != user:
-                return
-            await connection.execute(store, {"c": channel, "a": user, "l": "We listened"})
-            await connection.execute(move, {"c": channel})
-            await session.commit()
+            if await store(await session.connection(), key, channel, user):
+                await session.commit()
 
     return answer
 
 
 def through_connections(engine: AsyncEngine) -> Answer:
-    record, put, take = _named(RECORD, "k"), _named(PUT, "k", "r"), _named(TAKE, "k")
-    lock, store, move = _named(LOCK, "c"), _named(STORE, "c", "a", "l"), _named(MOVE, "c")
-
     async def answer(key: str, channel: str, user: str) -> None:
         async with engine.begin() as connection:
-            if (await connection.execute(record, {"k": key})).rowcount == 1:
-                await connection.execute(put, {"k": key, "r": json.dumps({"user": user})})
+            await record(connection, key, user)
         async with engine.connect() as connection:
             await connection.begin()
-            await connection.execute(take, {"k": key})
-            round_ = (await connection.execute(lock, {"c": channel})).first()
-            if round_ is None or round_.attendees[round_.turn] != user:
-                return
-            await connection.execute(store, {"c": channel, "a": user, "l": "We listened"})
-            await connection.execute(move, {"c": channel})
-            await connection.commit()
+            if await store(connection, key, channel, user):
+                await connection.commit()
 
     return answer
 
