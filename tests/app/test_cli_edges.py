@@ -105,6 +105,10 @@ def test_the_console_keeps_a_compact_loaded_since(tmp_path: Path) -> None:
     assert "compact version 3." in run(["console", "--compact", str(EXAMPLE)], tmp_path).stdout
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_ends_the_interactive_console_at_once(tmp_path: Path) -> None:
     """Bug 9: the console waited for one more line before it would stop."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "COMPACT_FILE")}
@@ -117,6 +121,9 @@ def test_ctrl_c_ends_the_interactive_console_at_once(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal sends it, even when this test runs as a background job (which
+        # starts with SIGINT ignored, and the console would inherit that).
+        preexec_fn=_interruptible,
     )
     try:
         assert process.stdout is not None and process.stderr is not None
