@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
@@ -287,14 +287,16 @@ class SqlUnitOfWork:
         await session.begin()
         return self
 
-    def __getattr__(self, name: str) -> Any:
-        """A repository is made on first use in the block (most use cases touch two or three)."""
-        repository = _REPOSITORIES.get(name)
-        if repository is None:
-            raise AttributeError(name)
-        made = repository(self.session)
-        setattr(self, name, made)
-        return made
+    if not TYPE_CHECKING:  # mypy keeps checking attributes against the annotations above
+
+        def __getattr__(self, name: str) -> Any:
+            """A repository is made on first use in the block (most use cases touch a few)."""
+            repository = _REPOSITORIES.get(name)
+            if repository is None:
+                raise AttributeError(name)
+            made = repository(self.session)
+            setattr(self, name, made)
+            return made
 
     async def __aexit__(
         self,

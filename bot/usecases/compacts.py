@@ -235,7 +235,6 @@ async def link_channel(
     if ask is not None:
         await services.tell(actor.user, ask, near=conversation)
         return
-    services.known_people.moved(channel)
     log.info("a channel was linked to partnership %s", place.slug)
     text = words.LINKED.format(name=place.compact.name)
     if first_here:

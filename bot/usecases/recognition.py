@@ -48,15 +48,11 @@ async def recognise(
     """Recognise each of `actors` not yet known as a person of the compact file, in the
     partnership of `conversation` (or `partnership_id`). `linking`: a facilitator is linking
     this conversation, so with no workspace listed or linked yet, its own counts."""
-    now = services.clock.now()
-    remembered = services.known_people if partnership_id is None and not linking else None
-    users = [
-        user
-        for user in dict.fromkeys(a.user for a in actors if a.user.platform != CONSOLE)
-        if remembered is None or not remembered.holds(conversation, user, now)
-    ]
+    users = list(dict.fromkeys(a.user for a in actors if a.user.platform != CONSOLE))
     if not users:
         return Recognised()
+    now = services.clock.now()
+    remembered = None if linking else services.known_people
     async with services.database.unit_of_work() as uow:
         if partnership_id is None:
             partnership_id = await uow.channels.partnership_of(conversation.in_thread(None))
@@ -64,11 +60,13 @@ async def recognise(
             return Recognised()
         unknown = []
         for user in users:
+            if remembered is not None and remembered.holds(partnership_id, user, now):
+                continue
             person = await uow.people.find(partnership_id, user)
             if person is None or person.handle is None:
                 unknown.append(user)
             elif remembered is not None:
-                remembered.remember(conversation, partnership_id, user, now)
+                remembered.remember(partnership_id, user, now)
         stored = await uow.compacts.latest_for(partnership_id) if unknown else None
         if stored is None:
             return Recognised()

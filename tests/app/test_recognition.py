@@ -5,7 +5,6 @@ and only the partnership's own workspaces count."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 
 from bot.bootstrap import bootstrap
@@ -18,7 +17,7 @@ from bot.usecases.compacts import load_compact_file
 from bot.usecases.recognition import recognise
 from rituals.refs import ConversationRef, UserRef
 from tests.app.harness import EXAMPLE, SECRET, ManualClock, compact_with_ids
-from tests.fakes.memory import MemoryDatabase, MemoryUnitOfWork
+from tests.fakes.memory import MemoryDatabase
 
 HOME = "T0HOME"
 CHANNEL = ConversationRef("slack", HOME, "C0PARTNERS")
@@ -121,44 +120,26 @@ async def test_only_the_partnerships_own_workspaces_count() -> None:
     assert slack.asked == ["U_CONNECT"]  # a user of another workspace is not even looked up
 
 
-class CountingDatabase(MemoryDatabase):
-    """Counts the units of work opened: a look-up skipped is one fewer."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened = 0
-
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        self.opened += 1
-        return super().unit_of_work()
-
-
-async def test_someone_found_recognised_is_not_looked_up_again_for_ten_minutes(
+async def test_someone_remembered_is_still_recognised_where_their_channel_is_linked_now(
     tmp_path: Path,
 ) -> None:
-    database, clock = CountingDatabase(), ManualClock()
-    wiring = bootstrap(
-        Settings(),
-        gateways={"slack": ScriptedSlack()},
-        clock=clock,
-        database=database,
-        secret=SECRET,
-    )
-    services = wiring.services
+    """Remembered as known in one partnership, a person whose channel another process links
+    to a second partnership is recognised there at once (the memory is per partnership, and
+    the channel's partnership is read afresh)."""
+    services = services_with(ScriptedSlack())
     with_ids = compact_with_ids(tmp_path, "slack", lambda h: f"U0{h.upper()}")
-    pid = await linked(services, with_ids)
-    carol, thread = someone("U0CAROL"), CHANNEL.in_thread("1700000000.000100")
-    await recognise(services, thread, (carol,))  # matched by the file's id: recorded
-    await recognise(services, thread, (carol,))  # found known: remembered
-    opened = database.opened
-    await recognise(services, thread, (carol,))
-    await recognise(services, CHANNEL, (carol,))  # the same channel, out of the thread
-    assert database.opened == opened
-    clock.advance(timedelta(minutes=10))
-    await recognise(services, thread, (carol,))
-    assert database.opened == opened + 1  # looked at again once the memory lapsed
-    await load_compact_file(services, with_ids)  # people may have changed: forgotten
-    opened = database.opened
-    await recognise(services, thread, (carol,))
-    assert database.opened == opened + 1
-    assert await handle_of(services, pid, carol.user) == "carol"
+    first = await linked(services, with_ids)
+    other = tmp_path / "other.yaml"
+    other.write_text(with_ids.read_text().replace("slug: nhs-vmi", "slug: other-one"))
+    await load_compact_file(services, other)
+    carol = someone("U0CAROL")
+    await recognise(services, CHANNEL, (carol,))  # recorded in the first
+    await recognise(services, CHANNEL, (carol,))  # found known there: remembered
+    async with services.database.unit_of_work() as uow:
+        second = await uow.compacts.partnership_id("other-one")
+        assert second is not None
+        await uow.channels.bind(second, CHANNEL)  # as another replica's link would
+        await uow.commit()
+    await recognise(services, CHANNEL, (carol,))
+    assert await handle_of(services, second, carol.user) == "carol"
+    assert await handle_of(services, first, carol.user) == "carol"
