@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.usecases.compacts import load_compact_file
 from bot.web import build_web_app
 from storage.database import Database
-from tests.adapters.teams.fake_connector import FakeConnector, personal_chat
+from tests.adapters.teams.fake_connector import Call, FakeConnector, personal_chat
 from tests.app.harness import SECRET, ManualClock, compact_with_ids
 
 TENANT = "tenant-1"
@@ -184,6 +184,17 @@ class People:
         value = {**{k: v for k, v in data.items() if k != "msteams"}, **inputs}
         return self.activity(
             user, conversation=conversation, kind=kind, replyToId=card_id, value=value
+        )
+
+    def submit_in_personal_chat(self, user: str, form: Call, **inputs: Any) -> dict[str, Any]:
+        """The form `form` (a card the bot sent to `user`'s personal chat), filled and sent."""
+        return self.press_activity(
+            user,
+            form.form_data,
+            card_id=str(form.new_id),
+            conversation=personal_chat(user),
+            kind="personal",
+            **inputs,
         )
 
     async def press(self, user: str, data: dict[str, Any], **options: Any) -> int:

@@ -13,7 +13,7 @@ from bot import words
 from rituals.refs import ConversationRef
 from storage.database import Database
 from storage.models import OrganisationRow, ReflectionRow
-from tests.adapters.teams.fake_connector import FakeConnector, personal_chat
+from tests.adapters.teams.fake_connector import FakeConnector
 from tests.adapters.teams.harness import (
     ALICE,
     BOB,
@@ -101,12 +101,9 @@ async def test_the_demo_runs_with_emails_only(database: Database, tmp_path: Path
                 "field.what_would_help": "A week's notice",
                 "field.disclosure": "anonymous",
             }
-            submit = people.press_activity(
+            submit = people.submit_in_personal_chat(
                 BOB,
-                form.form_data,
-                card_id=form.new_id,
-                conversation=personal_chat(BOB),
-                kind="personal",
+                form,
                 **values,
             )
             assert (await people.post(submit))[0] == 201

@@ -53,22 +53,17 @@ async def test_an_anonymous_callout_from_raising_to_resolved(
             "field.what_would_help": "A week's notice",
             "field.disclosure": "anonymous",
         }
-        submit = people.press_activity(
+        submit = people.submit_in_personal_chat(
             BOB,
-            form.form_data,
-            card_id=form.new_id,
-            conversation=personal_chat(BOB),
-            kind="personal",
+            form,
             **values,
         )
         assert (await people.post(submit))[0] == 201
         assert (await people.post(submit))[0] == 201  # redelivered: tabled once
-        double_click = people.press_activity(  # a second activity (new id) from the same card
+        # a second activity (new id) from the same card
+        double_click = people.submit_in_personal_chat(
             BOB,
-            form.form_data,
-            card_id=form.new_id,
-            conversation=personal_chat(BOB),
-            kind="personal",
+            form,
             **values,
         )
         assert double_click["id"] != submit["id"]
@@ -155,12 +150,9 @@ async def test_a_form_with_problems_is_shown_again_in_place(
         assert await people.personal(BOB, "callout") == 201
         await world.idle()
         (form,) = connector.to_chat(BOB)
-        missing_answer = people.press_activity(
+        missing_answer = people.submit_in_personal_chat(
             BOB,
-            form.form_data,
-            card_id=form.new_id,
-            conversation=personal_chat(BOB),
-            kind="personal",
+            form,
             **{"field.clause": "lis-h1", "field.what_happened": "It happened"},
         )
         assert (await people.post(missing_answer))[0] == 201

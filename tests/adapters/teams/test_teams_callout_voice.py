@@ -25,12 +25,9 @@ async def bob_raises_anonymously(world: TeamsWorld, clause: str, partner: str) -
     form = connector.to_chat(BOB)[-1]
     card = json.dumps(form.card)
     assert '"field.disclosure"' in card and "Anonymous: nobody, facilitators included" in card
-    submit = people.press_activity(
+    submit = people.submit_in_personal_chat(
         BOB,
-        form.form_data,
-        card_id=form.new_id,
-        conversation=personal_chat(BOB),
-        kind="personal",
+        form,
         **{
             "field.clause": clause,
             "field.partner": partner,

@@ -62,12 +62,9 @@ async def test_after_a_restart_the_bot_still_reaches_the_channel_and_people(
             prompt = next(c for c in reversed(connector.sent) if words.TURN_PROMPT in c.text)
             first, second = prompt.mentioned[0], ({ALICE, BOB} - {prompt.mentioned[0]}).pop()
             (form,) = connector.to_chat(BOB)
-            named = people.press_activity(
+            named = people.submit_in_personal_chat(
                 BOB,
-                form.form_data,
-                card_id=form.new_id,
-                conversation=personal_chat(BOB),
-                kind="personal",
+                form,
                 **{
                     "field.clause": "lis-h1",
                     "field.partner": "northgate",
