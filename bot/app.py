@@ -190,21 +190,17 @@ class CompactApp:
         """What a plain message answers: a Form to fill (the console), True when a round
         took it (or it was chat in a round's thread), False when no round is open."""
         rounds, key = self._use_cases.rounds, message.request_id
-        await self._recognise(message.conversation, (message.actor,))
-        match message.chat:
-            case Chat.LINES:
-                form = await rounds.turn_form(message.actor, message.conversation)
-                if form is None:
-                    await tell_not_an_answer(self.services, message.actor, message.conversation)
-                return form or True
-            case Chat.NO_THREADS if message.conversation.thread is None:
-                return await rounds.reply_in_chat(
-                    message.actor, message.conversation, message.text, request_key=key
-                )
-        await rounds.reply_in_thread(
-            message.actor, message.conversation, message.text, request_key=key
-        )
-        return True
+        if message.chat is Chat.LINES:
+            form = await rounds.turn_form(message.actor, message.conversation)
+            if form is None:
+                await tell_not_an_answer(self.services, message.actor, message.conversation)
+            return form or True
+        in_chat = message.chat is Chat.NO_THREADS and message.conversation.thread is None
+        reply = rounds.reply_in_chat if in_chat else rounds.reply_in_thread
+        took = await reply(message.actor, message.conversation, message.text, request_key=key)
+        if not took:  # a round's use case recognises its own repliers (`FirstContact`)
+            await self._recognise(message.conversation, (message.actor,))
+        return took or not in_chat
 
     async def _with_everyone(self, request: CommandRequest) -> CommandRequest:
         """ "Everyone": the conversation's people join those mentioned (a platform look-up,

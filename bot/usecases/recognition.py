@@ -1,16 +1,19 @@
 """Recognising the compact file's people on Slack and Teams, by the id the file gives them or
 the email in their profile, in the partnership's own workspaces or tenants (docs/slack.md,
-"Recognised by email"); before a request's use case, in transactions of its own."""
+"Recognised by email"); before a request's use case, in transactions of its own, or for a
+reply in a round's thread when that use case finds the person unknown (`FirstContact`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot import words
 from bot.messages import Message
 from bot.profiles import MISSING_SCOPE, ProfileUnavailable
+from bot.repositories import UnitOfWork
 from bot.requests import Actor
 from bot.services import Services
 from bot.usecases.place import CONSOLE
@@ -52,21 +55,16 @@ async def recognise(
     if not users:
         return Recognised()
     now = services.clock.now()
-    remembered = None if linking else services.known_people
     async with services.database.unit_of_work() as uow:
         if partnership_id is None:
             partnership_id = await uow.channels.partnership_of(conversation.in_thread(None))
         if partnership_id is None:
             return Recognised()
-        unknown = []
-        for user in users:
-            if remembered is not None and remembered.holds(partnership_id, user, now):
-                continue
-            person = await uow.people.find(partnership_id, user)
-            if person is None or person.handle is None:
-                unknown.append(user)
-            elif remembered is not None:
-                remembered.remember(partnership_id, user, now)
+        unknown = [
+            user
+            for user in users
+            if not await known_already(uow, services, partnership_id, user, now, memory=not linking)
+        ]
         stored = await uow.compacts.latest_for(partnership_id) if unknown else None
         if stored is None:
             return Recognised()
@@ -82,6 +80,71 @@ async def recognise(
     if findings.matches or findings.collisions or findings.missing_scope:
         await _record(services, partnership_id, stored.compact, findings)
     return Recognised(missing_scope=bool(findings.missing_scope))
+
+
+async def known_already(
+    uow: UnitOfWork,
+    services: Services,
+    partnership_id: int,
+    user: UserRef,
+    now: datetime,
+    *,
+    memory: bool = True,
+) -> bool:
+    """Whether `user` needs no recognising in the partnership: found with a handle, or
+    remembered by this process as found lately (`memory`: use and keep that memory)."""
+    if user.platform == CONSOLE:
+        return True
+    if memory and services.known_people.holds(partnership_id, user, now):
+        return True
+    person = await uow.people.find(partnership_id, user)
+    if person is None or person.handle is None:
+        return False
+    if memory:
+        services.known_people.remember(partnership_id, user, now)
+    return True
+
+
+class FirstContact:
+    """Recognition inside a use case's own transaction, for a request whose use case finds
+    the partnership itself (a reply in a round's thread): no transaction of its own for
+    someone known, and the partnership is the one the use case acts in."""
+
+    def __init__(self, services: Services, actor: Actor, conversation: ConversationRef) -> None:
+        self._services = services
+        self._actor = actor
+        self._conversation = conversation
+        self._checked = False
+
+    async def check(self, uow: UnitOfWork, partnership_id: int) -> None:
+        """Raise `Unrecognised` (once) when the actor is not known yet in the partnership:
+        the use case then rolls back, has them recognised, and tries again."""
+        if self._checked:
+            return
+        self._checked = True
+        now = self._services.clock.now()
+        if not await known_already(uow, self._services, partnership_id, self._actor.user, now):
+            raise Unrecognised(self, partnership_id)
+
+    async def recognise(self, partnership_id: int) -> None:
+        try:
+            await recognise(
+                self._services, self._conversation, (self._actor,), partnership_id=partnership_id
+            )
+        except Exception:
+            log.exception("recognising people failed; they stay unknown for now")
+
+
+class Unrecognised(Exception):
+    """The person acting is not known yet: recognise them outside the transaction."""
+
+    def __init__(self, contact: FirstContact, partnership_id: int) -> None:
+        super().__init__("the person acting is not recognised yet")
+        self.contact = contact
+        self.partnership_id = partnership_id
+
+    async def recognise(self) -> None:
+        await self.contact.recognise(self.partnership_id)
 
 
 async def _match(

@@ -29,6 +29,7 @@ from bot.usecases.place import (
     unknown_handles,
     unknown_people_notice,
 )
+from bot.usecases.recognition import FirstContact, Unrecognised
 from bot.usecases.reflection_changes import (
     carry_out_change,
     refusal_about_someone,
@@ -345,6 +346,9 @@ class RoundService:
             except StaleRound:
                 log.info("round changed underneath; retrying")
                 continue
+            except Unrecognised as stranger:
+                await stranger.recognise()
+                continue
             newcomers = tuple(m for m in members if m.first_contact)
             outcome = Outcome(
                 place, decision, names, newcomers, delivery=delivery, summary_id=stored.summary_id
@@ -443,19 +447,24 @@ class RoundService:
         *,
         request_key: str | None = None,
     ) -> bool:
-        """A reply in the round's thread by the person being asked counts as their answer."""
+        """A reply in the round's thread by the person being asked counts as their answer;
+        False when no open round has that thread (the replier is then recognised by the
+        caller, as on any request)."""
         if conversation.thread is None:
             return False
+        first_contact = FirstContact(self._services, actor, conversation)
+        found: list[StoredRound] = []
 
         async def locate(uow: UnitOfWork) -> StoredRound | None:
             stored = await uow.rounds.open_in(conversation.in_thread(None))
-            if stored and stored.round.conversation.thread == conversation.thread:
-                return stored
-            return None
+            if stored is None or stored.round.conversation.thread != conversation.thread:
+                return None
+            found.append(stored)
+            await first_contact.check(uow, stored.partnership_id)
+            return stored
 
-        return (
-            await self._apply(locate, _answer_by(actor, text), request_key=request_key) is not None
-        )
+        await self._apply(locate, _answer_by(actor, text), request_key=request_key)
+        return bool(found)
 
     async def reply_in_chat(
         self,
@@ -467,11 +476,14 @@ class RoundService:
     ) -> bool:
         """A plain message in a chat without threads (Teams group and meeting chats) is a
         reply to the chat's open round; False when no round is open there."""
+        first_contact = FirstContact(self._services, actor, conversation)
         found: list[StoredRound] = []
 
         async def locate(uow: UnitOfWork) -> StoredRound | None:
             stored = await uow.rounds.open_in(conversation.in_thread(None))
-            found.extend([stored] if stored is not None else [])
+            if stored is not None:
+                found.append(stored)
+                await first_contact.check(uow, stored.partnership_id)
             return stored
 
         await self._apply(locate, _answer_by(actor, text), request_key=request_key)

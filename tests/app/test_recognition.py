@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.bootstrap import bootstrap
+from bot.bootstrap import Wiring, bootstrap
 from bot.config import Settings
 from bot.messages import Message
 from bot.profiles import RATE_LIMITED, Profile, ProfileUnavailable
-from bot.requests import Actor
+from bot.requests import Actor, ChatMessage, CommandRequest
 from bot.services import Services
 from bot.usecases.compacts import load_compact_file
 from bot.usecases.recognition import recognise
 from rituals.refs import ConversationRef, UserRef
-from tests.app.harness import EXAMPLE, SECRET, ManualClock, compact_with_ids
+from tests.app.harness import EXAMPLE, SECRET, ManualClock, compact_with_ids, stored_rounds
 from tests.fakes.memory import MemoryDatabase
 
 HOME = "T0HOME"
@@ -52,15 +52,18 @@ class ScriptedSlack:
         return answer
 
 
-def services_with(slack: ScriptedSlack) -> Services:
-    wiring = bootstrap(
+def wiring_with(slack: ScriptedSlack) -> Wiring:
+    return bootstrap(
         Settings(),
         gateways={"slack": slack},
         clock=ManualClock(),
         database=MemoryDatabase(),
         secret=SECRET,
     )
-    return wiring.services
+
+
+def services_with(slack: ScriptedSlack) -> Services:
+    return wiring_with(slack).services
 
 
 def someone(user_id: str, tenant: str = HOME) -> Actor:
@@ -143,3 +146,27 @@ async def test_someone_remembered_is_still_recognised_where_their_channel_is_lin
     await recognise(services, CHANNEL, (carol,))
     assert await handle_of(services, second, carol.user) == "carol"
     assert await handle_of(services, first, carol.user) == "carol"
+
+
+async def test_a_reply_in_a_rounds_thread_recognises_the_replier_and_counts() -> None:
+    """Someone who joined a round unrecognised (their profile could not be read then) is
+    recognised by their reply in its thread, in the round's own partnership, and the reply
+    still counts as their answer; once known, they are not looked up again."""
+    slack = ScriptedSlack(
+        {"U_ALICE": Profile("alice@nhsei.example", HOME), "U_BOB": ProfileUnavailable(RATE_LIMITED)}
+    )
+    wiring = wiring_with(slack)
+    pid = await linked(wiring.services)
+    alice, bob = someone("U_ALICE"), someone("U_BOB")
+    await wiring.app.command(CommandRequest(alice, CHANNEL, ("reflect",), mentions=(bob,)))
+    assert await handle_of(wiring.services, pid, bob.user) is None
+    slack.profiles["U_BOB"] = Profile("bob@northgate.example", HOME)
+    (round_,) = stored_rounds(wiring.database)
+    thread = CHANNEL.in_thread(round_.conversation.thread)
+    await wiring.app.message(ChatMessage(bob, thread, "what I learned"))
+    (round_,) = stored_rounds(wiring.database)
+    assert round_.reflection_of(bob.user) is not None
+    assert await handle_of(wiring.services, pid, bob.user) == "bob"
+    looked_up = len(slack.asked)
+    await wiring.app.message(ChatMessage(bob, thread, "thanks, all"))
+    assert len(slack.asked) == looked_up
