@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import random
@@ -223,6 +224,16 @@ class Signer:
 
 
 # --- the two servers ------------------------------------------------------------------------------
+def on_serves_loop() -> None:
+    """The bare app and the floor run on the event loop `compact-bot serve` runs on (uvloop),
+    with their start-up heap frozen as serve's is, so the ratios compare the work."""
+    import uvloop
+
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    gc.collect()
+    gc.freeze()
+
+
 def bare_bolt_server(port: int) -> None:
     """The baseline: a bolt AsyncApp on aiohttp that acks commands and events, nothing more."""
     from slack_bolt.async_app import AsyncApp
@@ -239,6 +250,7 @@ def bare_bolt_server(port: int) -> None:
     async def message() -> None:
         return None
 
+    on_serves_loop()
     bolt.start(port=port, path="/slack/events", host="127.0.0.1")
 
 
@@ -385,6 +397,7 @@ def lean_bolt_server(port: int, database_url: str) -> None:
             blocks=section(f"Reflections on the compact: {turn} spoke"),
         )
 
+    on_serves_loop()
     bolt.start(port=port, path="/slack/events", host="127.0.0.1")
 
 
