@@ -352,6 +352,21 @@ class Inbox(Protocol):
         until: datetime,
     ) -> None: ...
 
+    async def put_new(
+        self,
+        key: str,
+        day: datetime,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> bool:
+        """Record the request's key (first seen on `day`) and its row, in one statement
+        where the database allows; False, writing nothing, for a key seen before."""
+        ...
+
     async def take(self, key: str) -> bool:
         """Delete the request's row; True if it was there (this transaction handles it)."""
         ...

@@ -52,6 +52,18 @@ class PendingRequests(Protocol):
         until: datetime,
     ) -> None: ...
 
+    async def put_new(
+        self,
+        key: str,
+        day: datetime,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> bool: ...
+
     async def take(self, key: str) -> bool: ...
 
 
@@ -108,10 +120,7 @@ class RequestLedger:
         (leased to `by` until `until`) in one transaction; False for a repeat (nothing
         written)."""
         sealed = self.sealed(key)
-        if not await uow.requests.first_time(sealed, day_of(now)):
-            return False
-        await uow.inbox.put(sealed, kind, request, now, by=by, until=until)
-        return True
+        return await uow.inbox.put_new(sealed, day_of(now), kind, request, now, by=by, until=until)
 
     async def forget_old(self, uow: RecordsRequests, now: datetime) -> int:
         """Forget keys whose day is over by more than `REQUEST_KEYS_KEPT`; how many."""

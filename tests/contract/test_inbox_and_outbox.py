@@ -47,6 +47,18 @@ async def test_an_accepted_request_is_recorded_once_and_handled_once(
         assert not await LEDGER.first_time(uow, "k1", T0 + 2 * SECOND)  # handled already
 
 
+async def test_a_request_handled_already_is_not_accepted_again(store: UnitOfWorkFactory) -> None:
+    async with store.unit_of_work() as uow:
+        assert await LEDGER.first_time(uow, "k1", T0)  # handled before its acknowledgement
+        await uow.commit()
+    assert not await accept(store, "k1", SECOND)
+    assert await accept(store, "k2", SECOND)
+    assert await pending(store) == (1, 0)
+    async with store.unit_of_work() as uow:
+        (row,) = await uow.inbox.claim_due(T0 + 2 * LEASE, by="two", until=T0 + 3 * LEASE)
+    assert row.key == LEDGER.sealed("k2")
+
+
 async def test_a_take_that_is_not_committed_leaves_the_row(store: UnitOfWorkFactory) -> None:
     await accept(store, "k1")
     async with store.unit_of_work() as uow:

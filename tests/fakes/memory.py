@@ -1317,6 +1317,24 @@ class MemoryInbox(_Repository):
             raise KeyError(f"inbox row {key!r} exists")  # SQL: a primary-key violation
         t.inbox[key] = _Pending(key, kind, json.dumps(request), now, by, until)
 
+    async def put_new(
+        self,
+        key: str,
+        day: datetime,
+        kind: str,
+        request: dict[str, Any],
+        now: datetime,
+        *,
+        by: str,
+        until: datetime,
+    ) -> bool:
+        t = await self._uow.tables()
+        if key in t.requests:
+            return False
+        t.requests[key] = day
+        await self.put(key, kind, request, now, by=by, until=until)
+        return True
+
     async def take(self, key: str) -> bool:
         t = await self._uow.tables()
         return t.inbox.pop(key, None) is not None
