@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import uvloop
 from common import create_database, drop_database
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
@@ -179,4 +180,5 @@ if __name__ == "__main__":
     parser.add_argument("--slices", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=64)
     arguments = parser.parse_args()
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())  # the loop serve runs on
     asyncio.run(main(arguments.answers, arguments.slices, arguments.concurrency))
