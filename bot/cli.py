@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, TypeVar
 import sqlalchemy
 import sqlalchemy.exc
 import typer
-from aiohttp import web
 
 from adapters.console.gateway import ConsoleGateway
 from adapters.console.renderer import render
@@ -37,7 +36,6 @@ from bot.config import PACKAGED_COMPACT, Settings
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.ports import ChatGateway, Clock
-from bot.scheduler import DigestScheduler
 from bot.services import Services
 from bot.usecases.compacts import (
     compact_for_chat,
@@ -48,7 +46,6 @@ from bot.usecases.compacts import (
 from bot.usecases.digest_send import SendResult
 from bot.usecases.round_status import open_round, round_standing
 from bot.views.compact import change_lines
-from bot.web import PlatformServer, build_web_app
 from rituals.compact_yaml import parse_compact
 from rituals.errors import CompactFileError
 from rituals.stored import ExportedCallout, ExportedReflection
@@ -56,7 +53,10 @@ from storage.database import Database
 from storage.migrate import schema_problem, upgrade, upgrade_async
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from adapters.slack.server import SlackServer
+    from bot.web import PlatformServer
 
 log = logging.getLogger("compact.cli")
 # How long `serve` waits on SIGTERM for requests being answered (work acknowledged already
@@ -416,6 +416,8 @@ def serve(
     """Serve Slack (`/slack/events`), Teams (`/api/messages`), `/healthz`, `/readyz` and
     `/metrics` over HTTP. On SIGTERM: stop taking requests, finish acknowledged work (a
     bounded wait), release the scheduler's lease, exit 0."""
+    from aiohttp import web  # only here: the other commands start faster without it
+
     settings = _settings()
     configure_logging(settings.log_format)
     host = _teams_safe_host(settings, host)
@@ -460,6 +462,9 @@ def _teams_safe_host(settings: Settings, host: str | None) -> str:
 
 async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
     """Migrate, wire every configured platform, store the compact, and build the server."""
+    from bot.scheduler import DigestScheduler
+    from bot.web import build_web_app
+
     await upgrade_async(settings.database_url)
     database = Database.from_url(settings.database_url)
     secret = secret_key(settings)
@@ -527,8 +532,7 @@ def _platform_servers(
     sending_only: bool = False,
     metrics: Metrics | None = None,
 ) -> list[PlatformServer]:
-    from adapters.teams.connector import Backoff
-    from adapters.teams.server import teams_server
+    from adapters.teams.boundaries import teams_configured
 
     platforms: list[PlatformServer] = []
     slack = slack_server(
@@ -541,6 +545,11 @@ def _platform_servers(
     )
     if slack is not None:
         platforms.append(slack)
+    if not teams_configured(settings.teams_app_id, auth_off=settings.teams_auth == "off"):
+        return platforms  # without importing the Agents SDK (over half a second)
+    from adapters.teams.connector import Backoff
+    from adapters.teams.server import teams_server
+
     # Teams keeps its conversation references in the database, through the AddressBook port.
     backoff = Backoff(sleep=metrics.counted_sleep("teams")) if metrics else None
     teams = teams_server(settings, DatabaseAddressBook(database), backoff=backoff)

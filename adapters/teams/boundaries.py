@@ -106,6 +106,12 @@ class ServiceUrls:
         return service_url
 
 
+def teams_configured(app_id: str | None, *, auth_off: bool) -> bool:
+    """Whether Teams is served: an app id, or authentication off (local trials). Kept here,
+    where importing costs nothing: the Agents SDK takes over half a second to import."""
+    return auth_off or bool((app_id or "").strip())
+
+
 def is_loopback_host(host: str) -> bool:
     """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
     name = host.strip().strip("[]").casefold()

@@ -18,6 +18,7 @@ from adapters.teams.boundaries import (
     TEST_KEYS_NOT_LOOPBACK,
     ServiceUrls,
     is_loopback_url,
+    teams_configured,
 )
 from adapters.teams.cards import DEFAULT_COMMAND_PREFIX, Renderer
 from adapters.teams.connector import Backoff, BotConnector, TokenSource, no_token
@@ -226,7 +227,7 @@ def teams_server(
     """
     auth_off = settings.teams_auth == "off"
     app_id = (settings.teams_app_id or "").strip()
-    if not app_id and not auth_off:
+    if not teams_configured(app_id, auth_off=auth_off):
         return None
     try:
         allowed = ServiceUrls.from_setting(settings.teams_allowed_service_urls)
