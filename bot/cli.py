@@ -436,8 +436,10 @@ def serve(
 def event_loop() -> asyncio.AbstractEventLoop:
     """uvloop's event loop for serving: asyncio's, faster at sockets, where most of a busy
     server's time goes (docs/benchmarks.md)."""
-    import uvloop
-
+    try:
+        import uvloop
+    except ImportError:  # not built for Windows
+        return asyncio.new_event_loop()
     return uvloop.new_event_loop()
 
 

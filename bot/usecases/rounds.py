@@ -307,7 +307,8 @@ class RoundService:
         so a redelivered or double-clicked request changes nothing the second time; without
         `commit_refusals` (a form) a refused request records nothing, so it can be corrected.
         """
-        for _attempt in range(MAX_ATTEMPTS):
+        conflicts = 0  # a first contact's detour (`Unrecognised`, at most once) is not one
+        while conflicts < MAX_ATTEMPTS:
             now = self._services.clock.now()
             try:
                 async with self._services.database.unit_of_work() as uow:
@@ -345,6 +346,7 @@ class RoundService:
                         await uow.commit()
             except StaleRound:
                 log.info("round changed underneath; retrying")
+                conflicts += 1
                 continue
             except Unrecognised as stranger:
                 await stranger.recognise()
