@@ -51,6 +51,19 @@ _OWE: Final = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _DONE: Final = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
 
 
+def _inbox_row(
+    key: str, kind: str, request: dict[str, Any], now: datetime, by: str, until: datetime
+) -> dict[str, Any]:
+    return {
+        "request_key": key,
+        "kind": kind,
+        "request": request,
+        "received_at": now,
+        "claimed_by": by,
+        "claimed_until": until,
+    }
+
+
 class InboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -67,17 +80,7 @@ class InboxRepository:
     ) -> None:
         """Record an acknowledged request, leased to `by` until `until`."""
         connection = await self._session.connection()
-        await connection.execute(
-            _PUT,
-            {
-                "request_key": key,
-                "kind": kind,
-                "request": request,
-                "received_at": now,
-                "claimed_by": by,
-                "claimed_until": until,
-            },
-        )
+        await connection.execute(_PUT, _inbox_row(key, kind, request, now, by, until))
 
     async def put_new(
         self,
@@ -94,14 +97,7 @@ class InboxRepository:
         seen: on PostgreSQL one statement, a round trip and an execution fewer on every
         acknowledgement (docs/benchmarks.md); elsewhere the key, then the row."""
         connection = await self._session.connection()
-        row = {
-            "request_key": key,
-            "kind": kind,
-            "request": request,
-            "received_at": now,
-            "claimed_by": by,
-            "claimed_until": until,
-        }
+        row = _inbox_row(key, kind, request, now, by, until)
         if connection.dialect.name == "postgresql":
             return (await connection.execute(_PUT_NEW, {**row, "day": day})).rowcount == 1
         if not await insert_unless_present(
