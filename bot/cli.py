@@ -423,7 +423,7 @@ def serve(
     host = _teams_safe_host(settings, host)
     web.run_app(
         _serving(settings, socket_mode=socket_mode),
-        loop=event_loop(),
+        loop=_event_loop(),
         host=host,
         port=port if port is not None else settings.port,
         print=lambda text: log.info("%s", text.strip()),
@@ -433,7 +433,7 @@ def serve(
     log.info("stopped")
 
 
-def event_loop() -> asyncio.AbstractEventLoop:
+def _event_loop() -> asyncio.AbstractEventLoop:
     """uvloop's event loop for serving: asyncio's, faster at sockets, where most of a busy
     server's time goes (docs/benchmarks.md)."""
     try:
@@ -513,11 +513,11 @@ async def _serving(settings: Settings, *, socket_mode: bool) -> web.Application:
         await database.dispose()
 
     web_app.on_cleanup.append(dispose)
-    settle_heap()
+    _settle_heap()
     return web_app
 
 
-def settle_heap() -> None:
+def _settle_heap() -> None:
     """What was built to serve lives as long as the process: frozen out of the collector's
     full passes, which otherwise walk all of it (about 180,000 objects) every few seconds
     under load, holding up every request for over 100 ms (docs/benchmarks.md)."""
