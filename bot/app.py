@@ -37,7 +37,7 @@ from bot.routes.forms import FORMS
 from bot.services import Services
 from bot.usecases.home import home
 from bot.usecases.personal import adopt_personal_chat, welcome
-from bot.usecases.recognition import recognise
+from bot.usecases.recognition import recognise_or_log
 from bot.usecases.round_status import tell_not_an_answer
 from bot.views.rounds import escaped, notice
 from rituals.refs import ConversationRef, UserRef
@@ -243,10 +243,7 @@ class CompactApp:
         """Recognise people the compact file names, on first contact, before the request's
         own transaction (forms are opened by a command or a button, so submissions are not
         looked up here: nothing is written while someone fills in a call-out)."""
-        try:
-            await recognise(self.services, conversation, people)
-        except Exception:
-            log.exception("recognising people failed; they stay unknown for now")
+        await recognise_or_log(self.services, conversation, people)
 
     async def _say(self, conversation: ConversationRef, text: str) -> None:
         try:

@@ -82,6 +82,21 @@ async def recognise(
     return Recognised(missing_scope=bool(findings.missing_scope))
 
 
+async def recognise_or_log(
+    services: Services,
+    conversation: ConversationRef,
+    actors: Iterable[Actor],
+    *,
+    partnership_id: int | None = None,
+) -> None:
+    """`recognise`, for a request that goes on either way: a failure is logged, and the
+    people stay unknown until their next request."""
+    try:
+        await recognise(services, conversation, actors, partnership_id=partnership_id)
+    except Exception:
+        log.exception("recognising people failed; they stay unknown for now")
+
+
 async def known_already(
     uow: UnitOfWork,
     services: Services,
@@ -127,12 +142,9 @@ class FirstContact:
             raise Unrecognised(self, partnership_id)
 
     async def recognise(self, partnership_id: int) -> None:
-        try:
-            await recognise(
-                self._services, self._conversation, (self._actor,), partnership_id=partnership_id
-            )
-        except Exception:
-            log.exception("recognising people failed; they stay unknown for now")
+        await recognise_or_log(
+            self._services, self._conversation, (self._actor,), partnership_id=partnership_id
+        )
 
 
 class Unrecognised(Exception):
